@@ -325,6 +325,23 @@ const openLabs = new Set<UmlLab>();
 process.once('exit', () => {
   for (const lab of openLabs) lab.disposeSync();
 });
+// A signal would end the worker without 'exit' handlers: clean up, then die of the same signal.
+// Installed only while a lab is open, so the default behaviour is otherwise untouched.
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+function onSignal(signal: NodeJS.Signals): void {
+  for (const lab of openLabs) lab.disposeSync();
+  for (const s of SIGNALS) process.removeListener(s, onSignal);
+  process.kill(process.pid, signal);
+}
+function trackLab(lab: UmlLab, open: boolean): void {
+  if (open) {
+    if (openLabs.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
+    openLabs.add(lab);
+  } else {
+    openLabs.delete(lab);
+    if (openLabs.size === 0) for (const s of SIGNALS) process.removeListener(s, onSignal);
+  }
+}
 
 /** Options of a lab (one scenario). */
 export interface LabOptions {
@@ -359,7 +376,7 @@ export class UmlLab {
     mkdirSync(dir, { recursive: true });
     const lab = new UmlLab(dir);
     if (listNetns().includes(lab.ns)) throw new Error(`netns ${lab.ns} exists: an earlier lab was not disposed`);
-    openLabs.add(lab);
+    trackLab(lab, true);
     try {
       execFileSync('ip', ['netns', 'add', lab.ns]);
       lab.ip('link', 'set', 'lo', 'up');
@@ -582,7 +599,7 @@ export class UmlLab {
     for (const p of netnsPids(this.ns)) killPid(p, 'SIGKILL');
     spawnSync('ip', ['netns', 'del', this.ns]);
     rmSync(join(this.dir, '.umlstate'), { recursive: true, force: true });
-    openLabs.delete(this);
+    trackLab(this, false);
   }
 }
 

@@ -48,4 +48,13 @@ describe.skipIf(skip !== undefined)(`UML LAC vs reference LNS (l2tpns)${skip ? `
     expect(r.pppdLines.some((l) => l.includes('CHAP authentication succeeded'))).toBe(true);
     expect(r.linkDown).toBe('local');
   }, 80_000);
+
+  it('RFC2661: the same with the guest xl2tpd in kernel mode (l2tp_ppp + pppol2tp plugin)', async () => {
+    const r = await dial('reference-chap-kernel', true);
+    expect(r.rc, 'guest script exit code').toBe('0');
+    expect(r.pppUp, r.pppdLines.join('\n')).toBe(true);
+    expect(r.localIp).toMatch(/^10\.204\.100\.\d+$/);
+    expect(r.remoteIp).toBe(L2TPNS_TUN_IP);
+    expect(r.ping).toBe('ok');
+  }, 80_000);
 });

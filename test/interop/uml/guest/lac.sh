@@ -82,7 +82,7 @@ else
     echo "d $SECTION" >/run/xl2tpd/l2tp-control
     mark "hangup d $SECTION"
 fi
-wait_for 5 ppp_dead
+wait_for 2 ppp_dead   # kernel mode: pppd lingers ~6 s on its TermReqs (no TermAck after StopCCN)
 sleep 0.3
 # pppd's own words on how it went (auth result, E=691, who terminated) and its exit code
 grep -i -E 'authentic|fail|E=[0-9]|terminat|hangup|No response|refus|reject' /srv/pppd.log 2>/dev/null |
