@@ -1,0 +1,246 @@
+// tshark as a conformance oracle: capture a lab interface with tcpdump, dissect the pcap with
+// Wireshark's L2TP/PPP dissectors, plus the RFC 2661 §4.1/§6 checks Wireshark does not make.
+// Related: test/support/netns.ts, test/interop/*.test.ts.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type LabProcess, type NetLab, tail, waitFor } from './netns.js';
+
+/** A running tcpdump; `stop()` ends it with SIGINT so the pcap is complete. */
+export interface Capture {
+  readonly pcap: string;
+  stop(): Promise<void>;
+}
+
+/** Starts tcpdump on `ifc` inside `ns` writing `<lab dir>/<name>.pcap`; resolves once it listens. */
+export async function startCapture(
+  lab: NetLab,
+  ns: string,
+  ifc: string,
+  name: string,
+  filter: readonly string[] = ['udp'],
+): Promise<Capture> {
+  const pcap = join(lab.dir, `${name}.pcap`);
+  const proc: LabProcess = lab.spawn(`tcpdump-${name}`, ns, 'tcpdump', [
+    '-i',
+    ifc,
+    '-s',
+    '0',
+    '-U',
+    '-n',
+    '-w',
+    pcap,
+    ...filter,
+  ]);
+  await waitFor(
+    `tcpdump on ${ns}/${ifc}`,
+    () => {
+      if (proc.exitCode !== undefined) throw new Error(`tcpdump exited: ${tail(proc.log)}`);
+      return tail(proc.log).includes('listening on');
+    },
+    5000,
+    () => tail(proc.log),
+  );
+  return { pcap, stop: () => lab.stop(proc, 'SIGINT', 3000) };
+}
+
+/** One packet as Wireshark sees it. */
+export interface DissectedPacket {
+  readonly number: number;
+  readonly src: string;
+  readonly dst: string;
+  readonly srcPort: number;
+  readonly dstPort: number;
+  /** undefined when Wireshark did not decode L2TP. */
+  readonly l2tp?: {
+    readonly control: boolean;
+    readonly length: number | undefined;
+    readonly tunnelId: number;
+    readonly sessionId: number;
+    /** Message Type AVP value; undefined for a ZLB or when absent. */
+    readonly messageType: number | undefined;
+    /** AVP types in wire order (Message Type included). */
+    readonly avpTypes: readonly number[];
+    /** Hidden (H) bit per AVP, same order. */
+    readonly avpHidden: readonly boolean[];
+  };
+  /** Wireshark's Info column. */
+  readonly info: string;
+}
+
+/** A packet Wireshark or the RFC checks flagged. */
+export interface Flag {
+  readonly packet: number;
+  readonly text: string;
+}
+
+/** What the oracle found. */
+export interface Dissection {
+  readonly packets: readonly DissectedPacket[];
+  /** `_ws.malformed` packets. */
+  readonly malformed: readonly Flag[];
+  /** Expert infos of severity warning or error. */
+  readonly expertWarnings: readonly Flag[];
+  /** RFC 2661 checks: Message Type first, required AVPs present, tunnel-level message with Session ID 0, known type. */
+  readonly rfcChecks: readonly Flag[];
+}
+
+const MESSAGE_NAMES: Record<number, string> = {
+  1: 'SCCRQ',
+  2: 'SCCRP',
+  3: 'SCCCN',
+  4: 'StopCCN',
+  6: 'HELLO',
+  7: 'OCRQ',
+  8: 'OCRP',
+  9: 'OCCN',
+  10: 'ICRQ',
+  11: 'ICRP',
+  12: 'ICCN',
+  14: 'CDN',
+  15: 'WEN',
+  16: 'SLI',
+};
+
+// RFC 2661 §6: AVPs each message MUST carry besides Message Type. Written out here on purpose
+// (not imported from src/l2tp/wire) so the oracle does not check the code against itself.
+const REQUIRED: Record<number, readonly number[]> = {
+  1: [2, 7, 3, 9], // SCCRQ: Protocol Version, Host Name, Framing Capabilities, Assigned Tunnel ID
+  2: [2, 3, 7, 9], // SCCRP
+  3: [], // SCCCN
+  4: [9, 1], // StopCCN: Assigned Tunnel ID, Result Code
+  6: [],
+  7: [14, 15, 16, 17, 18, 19, 21], // OCRQ
+  8: [14], // OCRP
+  9: [24, 19], // OCCN: (Tx) Connect Speed, Framing Type
+  10: [14, 15], // ICRQ: Assigned Session ID, Call Serial Number
+  11: [14], // ICRP
+  12: [24, 19], // ICCN: (Tx) Connect Speed, Framing Type
+  14: [1, 14], // CDN: Result Code, Assigned Session ID
+  15: [34], // WEN: Call Errors
+  16: [35], // SLI: ACCM
+};
+const TUNNEL_LEVEL = new Set([1, 2, 3, 4, 6]);
+const SEVERITY_WARNING = 6291456;
+
+const FIELDS = [
+  'frame.number',
+  'ip.src',
+  'ip.dst',
+  'udp.srcport',
+  'udp.dstport',
+  'l2tp.type',
+  'l2tp.length',
+  'l2tp.tunnel',
+  'l2tp.session',
+  'l2tp.avp.type',
+  'l2tp.avp.hidden',
+  'l2tp.avp.message_type',
+  '_ws.malformed',
+  '_ws.expert.message',
+  '_ws.expert.severity',
+  '_ws.col.Info',
+];
+
+/** True when tshark can be run. */
+export function tsharkAvailable(): boolean {
+  return spawnSync('sh', ['-c', 'command -v tshark'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Dissects `pcap` with tshark (UDP `ports` decoded as L2TP besides 1701). `from`: only packets
+ * with this IPv4 source are judged (e.g. the packets we sent); all are listed in `packets`.
+ */
+export function dissect(pcap: string, opts: { from?: string; ports?: readonly number[] } = {}): Dissection {
+  if (!existsSync(pcap)) throw new Error(`no pcap at ${pcap}`);
+  const decode = (opts.ports ?? []).flatMap((p) => ['-d', `udp.port==${p},l2tp`]);
+  const r = spawnSync('tshark', ['-n', '-r', pcap, ...decode, '-T', 'json', ...FIELDS.flatMap((f) => ['-e', f])], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`tshark failed (${r.status}): ${r.stderr}`);
+  const docs = JSON.parse(r.stdout || '[]') as { _source: { layers: Record<string, string[]> } }[];
+  const packets: DissectedPacket[] = [];
+  const malformed: Flag[] = [];
+  const expertWarnings: Flag[] = [];
+  const rfcChecks: Flag[] = [];
+  for (const doc of docs) {
+    const l = doc._source.layers;
+    const one = (f: string): string | undefined => l[f]?.[0];
+    const num = (f: string): number | undefined => (one(f) === undefined ? undefined : Number(one(f)));
+    const number = num('frame.number') ?? 0;
+    const typeBit = one('l2tp.type');
+    const avpTypes = (l['l2tp.avp.type'] ?? []).map(Number);
+    const pkt: DissectedPacket = {
+      number,
+      src: one('ip.src') ?? '',
+      dst: one('ip.dst') ?? '',
+      srcPort: num('udp.srcport') ?? 0,
+      dstPort: num('udp.dstport') ?? 0,
+      ...(typeBit === undefined
+        ? {}
+        : {
+            l2tp: {
+              control: typeBit === '1',
+              length: num('l2tp.length'),
+              tunnelId: num('l2tp.tunnel') ?? 0,
+              sessionId: num('l2tp.session') ?? 0,
+              messageType: num('l2tp.avp.message_type'),
+              avpTypes,
+              avpHidden: (l['l2tp.avp.hidden'] ?? []).map((h) => h === '1' || h === 'True'),
+            },
+          }),
+      info: one('_ws.col.Info') ?? '',
+    };
+    packets.push(pkt);
+    if (opts.from !== undefined && pkt.src !== opts.from) continue;
+    if (l['_ws.malformed'] !== undefined) {
+      malformed.push({ packet: number, text: `${pkt.info}: ${(l['_ws.expert.message'] ?? []).join('; ')}` });
+    }
+    const messages = l['_ws.expert.message'] ?? [];
+    const severities = (l['_ws.expert.severity'] ?? []).map(Number);
+    severities.forEach((sev, i) => {
+      if (sev >= SEVERITY_WARNING) expertWarnings.push({ packet: number, text: `${messages[i] ?? '?'} (${pkt.info})` });
+    });
+    const c = pkt.l2tp;
+    if (c?.control && c.avpTypes.length > 0) {
+      const name = c.messageType === undefined ? undefined : MESSAGE_NAMES[c.messageType];
+      // RFC 2661 §4.1/§4.4.1: the Message Type AVP MUST be the first AVP.
+      if (c.avpTypes[0] !== 0)
+        rfcChecks.push({ packet: number, text: `first AVP is type ${c.avpTypes[0]}, not Message Type` });
+      if (c.messageType === undefined) rfcChecks.push({ packet: number, text: 'control message without Message Type' });
+      else if (name === undefined) rfcChecks.push({ packet: number, text: `unknown message type ${c.messageType}` });
+      else {
+        for (const t of REQUIRED[c.messageType] ?? []) {
+          if (!c.avpTypes.includes(t))
+            rfcChecks.push({ packet: number, text: `${name} lacks required AVP type ${t} (RFC 2661 §6)` });
+        }
+        if (TUNNEL_LEVEL.has(c.messageType) && c.sessionId !== 0) {
+          rfcChecks.push({ packet: number, text: `${name} with Session ID ${c.sessionId} (must be 0)` });
+        }
+      }
+    }
+  }
+  return { packets, malformed, expertWarnings, rfcChecks };
+}
+
+/** All flags of a dissection as text lines ('' when clean): for assertion messages. */
+export function formatFlags(d: Dissection): string {
+  return [
+    ...d.malformed.map((f) => `#${f.packet} MALFORMED ${f.text}`),
+    ...d.expertWarnings.map((f) => `#${f.packet} EXPERT ${f.text}`),
+    ...d.rfcChecks.map((f) => `#${f.packet} RFC ${f.text}`),
+  ].join('\n');
+}
+
+/** The control messages of a dissection as one line each ('10.203.1.2 SCCRQ tid=0 sid=0'), for failure messages and ordering asserts. */
+export function timeline(d: Dissection): string[] {
+  return d.packets
+    .filter((p) => p.l2tp?.control)
+    .map((p) => {
+      const c = p.l2tp!;
+      const name = c.messageType === undefined ? 'ZLB' : (MESSAGE_NAMES[c.messageType] ?? `type${c.messageType}`);
+      return `${p.src} ${name} tid=${c.tunnelId} sid=${c.sessionId}`;
+    });
+}
