@@ -3,6 +3,7 @@
 // Related: test/support/netns.ts, test/support/peers/xl2tpd.ts, test/support/tshark.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labSkipReason, NetLab, tail, waitFor } from '../support/netns.js';
+import { type L2tpns, startL2tpns } from '../support/peers/l2tpns.js';
 import { startXl2tpdLac, startXl2tpdLns, type Xl2tpd } from '../support/peers/xl2tpd.js';
 import { type Capture, dissect, formatFlags, startCapture, timeline } from '../support/tshark.js';
 
@@ -62,6 +63,70 @@ describe.skipIf(skip !== undefined)(
         expect.arrayContaining(['SCCRQ', 'SCCRP', 'SCCCN', 'ICRQ', 'ICRP', 'ICCN', 'CDN', 'StopCCN']),
       );
       expect(formatFlags(d), 'tshark oracle flagged xl2tpd').toBe('');
+    });
+  },
+);
+
+const skipL2tpns = labSkipReason(['xl2tpd', 'l2tpns', 'freeradius', 'tcpdump', 'tshark', 'ss']);
+const L2TPNS_IP = '10.203.8.1';
+const LAC2_IP = '10.203.8.2';
+
+describe.skipIf(skipL2tpns !== undefined)(
+  `interop harness: xl2tpd LAC → l2tpns${skipL2tpns ? ` (skipped: ${skipL2tpns})` : ''}`,
+  () => {
+    let lab: NetLab;
+    let l2tpns: L2tpns;
+    let lac: Xl2tpd;
+    let capture: Capture;
+
+    beforeAll(async () => {
+      lab = new NetLab('hn');
+      const lnsNs = lab.addNamespace();
+      const lacNs = lab.addNamespace();
+      const { ifB } = lab.addVeth({ ns: lnsNs, address: `${L2TPNS_IP}/24` }, { ns: lacNs, address: `${LAC2_IP}/24` });
+      capture = await startCapture(lab, lacNs, ifB, 'l2tp');
+      l2tpns = await startL2tpns(lab, {
+        ns: lnsNs,
+        bindAddress: L2TPNS_IP,
+        secret: 'hsecret',
+        tunAddress: '10.203.98.1',
+        pool: '10.203.97.0/24',
+      });
+      lac = await startXl2tpdLac(lab, {
+        ns: lacNs,
+        secret: 'hsecret',
+        sections: [{ name: 'plain', lns: L2TPNS_IP, hostName: 'h-lac' }],
+      });
+    });
+
+    afterAll(async () => {
+      await lab?.destroy();
+    });
+
+    it('RFC2661-5.1: l2tpns answers the call and starts LCP; the CLI lists the tunnel', async () => {
+      lac.control('c plain');
+      await waitFor(
+        'ICCN and a CDN on the wire',
+        () => {
+          const names = timeline(dissect(capture.pcap)).map((l) => l.split(' ')[1]);
+          return names.includes('ICCN') && names.includes('CDN');
+        },
+        10_000,
+        () => lac.log(),
+      );
+      const cli = await l2tpns.cli(['show tunnels']);
+      expect(cli).toContain('h-lac');
+      lac.control('d plain');
+      await waitFor(
+        'a StopCCN on the wire',
+        () => timeline(dissect(capture.pcap)).some((l) => l.includes('StopCCN')),
+        10_000,
+      );
+      await capture.stop();
+      const d = dissect(capture.pcap);
+      // l2tpns starts PPP itself after ICCN: its LCP Configure-Request is a data message.
+      expect(d.packets.some((p) => p.src === L2TPNS_IP && p.l2tp?.control === false && /LCP/.test(p.info))).toBe(true);
+      expect(formatFlags(d), 'tshark oracle flagged a peer').toBe('');
     });
   },
 );

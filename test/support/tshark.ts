@@ -64,7 +64,7 @@ export interface DissectedPacket {
     /** Hidden (H) bit per AVP, same order. */
     readonly avpHidden: readonly boolean[];
   };
-  /** Wireshark's Info column. */
+  /** Wireshark's Protocol and Info columns ('PPP LCP Configuration Request'). */
   readonly info: string;
 }
 
@@ -139,6 +139,7 @@ const FIELDS = [
   '_ws.malformed',
   '_ws.expert.message',
   '_ws.expert.severity',
+  '_ws.col.Protocol',
   '_ws.col.Info',
 ];
 
@@ -191,7 +192,7 @@ export function dissect(pcap: string, opts: { from?: string; ports?: readonly nu
               avpHidden: (l['l2tp.avp.hidden'] ?? []).map((h) => h === '1' || h === 'True'),
             },
           }),
-      info: one('_ws.col.Info') ?? '',
+      info: `${one('_ws.col.Protocol') ?? ''} ${one('_ws.col.Info') ?? ''}`.trim(),
     };
     packets.push(pkt);
     if (opts.from !== undefined && pkt.src !== opts.from) continue;
