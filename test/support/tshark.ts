@@ -57,6 +57,9 @@ export interface DissectedPacket {
     readonly length: number | undefined;
     readonly tunnelId: number;
     readonly sessionId: number;
+    /** Control messages only. */
+    readonly ns: number | undefined;
+    readonly nr: number | undefined;
     /** Message Type AVP value; undefined for a ZLB or when absent. */
     readonly messageType: number | undefined;
     /** AVP types in wire order (Message Type included). */
@@ -64,6 +67,8 @@ export interface DissectedPacket {
     /** Hidden (H) bit per AVP, same order. */
     readonly avpHidden: readonly boolean[];
   };
+  /** ICMP inside the packet (e.g. carried in PPP inside L2TP data); ident/seq big-endian. */
+  readonly icmp?: { readonly type: number; readonly ident: number; readonly seq: number };
   /** Wireshark's Protocol and Info columns ('PPP LCP Configuration Request'). */
   readonly info: string;
 }
@@ -133,9 +138,14 @@ const FIELDS = [
   'l2tp.length',
   'l2tp.tunnel',
   'l2tp.session',
+  'l2tp.Ns',
+  'l2tp.Nr',
   'l2tp.avp.type',
   'l2tp.avp.hidden',
   'l2tp.avp.message_type',
+  'icmp.type',
+  'icmp.ident',
+  'icmp.seq',
   '_ws.malformed',
   '_ws.expert.message',
   '_ws.expert.severity',
@@ -187,11 +197,16 @@ export function dissect(pcap: string, opts: { from?: string; ports?: readonly nu
               length: num('l2tp.length'),
               tunnelId: num('l2tp.tunnel') ?? 0,
               sessionId: num('l2tp.session') ?? 0,
+              ns: num('l2tp.Ns'),
+              nr: num('l2tp.Nr'),
               messageType: num('l2tp.avp.message_type'),
               avpTypes,
               avpHidden: (l['l2tp.avp.hidden'] ?? []).map((h) => h === '1' || h === 'True'),
             },
           }),
+      ...(one('icmp.type') === undefined
+        ? {}
+        : { icmp: { type: num('icmp.type')!, ident: num('icmp.ident') ?? -1, seq: num('icmp.seq') ?? -1 } }),
       info: `${one('_ws.col.Protocol') ?? ''} ${one('_ws.col.Info') ?? ''}`.trim(),
     };
     packets.push(pkt);
@@ -235,13 +250,23 @@ export function formatFlags(d: Dissection): string {
   ].join('\n');
 }
 
-/** The control messages of a dissection as one line each ('10.203.1.2 SCCRQ tid=0 sid=0'), for failure messages and ordering asserts. */
+/** The control messages of a dissection as one line each ('10.203.1.2 SCCRQ tid=0 sid=0 ns=0 nr=0'), for failure messages and ordering asserts. */
+/** RFC 2661 §3.2 message type names by number. */
+export const MESSAGE_TYPE_NAMES: Readonly<Record<number, string>> = MESSAGE_NAMES;
+
+/** Name of a control packet's message ('ZLB' when it has no AVPs), undefined for data. */
+export function messageName(p: DissectedPacket): string | undefined {
+  const c = p.l2tp;
+  if (!c?.control) return undefined;
+  return c.messageType === undefined ? 'ZLB' : (MESSAGE_NAMES[c.messageType] ?? `type${c.messageType}`);
+}
+
 export function timeline(d: Dissection): string[] {
   return d.packets
     .filter((p) => p.l2tp?.control)
     .map((p) => {
       const c = p.l2tp!;
       const name = c.messageType === undefined ? 'ZLB' : (MESSAGE_NAMES[c.messageType] ?? `type${c.messageType}`);
-      return `${p.src} ${name} tid=${c.tunnelId} sid=${c.sessionId}`;
+      return `${p.src} ${name} tid=${c.tunnelId} sid=${c.sessionId} ns=${c.ns} nr=${c.nr}`;
     });
 }
