@@ -2,7 +2,7 @@
 // them, every PID tracked and everything removed in `destroy()` (also on process exit).
 // Related: test/support/peers/*.ts (xl2tpd, l2tpns), test/support/tshark.ts, test/interop/.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import koffi from 'koffi';
@@ -80,6 +80,32 @@ function setns(fd: number): void {
 }
 
 const liveLabs = new Set<NetLab>();
+const LAB_NAME = /^l2t(\d+)[a-z]{1,2}(\d+)?(-\w+)?$/;
+
+/**
+ * Removes namespaces and folders left by labs whose process died without cleaning up (SIGKILL):
+ * only names of this harness's form `l2t<pid>…` whose <pid> is no longer running.
+ */
+export function removeStaleLabs(): void {
+  const dead = (name: string): boolean => {
+    const m = LAB_NAME.exec(name);
+    return m !== null && Number(m[1]) !== process.pid && !existsSync(`/proc/${m[1]}`);
+  };
+  const list = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8', timeout: 5000 }).stdout ?? '';
+  for (const ns of list.split('\n').map((l) => l.split(' ')[0] ?? '')) {
+    if (!dead(ns)) continue;
+    const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8', timeout: 5000 }).stdout ?? '';
+    for (const p of pids.split(/\s+/).filter(Boolean)) {
+      try {
+        process.kill(Number(p), 'SIGKILL');
+      } catch {}
+    }
+    spawnSync('ip', ['netns', 'del', ns], { timeout: 5000 });
+  }
+  for (const name of readdirSync(tmpdir())) {
+    if (dead(name)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
 let exitHookInstalled = false;
 
 /**
@@ -99,6 +125,7 @@ export class NetLab {
   constructor(tag: string) {
     if (!/^[a-z]{1,2}$/.test(tag)) throw new TypeError('lab tag: one or two lowercase letters');
     this.prefix = `l2t${process.pid}${tag}`;
+    removeStaleLabs();
     this.dir = mkdtempSync(join(tmpdir(), `${this.prefix}-`));
     liveLabs.add(this);
     if (!exitHookInstalled) {
