@@ -2,7 +2,7 @@
 // Wireshark's L2TP/PPP dissectors, plus the RFC 2661 §4.1/§6 checks Wireshark does not make.
 // Related: test/support/netns.ts, test/interop/*.test.ts.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LabProcess, type NetLab, tail, waitFor } from './netns.js';
 
@@ -269,4 +269,45 @@ export function timeline(d: Dissection): string[] {
       const name = c.messageType === undefined ? 'ZLB' : (MESSAGE_NAMES[c.messageType] ?? `type${c.messageType}`);
       return `${p.src} ${name} tid=${c.tunnelId} sid=${c.sessionId} ns=${c.ns} nr=${c.nr}`;
     });
+}
+
+/**
+ * Writes UDP payloads as an Ethernet/IPv4/UDP pcap (for oracle self-tests and for replaying
+ * vectors through tshark). Checksums are left zero (UDP: none; tshark does not verify IPv4 by default).
+ */
+export function writeUdpPcap(
+  file: string,
+  datagrams: readonly { src: string; dst: string; srcPort: number; dstPort: number; payload: Uint8Array }[],
+): void {
+  const parts: Uint8Array[] = [];
+  const global = new DataView(new ArrayBuffer(24));
+  global.setUint32(0, 0xa1b2c3d4, true);
+  global.setUint16(4, 2, true);
+  global.setUint16(6, 4, true);
+  global.setUint32(16, 65535, true);
+  global.setUint32(20, 1, true); // LINKTYPE_ETHERNET
+  parts.push(new Uint8Array(global.buffer));
+  datagrams.forEach((d, i) => {
+    const len = 14 + 20 + 8 + d.payload.length;
+    const rec = new Uint8Array(16 + len);
+    const dv = new DataView(rec.buffer);
+    dv.setUint32(0, 1_700_000_000 + i, true);
+    dv.setUint32(8, len, true);
+    dv.setUint32(12, len, true);
+    rec.set([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00], 16);
+    const ip = 30;
+    rec[ip] = 0x45;
+    dv.setUint16(ip + 2, 20 + 8 + d.payload.length);
+    rec[ip + 8] = 64;
+    rec[ip + 9] = 17;
+    rec.set(d.src.split('.').map(Number), ip + 12);
+    rec.set(d.dst.split('.').map(Number), ip + 16);
+    const udp = ip + 20;
+    dv.setUint16(udp, d.srcPort);
+    dv.setUint16(udp + 2, d.dstPort);
+    dv.setUint16(udp + 4, 8 + d.payload.length);
+    rec.set(d.payload, udp + 8);
+    parts.push(rec);
+  });
+  writeFileSync(file, Buffer.concat(parts));
 }
