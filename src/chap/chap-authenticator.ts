@@ -1,0 +1,212 @@
+// The CHAP authenticator (RFC 1994 §2–§4; MS-CHAPv2 RFC 2759 §3–§6): Challenge, retransmitted until
+// a Response or the retry limit; the Response is judged once and the reply kept for duplicates.
+// Related: chap-peer.ts (the other side), chap-packet.ts, mschapv2.ts, chap-md5.ts.
+//
+// States: initial → challenge-sent → done. Rules:
+// - A retransmitted Challenge is the same packet (same Identifier, same value), as pppd does:
+//   RFC 1994 §4.1's "Identifier MUST be changed each time a Challenge is sent" is read as each new
+//   challenge, so a Response to an earlier transmission stays valid.
+// - Only a Response whose Identifier matches the outstanding Challenge is judged (RFC 1994 §4.1).
+// - RFC 1994 §4.2: after the outcome, a repeated Response with that Identifier gets the same reply
+//   (the Success or Failure may have been lost). Anything else, and every malformed packet, is ignored.
+import { equalConstantTime, toHex } from '../core/bytes.js';
+import type { Random } from '../core/random.js';
+import type { Instant } from '../core/time.js';
+import { TimerTable } from '../core/timer-table.js';
+import { CHAP_MD5_RESPONSE_SIZE, chapMd5Response } from './chap-md5.js';
+import {
+  ChapCode,
+  decodeChapPacket,
+  encodeChapChallengeOrResponse,
+  encodeChapStatus,
+  nameText,
+} from './chap-packet.js';
+import { authenticatorResponseDigest, generateNtResponseFromHash, ntPasswordHash } from './mschapv2.js';
+import {
+  decodeMsChapV2ResponseValue,
+  formatMsChapV2Failure,
+  formatMsChapV2Success,
+  MSCHAPV2_CHALLENGE_SIZE,
+  MSCHAPV2_RESPONSE_SIZE,
+} from './mschapv2-wire.js';
+import { type AuthOutcome, AuthProtocol, type AuthServer, ChapAlgorithm } from './types.js';
+
+/** Options of a CHAP authenticator (MS-CHAPv2 or CHAP-MD5). */
+export interface ChapServerOptions {
+  /** Source of challenges and the initial Identifier. */
+  readonly random: Random;
+  /** Our name, sent in the Challenge's Name field. */
+  readonly name: string;
+  /** The secret for a user name (as the peer sent it), undefined when unknown. */
+  lookup(user: string): string | undefined;
+  /** Challenges sent without a Response before giving up (pppd chap-max-challenge, default 10). */
+  readonly maxChallenges?: number;
+  /** Retransmission interval (pppd chap-restart, default 3000 ms). */
+  readonly timeoutMs?: number;
+}
+
+/** What distinguishes MS-CHAPv2 from CHAP-MD5 on the authenticator side. */
+interface ChapMethod {
+  readonly label: string;
+  readonly algorithm: number;
+  /** Required Response Value-Size; other sizes are malformed and ignored. */
+  readonly responseSize: number;
+  /** Reply message for a Response, given the secret (undefined: unknown user). */
+  judge(
+    identifier: number,
+    challenge: Uint8Array,
+    response: Uint8Array,
+    name: Uint8Array,
+    secret: string | undefined,
+  ): { readonly ok: boolean; readonly message: string };
+}
+
+type State =
+  | { readonly kind: 'initial' }
+  | {
+      readonly kind: 'challenge-sent';
+      readonly identifier: number;
+      readonly challenge: Uint8Array;
+      readonly packet: Uint8Array;
+      transmissions: number;
+    }
+  | { readonly kind: 'done'; readonly identifier: number | undefined; readonly reply: Uint8Array | undefined };
+
+const CHALLENGE_SIZE = 16;
+
+class ChapAuthenticator implements AuthServer {
+  readonly protocol = AuthProtocol.Chap;
+  readonly lcpData: Uint8Array;
+  private state: State = { kind: 'initial' };
+  private result: AuthOutcome;
+  private readonly out: Uint8Array[] = [];
+  private readonly timers = new TimerTable<'challenge'>();
+  private readonly maxChallenges: number;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly method: ChapMethod,
+    private readonly opts: ChapServerOptions,
+  ) {
+    this.lcpData = Uint8Array.of(0xc2, 0x23, method.algorithm);
+    this.maxChallenges = Math.max(1, opts.maxChallenges ?? 10);
+    this.timeoutMs = opts.timeoutMs ?? 3000;
+  }
+
+  get outcome(): AuthOutcome {
+    return this.result;
+  }
+
+  start(now: Instant): void {
+    if (this.state.kind !== 'initial') return;
+    const identifier = this.opts.random.int(0, 255);
+    const challenge = this.opts.random.fill(new Uint8Array(CHALLENGE_SIZE));
+    const packet = encodeChapChallengeOrResponse(ChapCode.Challenge, identifier, challenge, this.opts.name);
+    this.state = { kind: 'challenge-sent', identifier, challenge, packet, transmissions: 1 };
+    this.out.push(packet.slice());
+    this.timers.set('challenge', now + this.timeoutMs);
+  }
+
+  handlePacket(packet: Uint8Array, _now: Instant): void {
+    const p = decodeChapPacket(packet);
+    if (p === undefined || p.code !== ChapCode.Response) return;
+    const s = this.state;
+    if (s.kind === 'done') {
+      if (p.identifier === s.identifier && s.reply !== undefined) this.out.push(s.reply.slice());
+      return;
+    }
+    if (s.kind !== 'challenge-sent' || p.identifier !== s.identifier) return;
+    if (p.value.length !== this.method.responseSize) return;
+    const user = nameText(p.name);
+    const verdict = this.method.judge(s.identifier, s.challenge, p.value, p.name, this.opts.lookup(user));
+    const reply = encodeChapStatus(verdict.ok ? ChapCode.Success : ChapCode.Failure, s.identifier, verdict.message);
+    this.state = { kind: 'done', identifier: s.identifier, reply };
+    this.timers.stop('challenge');
+    this.out.push(reply.slice());
+    this.result = verdict.ok
+      ? { ok: true, user }
+      : { ok: false, user, reason: `${this.method.label}: authentication failed (unknown user or wrong secret)` };
+  }
+
+  handleTimeout(now: Instant): void {
+    const s = this.state;
+    if (!this.timers.fire('challenge', now) || s.kind !== 'challenge-sent') return;
+    // RFC 1994 §2.3/§4.1: Challenges are resent until a valid Response or the retry counter expires.
+    if (s.transmissions >= this.maxChallenges) {
+      this.state = { kind: 'done', identifier: undefined, reply: undefined };
+      this.result = {
+        ok: false,
+        reason: `${this.method.label}: peer did not respond to ${s.transmissions} challenges`,
+      };
+      return;
+    }
+    s.transmissions++;
+    this.out.push(s.packet.slice());
+    this.timers.set('challenge', now + this.timeoutMs);
+  }
+
+  pollPacket(): Uint8Array | undefined {
+    return this.out.shift();
+  }
+
+  pollTimeout(): Instant | undefined {
+    return this.timers.next();
+  }
+}
+
+/** MS-CHAPv2 verification, RFC 2759 §5–§6 (pppd chapms2_verify_response). */
+function msChapV2Method(random: Random): ChapMethod {
+  return {
+    label: 'MS-CHAPv2',
+    algorithm: ChapAlgorithm.MsChapV2,
+    responseSize: MSCHAPV2_RESPONSE_SIZE,
+    judge(_identifier, challenge, response, name, secret) {
+      const value = decodeMsChapV2ResponseValue(response);
+      if (value !== undefined && secret !== undefined) {
+        const passwordHash = ntPasswordHash(secret);
+        const expected = generateNtResponseFromHash(challenge, value.peerChallenge, name, passwordHash);
+        if (equalConstantTime(expected, value.ntResponse)) {
+          const digest = authenticatorResponseDigest(
+            passwordHash,
+            value.ntResponse,
+            value.peerChallenge,
+            challenge,
+            name,
+          );
+          // RFC 2759 §5: "S=<auth_string> M=<message>".
+          return { ok: true, message: formatMsChapV2Success(`S=${toHex(digest).toUpperCase()}`, 'Access granted') };
+        }
+      }
+      // RFC 2759 §6: E=691 authentication failure; R=0 no retry; C= a fresh challenge; V=3.
+      const message = formatMsChapV2Failure({
+        error: 691,
+        retry: false,
+        challenge: random.fill(new Uint8Array(MSCHAPV2_CHALLENGE_SIZE)),
+        version: 3,
+        message: 'Authentication failed',
+      });
+      return { ok: false, message };
+    },
+  };
+}
+
+/** CHAP-MD5 verification, RFC 1994 §4.1. */
+const MD5_METHOD: ChapMethod = {
+  label: 'CHAP-MD5',
+  algorithm: ChapAlgorithm.Md5,
+  responseSize: CHAP_MD5_RESPONSE_SIZE,
+  judge(identifier, challenge, response, _name, secret) {
+    const ok = secret !== undefined && equalConstantTime(chapMd5Response(identifier, secret, challenge), response);
+    return { ok, message: ok ? 'Access granted' : 'Access denied' };
+  },
+};
+
+/** An MS-CHAPv2 authenticator (RFC 2759); LCP option data c2 23 81. */
+export function createMsChapV2Server(opts: ChapServerOptions): AuthServer {
+  return new ChapAuthenticator(msChapV2Method(opts.random), opts);
+}
+
+/** A CHAP-MD5 authenticator (RFC 1994); LCP option data c2 23 05. */
+export function createChapMd5Server(opts: ChapServerOptions): AuthServer {
+  return new ChapAuthenticator(MD5_METHOD, opts);
+}

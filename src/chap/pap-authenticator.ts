@@ -1,0 +1,83 @@
+// The PAP authenticator, RFC 1334 §2: waits for Authenticate-Request, answers Ack or Nak.
+// Related: pap-peer.ts (the other side), pap.ts (codec).
+//
+// Rules: the first well-formed Authenticate-Request decides the outcome. RFC 1334 §2.2.1: after
+// that, repeated Requests (the Ack/Nak may have been lost) get the same reply code, with the
+// Identifier copied from each Request (RFC 1334 §2.2.2). Malformed packets are ignored.
+import { equalConstantTime } from '../core/bytes.js';
+import type { Instant } from '../core/time.js';
+import { TimerTable } from '../core/timer-table.js';
+import { nameText, utf8 } from './chap-packet.js';
+import { decodePapPacket, encodePapReply, PapCode } from './pap.js';
+import { type AuthOutcome, AuthProtocol, type AuthServer } from './types.js';
+
+/** Options of a PAP authenticator. */
+export interface PapServerOptions {
+  /** The password for a Peer-ID, undefined when unknown. */
+  lookup(user: string): string | undefined;
+  /** Give up when no Authenticate-Request arrives this long after start (pppd pap-timeout); default: wait. */
+  readonly timeoutMs?: number;
+}
+
+const ACK_MESSAGE = 'Login ok';
+const NAK_MESSAGE = 'Login incorrect';
+
+class PapAuthenticator implements AuthServer {
+  readonly protocol = AuthProtocol.Pap;
+  readonly lcpData = Uint8Array.of(0xc0, 0x23);
+  private result: AuthOutcome;
+  private replyCode: typeof PapCode.AuthenticateAck | typeof PapCode.AuthenticateNak | undefined;
+  private readonly out: Uint8Array[] = [];
+  private readonly timers = new TimerTable<'request'>();
+
+  constructor(private readonly opts: PapServerOptions) {}
+
+  get outcome(): AuthOutcome {
+    return this.result;
+  }
+
+  start(now: Instant): void {
+    if (this.opts.timeoutMs !== undefined && this.result === undefined) {
+      this.timers.set('request', now + this.opts.timeoutMs);
+    }
+  }
+
+  handlePacket(packet: Uint8Array, _now: Instant): void {
+    const p = decodePapPacket(packet);
+    if (p === undefined || p.code !== PapCode.AuthenticateRequest) return;
+    if (this.replyCode !== undefined) {
+      this.out.push(this.reply(this.replyCode, p.identifier));
+      return;
+    }
+    if (this.result !== undefined) return; // timed out: the link is going down
+    const user = nameText(p.peerId);
+    const secret = this.opts.lookup(user);
+    const ok = secret !== undefined && equalConstantTime(utf8(secret), p.password);
+    this.replyCode = ok ? PapCode.AuthenticateAck : PapCode.AuthenticateNak;
+    this.timers.stop('request');
+    this.out.push(this.reply(this.replyCode, p.identifier));
+    this.result = ok ? { ok: true, user } : { ok: false, user, reason: 'PAP: unknown user or wrong password' };
+  }
+
+  handleTimeout(now: Instant): void {
+    if (!this.timers.fire('request', now) || this.result !== undefined) return;
+    this.result = { ok: false, reason: 'PAP: peer sent no Authenticate-Request' };
+  }
+
+  pollPacket(): Uint8Array | undefined {
+    return this.out.shift();
+  }
+
+  pollTimeout(): Instant | undefined {
+    return this.timers.next();
+  }
+
+  private reply(code: typeof PapCode.AuthenticateAck | typeof PapCode.AuthenticateNak, identifier: number): Uint8Array {
+    return encodePapReply(code, identifier, code === PapCode.AuthenticateAck ? ACK_MESSAGE : NAK_MESSAGE);
+  }
+}
+
+/** A PAP authenticator (RFC 1334); LCP option data c0 23. */
+export function createPapServer(opts: PapServerOptions): AuthServer {
+  return new PapAuthenticator(opts);
+}
