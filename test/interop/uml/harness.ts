@@ -41,6 +41,18 @@ const FAST_BOOT = [
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Waits for `p` at most `ms` (the timer is cleared, so it never holds the process open). */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    p,
+    new Promise<void>((r) => {
+      timer = setTimeout(r, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 function which(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
@@ -140,6 +152,8 @@ export interface LacResult {
   readonly upToDownS: number | undefined;
   readonly pppdExit: readonly number[];
   readonly pppdLines: readonly string[];
+  /** The guest xl2tpd's words on a CDN/StopCCN from the LNS (result and error codes). */
+  readonly xl2tpdLines: readonly string[];
   readonly raw: ReadonlyMap<string, readonly string[]>;
 }
 
@@ -176,6 +190,7 @@ export function parseLacResult(text: string, rc: string | undefined, watchdog: b
     upToDownS: num('UP_TO_DOWN_S'),
     pppdExit: (raw.get('PPPD_EXIT') ?? []).map(Number),
     pppdLines: raw.get('PPPD_LINE') ?? [],
+    xl2tpdLines: raw.get('XL2TPD_LINE') ?? [],
     raw,
   };
 }
@@ -189,6 +204,8 @@ export class Guest {
     readonly dir: string,
     private readonly child: ChildProcess,
     readonly bootedAt: number,
+    /** Its vec0 address on the bridge. */
+    readonly address: string,
   ) {
     this.exited = new Promise((resolve) => {
       child.once('exit', (code) => {
@@ -226,9 +243,9 @@ export class Guest {
 
   /** Waits for power-off up to timeoutMs, then kills; returns what the guest recorded. */
   async finish(timeoutMs: number): Promise<LacResult> {
-    await Promise.race([this.exited, sleep(timeoutMs)]);
+    await within(this.exited, timeoutMs);
     if (this.running) killGuestSync(this.pid);
-    await Promise.race([this.exited, sleep(3000)]);
+    await within(this.exited, 3000);
     return this.result();
   }
 
@@ -244,10 +261,15 @@ export class Guest {
     return parseLacResult(read('result') ?? '', read('rc')?.trim(), existsSync(join(this.dir, 'watchdog')));
   }
 
+  /** Asks an LNS guest to stop (its xl2tpd gets SIGTERM) and power off. */
+  stop(): void {
+    writeFileSync(join(this.dir, 'stop'), '');
+  }
+
   /** Pulls the plug: SIGKILL the guest and its helper processes, no goodbye on the wire. */
   async killAbruptly(): Promise<void> {
     killGuestSync(this.pid, 'SIGKILL');
-    await Promise.race([this.exited, sleep(3000)]);
+    await within(this.exited, 3000);
   }
 
   /** A file the guest wrote (pppd.log, xl2tpd.log, timeline, …), '' if absent. */
@@ -430,7 +452,7 @@ export class UmlLab {
     if (c?.pid === undefined || c.exitCode !== null) return;
     const done = new Promise((r) => c.once('exit', r));
     killPid(c.pid, 'SIGINT');
-    await Promise.race([done, sleep(3000)]);
+    await within(done, 3000);
     if (c.exitCode === null) killPid(c.pid, 'SIGKILL');
   }
 
@@ -479,10 +501,10 @@ export class UmlLab {
     if (proc.exitCode === undefined) {
       const helpers = sessionPids(proc.pid);
       killPid(proc.pid, signal);
-      await Promise.race([proc.exited, sleep(graceMs)]);
+      await within(proc.exited, graceMs);
       if (proc.exitCode === undefined) killPid(proc.pid, 'SIGKILL');
       for (const p of new Set([...helpers, ...sessionPids(proc.pid)])) if (p !== proc.pid) killPid(p, 'SIGKILL');
-      await Promise.race([proc.exited, sleep(2000)]);
+      await within(proc.exited, 2000);
     }
     return proc.exitCode ?? null;
   }
@@ -492,10 +514,48 @@ export class UmlLab {
     const index = this.nextGuest++;
     const gdir = join(this.dir, o.name);
     writeLacConfig(gdir, o, index);
-    return this.bootGuest(o.name, gdir, index, o.mem ?? '96M', (o.pppWaitS ?? 25) + (o.holdS ?? 0) + 40);
+    return this.bootGuest(
+      o.name,
+      gdir,
+      index,
+      UmlLab.guestAddress(index),
+      o.mem ?? '96M',
+      (o.pppWaitS ?? 25) + (o.holdS ?? 0) + 40,
+    );
   }
 
-  private bootGuest(name: string, gdir: string, index: number, mem: string, maxS: number): Guest {
+  /**
+   * Boots the real xl2tpd + pppd as an LNS in a guest at `address` (e.g. 10.204.0.2):
+   * `configure(etcXl2tpd, etcPpp)` fills its private /etc/xl2tpd and /etc/ppp. It writes
+   * /srv/ready when it listens and stops (SIGTERM to xl2tpd) when stop() is called.
+   */
+  bootPppdLns(o: {
+    readonly name: string;
+    readonly address: string;
+    readonly configure: (etcXl2tpd: string, etcPpp: string) => void;
+    readonly mem?: string;
+    readonly maxS?: number;
+  }): Guest {
+    const index = this.nextGuest++;
+    const gdir = join(this.dir, o.name);
+    mkdirSync(gdir, { recursive: true });
+    const x = bindDir(gdir, '/etc/xl2tpd');
+    const p = bindDir(gdir, '/etc/ppp');
+    writeFileSync(join(x, 'l2tp-secrets'), '* * unused\n', { mode: 0o600 });
+    // the host's /etc/ppp/options is not read: the guest's /etc/ppp is private
+    writeFileSync(join(p, 'options'), '# private options of the UML LNS guest\n');
+    copyGuestScripts(p);
+    o.configure(x, p);
+    const maxS = o.maxS ?? 90;
+    writeFileSync(
+      join(gdir, 'env'),
+      ['NET_DEV=vec0', `NET_ADDR=${o.address}/24`, `LNS_MAX=${maxS - 10}`, ''].join('\n'),
+    );
+    writeFileSync(join(gdir, 'guest.sh'), `. /srv/env\n. ${join(HERE, 'guest', 'lns.sh')}\n`);
+    return this.bootGuest(o.name, gdir, index, o.address, o.mem ?? '96M', maxS);
+  }
+
+  private bootGuest(name: string, gdir: string, index: number, address: string, mem: string, maxS: number): Guest {
     const tap = `tap${index}`;
     this.ip('tuntap', 'add', 'dev', tap, 'mode', 'tap');
     this.ip('link', 'set', tap, 'master', 'br0');
@@ -537,7 +597,7 @@ export class UmlLab {
       { stdio: ['ignore', consoleFd, consoleFd], detached: true },
     );
     closeSync(consoleFd);
-    const guest = new Guest(name, gdir, child, Date.now());
+    const guest = new Guest(name, gdir, child, Date.now(), address);
     this.guests.push(guest);
     return guest;
   }
@@ -545,6 +605,15 @@ export class UmlLab {
   /** Address the Nth booted guest has on vec0. */
   static guestAddress(index: number): string {
     return `10.204.0.${10 + index}`;
+  }
+
+  /** Whether the capture so far has a packet matching the tshark display filter. */
+  wireHas(filter: string): boolean {
+    const r = spawnSync('tshark', ['-n', '-r', this.pcap, '-Y', filter, '-T', 'fields', '-e', 'frame.number'], {
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    return (r.stdout ?? '').trim() !== '';
   }
 
   /** tshark transcript of the capture (one line per L2TP/PPP packet) into DIR/timeline.txt. */
@@ -627,6 +696,14 @@ function bindDir(gdir: string, target: string): string {
   return d;
 }
 
+/** ip-up / ip-down that leave marker files in /srv, into a guest's private /etc/ppp. */
+function copyGuestScripts(etcPpp: string): void {
+  for (const script of ['ip-up', 'ip-down']) {
+    copyFileSync(join(HERE, 'guest', script), join(etcPpp, script));
+    chmodSync(join(etcPpp, script), 0o755);
+  }
+}
+
 function writeLacConfig(gdir: string, o: LacOptions, index: number): void {
   const user = o.user ?? 'alice';
   const password = o.password ?? 's3cret';
@@ -685,10 +762,7 @@ function writeLacConfig(gdir: string, o: LacOptions, index: number): void {
   const secrets = `# client\tserver\tsecret\tIP\n"${user}"\t*\t"${password}"\t*\n`;
   writeFileSync(join(p, 'chap-secrets'), secrets, { mode: 0o600 });
   writeFileSync(join(p, 'pap-secrets'), secrets, { mode: 0o600 });
-  for (const script of ['ip-up', 'ip-down']) {
-    copyFileSync(join(HERE, 'guest', script), join(p, script));
-    chmodSync(join(p, script), 0o755);
-  }
+  copyGuestScripts(p);
   writeFileSync(
     join(gdir, 'env'),
     [

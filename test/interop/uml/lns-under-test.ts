@@ -2,7 +2,7 @@
 // and chap-secrets, moved to 10.204.x.y (RFC 2661 LNS; RFC 1661/1994/2759 on the PPP side).
 // Related: harness.ts, lns.test.ts, test/vectors/config/ (the seed files, from helper "config").
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BRIDGE_IP, type HostProcess, type UmlLab } from './harness.js';
@@ -108,6 +108,7 @@ function setConf(text: string, key: string, value: string): string {
 export function writeLnsConfig(
   dir: string,
   v: LnsVariant,
+  pppoptfile?: string,
 ): { conf: string; options: string; secrets: string; dns: string[]; sources: string[] } {
   mkdirSync(dir, { recursive: true });
   const conf = seedText('xl2tpd.conf');
@@ -116,7 +117,7 @@ export function writeLnsConfig(
   const options = join(dir, 'options.xl2tpd');
   const secretsPath = join(dir, 'chap-secrets');
   let c = conf.text.replaceAll('10.1.20.', '10.204.20.');
-  c = setConf(c, 'pppoptfile', options);
+  c = setConf(c, 'pppoptfile', pppoptfile ?? options);
   if (v.range !== undefined) c = setConf(c, 'ip range', v.range);
   if (v.auth === 'pap') {
     c = setConf(c, 'refuse pap', 'no');
@@ -144,6 +145,22 @@ export function writeLnsConfig(
     secrets: secretsPath,
     dns,
     sources: [conf.from, opts.from, secrets.from],
+  };
+}
+
+/**
+ * Fills an LNS guest's private /etc/xl2tpd and /etc/ppp with the same adapted seed, for the real
+ * xl2tpd + pppd (UmlLab.bootPppdLns): the reference that l2tp-ts lns replaces.
+ */
+export function configurePppdLns(v: LnsVariant, scratch: string): (etcXl2tpd: string, etcPpp: string) => void {
+  return (etcXl2tpd, etcPpp) => {
+    const cfg = writeLnsConfig(scratch, v, '/etc/ppp/options.xl2tpd');
+    copyFileSync(cfg.conf, join(etcXl2tpd, 'xl2tpd.conf'));
+    writeFileSync(
+      join(etcPpp, 'options.xl2tpd'),
+      `${readFileSync(cfg.options, 'utf8').trimEnd()}\nlogfile /srv/pppd.log\n`,
+    );
+    for (const f of ['chap-secrets', 'pap-secrets']) copyFileSync(join(scratch, f), join(etcPpp, f));
   };
 }
 

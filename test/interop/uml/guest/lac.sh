@@ -22,7 +22,11 @@ wait_for() {   # wait_for SECS CMD... : poll CMD about every 0.2 s
 gone() { ! kill -0 "$1" 2>/dev/null; }
 # pppd gave up (auth failure, LCP failure) or xl2tpd saw it exit / the call close
 in_file() { [ -f "$1" ] && while read -r l; do case $l in *"$2"*) return 0;; esac; done <"$1"; return 1; }
-ppp_dead() { in_file /srv/pppd.log "Exit." || in_file /srv/xl2tpd.log "pppd exited" || in_file /srv/pppd.log "Connection terminated"; }
+# (or the LNS closed the call/tunnel: CDN or StopCCN, "Connection closed to …")
+ppp_dead() {
+    in_file /srv/pppd.log "Exit." || in_file /srv/xl2tpd.log "pppd exited" ||
+        in_file /srv/pppd.log "Connection terminated" || in_file /srv/xl2tpd.log "Connection closed to"
+}
 up_or_dead() { [ -e /srv/ppp-up ] || ppp_dead; }
 down_or_released() { [ -e /srv/ppp-down ] || [ -e /srv/release ] || ppp_dead; }
 secs_since() { echo "$2 - $1" | bc 2>/dev/null; }
@@ -82,11 +86,17 @@ else
     echo "d $SECTION" >/run/xl2tpd/l2tp-control
     mark "hangup d $SECTION"
 fi
-wait_for 2 ppp_dead   # kernel mode: pppd lingers ~6 s on its TermReqs (no TermAck after StopCCN)
-sleep 0.3
+if grep -q '^LINK_DOWN=local' /srv/result; then
+    wait_for 2 ppp_dead   # kernel mode: pppd lingers ~6 s on its TermReqs (no TermAck after StopCCN)
+elif [ -f /srv/pppd.log ]; then
+    wait_for 3 in_file /srv/xl2tpd.log "pppd exited"   # for its exit code
+fi
 # pppd's own words on how it went (auth result, E=691, who terminated) and its exit code
 grep -i -E 'authentic|fail|E=[0-9]|terminat|hangup|No response|refus|reject' /srv/pppd.log 2>/dev/null |
     while read -r l; do res PPPD_LINE "$l"; done
+# why the LNS closed the call or tunnel (CDN / StopCCN result and error codes, RFC 2661 §4.4.2)
+grep -E -o '(peer closing for reason|Connection closed to) .*' /srv/xl2tpd.log 2>/dev/null |
+    while read -r l; do res XL2TPD_LINE "$l"; done
 grep -o 'pppd exited for call [0-9]* with code [0-9]*' /srv/xl2tpd.log 2>/dev/null |
     while read -r _ _ _ _ _ _ _ code; do res PPPD_EXIT "$code"; done
 kill "$XPID" 2>/dev/null
