@@ -1,0 +1,370 @@
+// One control protocol (LCP, IPCP or IPv6CP): packet codec + RFC 1661 §4 automaton + option policy,
+// with the Restart timer, Max-Configure, Max-Terminate and Max-Failure counters of §4.6.
+// Related: automaton.ts (the table), option-policy.ts, lcp.ts / ipcp.ts / ipv6cp.ts (policies), link.ts.
+import { put32, u16, u32 } from '../core/bytes.js';
+import type { Instant } from '../core/time.js';
+import { type Action, Automaton, type Cell, type Event, type State, TIMER_STATES } from './automaton.js';
+import type { OptionPolicy, Verdict } from './option-policy.js';
+import {
+  CP_HEADER_LENGTH,
+  decodeCpPacket,
+  decodeOptions,
+  encodeCpPacket,
+  encodeOptions,
+  type Option,
+} from './wire/cp-packet.js';
+import { CpCode, PppProtocol } from './wire/protocol-numbers.js';
+
+/** Counters and timer of RFC 1661 §4.6 (pppd defaults: 3 s, 10, 2, 5). */
+export interface ControlProtocolOptions {
+  readonly restartMs?: number;
+  readonly maxConfigure?: number;
+  readonly maxTerminate?: number;
+  readonly maxFailure?: number;
+  /** LCP only: codes 8–13 (Protocol-Reject, Echo, Discard, Identification, Time-Remaining) exist. */
+  readonly isLcp?: boolean;
+  /** LCP: our Magic-Number for Echo-Reply (0 when not negotiated). */
+  readonly magic?: () => number;
+  /** Largest Information field the peer accepts (its MRU): Code-Reject is cut to fit. */
+  readonly peerMru?: () => number;
+}
+
+/** What a control protocol reports to the link (drained after every call). */
+export type CpEvent =
+  | { readonly type: 'this-layer-up' }
+  | { readonly type: 'this-layer-down' }
+  | { readonly type: 'this-layer-started' }
+  | { readonly type: 'this-layer-finished' }
+  | { readonly type: 'ignored-event'; readonly event: Event; readonly state: State }
+  | { readonly type: 'protocol-rejected'; readonly protocol: number }
+  | { readonly type: 'echo-reply'; readonly id: number; readonly data: Uint8Array }
+  | { readonly type: 'echo-request'; readonly magic: number | undefined }
+  | { readonly type: 'dropped'; readonly reason: string };
+
+/** The packet being answered while an event's actions run. */
+interface Current {
+  id: number;
+  data: Uint8Array;
+  verdict: Verdict | undefined;
+  raw: Uint8Array;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * A sans-IO control protocol. Inputs: `up`/`down`/`open`/`close` (RFC 1661 §4.3 administrative and
+ * lower-layer events), `handlePacket` (an Information field), `handleTimeout`. Outputs: `pollPacket`
+ * (Information fields to send under `protocol`), `pollTimeout`, `pollEvent`. Remote input never throws.
+ */
+export class ControlProtocol {
+  private readonly automaton: Automaton;
+  private readonly packets: Uint8Array[] = [];
+  private readonly events: CpEvent[] = [];
+  private readonly restartMs: number;
+  private readonly maxConfigure: number;
+  private readonly maxTerminate: number;
+  private readonly maxFailure: number;
+  private restartCount = 0;
+  private failures = 0;
+  private timerAt: Instant | undefined;
+  private nextId = 1;
+  private reqId = -1;
+  private reqData: Uint8Array = EMPTY;
+  private seenAck = false;
+  private current: Current = { id: 0, data: EMPTY, verdict: undefined, raw: EMPTY };
+  private now: Instant = 0;
+  private terminateReason: Uint8Array = EMPTY;
+  /** Packets dropped as malformed or unmatched (diagnostics). */
+  dropped = 0;
+
+  constructor(
+    readonly protocol: number,
+    readonly policy: OptionPolicy,
+    private readonly opts: ControlProtocolOptions = {},
+  ) {
+    this.restartMs = opts.restartMs ?? 3000;
+    this.maxConfigure = opts.maxConfigure ?? 10;
+    this.maxTerminate = opts.maxTerminate ?? 2;
+    this.maxFailure = opts.maxFailure ?? 5;
+    this.automaton = new Automaton(
+      (action, cell) => this.perform(action, cell),
+      (event, state) => this.events.push({ type: 'ignored-event', event, state }),
+    );
+  }
+
+  /** The current RFC 1661 §4.2 state. */
+  get state(): State {
+    return this.automaton.state;
+  }
+
+  /** Lower layer is ready (§4.3 Up). */
+  up(now: Instant): void {
+    this.fire('up', now);
+  }
+
+  /** Lower layer is gone (§4.3 Down). */
+  down(now: Instant): void {
+    this.fire('down', now);
+  }
+
+  /** Administrative Open (§4.3). */
+  open(now: Instant): void {
+    this.fire('open', now);
+  }
+
+  /** Administrative Close (§4.3); `reason` goes into the Terminate-Request data. */
+  close(reason: string, now: Instant): void {
+    this.terminateReason = new TextEncoder().encode(reason);
+    this.fire('close', now);
+  }
+
+  /** Fires a raw §4.3 event (tests, and Protocol-Reject of an NCP → RXJ-). */
+  fire(event: Event, now: Instant): void {
+    this.now = now;
+    this.automaton.fire(event);
+    // §4.6: the Restart timer runs only in Closing, Stopping, Req-Sent, Ack-Rcvd and Ack-Sent.
+    if (!TIMER_STATES.has(this.automaton.state)) this.timerAt = undefined;
+  }
+
+  /** One received packet (the PPP Information field). Malformed or unmatched packets are dropped. */
+  handlePacket(info: Uint8Array, now: Instant): void {
+    const decoded = decodeCpPacket(info);
+    if (!decoded.ok) return this.drop(decoded.fault.code);
+    const { code, id, data } = decoded.value;
+    const packetBytes = info.subarray(0, CP_HEADER_LENGTH + data.length);
+    this.current = { id, data, verdict: undefined, raw: packetBytes };
+    switch (code) {
+      case CpCode.ConfigureRequest: {
+        const options = decodeOptions(data);
+        if (!options.ok) return this.drop(options.fault.code);
+        const mustReject = this.failures >= this.maxFailure;
+        let verdict = this.policy.judgePeerRequest(options.value, mustReject);
+        // §4.6 Max-Failure: stop Nak'ing; Reject the options we would have Nak'd.
+        if (verdict.kind === 'nak' && mustReject) {
+          const types = new Set(verdict.suggestions.map((o) => o.type));
+          const rejected = options.value.filter((o) => types.has(o.type));
+          if (rejected.length > 0) verdict = { kind: 'reject', rejected };
+        }
+        this.current.verdict = verdict;
+        return this.fire(verdict.kind === 'ack' ? 'rcr+' : 'rcr-', now);
+      }
+      case CpCode.ConfigureAck:
+      case CpCode.ConfigureNak:
+      case CpCode.ConfigureReject: {
+        // §5.2–§5.4: the Identifier must match our last Configure-Request, else silently discard.
+        if (this.negotiating() && (id !== this.reqId || this.seenAck)) return this.drop('unmatched-id');
+        if (code === CpCode.ConfigureAck) {
+          // §5.2: the acknowledged options MUST exactly match what we sent.
+          if (this.negotiating() && !sameBytes(data, this.reqData)) return this.drop('ack-mismatch');
+          if (this.negotiating()) this.seenAck = true;
+          return this.fire('rca', now);
+        }
+        const options = decodeOptions(data);
+        if (!options.ok) return this.drop(options.fault.code);
+        if (this.negotiating()) {
+          this.seenAck = true;
+          if (code === CpCode.ConfigureNak) this.policy.onNak(options.value);
+          else this.policy.onReject(options.value);
+        }
+        return this.fire('rcn', now);
+      }
+      case CpCode.TerminateRequest:
+        return this.fire('rtr', now);
+      case CpCode.TerminateAck:
+        return this.fire('rta', now);
+      case CpCode.CodeReject: {
+        // §5.6: a rejected code the protocol cannot work without (1–7) is catastrophic (RXJ-).
+        const rejected = data.length >= 1 ? data[0]! : 0;
+        return this.fire(rejected >= 1 && rejected <= 7 ? 'rxj-' : 'rxj+', now);
+      }
+      default:
+        if (this.opts.isLcp === true) {
+          const handled = this.handleLcpCode(code, id, data, now);
+          if (handled) return;
+        }
+        // §5.6: an unknown code is answered with Code-Reject (RUC → scj).
+        return this.fire('ruc', now);
+    }
+  }
+
+  /** RFC 1661 §5.7–§5.9 and RFC 1570 codes that only LCP has. True when the code was handled. */
+  private handleLcpCode(code: number, id: number, data: Uint8Array, now: Instant): boolean {
+    switch (code) {
+      case CpCode.ProtocolReject: {
+        if (data.length < 2) {
+          this.drop('short-protocol-reject');
+          return true;
+        }
+        const protocol = u16(data, 0);
+        // §5.7: a rejected LCP is catastrophic; any other protocol is permitted to be rejected.
+        if (protocol !== PppProtocol.Lcp && this.state === 'opened')
+          this.events.push({ type: 'protocol-rejected', protocol });
+        this.fire(protocol === PppProtocol.Lcp ? 'rxj-' : 'rxj+', now);
+        return true;
+      }
+      case CpCode.EchoRequest:
+        this.events.push({ type: 'echo-request', magic: data.length >= 4 ? u32(data, 0) : undefined });
+        this.fire('rxr', now);
+        return true;
+      case CpCode.EchoReply:
+        if (this.state === 'opened') this.events.push({ type: 'echo-reply', id, data });
+        this.fire('rxr', now);
+        return true;
+      case CpCode.DiscardRequest:
+        this.fire('rxr', now);
+        return true;
+      case CpCode.Identification:
+      case CpCode.TimeRemaining:
+        // RFC 1570 §2: informational; a receiver that does not use them silently discards them.
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Calls this when `pollTimeout()` is due. */
+  handleTimeout(now: Instant): void {
+    if (this.timerAt === undefined || this.timerAt > now) return;
+    this.timerAt = undefined;
+    // §4.6: TO+ while the Restart counter is positive, TO- once it has expired.
+    this.fire(this.restartCount > 0 ? 'to+' : 'to-', now);
+  }
+
+  /** Next Information field to send under `protocol`; the caller owns it. */
+  pollPacket(): Uint8Array | undefined {
+    return this.packets.shift();
+  }
+
+  /** Deadline of the Restart timer, if it runs. */
+  pollTimeout(): Instant | undefined {
+    return this.timerAt;
+  }
+
+  /** Next event for the link. */
+  pollEvent(): CpEvent | undefined {
+    return this.events.shift();
+  }
+
+  /** Queues a packet of this protocol that the automaton does not produce (LCP Echo-Request, Protocol-Reject). */
+  send(code: number, data: Uint8Array, id?: number): number {
+    const packetId = id ?? this.takeId();
+    this.packets.push(encodeCpPacket({ code, id: packetId, data }));
+    return packetId;
+  }
+
+  private negotiating(): boolean {
+    const s = this.automaton.state;
+    return s === 'req-sent' || s === 'ack-rcvd' || s === 'ack-sent' || s === 'opened';
+  }
+
+  private takeId(): number {
+    const id = this.nextId;
+    this.nextId = (this.nextId + 1) & 0xff;
+    return id;
+  }
+
+  private drop(reason: string): void {
+    this.dropped++;
+    this.events.push({ type: 'dropped', reason });
+  }
+
+  private perform(action: Action, cell: Cell): void {
+    switch (action) {
+      case 'tlu':
+        this.policy.onUp();
+        this.events.push({ type: 'this-layer-up' });
+        return;
+      case 'tld':
+        this.policy.onDown();
+        this.events.push({ type: 'this-layer-down' });
+        return;
+      case 'tls':
+        this.events.push({ type: 'this-layer-started' });
+        return;
+      case 'tlf':
+        this.events.push({ type: 'this-layer-finished' });
+        return;
+      case 'irc': {
+        // §4.4: Max-Terminate when a Terminate-Request follows, Max-Configure otherwise.
+        const terminating = cell.includes('str');
+        this.restartCount = terminating ? this.maxTerminate : this.maxConfigure;
+        const s = this.automaton.state;
+        if (!terminating && cell.includes('scr') && s !== 'req-sent' && s !== 'ack-rcvd' && s !== 'ack-sent') {
+          this.failures = 0;
+          this.policy.onStart?.();
+        }
+        return;
+      }
+      case 'zrc':
+        // §4.4: zero the counter but run the timer, so one Restart time passes before Finished.
+        this.restartCount = 0;
+        this.timerAt = this.now + this.restartMs;
+        return;
+      case 'scr': {
+        const id = this.takeId();
+        this.reqId = id;
+        this.reqData = encodeOptions(this.policy.ourRequest());
+        this.seenAck = false;
+        this.packets.push(encodeCpPacket({ code: CpCode.ConfigureRequest, id, data: this.reqData }));
+        this.restartCount--;
+        this.timerAt = this.now + this.restartMs;
+        return;
+      }
+      case 'sca':
+        // §5.2: the Ack carries the received options unchanged.
+        this.failures = 0;
+        this.packets.push(encodeCpPacket({ code: CpCode.ConfigureAck, id: this.current.id, data: this.current.data }));
+        return;
+      case 'scn': {
+        const v = this.current.verdict;
+        if (v === undefined || v.kind === 'ack') return;
+        if (v.kind === 'nak') {
+          this.failures++;
+          this.packets.push(
+            encodeCpPacket({ code: CpCode.ConfigureNak, id: this.current.id, data: encodeOptions(v.suggestions) }),
+          );
+        } else {
+          this.packets.push(
+            encodeCpPacket({ code: CpCode.ConfigureReject, id: this.current.id, data: encodeOptions(v.rejected) }),
+          );
+        }
+        return;
+      }
+      case 'str': {
+        this.packets.push(
+          encodeCpPacket({ code: CpCode.TerminateRequest, id: this.takeId(), data: this.terminateReason }),
+        );
+        this.restartCount--;
+        this.timerAt = this.now + this.restartMs;
+        return;
+      }
+      case 'sta':
+        this.packets.push(encodeCpPacket({ code: CpCode.TerminateAck, id: this.current.id, data: EMPTY }));
+        return;
+      case 'scj': {
+        // §5.6: the rejected packet, cut so the Code-Reject fits the peer's MRU.
+        const max = (this.opts.peerMru?.() ?? 1500) - CP_HEADER_LENGTH;
+        const rejected = this.current.raw.subarray(0, Math.max(0, max));
+        this.packets.push(encodeCpPacket({ code: CpCode.CodeReject, id: this.takeId(), data: rejected }));
+        return;
+      }
+      case 'ser': {
+        // §5.8: Echo-Reply with our Magic-Number, then the request's data after its magic.
+        const req = this.current.data;
+        const out = new Uint8Array(Math.max(4, req.length));
+        out.set(req.subarray(4), 4);
+        put32(out, 0, this.opts.magic?.() ?? 0);
+        this.packets.push(encodeCpPacket({ code: CpCode.EchoReply, id: this.current.id, data: out }));
+        return;
+      }
+    }
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export type { Option };
