@@ -118,14 +118,19 @@ class ChapAuthenticator implements AuthServer {
     if (s.kind !== 'challenge-sent' || p.identifier !== s.identifier) return;
     if (p.value.length !== this.method.responseSize) return;
     const user = nameText(p.name);
-    const verdict = this.method.judge(s.identifier, s.challenge, p.value, p.name, this.opts.lookup(user));
+    const secret = this.opts.lookup(user);
+    const verdict = this.method.judge(s.identifier, s.challenge, p.value, p.name, secret);
     const reply = encodeChapStatus(verdict.ok ? ChapCode.Success : ChapCode.Failure, s.identifier, verdict.message);
     this.state = { kind: 'done', identifier: s.identifier, reply };
     this.timers.stop('challenge');
     this.out.push(reply.slice());
-    this.result = verdict.ok
-      ? { ok: true, user }
-      : { ok: false, user, reason: `${this.method.label}: authentication failed (unknown user or wrong secret)` };
+    if (verdict.ok) {
+      this.result = { ok: true, user };
+    } else {
+      // Local log only: the peer sees the same Failure either way.
+      const why = secret === undefined ? 'no secret for this user' : 'wrong response (bad secret)';
+      this.result = { ok: false, user, reason: `${this.method.label}: ${why}` };
+    }
   }
 
   handleTimeout(now: Instant): void {

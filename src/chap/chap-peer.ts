@@ -3,11 +3,12 @@
 // authenticator knows the password (RFC 2759 §5) fails the link.
 // Related: chap-authenticator.ts (the other side), chap-packet.ts, mschapv2.ts, chap-md5.ts.
 //
-// Rules: a Challenge repeated with the same Identifier and value gets the same Response bytes (so
-// the authenticator's reply to either copy verifies); a new Challenge (also a rechallenge after
-// success, RFC 1994 §2.3) gets a fresh Response. Success/Failure count only with the Identifier of
-// our last Response (RFC 1994 §4.2). After a failure everything is ignored. The peer has no timer:
-// the authenticator retransmits (RFC 1994 §4.1).
+// Rules: a Challenge repeated with the same Identifier and value gets the same Response bytes, even
+// after the Success (a retransmission reordered behind it): the authenticator's reply to any copy
+// then verifies. A new Challenge (also a rechallenge after success, RFC 1994 §2.3) gets a fresh
+// Response. Success/Failure count once, and only with the Identifier of our last Response
+// (RFC 1994 §4.2). After a failure everything is ignored. The peer has no timer: the
+// authenticator retransmits (RFC 1994 §4.1).
 import { equalConstantTime } from '../core/bytes.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
@@ -51,9 +52,15 @@ interface ChapPeerMethod {
   describeFailure(message: string): string;
 }
 
+/** waiting: no Challenge yet; responded: awaiting Success/Failure; answered: Success verified. */
 type State =
   | { readonly kind: 'waiting' }
-  | { readonly kind: 'responded'; readonly identifier: number; readonly challenge: Uint8Array; readonly answer: Answer }
+  | {
+      readonly kind: 'responded' | 'answered';
+      readonly identifier: number;
+      readonly challenge: Uint8Array;
+      readonly answer: Answer;
+    }
   | { readonly kind: 'failed' };
 
 class ChapPeer implements AuthClient {
@@ -85,7 +92,7 @@ class ChapPeer implements AuthClient {
     if (p === undefined) return;
     switch (p.code) {
       case ChapCode.Challenge: {
-        if (s.kind === 'responded' && s.identifier === p.identifier && equalBytes(s.challenge, p.value)) {
+        if (s.kind !== 'waiting' && s.identifier === p.identifier && equalBytes(s.challenge, p.value)) {
           this.out.push(s.answer.packet.slice());
           return;
         }
@@ -99,7 +106,7 @@ class ChapPeer implements AuthClient {
         if (s.kind !== 'responded' || s.identifier !== p.identifier) return;
         const verdict = this.method.judgeSuccess(latin1Text(p.message), s.answer);
         if (verdict.ok) {
-          this.state = { kind: 'waiting' };
+          this.state = { ...s, kind: 'answered' };
           this.result = { ok: true, user: this.user };
         } else {
           this.fail(verdict.reason);

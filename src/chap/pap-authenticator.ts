@@ -56,7 +56,9 @@ class PapAuthenticator implements AuthServer {
     this.replyCode = ok ? PapCode.AuthenticateAck : PapCode.AuthenticateNak;
     this.timers.stop('request');
     this.out.push(this.reply(this.replyCode, p.identifier));
-    this.result = ok ? { ok: true, user } : { ok: false, user, reason: 'PAP: unknown user or wrong password' };
+    // Local log only: the peer sees the same Nak either way.
+    const reason = secret === undefined ? 'PAP: no secret for this user' : 'PAP: wrong password';
+    this.result = ok ? { ok: true, user } : { ok: false, user, reason };
   }
 
   handleTimeout(now: Instant): void {

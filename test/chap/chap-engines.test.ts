@@ -127,6 +127,7 @@ describe('MS-CHAPv2 server + client', () => {
     expect(s.outcome).toMatchObject({ ok: false, user: 'alice' });
     expect(c.outcome).toMatchObject({ ok: false, user: 'alice' });
     expect(reasonOf(c)).toContain('691');
+    expect(reasonOf(s)).toContain('wrong response');
     for (const e of [s, c]) {
       expect(reasonOf(e)).not.toContain('notThePass');
       expect(reasonOf(e)).not.toContain('alicePass');
@@ -140,6 +141,7 @@ describe('MS-CHAPv2 server + client', () => {
     const log = exchange(s, c, 0);
     expect(statusText(log[2]!.packet)).toMatch(/^E=691 /);
     expect(s.outcome).toMatchObject({ ok: false, user: 'mallory' });
+    expect(reasonOf(s)).toContain('no secret');
     expect(c.outcome?.ok).toBe(false);
   });
 
@@ -198,6 +200,23 @@ describe('MS-CHAPv2 server + client', () => {
     expect(b).toEqual(a);
     c.handlePacket(a!, 4);
     expect(c.outcome?.ok).toBe(true);
+  });
+
+  it('RFC1994-4.1: a retransmitted Challenge reordered behind the Success does not undo the success', () => {
+    const s = msServer(26);
+    const c = createMsChapV2Client({ user: 'alice', password: 'alicePass', random: seededRandom(27) });
+    s.start(0);
+    const [challenge] = drain(s);
+    s.handleTimeout(3000);
+    const [retransmitted] = drain(s);
+    c.handlePacket(challenge!, 3001);
+    s.handlePacket(drain(c)[0]!, 3002);
+    c.handlePacket(drain(s)[0]!, 3003); // Success
+    expect(c.outcome?.ok).toBe(true);
+    c.handlePacket(retransmitted!, 3004); // arrives late
+    exchange(s, c, 3005); // the same Response again → the same Success again
+    expect(c.outcome?.ok).toBe(true);
+    expect(s.outcome?.ok).toBe(true);
   });
 
   it('RFC1994-4.2: a repeated Response after the outcome gets the same reply; other identifiers are ignored', () => {
