@@ -1,0 +1,129 @@
+// The thin adapter of STYLE.md C.5: the only place a clock, a UDP socket and a timer meet a
+// sans-IO Engine (src/core/engine.ts). One OS timer, re-armed to pollTimeout() after every flush.
+// Related: udp-transport.ts (dgram or batched koffi socket), clock.ts.
+import type { Engine, PeerAddress } from '../core/engine.js';
+import type { Instant } from '../core/time.js';
+import { monotonicNow } from './clock.js';
+import { openUdpTransport, type UdpTransport, type UdpTransportKind } from './udp-transport.js';
+
+/** Options of driveOverUdp. */
+export interface UdpDriverOptions<E> {
+  /** Local address to bind; default '0.0.0.0'. */
+  readonly address?: string;
+  /** Local port (1701 for L2TP); 0 picks an ephemeral one. */
+  readonly port: number;
+  /** Every engine event, in order, after each input. */
+  readonly onEvent: (event: E) => void;
+  /** The clock; default monotonicNow. */
+  readonly now?: () => Instant;
+  /**
+   * Sees each datagram before the engine; return true when it consumed it (e.g. an L2TP data fast
+   * path). `bytes` is only valid during the call. The driver flushes the engine afterwards anyway.
+   */
+  readonly onDatagram?: (bytes: Uint8Array, from: PeerAddress, now: Instant) => boolean | undefined;
+  /** 'auto' (default) = batched recvmmsg/sendmmsg through koffi, node:dgram when that fails to load. */
+  readonly transport?: UdpTransportKind | 'auto';
+  /**
+   * Hand the engine a copy of each datagram (default true). The batched transport reuses its
+   * receive slots, so only an engine that never keeps a reference to its input may turn this off.
+   */
+  readonly copyDatagrams?: boolean;
+  /** An engine method threw (a bug): report it here and keep serving; default: rethrow. */
+  readonly onError?: (err: unknown) => void;
+}
+
+/** A running driver. */
+export interface UdpDriver {
+  /** The bound local port. */
+  readonly port: number;
+  /** The transport that was chosen. */
+  readonly transport: UdpTransportKind;
+  /** Sends a datagram outside the engine (e.g. the data path); see UdpTransport.send. */
+  send(bytes: Uint8Array, to: PeerAddress): void;
+  /**
+   * Drains the engine (transmits, events) and re-arms the timer. Call it after feeding the engine
+   * from elsewhere (a TUN packet, a ctl command such as disconnect).
+   */
+  flush(): void;
+  /** Stops the timer and closes the socket; no callback runs afterwards. */
+  close(): Promise<void>;
+}
+
+/** Setting a Node timer further out than this overflows to 1 ms; longer waits re-arm. */
+const MAX_TIMER_MS = 0x7fff_ffff;
+
+/** Binds a UDP socket and drives `engine` with it until close(); resolves once bound. */
+export async function driveOverUdp<E>(engine: Engine<E>, opts: UdpDriverOptions<E>): Promise<UdpDriver> {
+  const now = opts.now ?? monotonicNow;
+  const copy = opts.copyDatagrams ?? true;
+  let timer: NodeJS.Timeout | undefined;
+  let armedFor: Instant | undefined;
+  let closed = false;
+  let transport: UdpTransport | undefined;
+
+  const guard = (fn: () => void): void => {
+    try {
+      fn();
+    } catch (err) {
+      if (opts.onError === undefined) throw err;
+      opts.onError(err);
+    }
+  };
+
+  const flush = (): void => {
+    if (closed || transport === undefined) return;
+    const t = transport;
+    guard(() => {
+      for (let x = engine.pollTransmit(); x !== undefined; x = engine.pollTransmit()) t.send(x.bytes, x.to);
+      for (let e = engine.pollEvent(); e !== undefined; e = engine.pollEvent()) opts.onEvent(e);
+    });
+    t.flush();
+    if (closed) return; // onEvent may have closed us
+    const deadline = engine.pollTimeout();
+    if (deadline === armedFor) return;
+    clearTimeout(timer);
+    timer = undefined;
+    armedFor = deadline;
+    if (deadline !== undefined) {
+      timer = setTimeout(onTimer, Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(deadline - now()))));
+    }
+  };
+
+  const onTimer = (): void => {
+    timer = undefined;
+    armedFor = undefined;
+    if (closed) return;
+    guard(() => engine.handleTimeout(now()));
+    flush();
+  };
+
+  transport = await openUdpTransport(opts.transport ?? 'auto', {
+    address: opts.address,
+    port: opts.port,
+    onDatagram: (bytes, from) => {
+      if (closed) return;
+      const at = now();
+      guard(() => {
+        if (opts.onDatagram?.(bytes, from, at) === true) return;
+        // dgram hands out a fresh Buffer per datagram; only the batched transport reuses slots.
+        engine.handleDatagram(copy && transport?.kind !== 'dgram' ? new Uint8Array(bytes) : bytes, from, at);
+      });
+    },
+    onBatchEnd: flush,
+  });
+  // Deadlines set before the first datagram (e.g. a LAC's openTunnel) arm the timer now.
+  flush();
+  const t = transport;
+  return {
+    port: t.port,
+    transport: t.kind,
+    send: (bytes, to) => t.send(bytes, to),
+    flush,
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      clearTimeout(timer);
+      await t.close();
+    },
+  };
+}
