@@ -139,3 +139,45 @@ describe('auth engines on garbage', () => {
     });
   }
 });
+
+describe('secrets never leak into outcomes', () => {
+  for (const kind of KINDS) {
+    it(`${kind.name}: no outcome reason or user contains the password, right or wrong`, () => {
+      fc.assert(
+        // '#' appears in no reason text, so a match can only be the password itself.
+        fc.property(
+          fc.string({ minLength: 3, maxLength: 24 }).map((p) => `#${p}`),
+          fc.boolean(),
+          (password, right) => {
+            const s = createFor(kind, password, seedOf(password));
+            const c = kind.client(seedOf(password), right ? password : `${password}x`);
+            s.start(0);
+            c.start(0);
+            exchange(s, c, 0);
+            for (const o of [s.outcome, c.outcome]) {
+              expect(o).toBeDefined();
+              expect(JSON.stringify(o)).not.toContain(JSON.stringify(password).slice(1, -1));
+            }
+            expect(s.outcome?.ok).toBe(right);
+          },
+        ),
+        { seed: 0x1eaf, numRuns: 60 },
+      );
+    });
+  }
+});
+
+const seedOf = (s: string): number => s.length * 31 + (s.charCodeAt(0) || 0);
+
+/** A server of `kind` whose only user, "alice", has `password`. */
+function createFor(kind: Kind, password: string, seed: number): AuthEngine {
+  const only = (user: string): string | undefined => (user === 'alice' ? password : undefined);
+  switch (kind.name) {
+    case 'MS-CHAPv2':
+      return createMsChapV2Server({ random: seededRandom(seed), name: 'lns', lookup: only });
+    case 'CHAP-MD5':
+      return createChapMd5Server({ random: seededRandom(seed), name: 'lns', lookup: only });
+    default:
+      return createPapServer({ lookup: only });
+  }
+}
