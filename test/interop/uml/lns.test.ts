@@ -159,6 +159,7 @@ for (const impl of IMPLS) {
         expectUp(r);
         // pppd prints success only after checking the S= authenticator response (RFC 2759 §5)
         expect(r.pppdLines).toContain('CHAP authentication succeeded');
+        expect(g.file('pppd.log')).toMatch(/rcvd \[CHAP Success id=0x[0-9a-f]+ "S=[0-9A-F]{40}/);
         // pppd repeats the primary as DNS2 when only one ms-dns is configured
         expect(new Set(r.dns)).toEqual(new Set(lns.dns));
         expect(r.ifMtu).toBe(1400);
@@ -315,6 +316,8 @@ for (const impl of IMPLS) {
           expectUp(r);
           expect(r.linkDown, r.pppdLines.join(' | ')).toBe('peer');
           expect(r.pppdLines.some((l) => /terminated by peer|Modem hangup/.test(l))).toBe(true);
+          // RFC 2661 §5.7: the LNS clears the tunnel (StopCCN) or the call (CDN); xl2tpd logs why
+          expect(r.xl2tpdLines.join('\n')).toMatch(/peer closing for reason|Connection closed to/);
         }
       }, 150_000);
     },
