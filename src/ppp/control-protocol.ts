@@ -76,6 +76,8 @@ export class ControlProtocol {
   private terminateReason: Uint8Array = EMPTY;
   /** Packets dropped as malformed or unmatched (diagnostics). */
   dropped = 0;
+  /** The event most recently fired (the link reads it to explain This-Layer-Finished). */
+  lastEvent: Event | undefined;
 
   constructor(
     readonly protocol: number,
@@ -121,6 +123,7 @@ export class ControlProtocol {
   /** Fires a raw §4.3 event (tests, and Protocol-Reject of an NCP → RXJ-). */
   fire(event: Event, now: Instant): void {
     this.now = now;
+    this.lastEvent = event;
     this.automaton.fire(event);
     // §4.6: the Restart timer runs only in Closing, Stopping, Req-Sent, Ack-Rcvd and Ack-Sent.
     if (!TIMER_STATES.has(this.automaton.state)) this.timerAt = undefined;
@@ -129,53 +132,71 @@ export class ControlProtocol {
   /** One received packet (the PPP Information field). Malformed or unmatched packets are dropped. */
   handlePacket(info: Uint8Array, now: Instant): void {
     const decoded = decodeCpPacket(info);
-    if (!decoded.ok) return this.drop(decoded.fault.code);
+    if (!decoded.ok) {
+      this.drop(decoded.fault.code);
+      return;
+    }
     const { code, id, data } = decoded.value;
     const packetBytes = info.subarray(0, CP_HEADER_LENGTH + data.length);
     this.current = { id, data, verdict: undefined, raw: packetBytes };
     switch (code) {
       case CpCode.ConfigureRequest: {
         const options = decodeOptions(data);
-        if (!options.ok) return this.drop(options.fault.code);
-        const mustReject = this.failures >= this.maxFailure;
-        let verdict = this.policy.judgePeerRequest(options.value, mustReject);
-        // §4.6 Max-Failure: stop Nak'ing; Reject the options we would have Nak'd.
-        if (verdict.kind === 'nak' && mustReject) {
-          const types = new Set(verdict.suggestions.map((o) => o.type));
-          const rejected = options.value.filter((o) => types.has(o.type));
-          if (rejected.length > 0) verdict = { kind: 'reject', rejected };
+        if (!options.ok) {
+          this.drop(options.fault.code);
+          return;
         }
+        const mustReject = this.failures >= this.maxFailure;
+        // §4.6 Max-Failure: the policy Rejects what it would have Nak'd once `mustReject` is set.
+        const verdict = this.policy.judgePeerRequest(options.value, mustReject);
         this.current.verdict = verdict;
-        return this.fire(verdict.kind === 'ack' ? 'rcr+' : 'rcr-', now);
+        this.fire(verdict.kind === 'ack' ? 'rcr+' : 'rcr-', now);
+        return;
       }
       case CpCode.ConfigureAck:
       case CpCode.ConfigureNak:
       case CpCode.ConfigureReject: {
         // §5.2–§5.4: the Identifier must match our last Configure-Request, else silently discard.
-        if (this.negotiating() && (id !== this.reqId || this.seenAck)) return this.drop('unmatched-id');
+        if (this.negotiating() && (id !== this.reqId || this.seenAck)) {
+          this.drop('unmatched-id');
+          return;
+        }
         if (code === CpCode.ConfigureAck) {
           // §5.2: the acknowledged options MUST exactly match what we sent.
-          if (this.negotiating() && !sameBytes(data, this.reqData)) return this.drop('ack-mismatch');
+          if (this.negotiating() && !sameBytes(data, this.reqData)) {
+            this.drop('ack-mismatch');
+            return;
+          }
           if (this.negotiating()) this.seenAck = true;
-          return this.fire('rca', now);
+          this.fire('rca', now);
+          return;
         }
         const options = decodeOptions(data);
-        if (!options.ok) return this.drop(options.fault.code);
+        if (!options.ok) {
+          this.drop(options.fault.code);
+          return;
+        }
         if (this.negotiating()) {
           this.seenAck = true;
           if (code === CpCode.ConfigureNak) this.policy.onNak(options.value);
           else this.policy.onReject(options.value);
         }
-        return this.fire('rcn', now);
+        this.fire('rcn', now);
+        return;
       }
-      case CpCode.TerminateRequest:
-        return this.fire('rtr', now);
-      case CpCode.TerminateAck:
-        return this.fire('rta', now);
+      case CpCode.TerminateRequest: {
+        this.fire('rtr', now);
+        return;
+      }
+      case CpCode.TerminateAck: {
+        this.fire('rta', now);
+        return;
+      }
       case CpCode.CodeReject: {
         // §5.6: a rejected code the protocol cannot work without (1–7) is catastrophic (RXJ-).
         const rejected = data.length >= 1 ? data[0]! : 0;
-        return this.fire(rejected >= 1 && rejected <= 7 ? 'rxj-' : 'rxj+', now);
+        this.fire(rejected >= 1 && rejected <= 7 ? 'rxj-' : 'rxj+', now);
+        return;
       }
       default:
         if (this.opts.isLcp === true) {
@@ -183,7 +204,10 @@ export class ControlProtocol {
           if (handled) return;
         }
         // §5.6: an unknown code is answered with Code-Reject (RUC → scj).
-        return this.fire('ruc', now);
+        {
+          this.fire('ruc', now);
+          return;
+        }
     }
   }
 

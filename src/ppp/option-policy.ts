@@ -17,7 +17,7 @@ export interface OptionPolicy {
   ourRequest(): readonly Option[];
   /**
    * Judge the peer's Configure-Request. `mustReject` is set after Max-Failure Naks (RFC 1661 §4.6):
-   * the policy must then Reject what it would have Nak'd (the engine also enforces it).
+   * the policy must then Reject what it would have Nak'd (a looped Magic-Number excepted).
    * Called once per received request; an 'ack' verdict commits the peer's values.
    */
   judgePeerRequest(options: readonly Option[], mustReject: boolean): Verdict;
