@@ -193,7 +193,7 @@ function engineIn(state: State): { cp: ControlProtocol; lastReq: { id: number; d
 }
 
 /** Delivers `event` the way the wire would (packets) where it can; timer and administrative events directly. */
-function deliver(cp: ControlProtocol, event: Event, lastReq: { id: number; data: Uint8Array } | undefined): void {
+function deliver(cp: ControlProtocol, event: Event, lastReq: { id: number; data: Uint8Array } | undefined): unknown {
   const id = lastReq?.id ?? 0x42;
   const packet = (code: number, pid: number, data: Uint8Array) =>
     cp.handlePacket(encodeCpPacket({ code, id: pid, data }), 1);
