@@ -7,10 +7,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { acquireUmlLock, BRIDGE_IP, type LacResult, recordTiming, UmlLab, umlSkipReason } from './harness.js';
 import {
   configurePppdLns,
+  engineSkipReason,
   LNS_LOCAL_IP,
   LNS_RANGE_FIRST,
   type LnsVariant,
   lnsSkipReason,
+  startEngineLns,
   startLns,
   USERS,
 } from './lns-under-test.js';
@@ -89,6 +91,28 @@ const IMPLS: readonly LnsImpl[] = [
         // Terminate-Request timeouts); it sent no CDN to the vanished peer in our runs
         waitPeerGone: (_peer, timeoutMs) =>
           poll(timeoutMs, () => g.file('xl2tpd.log').includes('pppd exited for call')),
+      };
+    },
+  },
+  {
+    // src/io createLns() behind a 20-line launcher: real interop for the engines before the CLI
+    name: 'l2tp-ts-engine',
+    skip: umlSkipReason() ?? (lnsSkipReason() === undefined ? 'superseded by the lns CLI' : engineSkipReason()),
+    reference: false,
+    keepsAddressOfVanishedPeer: false,
+    async start(lab, v) {
+      const lns = await startEngineLns(lab, v);
+      return {
+        ip: BRIDGE_IP,
+        dns: lns.dns,
+        stop: () => lab.stopHost(lns.proc, 'SIGTERM', 10_000),
+        listSessions: () => undefined,
+        waitPeerGone: (peer, timeoutMs) =>
+          poll(timeoutMs, () =>
+            lab.wireHas(
+              `ip.src==${BRIDGE_IP} && ip.dst==${peer} && (l2tp.avp.message_type==14 || l2tp.avp.message_type==4)`,
+            ),
+          ),
       };
     },
   },
