@@ -42,15 +42,15 @@ export interface BatchUdpTransport extends UdpTransport {
 
 /** Parses a dotted quad to a host-order u32; throws TypeError on anything else. */
 export function parseIpv4(address: string): number {
-  const parts = address.split('.');
-  let n = 0;
-  if (parts.length === 4) {
-    for (const p of parts) {
-      const v = Number(p);
-      if (p === '' || !Number.isInteger(v) || v < 0 || v > 255) break;
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
+  if (m !== null) {
+    let n = 0;
+    for (let i = 1; i <= 4; i++) {
+      const v = Number(m[i]);
+      if (v > 255) throw new TypeError(`not an IPv4 address: ${address}`);
       n = n * 256 + v;
     }
-    if (/^\d+\.\d+\.\d+\.\d+$/.test(address)) return n >>> 0;
+    return n;
   }
   throw new TypeError(`not an IPv4 address: ${address}`);
 }

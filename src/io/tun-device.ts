@@ -1,0 +1,304 @@
+// A Linux TUN device (IFF_TUN|IFF_NO_PI) driven through koffi: TUNSETIFF ioctl, non-blocking fd,
+// readiness from a libuv poll, drained with read() until EAGAIN into native slots that leave
+// headroom for the L2TP+PPP header; write() from a native buffer. LIMITS.md §2: 79 % of C for reads.
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
+import { EINTR, type Libc, loadLibc, type NativeBlock, type PollHandle } from './libc.js';
+
+const TUNSETIFF = 0x400454ca;
+const IFF_TUN = 0x0001;
+const IFF_NO_PI = 0x1000;
+const IFF_MULTI_QUEUE = 0x0100;
+const IFNAMSIZ = 16;
+
+/** Options of TunDevice.open. */
+export interface TunDeviceOptions {
+  /** Interface name or a kernel template such as 'ppp%d' (the kernel picks the number); default 'l2tpts%d'. */
+  readonly name?: string;
+  /** Writable bytes before every received packet, for headers prepended in place; default 16. */
+  readonly headroom?: number;
+  /** Largest packet read; default 1500 (longer ones are truncated by the kernel and dropped here). */
+  readonly mtu?: number;
+  /** Slots, i.e. packets read per readiness callback before yielding; default 64. */
+  readonly batch?: number;
+  /** IFF_MULTI_QUEUE: several fds (processes/threads) may attach to one device. */
+  readonly multiQueue?: boolean;
+}
+
+/**
+ * One received packet: the IP packet is `slot[at, at + length)`, and `slot[0, at)` (at least
+ * `headroom` bytes) may be overwritten with a header. Valid until `onBatchEnd` returns.
+ */
+export type TunPacketHandler = (slot: Uint8Array, at: number, length: number) => void;
+
+/** Counters of one device. */
+export interface TunStats {
+  read: number;
+  written: number;
+  /** write() refused (EAGAIN: the kernel queue is full; or an error such as EINVAL for a bad packet). */
+  writeDropped: number;
+  /** Packets longer than `mtu`, dropped. */
+  oversized: number;
+}
+
+/** Runs `ip ARGS…` (setup time only); throws with ip's stderr on failure. */
+function ip(args: readonly string[]): void {
+  try {
+    execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new Error(`ip ${args.join(' ')} failed${stderr ? `: ${stderr}` : ''}`);
+  }
+}
+
+/** A TUN interface owned by this process; it disappears when close() closes the fd. */
+export class TunDevice {
+  /** The kernel's name for the interface (a template such as 'ppp%d' resolved). */
+  readonly name: string;
+  readonly fd: number;
+  readonly headroom: number;
+  readonly stats: TunStats = { read: 0, written: 0, writeDropped: 0, oversized: 0 };
+  private readonly libc: Libc;
+  private readonly mem: NativeBlock;
+  private readonly slotBytes: number;
+  private readonly batch: number;
+  private readonly txAt: number;
+  private readonly slots: Uint8Array[];
+  private readonly mtu: number;
+  private poll: PollHandle | undefined;
+  private closed = false;
+
+  private constructor(libc: Libc, fd: number, name: string, opts: TunDeviceOptions) {
+    this.libc = libc;
+    this.fd = fd;
+    this.name = name;
+    this.headroom = opts.headroom ?? 16;
+    const mtu = opts.mtu ?? 1500;
+    this.batch = Math.max(1, opts.batch ?? 64);
+    // One extra byte per slot detects a packet longer than the mtu (read() returns more than mtu).
+    this.slotBytes = (this.headroom + mtu + 1 + 63) & ~63;
+    this.txAt = this.batch * this.slotBytes;
+    this.mem = libc.alloc(this.txAt + 65536);
+    this.slots = [];
+    for (let i = 0; i < this.batch; i++) {
+      this.slots.push(this.mem.bytes.subarray(i * this.slotBytes, (i + 1) * this.slotBytes));
+    }
+    this.mtu = mtu;
+  }
+
+  /**
+   * Opens /dev/net/tun and attaches (creating if needed) the interface with TUNSETIFF. Needs
+   * CAP_NET_ADMIN; throws when the device, the capability or koffi is missing.
+   */
+  static open(opts: TunDeviceOptions = {}): TunDevice {
+    const libc = loadLibc();
+    const name = opts.name ?? 'l2tpts%d';
+    if (Buffer.byteLength(name) >= IFNAMSIZ) throw new RangeError(`interface name too long: ${name}`);
+    const fd = openSync('/dev/net/tun', constants.O_RDWR | constants.O_NONBLOCK);
+    const ifr = libc.alloc(40); // struct ifreq: char name[16]; short flags; padding
+    try {
+      ifr.bytes.set(Buffer.from(name, 'latin1'), 0);
+      ifr.view.setUint16(IFNAMSIZ, IFF_TUN | IFF_NO_PI | (opts.multiQueue ? IFF_MULTI_QUEUE : 0), true);
+      if (libc.ioctl(fd, TUNSETIFF, ifr.base) < 0) {
+        const e = libc.errno();
+        closeSync(fd);
+        throw Object.assign(
+          new Error(`TUNSETIFF ${name} failed: errno ${e}${e === 1 ? ' (needs CAP_NET_ADMIN)' : ''}`),
+          {
+            errno: e,
+          },
+        );
+      }
+      const end = ifr.bytes.indexOf(0);
+      const actual = Buffer.from(ifr.bytes.subarray(0, end < 0 || end > IFNAMSIZ ? IFNAMSIZ : end)).toString('latin1');
+      return new TunDevice(libc, fd, actual, opts);
+    } finally {
+      ifr.free();
+    }
+  }
+
+  /**
+   * Starts reading: on readiness, reads until EAGAIN (or `batch` packets), calling `onPacket` for
+   * each, then `onBatchEnd`. libuv alone would deliver one packet per loop turn (LIMITS.md §2).
+   */
+  start(onPacket: TunPacketHandler, onBatchEnd?: () => void): void {
+    if (this.closed) throw new Error(`${this.name} is closed`);
+    if (this.poll !== undefined) throw new Error(`${this.name} is already started`);
+    const { libc, fd, headroom, slots, slotBytes, mtu, stats, batch } = this;
+    const base = this.mem.base;
+    const readCap = slotBytes - headroom;
+    this.poll = libc.pollReadable(fd, () => {
+      let k = 0;
+      for (; k < batch && !this.closed; k++) {
+        const n = libc.read(fd, base + k * slotBytes + headroom, readCap);
+        if (n < 0) {
+          if (libc.errno() === EINTR) {
+            k--;
+            continue;
+          }
+          break; // EAGAIN: drained
+        }
+        if (n > mtu) {
+          stats.oversized++;
+          continue;
+        }
+        stats.read++;
+        onPacket(slots[k]!, headroom, n);
+      }
+      if (k > 0 && !this.closed) onBatchEnd?.();
+    });
+  }
+
+  /** Stops reading (the device stays up; start() may be called again). */
+  stop(): void {
+    this.poll?.close();
+    this.poll = undefined;
+  }
+
+  /** Writes one IP packet; false when the kernel refused it (counted in stats.writeDropped). */
+  write(packet: Uint8Array): boolean {
+    if (this.closed || packet.length > 65536) {
+      this.stats.writeDropped++;
+      return false;
+    }
+    this.mem.bytes.set(packet, this.txAt);
+    for (;;) {
+      const n = this.libc.write(this.fd, this.mem.base + this.txAt, packet.length);
+      if (n >= 0) {
+        this.stats.written++;
+        return true;
+      }
+      if (this.libc.errno() !== EINTR) break;
+    }
+    this.stats.writeDropped++;
+    return false;
+  }
+
+  /**
+   * Assigns an address: `setAddress('10.1.20.30/24')`, or point-to-point like pppd:
+   * `setAddress('10.1.20.30', '10.1.20.31')`.
+   */
+  setAddress(local: string, peer?: string): void {
+    if (peer === undefined) ip(['addr', 'add', local, 'dev', this.name]);
+    else ip(['addr', 'add', local, 'peer', peer, 'dev', this.name]);
+  }
+
+  /** Sets the link up, with `mtu` when given. */
+  up(mtu?: number): void {
+    ip(['link', 'set', 'dev', this.name, ...(mtu !== undefined ? ['mtu', String(mtu)] : []), 'up']);
+  }
+
+  /** Routes `cidr` (e.g. '10.1.20.31/32') into this device. */
+  addRoute(cidr: string): void {
+    ip(['route', 'replace', cidr, 'dev', this.name]);
+  }
+
+  /** Removes a route added with addRoute (no error when it is already gone). */
+  removeRoute(cidr: string): void {
+    try {
+      ip(['route', 'del', cidr, 'dev', this.name]);
+    } catch {
+      // Already gone (e.g. the device went down); nothing to undo.
+    }
+  }
+
+  /** Stops reading and closes the fd; the kernel then removes the (non-persistent) interface. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stop();
+    closeSync(this.fd);
+    const mem = this.mem;
+    // Freed on a later turn: a packet handler of this turn may still hold a slot.
+    setImmediate(() => mem.free());
+  }
+}
+
+/** Where a session's packets go: one shared device with a host route per peer, or one device per session. */
+export type TunMode = 'shared' | 'per-session';
+
+/** A device handed out for one session, and what release() must undo. */
+export interface TunLease {
+  readonly device: TunDevice;
+  /** Undo the route (shared) or close the device (per-session). */
+  release(): void;
+}
+
+/** Options of createTunProvider. */
+export interface TunProviderOptions extends TunDeviceOptions {
+  readonly mode?: TunMode;
+  /** Shared mode: the device's address with prefix, e.g. '10.1.20.30/24' (xl2tpd `local ip`). */
+  readonly sharedAddress?: string;
+  /** MTU set on the links (pppd `mtu`); default 1400 like the seed. */
+  readonly linkMtu?: number;
+}
+
+/** Hands out TUN devices to sessions: the shared device (default) or a new ppp%d per session. */
+export interface TunProvider {
+  /** The shared device (shared mode) or undefined. */
+  readonly shared: TunDevice | undefined;
+  /** Routes `peer` through a device with `local` as our side (shared: a /32 route; per-session: a new device). */
+  acquire(local: string, peer: string): TunLease;
+  /** Closes every device it opened. */
+  close(): void;
+}
+
+/**
+ * Shared mode: one device opened at once, each session a /32 route to its peer. Per-session mode:
+ * each acquire opens `ppp%d` (or opts.name) with local/peer addresses, as pppd does. Every device
+ * delivers to the same `onPacket`; callers demultiplex by destination address (the peer's).
+ */
+export function createTunProvider(
+  opts: TunProviderOptions,
+  onPacket: TunPacketHandler,
+  onBatchEnd?: () => void,
+): TunProvider {
+  const mode = opts.mode ?? 'shared';
+  const mtu = opts.linkMtu ?? 1400;
+  const open = new Set<TunDevice>();
+  let shared: TunDevice | undefined;
+  if (mode === 'shared') {
+    const dev = TunDevice.open(opts);
+    try {
+      if (opts.sharedAddress !== undefined) dev.setAddress(opts.sharedAddress);
+      dev.up(mtu);
+    } catch (err) {
+      dev.close();
+      throw err;
+    }
+    dev.start(onPacket, onBatchEnd);
+    open.add(dev);
+    shared = dev;
+  }
+  return {
+    shared,
+    acquire(local, peer): TunLease {
+      if (shared !== undefined) {
+        const dev = shared;
+        dev.addRoute(`${peer}/32`);
+        return { device: dev, release: () => dev.removeRoute(`${peer}/32`) };
+      }
+      const dev = TunDevice.open({ ...opts, name: opts.name ?? 'ppp%d' });
+      try {
+        dev.setAddress(local, peer);
+        dev.up(mtu);
+      } catch (err) {
+        dev.close();
+        throw err;
+      }
+      dev.start(onPacket, onBatchEnd);
+      open.add(dev);
+      return {
+        device: dev,
+        release: () => {
+          dev.close();
+          open.delete(dev);
+        },
+      };
+    },
+    close(): void {
+      for (const d of open) d.close();
+      open.clear();
+    },
+  };
+}

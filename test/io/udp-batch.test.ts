@@ -1,0 +1,111 @@
+// The batched koffi UDP transport on loopback: batching, reused slots, truncation, the fallback.
+// Related: src/io/udp-batch.ts, src/io/udp-transport.ts.
+import { createSocket } from 'node:dgram';
+import { describe, expect, it } from 'vitest';
+import type { PeerAddress } from '../../src/core/engine.js';
+import { openBatchUdp, parseIpv4 } from '../../src/io/udp-batch.js';
+import { openUdpTransport } from '../../src/io/udp-transport.js';
+
+const until = async (cond: () => boolean, ms = 5000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+};
+
+describe('openBatchUdp', () => {
+  it('moves 2000 datagrams between two batched sockets, several per syscall, bytes intact', async () => {
+    const got: string[] = [];
+    const froms = new Set<PeerAddress>();
+    let batchEnds = 0;
+    const rx = openBatchUdp({
+      address: '127.0.0.1',
+      port: 0,
+      onDatagram: (b, from) => {
+        got.push(Buffer.from(b).toString());
+        froms.add(from);
+      },
+      onBatchEnd: () => batchEnds++,
+    });
+    const tx = openBatchUdp({ address: '127.0.0.1', port: 0, onDatagram: () => {} });
+    try {
+      const to = { address: '127.0.0.1', port: rx.port };
+      const sent: string[] = [];
+      for (let i = 0; i < 2000; i++) {
+        const text = `datagram ${i} ${'x'.repeat(i % 1400)}`;
+        sent.push(text);
+        tx.send(Buffer.from(text), to);
+        if (i % 200 === 199) await new Promise((r) => setImmediate(r)); // let the receiver keep up
+      }
+      tx.flush();
+      await until(() => got.length >= 2000);
+      expect(got).toEqual(sent);
+      expect(tx.stats.sent).toBe(2000);
+      expect(tx.stats.sendCalls).toBeLessThan(2000 / 8); // sendmmsg carried many per call
+      expect(rx.stats.received).toBe(2000);
+      expect(batchEnds).toBeLessThan(2000);
+      // One cached PeerAddress object per sender.
+      expect(froms.size).toBe(1);
+      expect([...froms][0]).toEqual({ address: '127.0.0.1', port: tx.port });
+    } finally {
+      await rx.close();
+      await tx.close();
+    }
+  });
+
+  it('queued sends go out without an explicit flush (microtask), and replies from a callback are flushed', async () => {
+    const echo = openBatchUdp({
+      address: '127.0.0.1',
+      port: 0,
+      onDatagram: (b, from) => echo.send(b, from),
+    });
+    const client = createSocket('udp4');
+    const replies: string[] = [];
+    client.on('message', (m) => replies.push(m.toString()));
+    await new Promise<void>((r) => client.bind(0, '127.0.0.1', () => r()));
+    try {
+      for (let i = 0; i < 10; i++) client.send(`e${i}`, echo.port, '127.0.0.1');
+      await until(() => replies.length >= 10);
+      expect(replies.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `e${i}`).sort());
+      const loose = openBatchUdp({ address: '127.0.0.1', port: 0, onDatagram: () => {} });
+      loose.send(Buffer.from('no flush'), { address: '127.0.0.1', port: client.address().port });
+      await until(() => replies.length >= 11);
+      expect(replies.at(-1)).toBe('no flush');
+      await loose.close();
+    } finally {
+      client.close();
+      await echo.close();
+    }
+  });
+
+  it('drops (and counts) datagrams longer than a receive slot instead of passing a truncated one', async () => {
+    const got: number[] = [];
+    const rx = openBatchUdp({ address: '127.0.0.1', port: 0, onDatagram: (b) => got.push(b.length) });
+    const client = createSocket('udp4');
+    try {
+      client.send(Buffer.alloc(3000, 1), rx.port, '127.0.0.1');
+      client.send(Buffer.alloc(2048, 2), rx.port, '127.0.0.1');
+      await until(() => got.length >= 1 && rx.stats.truncated >= 1);
+      expect(got).toEqual([2048]);
+      expect(rx.stats.truncated).toBe(1);
+    } finally {
+      client.close();
+      await rx.close();
+    }
+  });
+
+  it('refuses bad addresses with TypeError, and a busy port with errno 98 (EADDRINUSE)', async () => {
+    expect(parseIpv4('10.1.20.30')).toBe(0x0a01141e);
+    expect(parseIpv4('255.255.255.255')).toBe(0xffffffff);
+    for (const bad of ['', '1.2.3', '1.2.3.256', '01.2.3.x', '::1', '1.2.3.4.5', ' 1.2.3.4']) {
+      expect(() => parseIpv4(bad), bad).toThrow(TypeError);
+    }
+    const a = openBatchUdp({ address: '127.0.0.1', port: 0, onDatagram: () => {} });
+    expect(() => openBatchUdp({ address: '127.0.0.1', port: a.port, onDatagram: () => {} })).toThrow(/errno 98/);
+    await a.close();
+  });
+
+  it("openUdpTransport('auto') takes the batched path on this machine", async () => {
+    const t = await openUdpTransport('auto', { address: '127.0.0.1', port: 0, onDatagram: () => {} });
+    expect(t.kind).toBe('mmsg');
+    await t.close();
+  });
+});
