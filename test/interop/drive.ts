@@ -1,8 +1,10 @@
 // Drives one sans-IO engine over a real UDP socket bound inside a lab namespace, collecting its
 // events so tests can await them. Related: src/io/udp-driver.ts, test/support/netns.ts.
-import { createSocket, type Socket } from 'node:dgram';
 import type { Engine, PeerAddress } from '../../src/core/engine.js';
 import type { Instant } from '../../src/core/time.js';
+import { monotonicNow } from '../../src/io/clock.js';
+import { driveOverUdp, type UdpDriver } from '../../src/io/udp-driver.js';
+import type { UdpTransportKind } from '../../src/io/udp-transport.js';
 import { type NetLab, waitFor } from '../support/netns.js';
 
 /** An engine running over UDP: every event is kept in `events` (in order). */
@@ -20,8 +22,8 @@ export interface Driven<E> {
 }
 
 /**
- * Binds udp4 `bind` inside namespace `ns` and drives `engine` over it: receive → handleDatagram →
- * flush (send all, collect events, re-arm one timer), as the io adapter does.
+ * Binds udp4 `bind` inside namespace `ns` and drives `engine` with src/io/udp-driver.ts (the
+ * production adapter, batched transport by default) over it; every event lands in `events`.
  */
 export async function driveInNamespace<E>(
   lab: NetLab,
@@ -29,51 +31,24 @@ export async function driveInNamespace<E>(
   engine: Engine<E>,
   bind: PeerAddress,
   describe: (e: E) => string = (e) => JSON.stringify(e),
+  transport: UdpTransportKind | 'auto' = 'auto',
 ): Promise<Driven<E>> {
   const events: E[] = [];
-  const t0 = performance.now();
-  const now = (): Instant => performance.now() - t0;
-  let timer: NodeJS.Timeout | undefined;
-  let armedFor: Instant | undefined;
-  let closed = false;
-  const socket: Socket = await lab.withNetns(ns, async () => {
-    const s = createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      s.once('error', reject);
-      s.bind(bind.port, bind.address, () => {
-        s.off('error', reject);
-        resolve();
-      });
-    });
-    return s;
-  });
-  const flush = (): void => {
-    if (closed) return;
-    for (let t = engine.pollTransmit(); t !== undefined; t = engine.pollTransmit()) {
-      socket.send(t.bytes, t.to.port, t.to.address);
-    }
-    for (let e = engine.pollEvent(); e !== undefined; e = engine.pollEvent()) events.push(e);
-    const deadline = engine.pollTimeout();
-    if (deadline === armedFor) return;
-    clearTimeout(timer);
-    armedFor = deadline;
-    if (deadline !== undefined) timer = setTimeout(onTimer, Math.max(0, deadline - now()));
-  };
-  const onTimer = (): void => {
-    armedFor = undefined;
-    engine.handleTimeout(now());
-    flush();
-  };
-  socket.on('message', (msg, rinfo) => {
-    engine.handleDatagram(msg, { address: rinfo.address, port: rinfo.port }, now());
-    flush();
-  });
+  const driver: UdpDriver = await lab.withNetns(ns, () =>
+    driveOverUdp(engine, {
+      address: bind.address,
+      port: bind.port,
+      transport,
+      onEvent: (e) => events.push(e),
+      now: monotonicNow,
+    }),
+  );
   return {
     events,
-    now,
+    now: monotonicNow,
     act<T>(command: (n: Instant) => T): T {
-      const r = command(now());
-      flush();
+      const r = command(monotonicNow());
+      driver.flush();
       return r;
     },
     async waitEvent(what: string, match: (e: E) => boolean, timeoutMs = 10_000): Promise<E> {
@@ -89,11 +64,6 @@ export async function driveInNamespace<E>(
       );
       return found!;
     },
-    async stop(): Promise<void> {
-      if (closed) return;
-      closed = true;
-      clearTimeout(timer);
-      await new Promise<void>((r) => socket.close(() => r()));
-    },
+    stop: () => driver.close(),
   } as Driven<E>;
 }
