@@ -43,6 +43,7 @@ export type CpEvent =
 
 /** The packet being answered while an event's actions run. */
 interface Current {
+  code: number;
   id: number;
   data: Uint8Array;
   verdict: Verdict | undefined;
@@ -71,7 +72,7 @@ export class ControlProtocol {
   private reqId = -1;
   private reqData: Uint8Array = EMPTY;
   private seenAck = false;
-  private current: Current = { id: 0, data: EMPTY, verdict: undefined, raw: EMPTY };
+  private current: Current = { code: 0, id: 0, data: EMPTY, verdict: undefined, raw: EMPTY };
   private now: Instant = 0;
   private terminateReason: Uint8Array = EMPTY;
   /** Packets dropped as malformed or unmatched (diagnostics). */
@@ -138,7 +139,7 @@ export class ControlProtocol {
     }
     const { code, id, data } = decoded.value;
     const packetBytes = info.subarray(0, CP_HEADER_LENGTH + data.length);
-    this.current = { id, data, verdict: undefined, raw: packetBytes };
+    this.current = { code, id, data, verdict: undefined, raw: packetBytes };
     switch (code) {
       case CpCode.ConfigureRequest: {
         const options = decodeOptions(data);
@@ -373,6 +374,8 @@ export class ControlProtocol {
         return;
       }
       case 'ser': {
+        // §4.4: RXR also covers Echo-Reply and Discard-Request; only an Echo-Request is answered.
+        if (this.current.code !== CpCode.EchoRequest) return;
         // §5.8: Echo-Reply with our Magic-Number, then the request's data after its magic.
         const req = this.current.data;
         const out = new Uint8Array(Math.max(4, req.length));
