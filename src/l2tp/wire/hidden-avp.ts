@@ -16,7 +16,7 @@ function xorChain(type: number, data: Uint8Array, secret: Uint8Array, randomVect
   for (let start = 0; start < data.length; start += BLOCK) {
     const end = Math.min(start + BLOCK, data.length);
     // The chain continues from the ciphertext block c(i-1), whichever way we are going.
-    const cipherBefore = hiding ? undefined : data.slice(start, end);
+    const cipherBefore = hiding ? undefined : new Uint8Array(data.subarray(start, end));
     for (let i = start; i < end; i++) data[i] = data[i]! ^ hash[i - start]!;
     if (end < data.length) {
       const c = hiding ? data.subarray(start, end) : (cipherBefore as Uint8Array);
@@ -57,7 +57,8 @@ export function unhideAvpValue(
   randomVector: Uint8Array,
 ): { value: Uint8Array; padding: Uint8Array } | undefined {
   if (hidden.length < 2) return undefined;
-  const clear = hidden.slice();
+  // A copy, never `hidden.slice()`: on a Node Buffer (what dgram delivers) slice() is a view.
+  const clear = new Uint8Array(hidden);
   xorChain(type, clear, secret, randomVector, false);
   const length = (clear[0]! << 8) | clear[1]!;
   if (length > clear.length - 2) return undefined;
