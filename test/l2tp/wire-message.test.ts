@@ -228,7 +228,7 @@ describe('encode', () => {
     expect([view.isControl, view.messageEnd, p.length, view.tunnelId, view.ns]).toEqual([
       true,
       p.length,
-      12 + 48,
+      12 + 52,
       0,
       0,
     ]);
