@@ -21,12 +21,14 @@ export interface ControlProtocolOptions {
   readonly maxConfigure?: number;
   readonly maxTerminate?: number;
   readonly maxFailure?: number;
-  /** LCP only: codes 8–13 (Protocol-Reject, Echo, Discard, Identification, Time-Remaining) exist. */
-  readonly isLcp?: boolean;
-  /** LCP: our Magic-Number for Echo-Reply (0 when not negotiated). */
-  readonly magic?: () => number;
-  /** Largest Information field the peer accepts (its MRU): Code-Reject is cut to fit. */
-  readonly peerMru?: () => number;
+  /**
+   * LCP only: codes 8–13 (Protocol-Reject, Echo, Discard, Identification, Time-Remaining) exist;
+   * `magic` is our Magic-Number for Echo-Reply (0 when not negotiated), `peerMru` the largest
+   * Information field the peer accepts (Code-Reject is cut to fit). Read at the time of use.
+   */
+  readonly lcp?: { readonly magic: number; readonly peerMru: number };
+  /** NCPs: the peer's MRU for cutting Code-Reject (default 1500). */
+  readonly peerMru?: number;
 }
 
 /** What a control protocol reports to the link (drained after every call). */
@@ -200,7 +202,7 @@ export class ControlProtocol {
         return;
       }
       default:
-        if (this.opts.isLcp === true) {
+        if (this.opts.lcp !== undefined) {
           const handled = this.handleLcpCode(code, id, data, now);
           if (handled) return;
         }
@@ -368,7 +370,7 @@ export class ControlProtocol {
         return;
       case 'scj': {
         // §5.6: the rejected packet, cut so the Code-Reject fits the peer's MRU.
-        const max = (this.opts.peerMru?.() ?? 1500) - CP_HEADER_LENGTH;
+        const max = (this.opts.lcp?.peerMru ?? this.opts.peerMru ?? 1500) - CP_HEADER_LENGTH;
         const rejected = this.current.raw.subarray(0, Math.max(0, max));
         this.packets.push(encodeCpPacket({ code: CpCode.CodeReject, id: this.takeId(), data: rejected }));
         return;
@@ -380,7 +382,7 @@ export class ControlProtocol {
         const req = this.current.data;
         const out = new Uint8Array(Math.max(4, req.length));
         out.set(req.subarray(4), 4);
-        put32(out, 0, this.opts.magic?.() ?? 0);
+        put32(out, 0, this.opts.lcp?.magic ?? 0);
         this.packets.push(encodeCpPacket({ code: CpCode.EchoReply, id: this.current.id, data: out }));
         return;
       }

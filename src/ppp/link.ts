@@ -77,6 +77,14 @@ export type PppEvent =
   | { readonly type: 'ip'; readonly packet: Uint8Array }
   | { readonly type: 'log'; readonly text: string };
 
+const NONE: readonly never[] = [];
+
+/** The earlier of two optional deadlines. */
+function earliest(a: Instant | undefined, b: Instant | undefined): Instant | undefined {
+  return a === undefined ? b : b === undefined || a <= b ? a : b;
+}
+const NONE_NUMBERS: readonly number[] = [];
+
 interface Down {
   reason: string;
   cause: number;
@@ -125,7 +133,7 @@ export class PppLink {
   private readonly frames: Uint8Array[] = [];
   private readonly events: PppEvent[] = [];
   private readonly view = new PppFrameView();
-  private readonly rejectProtocols: ReadonlySet<number>;
+  private readonly rejectProtocols: readonly number[];
   private down: Down | undefined;
   private downReported = false;
   private assigned: { local: string; peer: string } | undefined;
@@ -137,22 +145,21 @@ export class PppLink {
 
   constructor(opts: PppLinkOptions) {
     this.o = opts;
-    const methods = (list: readonly { protocol: number; algorithm?: number }[] | undefined) =>
-      (list ?? []).map((m) => ({ protocol: m.protocol, algorithm: m.algorithm }));
     this.lcpPolicy = new LcpPolicy({
       random: opts.random,
       mru: opts.mru,
-      authServers: methods(opts.authServers),
-      authClients: methods(opts.authClients),
+      authServers: opts.authServers ?? NONE,
+      authClients: opts.authClients ?? NONE,
     });
     this.lcp = new ControlProtocol(PppProtocol.Lcp, this.lcpPolicy, {
-      ...this.counters(),
-      isLcp: true,
-      magic: () => this.lcpPolicy.magic,
-      peerMru: () => this.lcpPolicy.peerMru,
+      restartMs: opts.restartMs,
+      maxConfigure: opts.maxConfigure,
+      maxTerminate: opts.maxTerminate,
+      maxFailure: opts.maxFailure,
+      lcp: this.lcpPolicy,
     });
     this.echo = new EchoKeepalive(opts.echoIntervalMs ?? 0, opts.echoFailure ?? 0);
-    this.rejectProtocols = new Set(opts.rejectProtocols ?? []);
+    this.rejectProtocols = opts.rejectProtocols ?? NONE_NUMBERS;
   }
 
   /** The current RFC 1661 §3.2 phase. */
@@ -236,7 +243,7 @@ export class PppLink {
       return;
     }
     if (protocol === PppProtocol.Lqr || protocol === PppProtocol.Padding) return;
-    if (!this.rejectProtocols.has(protocol)) {
+    if (!this.rejectProtocols.includes(protocol)) {
       if (protocol === PppProtocol.Ipcp && this.ipcp !== undefined) {
         this.ipcp.handlePacket(info, now);
         this.pump(now);
@@ -295,18 +302,13 @@ export class PppLink {
 
   /** Earliest deadline at which handleTimeout must be called. */
   pollTimeout(): Instant | undefined {
-    let min: Instant | undefined;
-    const take = (at: Instant | undefined): void => {
-      if (at !== undefined && (min === undefined || at < min)) min = at;
-    };
-    take(this.lcp.pollTimeout());
-    take(this.ipcp?.pollTimeout());
-    take(this.ipv6cp?.pollTimeout());
-    take(this.echo.pollTimeout());
-    take(this.authDeadline);
-    take(this.server?.engine.pollTimeout());
-    take(this.client?.engine.pollTimeout());
-    return min;
+    return earliest(
+      earliest(
+        earliest(this.lcp.pollTimeout(), this.ipcp?.pollTimeout()),
+        earliest(this.ipv6cp?.pollTimeout(), this.echo.pollTimeout()),
+      ),
+      earliest(this.authDeadline, earliest(this.server?.engine.pollTimeout(), this.client?.engine.pollTimeout())),
+    );
   }
 
   /** Next event. */

@@ -180,7 +180,7 @@ const EVENT_OF: Partial<Record<Action, string>> = {
 };
 
 function engineIn(state: State): { cp: ControlProtocol; lastReq: { id: number; data: Uint8Array } | undefined } {
-  const cp = new ControlProtocol(0xc021, new TestPolicy(), { isLcp: true, magic: () => 0x01020304 });
+  const cp = new ControlProtocol(0xc021, new TestPolicy(), { lcp: { magic: 0x01020304, peerMru: 1500 } });
   for (const e of PATH[state]) cp.fire(e, 0);
   expect(cp.state).toBe(state);
   let lastReq: { id: number; data: Uint8Array } | undefined;
@@ -328,7 +328,7 @@ describe('RFC1661-4.6: Restart timer and counters', () => {
   });
 
   it('RFC1661-5.6: Code-Reject carries the rejected packet, cut to the peer MRU', () => {
-    const cp = new ControlProtocol(0xc021, new TestPolicy(), { isLcp: true, peerMru: () => 64 });
+    const cp = new ControlProtocol(0xc021, new TestPolicy(), { lcp: { magic: 0, peerMru: 64 } });
     cp.fire('up', 0);
     cp.fire('open', 0);
     while (cp.pollPacket() !== undefined);
