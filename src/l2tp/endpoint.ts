@@ -1,0 +1,479 @@
+// The L2TP endpoint: demultiplexes control messages by Tunnel ID (0 → SCCRQ → new tunnel), judges
+// new SCCRQs statelessly (limits, rate, version, tie breaker), aggregates the tunnels' polls.
+// RFC 2661 §3.1, §4.4.3 (Tie Breaker), §7.2. Related: tunnel.ts, session.ts, types.ts.
+//
+// Rules: garbage never throws out of handleDatagram and never leaves state behind; an SCCRQ the
+// endpoint refuses gets a one-shot StopCCN (no state) or is dropped. Pending tunnels are keyed by
+// (peer address, peer port, peer's Assigned Tunnel ID), so a retransmitted SCCRQ reaches the same
+// tunnel (whose channel re-acks it) instead of creating a second one. Each tunnel's handling runs
+// inside one try/catch: a bug tears down that tunnel only (counted in `internalErrors`, reported as
+// tunnel-down 'internal-error'). Deadlines of all tunnels sit in one DeadlineHeap.
+import { DeadlineHeap } from '../core/deadline-heap.js';
+import { type Engine, L2tpUsageError, type PeerAddress, peerKey, type Transmit } from '../core/engine.js';
+import type { Random } from '../core/random.js';
+import type { Instant } from '../core/time.js';
+import { scanString, scanU16, Tunnel, type TunnelConfig, type TunnelHost } from './tunnel.js';
+import type { DisconnectReason, L2tpEvent, SessionHandle, TunnelInfo } from './types.js';
+import { AvpType } from './wire/avp-catalogue.js';
+import { CONTROL_HEADER_LENGTH, L2tpHeaderView, writeControlHeader } from './wire/header.js';
+import {
+  avpBytes,
+  avpString,
+  decodeControlMessage,
+  encodeControlMessage,
+  makeResultCodeAvp,
+  makeU16Avp,
+} from './wire/message.js';
+import { MessageType } from './wire/message-catalogue.js';
+import { describeFault, FAULT_REPLY } from './wire/result-codes.js';
+
+export type {
+  CallErrors,
+  DisconnectCause,
+  DisconnectReason,
+  IccnInfo,
+  L2tpEvent,
+  SessionHandle,
+  TunnelInfo,
+} from './types.js';
+
+/** Options of an Endpoint; everything but role, hostName and random has an RFC default. */
+export interface EndpointOptions {
+  readonly role: 'lac' | 'lns';
+  readonly hostName: string;
+  readonly random: Random;
+  /** The shared secret for tunnel authentication and hidden AVPs (§4.3, §5.1.1), per peer. */
+  readonly tunnelSecret?: (peer: PeerAddress, peerHostName: string | undefined) => Uint8Array | undefined;
+  /** Send a Challenge and require a valid Challenge Response (needs a secret). */
+  readonly challengePeer?: boolean;
+  /** Hide every AVP §4.4 allows (needs a secret). */
+  readonly hideAvps?: boolean;
+  /** Our Receive Window Size (§4.4.3), default 4. */
+  readonly receiveWindow?: number;
+  /** HELLO after this long with nothing received (§6.5), default 60 000; 0 disables. */
+  readonly helloIntervalMs?: number;
+  /** §5.8 retransmission: initial 1000 ms, cap 8000 ms, 5 retries. */
+  readonly retransmit?: { readonly initialMs?: number; readonly capMs?: number; readonly maxRetries?: number };
+  readonly limits?: {
+    readonly maxTunnels?: number;
+    readonly maxSessionsPerTunnel?: number;
+    readonly maxSessions?: number;
+    readonly newTunnelsPerSecondPerPeer?: number;
+  };
+  readonly vendorName?: string;
+  readonly firmwareRevision?: number;
+  /** LNS: accept an SCCRQ from this peer? (default: yes). */
+  readonly acceptTunnel?: (peer: PeerAddress, peerHostName: string) => boolean;
+  /** Test instrumentation (additive): called for every control message handed to a tunnel automaton. */
+  readonly trace?: (tunnelId: number, ns: number, messageType: number) => void;
+}
+
+/** Counters of what the endpoint refused or survived. */
+export interface EndpointCounters {
+  dropped: number;
+  dataMessages: number;
+  refusedSccrq: number;
+  internalErrors: number;
+}
+
+const MAX_RATE_ENTRIES = 4096;
+
+/** The L2TP endpoint (either role), sans-IO. */
+export class Endpoint implements Engine<L2tpEvent> {
+  /** Drop and error counters. */
+  readonly counters: EndpointCounters = { dropped: 0, dataMessages: 0, refusedSccrq: 0, internalErrors: 0 };
+  private readonly cfg: TunnelConfig;
+  private readonly maxTunnels: number;
+  private readonly maxSessions: number;
+  private readonly ratePerPeer: number;
+  private readonly byId = new Map<number, Tunnel>();
+  /** (peer address, port, peer's Assigned Tunnel ID) → our tunnel, while it may still see the SCCRQ. */
+  private readonly byPeerRequest = new Map<string, Tunnel>();
+  private readonly requestKeyOf = new Map<Tunnel, string>();
+  private readonly heap = new DeadlineHeap<number>();
+  private readonly transmits: Transmit[] = [];
+  private readonly events: L2tpEvent[] = [];
+  private readonly rate = new Map<string, { windowStart: Instant; count: number }>();
+  private readonly view = new L2tpHeaderView();
+  private sessionCount = 0;
+  private readonly host: TunnelHost;
+
+  constructor(private readonly opts: EndpointOptions) {
+    const r = opts.retransmit ?? {};
+    this.cfg = {
+      role: opts.role,
+      hostName: opts.hostName,
+      random: opts.random,
+      challengePeer: opts.challengePeer ?? false,
+      hideAvps: opts.hideAvps ?? false,
+      receiveWindow: opts.receiveWindow ?? 4,
+      channel: {
+        ...(r.initialMs !== undefined ? { initialMs: r.initialMs } : {}),
+        ...(r.capMs !== undefined ? { capMs: r.capMs } : {}),
+        ...(r.maxRetries !== undefined ? { maxRetries: r.maxRetries } : {}),
+        ...(opts.helloIntervalMs !== undefined ? { helloIntervalMs: opts.helloIntervalMs } : {}),
+      },
+      ...(opts.vendorName !== undefined ? { vendorName: opts.vendorName } : {}),
+      ...(opts.firmwareRevision !== undefined ? { firmwareRevision: opts.firmwareRevision } : {}),
+      maxSessionsPerTunnel: opts.limits?.maxSessionsPerTunnel ?? 65_535,
+    };
+    this.maxTunnels = opts.limits?.maxTunnels ?? 65_535;
+    this.maxSessions = opts.limits?.maxSessions ?? 1_000_000;
+    this.ratePerPeer = opts.limits?.newTunnelsPerSecondPerPeer ?? 50;
+    this.host = {
+      emit: (e) => this.events.push(e),
+      allocateSessionId: (t) => this.allocateSessionId(t),
+      sessionClosed: () => {
+        this.sessionCount--;
+      },
+      ...(opts.trace !== undefined ? { trace: opts.trace } : {}),
+    };
+  }
+
+  // ---- Engine -----------------------------------------------------------------------------------
+
+  /** One UDP datagram. Control messages are handled; data messages are counted and dropped. Never throws. */
+  handleDatagram(bytes: Uint8Array, from: PeerAddress, now: Instant): void {
+    const v = this.view;
+    const err = v.wrap(bytes);
+    if (err !== undefined) {
+      this.drop(err, from);
+      return;
+    }
+    if (!v.isControl) {
+      this.counters.dataMessages++;
+      this.drop('data-message', from);
+      return;
+    }
+    const tid = v.tunnelId;
+    if (tid === 0) {
+      this.handleSccrq(v.ns, v.nr, v.sessionId, v.body, from, now);
+      return;
+    }
+    const t = this.byId.get(tid);
+    if (t === undefined || t.state === 'closed') {
+      this.drop('unknown-tunnel', from);
+      return;
+    }
+    const { ns, nr, sessionId, body } = v;
+    this.guard(t, now, () => t.handleControl(ns, nr, sessionId, body, from, now));
+  }
+
+  /** Runs every tunnel whose deadline has come. */
+  handleTimeout(now: Instant): void {
+    for (const tid of this.heap.popDue(now)) {
+      const t = this.byId.get(tid);
+      if (t !== undefined) this.guard(t, now, () => t.handleTimeout(now));
+    }
+  }
+
+  /** Next datagram to send; the caller owns the bytes. */
+  pollTransmit(): Transmit | undefined {
+    return this.transmits.shift();
+  }
+
+  /** Earliest deadline over all tunnels (heap: O(1) amortized). */
+  pollTimeout(): Instant | undefined {
+    return this.heap.peek();
+  }
+
+  /** Next event. */
+  pollEvent(): L2tpEvent | undefined {
+    return this.events.shift();
+  }
+
+  // ---- commands ---------------------------------------------------------------------------------
+
+  /** LAC role (either role may): opens a tunnel to `peer` with an SCCRQ; returns our Tunnel ID. */
+  openTunnel(peer: PeerAddress, now: Instant): number {
+    if (this.byId.size >= this.maxTunnels) throw new L2tpUsageError('ERR_L2TP_LIMIT', 'tunnel limit reached');
+    const tid = this.allocateTunnelId();
+    const t = new Tunnel(this.cfg, this.host, tid, peer, this.opts.tunnelSecret?.(peer, undefined), now);
+    this.byId.set(tid, t);
+    this.guard(t, now, () => t.open(now));
+    return tid;
+  }
+
+  /** Starts a call on an established tunnel (LAC: ICRQ, LNS: OCRQ); returns our Session ID. */
+  startSession(tunnelId: number, now: Instant): number {
+    const t = this.byId.get(tunnelId);
+    if (t === undefined || t.state !== 'established') {
+      throw new L2tpUsageError('ERR_L2TP_TUNNEL_STATE', `tunnel ${tunnelId} is not established`);
+    }
+    const sid = t.sessions.size < this.cfg.maxSessionsPerTunnel ? this.allocateSessionId(t) : undefined;
+    if (sid === undefined) throw new L2tpUsageError('ERR_L2TP_LIMIT', 'session limit reached');
+    this.guard(t, now, () => t.startSession(sid, now));
+    return sid;
+  }
+
+  /** Sends a CDN for one session (no-op when unknown). */
+  disconnect(tunnelId: number, sessionId: number, reason: DisconnectReason, now: Instant): void {
+    const t = this.byId.get(tunnelId);
+    if (t !== undefined) this.guard(t, now, () => t.disconnect(sessionId, reason, now));
+  }
+
+  /** Sends a StopCCN for one tunnel (no-op when unknown). */
+  close(tunnelId: number, reason: DisconnectReason, now: Instant): void {
+    const t = this.byId.get(tunnelId);
+    if (t !== undefined) this.guard(t, now, () => t.close(reason, now));
+  }
+
+  /** StopCCN on every tunnel. */
+  closeAll(reason: DisconnectReason, now: Instant): void {
+    for (const tid of [...this.byId.keys()]) this.close(tid, reason, now);
+  }
+
+  /** The session for a data message, O(1); undefined unless it exists. */
+  session(tunnelId: number, sessionId: number): SessionHandle | undefined {
+    return this.byId.get(tunnelId)?.sessions.get(sessionId);
+  }
+
+  /** Snapshot of every tunnel still holding state (lingering ones included). */
+  *tunnels(): Iterable<TunnelInfo> {
+    for (const t of this.byId.values()) {
+      yield {
+        tunnelId: t.tunnelId,
+        peerTunnelId: t.peerTunnelId,
+        peer: t.peer,
+        peerHostName: t.peerHostName,
+        state: t.state,
+        sessions: t.sessions.size,
+      };
+    }
+  }
+
+  /** Sessions held across all tunnels. */
+  get sessionTotal(): number {
+    return this.sessionCount;
+  }
+
+  /** The tunnel object (tests and diagnostics: transition log, channel counters). */
+  tunnel(tunnelId: number): Tunnel | undefined {
+    return this.byId.get(tunnelId);
+  }
+
+  // ---- internals --------------------------------------------------------------------------------
+
+  private drop(reason: string, peer: PeerAddress): void {
+    this.counters.dropped++;
+    this.events.push({ type: 'datagram-dropped', reason, peer });
+  }
+
+  /** Runs `f` on `t`; a throw is a bug: that tunnel alone is torn down. Then flushes and reschedules. */
+  private guard(t: Tunnel, now: Instant, f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.counters.internalErrors++;
+      try {
+        t.channel.abandon();
+      } catch {}
+      t.state = 'closed';
+      this.sessionCount -= t.sessions.size;
+      t.sessions.clear();
+      this.events.push({
+        type: 'tunnel-down',
+        tunnelId: t.tunnelId,
+        peer: t.peer,
+        resultCode: 2,
+        errorCode: 6,
+        message: e instanceof Error ? e.message : String(e),
+        initiator: 'local',
+        reason: 'internal-error',
+      });
+    }
+    this.flush(t, now);
+  }
+
+  private flush(t: Tunnel, _now: Instant): void {
+    for (let d = t.pollDatagram(); d !== undefined; d = t.pollDatagram()) this.transmits.push({ to: t.peer, bytes: d });
+    if (t.state === 'closed') {
+      this.byId.delete(t.tunnelId);
+      this.heap.set(t.tunnelId, undefined);
+      this.forgetRequest(t);
+      return;
+    }
+    // Once established the SCCRQ can no longer arrive as new (the channel is past Ns 0); keep the
+    // key while waiting for SCCCN so SCCRQ retransmissions still reach this tunnel.
+    if (t.state === 'established' || t.state === 'closing') this.forgetRequest(t);
+    this.heap.set(t.tunnelId, t.pollTimeout());
+  }
+
+  private forgetRequest(t: Tunnel): void {
+    const key = this.requestKeyOf.get(t);
+    if (key === undefined) return;
+    this.requestKeyOf.delete(t);
+    if (this.byPeerRequest.get(key) === t) this.byPeerRequest.delete(key);
+  }
+
+  private handleSccrq(
+    ns: number,
+    nr: number,
+    sessionId: number,
+    body: Uint8Array,
+    from: PeerAddress,
+    now: Instant,
+  ): void {
+    // Pick the secret by Host Name before decoding: Host Name is never hidden (§4.4.3), other AVPs may be.
+    const hostName = scanString(body, AvpType.HostName);
+    const peerTid = scanU16(body, AvpType.AssignedTunnelId);
+    if (peerTid === undefined || peerTid === 0 || ns !== 0) {
+      this.drop('bad-sccrq', from);
+      return;
+    }
+    const key = `${peerKey(from)}/${peerTid}`;
+    const existing = this.byPeerRequest.get(key);
+    if (existing !== undefined) {
+      // A retransmitted SCCRQ: its channel sees a duplicate and re-acks it (§5.8).
+      this.guard(existing, now, () => existing.handleControl(ns, nr, sessionId, body, from, now));
+      return;
+    }
+    const secret = this.opts.tunnelSecret?.(from, hostName);
+    const decoded = decodeControlMessage(body, secret === undefined ? undefined : { secret });
+    if (!decoded.ok) {
+      if (decoded.fault.scope === 'drop') {
+        this.drop(`sccrq-${decoded.fault.code}`, from);
+        return;
+      }
+      const reply = FAULT_REPLY[decoded.fault.code];
+      this.refuse(from, peerTid, reply.resultCode, reply.errorCode, describeFault(decoded.fault));
+      return;
+    }
+    const msg = decoded.value;
+    if (msg.type !== MessageType.SCCRQ) {
+      this.drop('tunnel-id-0-not-sccrq', from);
+      return;
+    }
+    if (!this.allowRate(from.address, now)) {
+      this.refuse(from, peerTid, 2, 4, 'Too many new tunnels');
+      return;
+    }
+    if (this.byId.size >= this.maxTunnels) {
+      this.refuse(from, peerTid, 2, 4, 'Tunnel limit reached');
+      return;
+    }
+    const version = avpBytes(msg, AvpType.ProtocolVersion);
+    if (version === undefined || version[0] !== 1 || version[1] !== 0) {
+      this.refuse(from, peerTid, 5, 0x0100, 'Protocol version 1.0 required');
+      return;
+    }
+    const name = avpString(msg, AvpType.HostName) ?? '';
+    if (this.opts.acceptTunnel !== undefined && !this.opts.acceptTunnel(from, name)) {
+      this.refuse(from, peerTid, 4, 0, 'Not authorized');
+      return;
+    }
+    if (avpBytes(msg, AvpType.Challenge) !== undefined && secret === undefined) {
+      this.refuse(from, peerTid, 4, 0, 'Challenge received but no secret configured');
+      return;
+    }
+    if (this.opts.challengePeer && secret === undefined) {
+      this.refuse(from, peerTid, 4, 0, 'No secret for this peer');
+      return;
+    }
+    if (this.loseTieBreak(from, msg)) return;
+    const tid = this.allocateTunnelId();
+    const t = new Tunnel(this.cfg, this.host, tid, from, secret, now);
+    this.byId.set(tid, t);
+    this.byPeerRequest.set(key, t);
+    this.requestKeyOf.set(t, key);
+    t.adoptSccrq(msg);
+    this.guard(t, now, () => t.handleControl(ns, nr, sessionId, body, from, now));
+  }
+
+  /**
+   * §4.4.3 Tie Breaker: an SCCRQ crossing our own SCCRQ to the same peer. "The lower value wins";
+   * the loser drops its own request. Equal values: both drop theirs. Returns true when the incoming
+   * SCCRQ must be discarded.
+   */
+  private loseTieBreak(from: PeerAddress, msg: import('./wire/message.js').ControlMessage): boolean {
+    const theirs = avpBytes(msg, AvpType.TieBreaker);
+    if (theirs === undefined) return false;
+    for (const t of this.byId.values()) {
+      if (t.state !== 'wait-ctl-reply' || t.peer.address !== from.address || t.tieBreaker === undefined) continue;
+      const c = compareBytes(t.tieBreaker, theirs);
+      if (c < 0) {
+        this.drop('tie-breaker-won', from);
+        return true;
+      }
+      // Ours loses (or ties): abandon our pending tunnel quietly.
+      t.channel.abandon();
+      t.state = 'closed';
+      this.events.push({
+        type: 'tunnel-down',
+        tunnelId: t.tunnelId,
+        peer: t.peer,
+        resultCode: 0,
+        initiator: 'local',
+        reason: 'tie-breaker-lost',
+      });
+      this.flush(t, 0);
+      if (c === 0) {
+        this.drop('tie-breaker-equal', from);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A one-shot StopCCN for an SCCRQ we will not hold state for (Ns 0, Nr 1: it acks their SCCRQ). */
+  private refuse(
+    to: PeerAddress,
+    peerTid: number,
+    resultCode: number,
+    errorCode: number | undefined,
+    message: string,
+  ): void {
+    this.counters.refusedSccrq++;
+    const body = encodeControlMessage({
+      type: MessageType.StopCCN,
+      avps: [
+        makeU16Avp(AvpType.AssignedTunnelId, 0),
+        makeResultCodeAvp(AvpType.ResultCode, resultCode, errorCode, message),
+      ],
+    });
+    const bytes = new Uint8Array(CONTROL_HEADER_LENGTH + body.length);
+    writeControlHeader(bytes, 0, bytes.length, peerTid, 0, 0, 1);
+    bytes.set(body, CONTROL_HEADER_LENGTH);
+    this.transmits.push({ to, bytes });
+    this.events.push({ type: 'datagram-dropped', reason: `sccrq-refused-${resultCode}`, peer: to });
+  }
+
+  /** Fixed one-second windows per peer address; the table is bounded (stale windows are pruned). */
+  private allowRate(address: string, now: Instant): boolean {
+    let r = this.rate.get(address);
+    if (r === undefined || now - r.windowStart >= 1000) {
+      if (r === undefined && this.rate.size >= MAX_RATE_ENTRIES) {
+        for (const [k, v] of this.rate) if (now - v.windowStart >= 1000) this.rate.delete(k);
+        if (this.rate.size >= MAX_RATE_ENTRIES) return false;
+      }
+      r = { windowStart: now, count: 0 };
+      this.rate.set(address, r);
+    }
+    r.count++;
+    return r.count <= this.ratePerPeer;
+  }
+
+  private allocateTunnelId(): number {
+    for (;;) {
+      const id = this.opts.random.int(1, 0xffff);
+      if (!this.byId.has(id)) return id;
+    }
+  }
+
+  private allocateSessionId(t: Tunnel): number | undefined {
+    if (this.sessionCount >= this.maxSessions || t.sessions.size >= 0xfffe) return undefined;
+    for (;;) {
+      const id = this.opts.random.int(1, 0xffff);
+      if (!t.sessions.has(id)) {
+        this.sessionCount++;
+        return id;
+      }
+    }
+  }
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}

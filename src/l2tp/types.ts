@@ -1,0 +1,137 @@
+// The public value types of the L2TP engines: events, disconnect reasons, session handles.
+// RFC 2661 §4.4.2 (Result/Error Codes), RFC 3145 (PPP Disconnect Cause). Related: endpoint.ts.
+import type { PeerAddress } from '../core/engine.js';
+import type { Instant } from '../core/time.js';
+
+/** RFC 3145 PPP Disconnect Cause Code (AVP 46). */
+export interface DisconnectCause {
+  readonly code: number;
+  readonly protocol: number;
+  /** 1: from the peer (global), 2: from the local side (RFC 3145 §3). */
+  readonly direction: number;
+  readonly message?: string;
+}
+
+/** Why we tear a session (CDN) or a tunnel (StopCCN) down: §4.4.2 Result Code AVP (+ RFC 3145 cause in a CDN). */
+export interface DisconnectReason {
+  readonly resultCode: number;
+  readonly errorCode?: number;
+  readonly message?: string;
+  readonly cause?: DisconnectCause;
+}
+
+/** The data-path view of one established session (O(1) from Endpoint.session()). */
+export interface SessionHandle {
+  readonly tunnelId: number;
+  readonly sessionId: number;
+  readonly peerTunnelId: number;
+  readonly peerSessionId: number;
+  /** Where data messages go (follows the tunnel's peer if it moves port). */
+  readonly peer: PeerAddress;
+  /** §5.4: data messages MUST carry sequence numbers (Sequencing Required was received). */
+  readonly sequencing: boolean;
+  /** The Ns for the next sequenced data message (0, 1, … mod 2^16). */
+  nextDataNs(): number;
+  /** A data message arrived for this session: the tunnel is not idle (§6.5 HELLO). */
+  noteReceived(now: Instant): void;
+}
+
+/** RFC 2661 §4.4.5 proxy LCP and authentication AVPs of an ICCN, raw. */
+export interface IccnInfo {
+  readonly txConnectSpeed?: number;
+  readonly rxConnectSpeed?: number;
+  readonly framingType?: number;
+  readonly initialReceivedLcpConfReq?: Uint8Array;
+  readonly lastSentLcpConfReq?: Uint8Array;
+  readonly lastReceivedLcpConfReq?: Uint8Array;
+  readonly proxyAuthenType?: number;
+  readonly proxyAuthenName?: string;
+  readonly proxyAuthenChallenge?: Uint8Array;
+  readonly proxyAuthenId?: number;
+  readonly proxyAuthenResponse?: Uint8Array;
+  readonly privateGroupId?: Uint8Array;
+}
+
+/** RFC 2661 §6.14 Call Errors AVP counters (WEN). */
+export interface CallErrors {
+  readonly crcErrors: number;
+  readonly framingErrors: number;
+  readonly hardwareOverruns: number;
+  readonly bufferOverruns: number;
+  readonly timeoutErrors: number;
+  readonly alignmentErrors: number;
+}
+
+/** What the endpoint reports; drained with Endpoint.pollEvent(). */
+export type L2tpEvent =
+  | {
+      readonly type: 'tunnel-up';
+      readonly tunnelId: number;
+      readonly peerTunnelId: number;
+      readonly peer: PeerAddress;
+      readonly peerHostName: string;
+    }
+  | {
+      readonly type: 'tunnel-down';
+      readonly tunnelId: number;
+      readonly peer: PeerAddress;
+      readonly resultCode: number;
+      readonly errorCode?: number;
+      readonly message?: string;
+      readonly initiator: 'local' | 'peer';
+      /** kebab-case: 'stopccn-received', 'stopccn-sent', 'retransmission-timeout', 'internal-error', … */
+      readonly reason: string;
+    }
+  | {
+      readonly type: 'session-up';
+      readonly tunnelId: number;
+      readonly sessionId: number;
+      readonly peerSessionId: number;
+      readonly callSerialNumber: number;
+      readonly sequencing: boolean;
+      readonly iccn?: IccnInfo;
+    }
+  | {
+      readonly type: 'session-down';
+      readonly tunnelId: number;
+      readonly sessionId: number;
+      readonly resultCode: number;
+      readonly errorCode?: number;
+      readonly message?: string;
+      readonly initiator: 'local' | 'peer';
+      readonly cause?: DisconnectCause;
+    }
+  | {
+      readonly type: 'wan-error';
+      readonly tunnelId: number;
+      readonly sessionId: number;
+      readonly callErrors: CallErrors;
+    }
+  | {
+      readonly type: 'set-link-info';
+      readonly tunnelId: number;
+      readonly sessionId: number;
+      readonly sendAccm: number;
+      readonly receiveAccm: number;
+    }
+  | { readonly type: 'datagram-dropped'; readonly reason: string; readonly peer: PeerAddress };
+
+/** A snapshot of one tunnel, for `ctl` and tests. */
+export interface TunnelInfo {
+  readonly tunnelId: number;
+  readonly peerTunnelId: number;
+  readonly peer: PeerAddress;
+  readonly peerHostName: string | undefined;
+  readonly state: string;
+  readonly sessions: number;
+}
+
+/** One entry of a tunnel's or session's transition log (STYLE.md B.4). */
+export interface TransitionRecord {
+  readonly at: Instant;
+  readonly event: string;
+  readonly from: string;
+  readonly to: string;
+  /** True when the cell was missing: the event was ignored. */
+  readonly ignored: boolean;
+}
