@@ -1,0 +1,86 @@
+// `l2tp-ts ctl`: asks a running LNS over its control socket: status, sessions, tunnels, disconnect.
+import { controlRequest, defaultControlPath } from '../io/control-socket.js';
+import { formatFlags, parseArgs, UsageError } from './args.js';
+
+const FLAGS = {
+  control: { kind: 'string', help: `control socket (default ${defaultControlPath()})`, valueName: 'PATH' },
+  json: { kind: 'boolean', help: 'print the raw JSON reply' },
+  timeout: { kind: 'int', help: 'seconds to wait for the answer (default 5)', min: 1 },
+} as const;
+
+export const CTL_HELP = `Usage: l2tp-ts ctl [--control PATH] [--json] COMMAND
+
+Commands:
+  status                          counts: tunnels, sessions, addresses in use, dropped datagrams
+  sessions                        who is connected: ids, peer, user, address, state, uptime, traffic
+  tunnels                         tunnels: ids, peer, host name, state, sessions
+  disconnect TUNNEL [SESSION]     clear a session (CDN) or a whole tunnel (StopCCN)
+
+Options:
+${formatFlags(FLAGS)}
+`;
+
+interface SessionRow {
+  tunnelId: number;
+  sessionId: number;
+  peer: { address: string; port: number };
+  user?: string;
+  address?: string;
+  state: string;
+  uptimeMs: number;
+  counters: { rxPackets: number; rxBytes: number; txPackets: number; txBytes: number };
+}
+
+/** Runs `l2tp-ts ctl`; returns the exit code. */
+export async function runCtl(argv: readonly string[]): Promise<number> {
+  const a = parseArgs(argv, FLAGS);
+  if (a.help) {
+    process.stdout.write(CTL_HELP);
+    return 0;
+  }
+  const [cmd, ...rest] = a._;
+  if (cmd === undefined) throw new UsageError('a command is needed: status, sessions, tunnels, disconnect');
+  const args: Record<string, unknown> = {};
+  if (cmd === 'disconnect') {
+    const [tunnel, session] = rest.map(Number);
+    if (tunnel === undefined || !Number.isInteger(tunnel)) throw new UsageError('disconnect TUNNEL [SESSION]');
+    args.tunnel = tunnel;
+    if (session !== undefined) {
+      if (!Number.isInteger(session)) throw new UsageError('disconnect TUNNEL [SESSION]');
+      args.session = session;
+    }
+  } else if (!['status', 'sessions', 'tunnels'].includes(cmd)) {
+    throw new UsageError(`unknown command '${cmd}'`);
+  } else if (rest.length > 0) {
+    throw new UsageError(`'${cmd}' takes no arguments`);
+  }
+  const result = await controlRequest(a.control ?? defaultControlPath(), { cmd, args }, (a.timeout ?? 5) * 1000);
+  if (a.json || (cmd !== 'sessions' && cmd !== 'tunnels')) {
+    process.stdout.write(`${JSON.stringify(result, null, a.json ? 0 : 2)}\n`);
+    return 0;
+  }
+  if (cmd === 'sessions') {
+    const rows = result as SessionRow[];
+    process.stdout.write(
+      'TUNNEL SESSION PEER                  USER             ADDRESS          STATE        UPTIME  RX(pkt/B)       TX(pkt/B)\n',
+    );
+    for (const r of rows) {
+      process.stdout.write(
+        `${String(r.tunnelId).padEnd(7)}${String(r.sessionId).padEnd(8)}${`${r.peer.address}:${r.peer.port}`.padEnd(23)}${(r.user ?? '-').padEnd(17)}${(r.address ?? '-').padEnd(17)}${r.state.padEnd(13)}${`${Math.round(r.uptimeMs / 1000)}s`.padEnd(8)}${`${r.counters.rxPackets}/${r.counters.rxBytes}`.padEnd(16)}${r.counters.txPackets}/${r.counters.txBytes}\n`,
+      );
+    }
+    return 0;
+  }
+  for (const t of result as {
+    tunnelId: number;
+    peer: { address: string; port: number };
+    peerHostName?: string;
+    state: string;
+    sessions: number;
+  }[]) {
+    process.stdout.write(
+      `tunnel ${t.tunnelId} peer ${t.peer.address}:${t.peer.port} host ${t.peerHostName ?? '-'} state ${t.state} sessions ${t.sessions}\n`,
+    );
+  }
+  return 0;
+}

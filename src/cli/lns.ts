@@ -1,0 +1,372 @@
+// `l2tp-ts lns`: the LNS as a drop-in for xl2tpd + pppd. Reads xl2tpd.conf, the pppd options file
+// it names and chap-secrets (or a JSON config, or the seed's embedded defaults), serves udp/1701,
+// carries IP through TUN or the userspace responder, answers `l2tp-ts ctl`, and handles
+// SIGTERM/SIGINT (StopCCN to everyone) and SIGHUP (reload secrets, sessions stay).
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { ControlError, type ControlServer, defaultControlPath, serveControl } from '../io/control-socket.js';
+import { createLns, type LnsServer } from '../io/create-lns.js';
+import { systemRandom } from '../io/system-random.js';
+import { ConfigError, type ConfigWarning, formatWarning } from '../lns/config/config-error.js';
+import { parseJsonConfig, settingsToJson } from '../lns/config/json-config.js';
+import {
+  DEFAULT_LNS_SETTINGS,
+  type LnsSettings,
+  type LnsUser,
+  loadLnsSettings,
+  referencedFiles,
+} from '../lns/config/settings.js';
+import { parseXl2tpdConf } from '../lns/config/xl2tpd-conf.js';
+import { engineOptionsFromSettings, poolFromSettings, type ReloadableSecrets } from '../lns/engine-options.js';
+import type { LnsEvent } from '../lns/lns.js';
+import { formatFlags, parseArgs, UsageError } from './args.js';
+
+const FLAGS = {
+  config: {
+    kind: 'string',
+    help: "xl2tpd.conf to read (without it: the seed's embedded defaults)",
+    alias: 'c',
+    valueName: 'FILE',
+  },
+  section: { kind: 'string', help: 'which [lns NAME] section (default: "default", else the first)', valueName: 'NAME' },
+  'ppp-options': { kind: 'string', help: "pppd options file (default: the section's pppoptfile)", valueName: 'FILE' },
+  'chap-secrets': {
+    kind: 'string',
+    help: 'chap-secrets (default /etc/ppp/chap-secrets with --config)',
+    valueName: 'FILE',
+  },
+  'auth-file': {
+    kind: 'string',
+    help: 'tunnel secrets, xl2tpd l2tp-secrets format (default: [global] auth file)',
+    valueName: 'FILE',
+  },
+  'json-config': { kind: 'string', help: 'a native JSON config instead of the xl2tpd files', valueName: 'FILE' },
+  listen: {
+    kind: 'string',
+    help: 'address to bind (default: listen-addr, else 0.0.0.0; 127.0.0.1 without --config)',
+    valueName: 'ADDR',
+  },
+  port: { kind: 'int', help: 'UDP port (default: [global] port, else 1701; 0 = any)', min: 0, max: 65535 },
+  tun: { kind: 'boolean', help: 'carry IP through a TUN device (needs root; the default with --config)' },
+  userspace: {
+    kind: 'boolean',
+    help: 'no TUN: answer ICMP/UDP echo to the local ip in-process (the default without --config)',
+  },
+  'tun-name': {
+    kind: 'string',
+    help: 'TUN device name (default l2tpts%d; with --per-session-tun ppp%d)',
+    valueName: 'NAME',
+  },
+  'per-session-tun': { kind: 'boolean', help: 'one TUN device per session (ppp0, ppp1, …) as pppd does' },
+  user: {
+    kind: 'list',
+    help: 'add a user NAME:PASSWORD[:ADDRESS] (repeatable; in addition to chap-secrets)',
+    valueName: 'NAME:PASSWORD',
+  },
+  control: {
+    kind: 'string',
+    help: `control socket for 'l2tp-ts ctl' (default ${defaultControlPath()})`,
+    valueName: 'PATH',
+  },
+  'no-control': { kind: 'boolean', help: 'do not open a control socket' },
+  'log-format': { kind: 'string', help: 'text (default) or json', choices: ['text', 'json'] },
+  debug: { kind: 'boolean', help: 'pppd-style packet lines (as ppp debug = yes)' },
+  check: { kind: 'boolean', help: 'read the configuration, print the resolved settings as JSON, and exit' },
+} as const;
+
+export const LNS_HELP = `Usage: l2tp-ts lns [options]
+
+Runs an L2TP network server: the L2TP control and data channel on UDP, PPP with LCP,
+authentication (MS-CHAPv2, CHAP-MD5, PAP), IPCP with addresses from the pool and DNS.
+It reads the files xl2tpd and pppd read. Without --config it runs on the seed's defaults
+(pool 10.1.20.31-10.1.20.50, local ip 10.1.20.30, MS-CHAPv2, mtu/mru 1400, LCP echo 5 s x 12)
+on 127.0.0.1:1701 in userspace mode, with a demo user whose password is printed.
+
+Signals: SIGTERM/SIGINT send StopCCN to every peer and exit 0; SIGHUP reloads chap-secrets and
+the tunnel secrets without dropping sessions.
+
+Options:
+${formatFlags(FLAGS)}
+`;
+
+type Args = ReturnType<typeof parseArgs<typeof FLAGS>>;
+
+interface Loaded {
+  settings: LnsSettings;
+  warnings: ConfigWarning[];
+  /** Re-reads chap-secrets and the tunnel secrets (SIGHUP). */
+  reload?: () => Pick<LnsSettings, 'users' | 'tunnelSecrets'>;
+  demoPassword?: string;
+}
+
+/** Runs `l2tp-ts lns` until a signal; returns the exit code. */
+export async function runLns(argv: readonly string[]): Promise<number> {
+  const a = parseArgs(argv, FLAGS);
+  if (a.help) {
+    process.stdout.write(LNS_HELP);
+    return 0;
+  }
+  if (a._.length > 0) throw new UsageError(`unexpected argument '${a._[0]}'`);
+  if (a.tun && a.userspace) throw new UsageError('--tun and --userspace exclude each other');
+  if (a.config !== undefined && a['json-config'] !== undefined)
+    throw new UsageError('--config and --json-config exclude each other');
+
+  const loaded = loadSettings(a);
+  const extra = parseUsers(a.user ?? []);
+  const withExtra = (users: ReadonlyMap<string, LnsUser>): ReadonlyMap<string, LnsUser> =>
+    new Map([...users, ...extra]);
+  let settings: LnsSettings = {
+    ...loaded.settings,
+    users: withExtra(loaded.settings.users),
+    ...(a.listen !== undefined && { listenAddress: a.listen }),
+    ...(a.port !== undefined && { port: a.port }),
+    ...(a.debug && { pppDebug: true }),
+  };
+  for (const w of loaded.warnings) process.stderr.write(`warning: ${formatWarning(w)}\n`);
+  if (a.check) {
+    process.stdout.write(settingsToJson(settings).replace(/"secret": "[^"]*"/g, '"secret": "***"'));
+    return 0;
+  }
+
+  const json = a['log-format'] === 'json';
+  const log = (fields: Record<string, unknown>, text: string): void => {
+    process.stdout.write(json ? `${JSON.stringify({ time: new Date().toISOString(), ...fields })}\n` : `${text}\n`);
+  };
+  const userspace = a.userspace || (!a.tun && a.config === undefined && a['json-config'] === undefined);
+  const live: ReloadableSecrets = { settings };
+  const pool = poolFromSettings(settings);
+  const engineOptions = engineOptionsFromSettings(live, systemRandom(), pool);
+  let server: LnsServer;
+  try {
+    server = await createLns({
+      ...engineOptions,
+      address: settings.listenAddress,
+      port: settings.port,
+      userspace,
+      ...(!userspace && {
+        tun: {
+          mode: a['per-session-tun'] ? 'per-session' : 'shared',
+          ...(a['tun-name'] !== undefined && { name: a['tun-name'] }),
+          linkMtu: settings.mtu,
+        },
+      }),
+    });
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    const hint =
+      !userspace && /tun|TUNSETIFF|EPERM|EACCES|koffi/i.test(why) ? ' (try --userspace, or run as root)' : '';
+    throw new Error(`cannot start: ${why}${hint}`);
+  }
+  server.on('*', (e: LnsEvent) => {
+    const text = describeEvent(e, settings.pppDebug);
+    if (text !== undefined) log({ event: e.type, ...e }, text);
+  });
+  server.on('error-internal' as LnsEvent['type'], (e: unknown) =>
+    log({ event: 'internal-error', error: String(e) }, `internal error (tunnel torn down, serving on): ${String(e)}`),
+  );
+
+  const mode = userspace ? 'userspace mode' : `TUN mode`;
+  const ranges = settings.poolRanges.map((r) => (r.start === r.end ? r.start : `${r.start}-${r.end}`)).join(',');
+  log(
+    {
+      event: 'listening',
+      address: server.address,
+      port: server.port,
+      mode,
+      pool: ranges,
+      local: settings.localAddress,
+      auth: settings.authMethods,
+    },
+    `l2tp-ts lns listening on ${server.address}:${server.port} (${mode}); pool ${ranges || 'none'}, local ip ${settings.localAddress}, auth ${settings.authMethods.join(',') || 'none'}`,
+  );
+  if (loaded.demoPassword !== undefined && extra.size === 0) {
+    log({ event: 'demo-user', user: 'demo' }, `demo user: demo  password: ${loaded.demoPassword}`);
+  }
+
+  let control: ControlServer | undefined;
+  if (!a['no-control']) {
+    const path = a.control ?? defaultControlPath();
+    try {
+      control = await serveControl(path, (req) => controlCommand(server, req.cmd, req.args));
+    } catch (e) {
+      if (!(e instanceof ControlError) && a.control !== undefined) throw e;
+      process.stderr.write(`warning: no control socket at ${path}: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+  }
+
+  return await new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log({ event: 'stopping', signal }, `${signal}: sending StopCCN to every peer`);
+      const force = setTimeout(() => resolve(0), 4500);
+      force.unref();
+      void (async () => {
+        await server.close(2000).catch(() => undefined);
+        await control?.close().catch(() => undefined);
+        process.off('SIGTERM', onTerm);
+        process.off('SIGINT', onInt);
+        process.off('SIGHUP', onHup);
+        clearTimeout(force);
+        resolve(0);
+      })();
+    };
+    const onTerm = (): void => stop('SIGTERM');
+    const onInt = (): void => stop('SIGINT');
+    const onHup = (): void => {
+      if (loaded.reload === undefined) {
+        log({ event: 'reload', ok: false }, 'SIGHUP: nothing to reload (no configuration files)');
+        return;
+      }
+      try {
+        const fresh = loaded.reload();
+        settings = { ...settings, users: withExtra(fresh.users), tunnelSecrets: fresh.tunnelSecrets };
+        live.settings = settings;
+        log(
+          { event: 'reload', ok: true, users: settings.users.size },
+          `SIGHUP: reloaded ${settings.users.size} users and ${settings.tunnelSecrets.length} tunnel secrets`,
+        );
+      } catch (e) {
+        log(
+          { event: 'reload', ok: false, error: String(e) },
+          `SIGHUP: reload failed, keeping the old secrets: ${String(e)}`,
+        );
+      }
+    };
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+    process.on('SIGHUP', onHup);
+  });
+}
+
+/** One log line per event; secrets never appear in events. */
+function describeEvent(e: LnsEvent, debug: boolean): string | undefined {
+  switch (e.type) {
+    case 'tunnel-up':
+      return `tunnel ${e.tunnelId} up from ${e.peer.address}:${e.peer.port} (host ${e.peerHostName})`;
+    case 'tunnel-down':
+      return `tunnel ${e.tunnelId} down (${e.initiator}): result ${e.resultCode}${e.errorCode !== undefined ? `/${e.errorCode}` : ''}${e.message ? ` ${e.message}` : ''}`;
+    case 'session-started':
+      return `session ${e.tunnelId}/${e.sessionId} call established from ${e.peer.address}:${e.peer.port}`;
+    case 'session-up':
+      return `session ${e.tunnelId}/${e.sessionId} up: user ${e.user ?? '-'} address ${e.address} (local ${e.localAddress})`;
+    case 'session-down':
+      return `session ${e.tunnelId}/${e.sessionId} down: user ${e.user ?? '-'} address ${e.address ?? '-'} ${e.reason}`;
+    case 'auth-failed':
+      return `session ${e.tunnelId}/${e.sessionId} authentication failed for ${e.user ?? '?'}: ${e.reason}`;
+    case 'pool-exhausted':
+      return `session ${e.tunnelId}/${e.sessionId} no address for ${e.user ?? '?'}: pool exhausted or address in use`;
+    case 'log':
+      return debug ? `[${e.tunnelId}/${e.sessionId}] ${e.text}` : undefined;
+    case 'datagram-dropped':
+      return `dropped datagram from ${e.peer.address}:${e.peer.port}: ${e.reason}`;
+  }
+}
+
+/** The `ctl` commands. */
+function controlCommand(server: LnsServer, cmd: string, args: Record<string, unknown>): unknown {
+  switch (cmd) {
+    case 'status':
+      return server.command((engine) => engine.status());
+    case 'sessions':
+      return server.command((engine, now) => engine.sessions(now));
+    case 'tunnels':
+      return [...server.engine.endpoint.tunnels()];
+    case 'disconnect': {
+      const tunnelId = Number(args.tunnel);
+      if (!Number.isInteger(tunnelId)) throw new Error('disconnect needs a tunnel id');
+      if (args.session === undefined) {
+        const ok = server.command((engine, now) => engine.disconnectTunnel(tunnelId, now));
+        if (!ok) throw new Error(`no tunnel ${tunnelId}`);
+        return { disconnected: { tunnel: tunnelId } };
+      }
+      const sessionId = Number(args.session);
+      const ok = server.command((engine, now) => engine.disconnectSession(tunnelId, sessionId, now));
+      if (!ok) throw new Error(`no session ${tunnelId}/${sessionId}`);
+      return { disconnected: { tunnel: tunnelId, session: sessionId } };
+    }
+    default:
+      throw new Error(`unknown command '${cmd}' (status, sessions, tunnels, disconnect)`);
+  }
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, 0, `cannot read ${what}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+/** Settings from --json-config, --config (+ the files it names), or the embedded defaults. */
+function loadSettings(a: Args): Loaded {
+  if (a['json-config'] !== undefined) {
+    const file = a['json-config'];
+    const parsed = parseJsonConfig(readText(file, 'the JSON config'), file);
+    return {
+      settings: parsed.value,
+      warnings: [...parsed.warnings],
+      reload: () => {
+        const fresh = parseJsonConfig(readText(file, 'the JSON config'), file).value;
+        return { users: fresh.users, tunnelSecrets: fresh.tunnelSecrets };
+      },
+    };
+  }
+  if (a.config === undefined) {
+    const demoPassword = randomBytes(9).toString('base64url');
+    return {
+      settings: { ...DEFAULT_LNS_SETTINGS, users: new Map([['demo', { secret: demoPassword }]]) },
+      warnings: [],
+      demoPassword,
+    };
+  }
+  const confFile = a.config;
+  const confText = readText(confFile, 'xl2tpd.conf');
+  const refs = referencedFiles(parseXl2tpdConf(confText, confFile).value, a.section);
+  const pppFile = a['ppp-options'] ?? refs.pppOptFile;
+  const secretsFile = a['chap-secrets'] ?? '/etc/ppp/chap-secrets';
+  const authFile = a['auth-file'] ?? refs.authFile;
+  const optional = (file: string | undefined, what: string) =>
+    file !== undefined &&
+    (existsSync(file) || file === a['chap-secrets'] || file === a['auth-file'] || file === a['ppp-options'])
+      ? { text: readText(file, what), file }
+      : undefined;
+  const texts = () => ({
+    conf: { text: confText, file: confFile },
+    pppOptions: pppFile === undefined ? undefined : { text: readText(pppFile, 'the pppd options file'), file: pppFile },
+    chapSecrets: optional(secretsFile, 'chap-secrets'),
+    l2tpSecrets: optional(authFile, 'the tunnel secrets file'),
+    section: a.section,
+  });
+  const loaded = loadLnsSettings(texts());
+  const warnings = [...loaded.warnings];
+  if (!existsSync(secretsFile)) {
+    warnings.push({
+      file: secretsFile,
+      line: 0,
+      message: 'not found: no user can log in (give --chap-secrets or --user)',
+    });
+  }
+  return {
+    settings: loaded.value,
+    warnings,
+    reload: () => {
+      const users = optional(secretsFile, 'chap-secrets');
+      const secrets = optional(authFile, 'the tunnel secrets file');
+      const fresh = loadLnsSettings({ ...texts(), chapSecrets: users, l2tpSecrets: secrets }).value;
+      return { users: fresh.users, tunnelSecrets: fresh.tunnelSecrets };
+    },
+  };
+}
+
+/** --user NAME:PASSWORD[:ADDRESS]. */
+function parseUsers(values: readonly string[]): Map<string, LnsUser> {
+  const out = new Map<string, LnsUser>();
+  for (const v of values) {
+    const m = /^([^:]+):([^:]*)(?::(\d+\.\d+\.\d+\.\d+))?$/.exec(v);
+    if (m === null) throw new UsageError(`--user '${v.replace(/:.*/, ':…')}' is not NAME:PASSWORD[:ADDRESS]`);
+    out.set(m[1]!, { secret: m[2]!, ...(m[3] !== undefined && { staticAddress: m[3] }) });
+  }
+  return out;
+}

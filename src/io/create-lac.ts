@@ -1,0 +1,113 @@
+// createLac(): the LAC engine on a real UDP socket. Used by `l2tp-ts lac`, benchmarks and tests.
+// Related: ../lac/lac.ts, udp-driver.ts.
+import { EventEmitter } from 'node:events';
+import type { PeerAddress } from '../core/engine.js';
+import type { Random } from '../core/random.js';
+import { LacEngine, type LacEngineOptions, type LacEvent } from '../lac/lac.js';
+import type { PppSession } from '../lns/ppp-over-l2tp.js';
+import { monotonicNow } from './clock.js';
+import { systemRandom } from './system-random.js';
+import { driveOverUdp } from './udp-driver.js';
+
+/** Options of createLac. */
+export interface CreateLacOptions extends Omit<LacEngineOptions, 'random' | 'server'> {
+  /** The LNS: address and port (default port 1701). */
+  readonly server: string | PeerAddress;
+  /** Local address and port to bind (default 0.0.0.0, ephemeral). */
+  readonly localAddress?: string;
+  readonly localPort?: number;
+  readonly random?: Random;
+  readonly transport?: 'auto' | 'mmsg' | 'dgram';
+}
+
+/** A running LAC. */
+export interface LacClient {
+  readonly port: number;
+  readonly engine: LacEngine;
+  on<T extends LacEvent['type']>(type: T | '*', listener: (e: Extract<LacEvent, { type: T }>) => void): this;
+  /** Resolves with the first matching event; rejects after `timeoutMs`. */
+  waitFor<T extends LacEvent['type']>(
+    type: T,
+    predicate?: (e: Extract<LacEvent, { type: T }>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Extract<LacEvent, { type: T }>>;
+  /** Pings the IPCP peer of `session`; resolves with the round-trip time in ms. */
+  ping(session: PppSession, timeoutMs?: number, size?: number): Promise<number>;
+  /** Sends an IPv4 packet through `session`. */
+  sendIp(session: PppSession, packet: Uint8Array): boolean;
+  /** StopCCN to the LNS, waits up to `graceMs` for the acknowledgement, closes the socket. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Starts a LAC: binds, opens the tunnels; sessions follow as tunnels come up. */
+export async function createLac(opts: CreateLacOptions): Promise<LacClient> {
+  const server: PeerAddress = typeof opts.server === 'string' ? { address: opts.server, port: 1701 } : opts.server;
+  const engine = new LacEngine({ ...opts, random: opts.random ?? systemRandom(), server });
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  const driver = await driveOverUdp(engine, {
+    address: opts.localAddress ?? '0.0.0.0',
+    port: opts.localPort ?? 0,
+    transport: opts.transport,
+    onEvent: (e) => {
+      emitter.emit(e.type, e);
+      emitter.emit('*', e);
+    },
+  });
+  engine.start(monotonicNow());
+  driver.flush();
+
+  const waitFor: LacClient['waitFor'] = (type, predicate, timeoutMs = 10_000) =>
+    new Promise((resolve, reject) => {
+      const listener = (e: Extract<LacEvent, { type: typeof type }>): void => {
+        if (predicate && !predicate(e)) return;
+        clearTimeout(timer);
+        emitter.off(type, listener);
+        resolve(e);
+      };
+      const timer = setTimeout(() => {
+        emitter.off(type, listener);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${type}`));
+      }, timeoutMs);
+      emitter.on(type, listener);
+    });
+
+  const client: LacClient = {
+    port: driver.port,
+    engine,
+    on(type, listener) {
+      emitter.on(type, listener as (...a: unknown[]) => void);
+      return client;
+    },
+    waitFor,
+    async ping(session, timeoutMs = 3000, size = 56) {
+      const reply = waitFor(
+        'ping-reply',
+        (e) => e.tunnelId === session.handle.tunnelId && e.sessionId === session.handle.sessionId,
+        timeoutMs,
+      );
+      if (!engine.ping(session, monotonicNow(), size)) {
+        reply.catch(() => undefined);
+        throw new Error('session has no IP link');
+      }
+      driver.flush();
+      return (await reply).rttMs;
+    },
+    sendIp(session, packet) {
+      const ok = engine.sendIp(session, packet);
+      driver.flush();
+      return ok;
+    },
+    async close(graceMs = 2000) {
+      engine.stop(monotonicNow());
+      driver.flush();
+      const deadline = Date.now() + graceMs;
+      while (Date.now() < deadline && [...engine.endpoint.tunnels()].some((t) => t.state !== 'closed')) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await driver.close();
+      emitter.removeAllListeners();
+    },
+  };
+  return client;
+}

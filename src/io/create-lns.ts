@@ -1,0 +1,199 @@
+// createLns(): the LNS engine on a real UDP socket, with the userspace responder or a TUN device.
+// What a test or `l2tp-ts lns` starts. Related: ../lns/lns.ts, udp-driver.ts, tun-device.ts.
+import { EventEmitter } from 'node:events';
+import type { Random } from '../core/random.js';
+import { AddressPool } from '../lns/address-pool.js';
+import { LnsEngine, type LnsEngineOptions, type LnsEvent } from '../lns/lns.js';
+import { monotonicNow } from './clock.js';
+import { systemRandom } from './system-random.js';
+import { createTunProvider, type TunLease, type TunProvider, type TunProviderOptions } from './tun-device.js';
+import { driveOverUdp, type UdpDriver } from './udp-driver.js';
+
+/** Options of createLns: the engine's, with defaults for everything a test does not care about. */
+export interface CreateLnsOptions extends Partial<Omit<LnsEngineOptions, 'random' | 'users' | 'pool'>> {
+  /** Address to bind (default 127.0.0.1). */
+  readonly address?: string;
+  /** UDP port (default 1701; 0 = ephemeral). */
+  readonly port?: number;
+  /** Users: a map of name → password (or { secret, staticAddress }), or a lookup function. */
+  readonly users?:
+    | Readonly<Record<string, string | { secret: string; staticAddress?: string }>>
+    | LnsEngineOptions['users'];
+  /** Pool ranges like '10.1.20.31-10.1.20.50' (default the seed's). */
+  readonly pool?: readonly string[] | AddressPool;
+  readonly random?: Random;
+  /** An IP packet left a session: the caller writes it somewhere (instead of the userspace responder). */
+  readonly onIp?: (packet: Uint8Array) => void;
+  /** Carry IP through TUN devices (needs root): one shared device (default) or one per session. */
+  readonly tun?: TunProviderOptions;
+  readonly transport?: 'auto' | 'mmsg' | 'dgram';
+}
+
+/** Typed events of a running LNS. */
+export interface LnsServer {
+  readonly address: string;
+  readonly port: number;
+  readonly engine: LnsEngine;
+  /** Every LnsEvent, by its `type`, and '*' for all. */
+  on<T extends LnsEvent['type']>(type: T | '*', listener: (e: Extract<LnsEvent, { type: T }>) => void): this;
+  off(type: string, listener: (...args: never[]) => void): this;
+  /** Resolves with the first event of `type` that matches, rejects after `timeoutMs`. */
+  waitFor<T extends LnsEvent['type']>(
+    type: T,
+    predicate?: (e: Extract<LnsEvent, { type: T }>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Extract<LnsEvent, { type: T }>>;
+  /** Feeds an IPv4 packet towards the session that holds its destination (TUN → peer). */
+  sendIp(packet: Uint8Array): boolean;
+  /** Runs `fn` on the engine with the current time, then flushes what it produced. */
+  command<T>(fn: (engine: LnsEngine, now: number) => T): T;
+  /** StopCCN to every peer, waits up to `graceMs` for acknowledgements, closes the socket. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** The seed's pool (xl2tpd.conf `ip range`) and `local ip`. */
+export const SEED_POOL = ['10.1.20.31-10.1.20.50'];
+export const SEED_LOCAL_IP = '10.1.20.30';
+
+/** Starts an LNS on a UDP socket. Resolves once the socket is bound. */
+export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer> {
+  const random = opts.random ?? systemRandom();
+  const users = normalizeUsers(opts.users ?? {});
+  const pool =
+    opts.pool instanceof AddressPool
+      ? opts.pool
+      : new AddressPool(opts.pool ?? SEED_POOL, { exclude: [opts.localAddress ?? SEED_LOCAL_IP] });
+  const engine = new LnsEngine({
+    hostName: 'l2tp-ts',
+    auth: ['mschapv2', 'chap'],
+    localAddress: SEED_LOCAL_IP,
+    userspace: opts.onIp === undefined && opts.tun === undefined,
+    ...opts,
+    random,
+    users,
+    pool,
+  });
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  let driver: UdpDriver | undefined;
+  let tun: TunProvider | undefined;
+  const leases = new Map<string, TunLease>();
+  const drainIp = (): void => {
+    for (let p = engine.pollIp(); p !== undefined; p = engine.pollIp()) {
+      if (opts.onIp) opts.onIp(p.packet);
+      else if (tun) (leases.get(`${p.tunnelId}/${p.sessionId}`)?.device ?? tun.shared)?.write(p.packet);
+    }
+  };
+  const onEvent = (e: LnsEvent): void => {
+    if (tun && e.type === 'session-up') {
+      try {
+        leases.set(`${e.tunnelId}/${e.sessionId}`, tun.acquire(e.localAddress, e.address));
+      } catch (err) {
+        emitter.emit('error-internal', err);
+      }
+    } else if (tun && e.type === 'session-down') {
+      const key = `${e.tunnelId}/${e.sessionId}`;
+      leases.get(key)?.release();
+      leases.delete(key);
+    }
+    emitter.emit(e.type, e);
+    emitter.emit('*', e);
+  };
+  if (opts.tun) {
+    const localAddress = opts.localAddress ?? SEED_LOCAL_IP;
+    tun = createTunProvider(
+      { sharedAddress: `${localAddress}/32`, linkMtu: opts.mtu ?? 1400, ...opts.tun },
+      (slot, at, length) => {
+        engine.handleIp(slot.subarray(at, at + length));
+      },
+      () => driver?.flush(),
+    );
+  }
+  try {
+    // IP packets for the TUN side come out with any input, not only with events: drain them
+    // when the driver has drained the events (it does after every input).
+    const driven = {
+      handleDatagram: engine.handleDatagram.bind(engine),
+      handleTimeout: engine.handleTimeout.bind(engine),
+      pollTransmit: engine.pollTransmit.bind(engine),
+      pollTimeout: engine.pollTimeout.bind(engine),
+      pollEvent: (): LnsEvent | undefined => {
+        const e = engine.pollEvent();
+        if (e === undefined) drainIp();
+        return e;
+      },
+    };
+    driver = await driveOverUdp(driven, {
+      address: opts.address ?? '127.0.0.1',
+      port: opts.port ?? 1701,
+      onEvent,
+      transport: opts.transport,
+      onError: (err) => emitter.emit('error-internal', err),
+    });
+  } catch (err) {
+    tun?.close();
+    throw err;
+  }
+  const d = driver;
+
+  const server: LnsServer = {
+    address: opts.address ?? '127.0.0.1',
+    port: d.port,
+    engine,
+    on(type, listener) {
+      emitter.on(type, listener as (...a: unknown[]) => void);
+      return server;
+    },
+    off(type, listener) {
+      emitter.off(type, listener as (...a: unknown[]) => void);
+      return server;
+    },
+    waitFor(type, predicate, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          emitter.off(type, listener);
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${type}`));
+        }, timeoutMs);
+        const listener = (e: Extract<LnsEvent, { type: typeof type }>): void => {
+          if (predicate && !predicate(e)) return;
+          clearTimeout(timer);
+          emitter.off(type, listener);
+          resolve(e);
+        };
+        emitter.on(type, listener);
+      });
+    },
+    sendIp(packet) {
+      const ok = engine.handleIp(packet);
+      d.flush();
+      return ok;
+    },
+    command(fn) {
+      const result = fn(engine, monotonicNow());
+      d.flush();
+      drainIp();
+      return result;
+    },
+    async close(graceMs = 2000) {
+      engine.closeAll(monotonicNow());
+      d.flush();
+      const deadline = Date.now() + graceMs;
+      while (Date.now() < deadline && [...engine.endpoint.tunnels()].some((t) => t.state !== 'closed')) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await d.close();
+      for (const lease of leases.values()) lease.release();
+      leases.clear();
+      tun?.close();
+      emitter.removeAllListeners();
+    },
+  };
+  return server;
+}
+
+function normalizeUsers(users: NonNullable<CreateLnsOptions['users']>): LnsEngineOptions['users'] {
+  if (typeof users === 'function') return users;
+  const table = new Map<string, { secret: string; staticAddress?: string }>();
+  for (const [name, v] of Object.entries(users)) table.set(name, typeof v === 'string' ? { secret: v } : v);
+  return (user) => table.get(user);
+}

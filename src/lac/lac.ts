@@ -1,0 +1,278 @@
+// The LAC, sans-IO: opens tunnels to one LNS, places incoming calls (ICRQ) in each, and runs the
+// peer side of PPP (LCP, CHAP/PAP as the LNS asks, IPCP) until every session has an address.
+// Used by `l2tp-ts lac`, the benchmark and tests. Related: ../lns/ppp-over-l2tp.ts.
+import { createChapMd5Client, createMsChapV2Client, createPapClient } from '../chap/index.js';
+import { put16, u16 } from '../core/bytes.js';
+import type { Engine, PeerAddress, Transmit } from '../core/engine.js';
+import type { Random } from '../core/random.js';
+import type { Instant } from '../core/time.js';
+import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
+import { ipv4ToNumber } from '../lns/lns.js';
+import { PppOverL2tp, type PppSession } from '../lns/ppp-over-l2tp.js';
+import type { AuthClient } from '../ppp/auth.js';
+import { type PppEvent, PppLink } from '../ppp/link.js';
+
+/** Methods the LAC will answer, as `--auth` names them. */
+export type LacAuth = 'mschapv2' | 'chap' | 'pap';
+
+/** Options of the LAC engine. */
+export interface LacEngineOptions {
+  readonly random: Random;
+  readonly server: PeerAddress;
+  readonly user: string;
+  readonly password: string;
+  /** Methods we answer, in preference order (default all three, MS-CHAPv2 first). */
+  readonly auth?: readonly LacAuth[];
+  readonly hostName?: string;
+  readonly tunnels?: number;
+  readonly sessionsPerTunnel?: number;
+  readonly endpoint?: Partial<Omit<EndpointOptions, 'role' | 'hostName' | 'random'>>;
+  readonly mru?: number;
+  readonly ipv6?: boolean;
+  readonly pppDebug?: boolean;
+  readonly echoIntervalMs?: number;
+  readonly echoFailure?: number;
+}
+
+/** What happened, per session. */
+export type LacEvent =
+  | { type: 'tunnel-up'; tunnelId: number; peer: PeerAddress }
+  | { type: 'tunnel-down'; tunnelId: number; resultCode: number; errorCode?: number; message?: string }
+  | {
+      type: 'session-up';
+      tunnelId: number;
+      sessionId: number;
+      auth?: string;
+      address: string;
+      peerAddress: string;
+      dns: readonly string[];
+      setupMs: number;
+    }
+  | { type: 'session-down'; tunnelId: number; sessionId: number; reason: string }
+  | { type: 'auth-failed'; tunnelId: number; sessionId: number; reason: string }
+  | { type: 'ping-reply'; tunnelId: number; sessionId: number; rttMs: number }
+  | { type: 'log'; tunnelId: number; sessionId: number; text: string };
+
+/** The LAC engine. */
+export class LacEngine implements Engine<LacEvent> {
+  private readonly bridge: PppOverL2tp;
+  private readonly events: LacEvent[] = [];
+  private readonly authUsed = new Map<number, string>();
+  private readonly pings = new Map<number, Instant>();
+  private pingSequence = 0;
+  private readonly callStartedAt = new Map<string, Instant>();
+
+  constructor(private readonly opts: LacEngineOptions) {
+    const endpoint = new Endpoint({
+      ...opts.endpoint,
+      role: 'lac',
+      hostName: opts.hostName ?? 'l2tp-ts-lac',
+      random: opts.random,
+    });
+    this.bridge = new PppOverL2tp(endpoint, {
+      createLink: () => this.createLink(),
+      onPppEvent: (s, e, now) => this.onPppEvent(s, e, now),
+      onL2tpEvent: (e, now) => this.onL2tpEvent(e, now),
+      onSessionClosed: (s) =>
+        this.events.push({
+          type: 'session-down',
+          tunnelId: s.handle.tunnelId,
+          sessionId: s.handle.sessionId,
+          reason: 'call cleared',
+        }),
+    });
+  }
+
+  /** The L2TP endpoint (tests). */
+  get endpoint(): Endpoint {
+    return this.bridge.endpoint;
+  }
+
+  /** Every PPP session (established or not). */
+  get sessions(): ReadonlyMap<number, PppSession> {
+    return this.bridge.sessions;
+  }
+
+  /** Opens the configured number of tunnels; sessions follow as each tunnel comes up. */
+  start(now: Instant): void {
+    const tunnels = this.opts.tunnels ?? 1;
+    for (let i = 0; i < tunnels; i++) this.bridge.withEndpoint(now, (e) => e.openTunnel(this.opts.server, now));
+  }
+
+  /** Clears every tunnel (StopCCN, result 1). */
+  stop(now: Instant): void {
+    this.bridge.withEndpoint(now, (e) => e.closeAll({ resultCode: 1, message: 'LAC done' }, now));
+  }
+
+  /** Sends an ICMP echo request to the IPCP peer address of `session`. */
+  ping(session: PppSession, now: Instant, size = 56): boolean {
+    if (session.localAddress === undefined || session.peerAddress === undefined) return false;
+    const id = ++this.pingSequence & 0xffff;
+    this.pings.set(id, now);
+    return this.bridge.sendIp(session, icmpEcho(session.localAddress, session.peerAddress, id, size));
+  }
+
+  /** Sends an arbitrary IPv4 packet through `session`. */
+  sendIp(session: PppSession, packet: Uint8Array): boolean {
+    return this.bridge.sendIp(session, packet);
+  }
+
+  handleDatagram(bytes: Uint8Array, from: PeerAddress, now: Instant): void {
+    this.bridge.handleDatagram(bytes, from, now);
+    this.readIp(now);
+  }
+
+  handleTimeout(now: Instant): void {
+    this.bridge.handleTimeout(now);
+    this.readIp(now);
+  }
+
+  pollTransmit(): Transmit | undefined {
+    return this.bridge.pollTransmit();
+  }
+
+  pollTimeout(): Instant | undefined {
+    return this.bridge.pollTimeout();
+  }
+
+  pollEvent(): LacEvent | undefined {
+    return this.events.shift();
+  }
+
+  private createLink(): PppLink {
+    const o = this.opts;
+    const methods = o.auth ?? ['mschapv2', 'chap', 'pap'];
+    return new PppLink({
+      role: 'lac',
+      random: o.random,
+      mru: o.mru,
+      authClients: methods.map((m) => this.authClient(m)),
+      ipv6: o.ipv6,
+      debug: o.pppDebug,
+      echoIntervalMs: o.echoIntervalMs,
+      echoFailure: o.echoFailure,
+      name: o.user,
+    });
+  }
+
+  private authClient(method: LacAuth): { protocol: number; algorithm?: number; create(): AuthClient } {
+    const { user, password, random } = this.opts;
+    switch (method) {
+      case 'mschapv2':
+        return { protocol: 0xc223, algorithm: 0x81, create: () => createMsChapV2Client({ user, password, random }) };
+      case 'chap':
+        return { protocol: 0xc223, algorithm: 0x05, create: () => createChapMd5Client({ user, password }) };
+      case 'pap':
+        return { protocol: 0xc023, create: () => createPapClient({ user, password }) };
+    }
+  }
+
+  private onL2tpEvent(e: L2tpEvent, now: Instant): void {
+    switch (e.type) {
+      case 'tunnel-up': {
+        this.events.push({ type: 'tunnel-up', tunnelId: e.tunnelId, peer: e.peer });
+        const n = this.opts.sessionsPerTunnel ?? 1;
+        for (let i = 0; i < n; i++) {
+          const sessionId = this.bridge.endpoint.startSession(e.tunnelId, now);
+          this.callStartedAt.set(`${e.tunnelId}/${sessionId}`, now);
+        }
+        break;
+      }
+      case 'tunnel-down':
+        this.events.push({
+          type: 'tunnel-down',
+          tunnelId: e.tunnelId,
+          resultCode: e.resultCode,
+          errorCode: e.errorCode,
+          message: e.message,
+        });
+        break;
+      default:
+        break;
+    }
+  }
+
+  private onPppEvent(s: PppSession, e: PppEvent, now: Instant): void {
+    const { tunnelId, sessionId } = s.handle;
+    switch (e.type) {
+      case 'auth-succeeded':
+        this.authUsed.set(s.key, e.protocol);
+        break;
+      case 'auth-failed':
+        this.events.push({ type: 'auth-failed', tunnelId, sessionId, reason: e.reason });
+        break;
+      case 'link-up': {
+        const started = this.callStartedAt.get(`${tunnelId}/${sessionId}`) ?? s.startedAt;
+        this.events.push({
+          type: 'session-up',
+          tunnelId,
+          sessionId,
+          auth: this.authUsed.get(s.key),
+          address: e.localAddress,
+          peerAddress: e.peerAddress,
+          dns: e.dns,
+          setupMs: now - started,
+        });
+        break;
+      }
+      case 'log':
+        this.events.push({ type: 'log', tunnelId, sessionId, text: e.text });
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Echo replies to our pings become events; other packets are dropped. */
+  private readIp(now: Instant): void {
+    for (let p = this.bridge.pollIp(); p !== undefined; p = this.bridge.pollIp()) {
+      const b = p.packet;
+      if (b.length < 28 || b[0]! >> 4 !== 4 || b[9] !== 1) continue;
+      const ihl = (b[0]! & 0x0f) * 4;
+      if (b.length < ihl + 8 || b[ihl] !== 0) continue; // ICMP echo reply
+      const id = u16(b, ihl + 6);
+      const sentAt = this.pings.get(id);
+      if (sentAt === undefined) continue;
+      this.pings.delete(id);
+      const { tunnelId, sessionId } = p.session.handle;
+      this.events.push({ type: 'ping-reply', tunnelId, sessionId, rttMs: now - sentAt });
+    }
+  }
+}
+
+/** An IPv4 ICMP echo request from `src` to `dst` with `size` octets of data. */
+export function icmpEcho(src: string, dst: string, sequence: number, size = 56): Uint8Array {
+  const total = 20 + 8 + size;
+  const b = new Uint8Array(total);
+  b[0] = 0x45;
+  put16(b, 2, total);
+  put16(b, 4, sequence);
+  b[8] = 64;
+  b[9] = 1;
+  writeIpv4(b, 12, src);
+  writeIpv4(b, 16, dst);
+  put16(b, 10, internetChecksum(b, 0, 20));
+  b[20] = 8;
+  put16(b, 24, sequence);
+  put16(b, 26, sequence);
+  for (let i = 0; i < size; i++) b[28 + i] = i & 0xff;
+  put16(b, 22, internetChecksum(b, 20, total));
+  return b;
+}
+
+function writeIpv4(b: Uint8Array, at: number, address: string): void {
+  const n = ipv4ToNumber(address);
+  b[at] = n >>> 24;
+  b[at + 1] = (n >>> 16) & 0xff;
+  b[at + 2] = (n >>> 8) & 0xff;
+  b[at + 3] = n & 0xff;
+}
+
+/** RFC 1071 Internet checksum over b[start, end). */
+export function internetChecksum(b: Uint8Array, start: number, end: number): number {
+  let sum = 0;
+  for (let i = start; i + 1 < end; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+  if ((end - start) & 1) sum += b[end - 1]! << 8;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}

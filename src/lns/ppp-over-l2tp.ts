@@ -1,0 +1,311 @@
+// PPP sessions carried in L2TP (RFC 2661 §5.4): the demultiplexer shared by the LNS and the LAC.
+// Control messages go to the Endpoint; data messages go by (Tunnel ID, Session ID) to the
+// session's PppLink, or straight to the IP queue when IPCP is open (the data path).
+// Related: lns.ts, ../lac/lac.ts, ../l2tp/endpoint.ts, ../ppp/link.ts.
+import { DeadlineHeap } from '../core/deadline-heap.js';
+import type { PeerAddress, Transmit } from '../core/engine.js';
+import type { Instant } from '../core/time.js';
+import type { DisconnectReason, Endpoint, L2tpEvent, SessionHandle } from '../l2tp/endpoint.js';
+import { dataHeaderLength, L2tpHeaderView, writeDataHeader } from '../l2tp/wire/header.js';
+import type { PppEvent, PppLink } from '../ppp/link.js';
+
+/** PPP protocol number of IPv4 (RFC 1332). */
+const PPP_IPV4 = 0x0021;
+/** Octets of the PPP header we send before an IP packet: FF 03 00 21. */
+const PPP_IP_HEADER = Uint8Array.of(0xff, 0x03, 0x00, 0x21);
+
+/** Packet and octet counters of one session, as `ctl` shows them. */
+export interface SessionCounters {
+  rxPackets: number;
+  rxBytes: number;
+  txPackets: number;
+  txBytes: number;
+}
+
+/** One PPP session inside an L2TP tunnel. */
+export interface PppSession {
+  readonly key: number;
+  readonly handle: SessionHandle;
+  readonly link: PppLink;
+  readonly startedAt: Instant;
+  readonly counters: SessionCounters;
+  user?: string;
+  localAddress?: string;
+  peerAddress?: string;
+  dns?: readonly string[];
+  upAt?: Instant;
+  /** Set once the session is being torn down; frames are no longer accepted. */
+  closing: boolean;
+}
+
+/** What the owner (LNS or LAC) decides. */
+export interface PppOverL2tpHooks {
+  /** A new L2TP session is up: build its PPP link (not yet opened). */
+  createLink(handle: SessionHandle, event: Extract<L2tpEvent, { type: 'session-up' }>, now: Instant): PppLink;
+  /** A PPP event of one session (after the bridge's own bookkeeping). */
+  onPppEvent(session: PppSession, event: PppEvent, now: Instant): void;
+  /** Every L2TP event (after the bridge's own bookkeeping). */
+  onL2tpEvent(event: L2tpEvent, now: Instant): void;
+  /** The session is gone (L2TP session-down or tunnel-down): release what it held. */
+  onSessionClosed(session: PppSession, now: Instant): void;
+  /** Options for data message headers (xl2tpd "length bit"). */
+  readonly dataLengthBit?: boolean;
+}
+
+/** Session key: one number for (local Tunnel ID, local Session ID). */
+export const sessionKey = (tunnelId: number, sessionId: number): number => tunnelId * 0x10000 + sessionId;
+
+/** Why a data message was dropped. Stable strings: counter labels. */
+export type DataDropReason = 'not-l2tp' | 'unknown-session' | 'session-closing' | 'empty-frame';
+
+/**
+ * The bridge between one Endpoint and the PppLinks of its sessions. Sans-IO: the owner feeds
+ * datagrams, timeouts and IP packets, and drains transmits and IP packets.
+ */
+export class PppOverL2tp {
+  readonly sessions = new Map<number, PppSession>();
+  readonly dropped: Record<DataDropReason, number> = {
+    'not-l2tp': 0,
+    'unknown-session': 0,
+    'session-closing': 0,
+    'empty-frame': 0,
+  };
+  private readonly view = new L2tpHeaderView();
+  private readonly timers = new DeadlineHeap<number>();
+  private readonly transmits: Transmit[] = [];
+  private transmitHead = 0;
+  private readonly ipOut: { session: PppSession; packet: Uint8Array }[] = [];
+  private ipHead = 0;
+
+  constructor(
+    readonly endpoint: Endpoint,
+    private readonly hooks: PppOverL2tpHooks,
+  ) {}
+
+  /** A datagram from the L2TP socket. Never throws on remote input. */
+  handleDatagram(bytes: Uint8Array, from: PeerAddress, now: Instant): void {
+    const view = this.view;
+    if (view.wrap(bytes) !== undefined) {
+      this.dropped['not-l2tp']++;
+      // The endpoint counts and reports malformed datagrams itself.
+      this.endpoint.handleDatagram(bytes, from, now);
+      this.drainEndpoint(now);
+      return;
+    }
+    if (view.isControl) {
+      this.endpoint.handleDatagram(bytes, from, now);
+      this.drainEndpoint(now);
+      return;
+    }
+    const session = this.sessions.get(sessionKey(view.tunnelId, view.sessionId));
+    if (session === undefined) {
+      this.dropped['unknown-session']++;
+      return;
+    }
+    if (session.closing) {
+      this.dropped['session-closing']++;
+      return;
+    }
+    session.handle.noteReceived(now);
+    const frame = view.body;
+    if (frame.length === 0) {
+      this.dropped['empty-frame']++;
+      return;
+    }
+    // RFC 1661 §6.6 / RFC 1662 §3.2: the address/control field may be compressed (ACFC),
+    // and the protocol field may be one octet (PFC).
+    let at = frame[0] === 0xff && frame[1] === 0x03 ? 2 : 0;
+    let protocol = frame[at] ?? 0;
+    if ((protocol & 1) === 0) protocol = (protocol << 8) | (frame[++at] ?? 1);
+    at++;
+    const counters = session.counters;
+    counters.rxPackets++;
+    counters.rxBytes += frame.length;
+    if (protocol === PPP_IPV4 && session.link.ipUp) {
+      this.ipOut.push({ session, packet: frame.subarray(at) });
+      return;
+    }
+    session.link.handleFrame(frame, now);
+    this.drainLink(session, now);
+  }
+
+  /** Deadlines of the endpoint and of every link that are due at `now`. */
+  handleTimeout(now: Instant): void {
+    this.endpoint.handleTimeout(now);
+    this.drainEndpoint(now);
+    for (const key of this.timers.popDue(now)) {
+      const session = this.sessions.get(key);
+      if (session === undefined) continue;
+      session.link.handleTimeout(now);
+      this.drainLink(session, now);
+    }
+  }
+
+  /** Sends an IPv4 packet to the peer of `session` (IPCP must be open). Returns false if not. */
+  sendIp(session: PppSession, packet: Uint8Array): boolean {
+    if (!session.link.ipUp || session.closing) return false;
+    const frame = new Uint8Array(PPP_IP_HEADER.length + packet.length);
+    frame.set(PPP_IP_HEADER);
+    frame.set(packet, PPP_IP_HEADER.length);
+    this.sendFrame(session, frame);
+    return true;
+  }
+
+  /** The next datagram to send; the caller owns its bytes. */
+  pollTransmit(): Transmit | undefined {
+    const fromEndpoint = this.endpoint.pollTransmit();
+    if (fromEndpoint !== undefined) return fromEndpoint;
+    if (this.transmitHead >= this.transmits.length) return undefined;
+    const t = this.transmits[this.transmitHead++]!;
+    if (this.transmitHead === this.transmits.length) {
+      this.transmits.length = 0;
+      this.transmitHead = 0;
+    }
+    return t;
+  }
+
+  /** The next IPv4 packet received from a peer (a subarray of the datagram: use before the next input). */
+  pollIp(): { session: PppSession; packet: Uint8Array } | undefined {
+    if (this.ipHead >= this.ipOut.length) return undefined;
+    const p = this.ipOut[this.ipHead++]!;
+    if (this.ipHead === this.ipOut.length) {
+      this.ipOut.length = 0;
+      this.ipHead = 0;
+    }
+    return p;
+  }
+
+  /** Earliest deadline of the endpoint and every link. */
+  pollTimeout(): Instant | undefined {
+    const a = this.endpoint.pollTimeout();
+    const b = this.timers.peek();
+    if (a === undefined) return b;
+    if (b === undefined) return a;
+    return Math.min(a, b);
+  }
+
+  /** Tears down one session: CDN to the peer, LCP closed. */
+  disconnect(session: PppSession, reason: DisconnectReason, now: Instant): void {
+    if (session.closing) return;
+    session.closing = true;
+    this.endpoint.disconnect(session.handle.tunnelId, session.handle.sessionId, reason, now);
+    this.drainEndpoint(now);
+  }
+
+  /** Runs a command on the endpoint and processes what it produced. */
+  withEndpoint<T>(now: Instant, command: (endpoint: Endpoint) => T): T {
+    const result = command(this.endpoint);
+    this.drainEndpoint(now);
+    return result;
+  }
+
+  private sendFrame(session: PppSession, frame: Uint8Array): void {
+    const h = session.handle;
+    const opts = {
+      length: this.hooks.dataLengthBit === true,
+      ns: h.sequencing ? h.nextDataNs() : undefined,
+    };
+    const headerLength = dataHeaderLength(opts);
+    const bytes = new Uint8Array(headerLength + frame.length);
+    bytes.set(frame, headerLength);
+    writeDataHeader(bytes, headerLength, bytes.length, h.peerTunnelId, h.peerSessionId, opts);
+    session.counters.txPackets++;
+    session.counters.txBytes += frame.length;
+    this.transmits.push({ to: h.peer, bytes });
+  }
+
+  private drainEndpoint(now: Instant): void {
+    for (let e = this.endpoint.pollEvent(); e !== undefined; e = this.endpoint.pollEvent()) {
+      switch (e.type) {
+        case 'session-up': {
+          const handle = this.endpoint.session(e.tunnelId, e.sessionId);
+          if (handle === undefined) break;
+          const key = sessionKey(e.tunnelId, e.sessionId);
+          const link = this.hooks.createLink(handle, e, now);
+          const session: PppSession = {
+            key,
+            handle,
+            link,
+            startedAt: now,
+            counters: { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0 },
+            closing: false,
+          };
+          this.sessions.set(key, session);
+          this.hooks.onL2tpEvent(e, now);
+          link.open(now);
+          this.drainLink(session, now);
+          continue;
+        }
+        case 'session-down':
+          this.closeSession(sessionKey(e.tunnelId, e.sessionId), now);
+          break;
+        case 'tunnel-down':
+          for (const s of [...this.sessions.values()]) {
+            if (s.handle.tunnelId === e.tunnelId) this.closeSession(s.key, now);
+          }
+          break;
+        default:
+          break;
+      }
+      this.hooks.onL2tpEvent(e, now);
+    }
+  }
+
+  private closeSession(key: number, now: Instant): void {
+    const session = this.sessions.get(key);
+    if (session === undefined) return;
+    this.sessions.delete(key);
+    this.timers.set(key, undefined);
+    session.closing = true;
+    session.link.lowerDown(now);
+    // Frames the link queued on the way down have no session to go to any more.
+    while (session.link.pollFrame() !== undefined);
+    for (let e = session.link.pollEvent(); e !== undefined; e = session.link.pollEvent()) {
+      this.hooks.onPppEvent(session, e, now);
+    }
+    this.hooks.onSessionClosed(session, now);
+  }
+
+  private drainLink(session: PppSession, now: Instant): void {
+    const link = session.link;
+    let down: Extract<PppEvent, { type: 'link-down' }> | undefined;
+    for (let f = link.pollFrame(); f !== undefined; f = link.pollFrame()) this.sendFrame(session, f);
+    for (let e = link.pollEvent(); e !== undefined; e = link.pollEvent()) {
+      if (e.type === 'link-up') {
+        session.localAddress = e.localAddress;
+        session.peerAddress = e.peerAddress;
+        session.dns = e.dns;
+        session.upAt = now;
+        if (e.user !== undefined) session.user = e.user;
+      } else if (e.type === 'auth-succeeded') {
+        session.user = e.user;
+      } else if (e.type === 'ip') {
+        this.ipOut.push({ session, packet: e.packet });
+        continue;
+      } else if (e.type === 'link-down') {
+        down = e;
+      }
+      this.hooks.onPppEvent(session, e, now);
+    }
+    // Frames queued by the hooks (e.g. a terminate) go out in the same flush.
+    for (let f = link.pollFrame(); f !== undefined; f = link.pollFrame()) this.sendFrame(session, f);
+    if (this.sessions.has(session.key)) this.timers.set(session.key, link.pollTimeout());
+    // PPP is finished: the call goes too (CDN), carrying the RFC 3145 cause. Done after the loop,
+    // so that the session-down this causes never re-enters the link's event loop.
+    if (down !== undefined && !session.closing) {
+      this.disconnect(session, cdnReasonFor(down), now);
+    }
+  }
+}
+
+/**
+ * The CDN for a PPP link that went down: Result Code 3 (administrative, as l2tpns sends) with the
+ * RFC 3145 PPP Disconnect Cause saying why, which LAC and LNS logs can show.
+ */
+export function cdnReasonFor(down: Extract<PppEvent, { type: 'link-down' }>): DisconnectReason {
+  return {
+    resultCode: 3,
+    message: down.reason,
+    cause: { code: down.cause, protocol: 0xc021, direction: down.direction, message: down.reason },
+  };
+}
