@@ -211,6 +211,49 @@ describe('PppLink: failures', () => {
     ]);
   });
 
+  it('RFC3145-5: a silent peer → Max-Configure Configure-Requests, then link-down cause 5', () => {
+    const a = new PppLink(lnsOptions());
+    const sink = new PppLink(lacOptions());
+    const pipe = new FramePipe([a, sink]);
+    pipe.tamper = () => undefined;
+    a.open(0);
+    pipe.runUntil(() => a.phase === 'dead');
+    expect(pipe.sent[0].length).toBe(10);
+    expect(pipe.of(0, 'link-down')).toEqual([
+      { type: 'link-down', reason: 'LCP negotiation timed out', cause: 5, direction: 2 },
+    ]);
+    expect(pipe.now).toBe(30_000);
+  });
+
+  it('RFC1661-5.7: the peer Protocol-Rejecting IPCP leaves no network protocol → cause 18', () => {
+    const { a, b, pipe } = pair();
+    pipe.tamper = (f, from) => {
+      const d = decodeFrame(f);
+      if (from === 1 && d.ok && d.protocol === 0x8021) {
+        const data = new Uint8Array(2 + d.information.length);
+        data.set([0x80, 0x21]);
+        data.set(d.information, 2);
+        return encodeFrame(0xc021, encodeCpPacket({ code: 8, id: 0x77, data }));
+      }
+      return f;
+    };
+    pipe.runUntil(() => a.phase === 'dead' && b.phase === 'dead');
+    expect(pipe.of(0, 'link-down')[0]).toMatchObject({ cause: 18 });
+  });
+
+  it('RFC1661-3.2: a Configure-Request in Opened renegotiates: NCPs down, authentication again, Network again', () => {
+    const { a, b, pipe } = pair();
+    pipe.runUntil(() => a.ipUp && b.ipUp);
+    pipe.flush();
+    a.handleFrame(fromHex('ff03c021 0133000a 0506 12345678'), pipe.now);
+    expect(a.ipUp).toBe(false);
+    expect(a.phase).toBe('establish');
+    pipe.runUntil(() => a.ipUp && b.ipUp);
+    expect(pipe.of(0, 'auth-succeeded').length).toBe(2);
+    expect(pipe.of(0, 'link-up').length).toBe(2);
+    expect(pipe.of(0, 'link-down')).toEqual([]);
+  });
+
   it('lowerDown: Dead at once, one link-down, nothing sent', () => {
     const { a, b, pipe } = pair();
     pipe.runUntil(() => a.ipUp && b.ipUp);
