@@ -294,7 +294,7 @@ function resolveAuth(
       optSink.warn(line, `require-${p}: ${p === 'eap' ? 'EAP' : 'MS-CHAPv1'} is not implemented; not offered`);
     }
   }
-  const explicit = PPPD_ORDER.some((o) => wanted.has(o.protocol));
+  const explicit = wanted.size > 0; // auth.c: any require-* (even unsupported EAP) stops "auth alone wants all"
   const methods = PPPD_ORDER.filter((o) => (explicit ? wanted.has(o.protocol) : !refused.has(o.protocol))).map(
     (o) => o.method,
   );

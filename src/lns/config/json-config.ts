@@ -1,0 +1,206 @@
+// The native JSON config: the LnsSettings model itself (any subset of its keys over
+// DEFAULT_LNS_SETTINGS), validated with messages that give the path and the reason.
+// Related: settings.ts (the model and defaults), docs/CONFIG.md (the keys).
+import { ConfigError, type Parsed, WarningSink } from './config-error.js';
+import { formatIpv4, type Ipv4Range, parseIpv4, parseIpv4Range, type RangeRule } from './ipv4.js';
+import type { TunnelSecret } from './l2tp-secrets.js';
+import { type AuthMethod, DEFAULT_LNS_SETTINGS, type LnsSettings, type LnsUser } from './settings.js';
+
+type Check = (value: unknown, path: string, fail: (path: string, reason: string) => never) => unknown;
+
+const bool: Check = (v, p, fail) => (typeof v === 'boolean' ? v : fail(p, `expected true or false, got ${show(v)}`));
+const int =
+  (min: number, max: number): Check =>
+  (v, p, fail) =>
+    Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max
+      ? v
+      : fail(p, `expected an integer ${min}..${max}, got ${show(v)}`);
+const str: Check = (v, p, fail) => (typeof v === 'string' ? v : fail(p, `expected a string, got ${show(v)}`));
+const ipv4: Check = (v, p, fail) => {
+  const n = typeof v === 'string' ? parseIpv4(v) : undefined;
+  return n === undefined ? fail(p, `expected an IPv4 address, got ${show(v)}`) : formatIpv4(n);
+};
+const list =
+  (item: Check, max = Number.POSITIVE_INFINITY): Check =>
+  (v, p, fail) => {
+    if (!Array.isArray(v)) return fail(p, `expected an array, got ${show(v)}`);
+    if (v.length > max) return fail(p, `expected at most ${max} entries, got ${v.length}`);
+    return v.map((x, i) => item(x, `${p}[${i}]`, fail));
+  };
+/** `"10.1.20.31-10.1.20.50"`, `"10.1.20.31-50"`, `"10.1.20.7"` or `{ "start": …, "end": … }`. */
+const range: Check = (v, p, fail): Ipv4Range => {
+  const text = typeof v === 'string' ? v : isObject(v) ? `${String(v.start)}-${String(v.end)}` : undefined;
+  const r = text === undefined ? 'expected "a.b.c.d-a.b.c.e" or {"start","end"}' : parseIpv4Range(text);
+  if (typeof r === 'string') return fail(p, `${r}, got ${show(v)}`);
+  return { start: formatIpv4(r.start), end: formatIpv4(r.end) };
+};
+/** A range, or `{ "start", "end", "allow": false }` / `"!a.b.c.d-e"` for a deny rule. */
+const rule: Check = (v, p, fail): RangeRule => {
+  if (typeof v === 'string' && v.startsWith('!')) return { ...(range(v.slice(1), p, fail) as Ipv4Range), allow: false };
+  const allow = isObject(v) && v.allow !== undefined ? bool(v.allow, `${p}.allow`, fail) : true;
+  return { ...(range(v, p, fail) as Ipv4Range), allow: allow as boolean };
+};
+const method: Check = (v, p, fail) =>
+  v === 'mschapv2' || v === 'chap' || v === 'pap' ? v : fail(p, `expected "mschapv2", "chap" or "pap", got ${show(v)}`);
+const tunnelSecret: Check = (v, p, fail): TunnelSecret => {
+  if (!isObject(v)) return fail(p, `expected {"us","them","secret"}, got ${show(v)}`);
+  return {
+    us: str(v.us ?? '*', `${p}.us`, fail) as string,
+    them: str(v.them ?? '*', `${p}.them`, fail) as string,
+    secret: str(v.secret, `${p}.secret`, fail) as string,
+    line: 0,
+  };
+};
+const users: Check = (v, p, fail): Map<string, LnsUser> => {
+  if (!isObject(v)) return fail(p, `expected an object of user name → {"secret","staticAddress"?}, got ${show(v)}`);
+  const out = new Map<string, LnsUser>();
+  for (const [name, u] of Object.entries(v)) {
+    const at = `${p}.${name}`;
+    if (typeof u === 'string') {
+      out.set(name, { secret: u });
+      continue;
+    }
+    if (!isObject(u)) return fail(at, `expected a secret string or {"secret","staticAddress"?}, got ${show(u)}`);
+    for (const k of Object.keys(u)) if (k !== 'secret' && k !== 'staticAddress') fail(`${at}.${k}`, 'unknown key');
+    const secret = str(u.secret, `${at}.secret`, fail) as string;
+    out.set(
+      name,
+      u.staticAddress === undefined
+        ? { secret }
+        : { secret, staticAddress: ipv4(u.staticAddress, `${at}.staticAddress`, fail) as string },
+    );
+  }
+  return out;
+};
+const debug: Check = (v, p, fail) => {
+  if (!isObject(v)) return fail(p, `expected an object, got ${show(v)}`);
+  const out: Record<string, boolean> = { ...DEFAULT_LNS_SETTINGS.debug };
+  for (const [k, x] of Object.entries(v)) {
+    if (!(k in out)) fail(`${p}.${k}`, `unknown key (expected ${Object.keys(out).join(', ')})`);
+    out[k] = bool(x, `${p}.${k}`, fail) as boolean;
+  }
+  return out;
+};
+const optionalInt =
+  (min: number, max: number): Check =>
+  (v, p, fail) =>
+    v === null ? undefined : int(min, max)(v, p, fail);
+const optionalStr: Check = (v, p, fail) => (v === null ? undefined : str(v, p, fail));
+
+const U32 = 0xffffffff;
+/** One validator per LnsSettings key. */
+const FIELDS: { readonly [K in keyof LnsSettings]: Check } = {
+  listenAddress: ipv4,
+  port: int(0, 65535),
+  hostName: str,
+  authName: str,
+  challenge: bool,
+  hideAvps: bool,
+  dataLengthBit: bool,
+  sequencing: bool,
+  receiveWindow: int(1, 65535),
+  maxRetries: int(1, 1000),
+  retransmitCapMs: optionalInt(1, U32),
+  accessControl: bool,
+  lacAccess: list(rule),
+  exclusive: bool,
+  tunnelSecrets: list(tunnelSecret),
+  assignIp: bool,
+  poolRanges: list(range),
+  localAddress: ipv4,
+  authRequired: bool,
+  authMethods: list(method, 3),
+  mtu: int(128, 16384),
+  mru: int(128, 16384),
+  dns: list(ipv4, 2),
+  wins: list(ipv4, 2),
+  echoIntervalMs: int(0, U32),
+  echoFailure: int(0, U32),
+  restartMs: int(1, U32),
+  maxConfigure: int(1, 1000),
+  maxTerminate: int(1, 1000),
+  maxFailure: int(1, 1000),
+  chapRestartMs: int(1, U32),
+  papTimeoutMs: int(0, U32),
+  ipv6: bool,
+  rejectCcp: bool,
+  idleSeconds: int(0, U32),
+  maxConnectSeconds: int(0, U32),
+  pppDebug: bool,
+  debug,
+  logFile: optionalStr,
+  users,
+};
+
+/** The keys of the JSON config (= LnsSettings keys). */
+export const JSON_CONFIG_KEYS: readonly string[] = Object.keys(FIELDS);
+
+/**
+ * Parses a JSON config: an object with any LnsSettings keys, each validated; absent keys take
+ * DEFAULT_LNS_SETTINGS. `authMethods` without `authRequired` implies authRequired = (non-empty).
+ * Unknown keys are warnings. Errors: `config.json:7: $.users.alice.secret: expected a string, got 5`
+ * (the line is that of the top-level key, found in the text).
+ */
+export function parseJsonConfig(text: string, file: string): Parsed<LnsSettings> {
+  const sink = new WarningSink(file);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    const m = /position (\d+)/.exec(String(e));
+    const line = m ? text.slice(0, Number(m[1])).split('\n').length : 0;
+    throw new ConfigError(file, line, `invalid JSON: ${(e as Error).message}`);
+  }
+  if (!isObject(data)) throw new ConfigError(file, 1, `$: expected an object, got ${show(data)}`);
+  const out: Record<string, unknown> = { ...DEFAULT_LNS_SETTINGS };
+  for (const [key, value] of Object.entries(data)) {
+    const line = lineOfKey(text, key);
+    if (key.startsWith('$') || key.startsWith('//')) continue; // "$schema", "//" comments
+    const check = (FIELDS as Record<string, Check>)[key];
+    if (check === undefined) {
+      sink.warn(line, `$.${key}: unknown key ignored`);
+      continue;
+    }
+    const fail = (path: string, reason: string): never => {
+      throw new ConfigError(file, line, `${path}: ${reason}`);
+    };
+    out[key] = check(value, `$.${key}`, fail);
+  }
+  if (data.authMethods !== undefined && data.authRequired === undefined) {
+    out.authRequired = (out.authMethods as AuthMethod[]).length > 0;
+  }
+  if (out.authRequired === true && (out.authMethods as AuthMethod[]).length === 0) {
+    throw new ConfigError(
+      file,
+      lineOfKey(text, 'authRequired'),
+      '$.authRequired: true needs at least one authMethods entry',
+    );
+  }
+  if (out.authRequired === false) out.authMethods = [];
+  return { value: out as unknown as LnsSettings, warnings: sink.warnings };
+}
+
+/** LnsSettings → the JSON config text (users as an object), for `--print-config` and round trips. */
+export function settingsToJson(settings: LnsSettings): string {
+  const { users: map, tunnelSecrets, ...rest } = settings;
+  const users = Object.fromEntries([...map].map(([name, u]) => [name, { ...u }]));
+  return `${JSON.stringify(
+    { ...rest, tunnelSecrets: tunnelSecrets.map(({ us, them, secret }) => ({ us, them, secret })), users },
+    (_k, v) => (v === undefined ? null : v),
+    2,
+  )}\n`;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function show(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}
+
+function lineOfKey(text: string, key: string): number {
+  const at = text.indexOf(JSON.stringify(key));
+  return at < 0 ? 0 : text.slice(0, at).split('\n').length;
+}
