@@ -19,8 +19,8 @@ const MSG_TRUNC = 0x20;
 const MMSG = 64;
 const IOV = 16;
 const NAME = 16;
-/** Receive batches per readiness callback before yielding to the event loop (fairness with the TUN). */
-const MAX_ROUNDS = 8;
+/** Receive batches per readiness callback before yielding to the event loop: 1 keeps the UDP and TUN sides fair (64 each per turn, like fwdffi.js). */
+const MAX_ROUNDS = 1;
 
 /** Counters of one batched socket. */
 export interface BatchUdpStats {
