@@ -215,6 +215,20 @@ export class Tunnel {
 
   /** One control message for this tunnel (header fields + AVPs); `from` is where it came from. */
   handleControl(ns: number, nr: number, sessionId: number, body: Uint8Array, from: PeerAddress, now: Instant): void {
+    // The peer may change port (NAT), not address: anything else is not our peer.
+    if (from.address !== this.peer.address) {
+      this.host.emit({ type: 'datagram-dropped', reason: 'foreign-address', peer: from });
+      return;
+    }
+    // A body that is not a control message at all must not consume an Ns or move Nr: were it
+    // sequenced, the peer's real message with that Ns would later be taken for a duplicate.
+    if (body.length > 0) {
+      const pre = decodeControlMessage(body, this.secret === undefined ? undefined : { secret: this.secret });
+      if (!pre.ok && pre.fault.scope === 'drop') {
+        this.host.emit({ type: 'datagram-dropped', reason: `garbage-${pre.fault.code}`, peer: from });
+        return;
+      }
+    }
     this.channel.handleMessage(ns, nr, sessionId, body, now);
     for (let m = this.channel.pollDelivered(); m !== undefined; m = this.channel.pollDelivered()) {
       if (this.state === 'closed') break;

@@ -40,6 +40,9 @@ export class SimNetwork {
   private readonly rnd: ReturnType<typeof seededRandom>;
   private readonly nodes = new Map<string, { address: PeerAddress; engine: Engine<unknown>; events: unknown[] }>();
   private inflight: InFlight[] = [];
+  /** NAT rebinding: datagrams from key appear to come from the value; datagrams to the value reach key's node. */
+  private readonly aliasOut = new Map<string, PeerAddress>();
+  private readonly aliasIn = new Map<string, string>();
   private seq = 0;
 
   constructor(
@@ -59,6 +62,12 @@ export class SimNetwork {
     const events: E[] = [];
     this.nodes.set(peerKey(address), { address, engine: engine as Engine<unknown>, events });
     return events;
+  }
+
+  /** From now on `node` is seen by others as `as` (a NAT rebinding to a new port). */
+  alias(node: PeerAddress, as: PeerAddress): void {
+    this.aliasOut.set(peerKey(node), as);
+    this.aliasIn.set(peerKey(as), peerKey(node));
   }
 
   /** Puts a datagram on the wire as if `from` had sent it (garbage injection, spoofing). */
@@ -81,7 +90,8 @@ export class SimNetwork {
         for (let i = 0; i < copies; i++) {
           let delay = this.rnd.int(p.minDelayMs ?? 1, p.maxDelayMs ?? p.minDelayMs ?? 1);
           if (this.rnd.next() / 2 ** 32 < (p.reorder ?? 0)) delay += this.rnd.int(1, 200);
-          this.inflight.push({ at: this.now + delay, seq: this.seq++, from: node.address, to: t.to, bytes: t.bytes });
+          const from = this.aliasOut.get(peerKey(node.address)) ?? node.address;
+          this.inflight.push({ at: this.now + delay, seq: this.seq++, from, to: t.to, bytes: t.bytes });
         }
       }
       for (let e = node.engine.pollEvent(); e !== undefined; e = node.engine.pollEvent()) node.events.push(e);
@@ -99,7 +109,8 @@ export class SimNetwork {
     const due = this.inflight.filter((f) => f.at <= this.now).sort((a, b) => a.at - b.at || a.seq - b.seq);
     this.inflight = this.inflight.filter((f) => f.at > this.now);
     for (const f of due) {
-      const node = this.nodes.get(peerKey(f.to));
+      const key = peerKey(f.to);
+      const node = this.nodes.get(this.aliasIn.get(key) ?? key);
       if (node === undefined) {
         this.stats.undeliverable++;
         continue;
