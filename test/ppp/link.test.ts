@@ -95,6 +95,24 @@ describe('PppLink: LNS and LAC reach the Network phase', () => {
     expect(a.droppedFrames).toBe(2);
   });
 
+  it('RFC1661-3.5: in the Authenticate phase only LCP and authentication packets are accepted', () => {
+    const silent: AuthMethod<AuthClient> = {
+      protocol: 0xc023,
+      create: () => ({ ...fakePapClient('bob', 'x'), start() {} }),
+    };
+    const { a, pipe } = pair({}, { authClients: [silent] });
+    pipe.runUntil(() => a.phase === 'authenticate');
+    pipe.flush();
+    const before = a.droppedFrames;
+    a.handleFrame(encodeFrame(0x8021, encodeCpPacket({ code: 1, id: 1, data: fromHex('0306 00000000') })), pipe.now);
+    a.handleFrame(encodeFrame(0x8281, encodeCpPacket({ code: 1, id: 1, data: new Uint8Array(0) })), pipe.now);
+    a.handleFrame(encodeFrame(0x0021, fromHex('45000014')), pipe.now);
+    expect(a.pollFrame()).toBeUndefined();
+    expect(a.droppedFrames - before).toBe(3);
+    a.handleFrame(encodeFrame(0xc021, encodeCpPacket({ code: 9, id: 4, data: new Uint8Array(4) })), pipe.now);
+    expect(decodeFrame(a.pollFrame()!)).toMatchObject({ ok: true, protocol: 0xc021 });
+  });
+
   it('noauth: straight from Establish to Network; assignAddress sees no user', () => {
     const users: (string | undefined)[] = [];
     const { a, b, pipe } = pair(
@@ -176,6 +194,8 @@ describe('PppLink: failures', () => {
     a.open(0);
     pipe.runUntil(() => a.phase === 'dead');
     expect(pipe.of(0, 'link-down')[0]).toMatchObject({ cause: 7, reason: 'serial line is looped back' });
+    // pppd lcp-loopbackfail 10: ten round trips of 10 ms, then Max-Terminate Terminate-Requests.
+    expect(pipe.now).toBeLessThan(10_000);
   });
 
   it('LCP echo: after echoFailure unanswered requests the link goes down (cause 8)', () => {
