@@ -94,7 +94,9 @@ export function openDgramTransport(opts: UdpTransportOptions): Promise<UdpTransp
         kind: 'dgram',
         port: socket.address().port,
         send(bytes: Uint8Array, to: PeerAddress): void {
-          if (!closed) socket.send(bytes, to.port, to.address);
+          // libuv keeps a reference to the bytes when the kernel cannot take them at once; a copy
+          // keeps the contract that the caller may reuse them (e.g. a TUN read slot).
+          if (!closed) socket.send(Buffer.from(bytes), to.port, to.address);
         },
         flush(): void {},
         close(): Promise<void> {
