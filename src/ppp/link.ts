@@ -78,6 +78,8 @@ export type PppEvent =
   | { readonly type: 'log'; readonly text: string };
 
 const NONE: readonly never[] = [];
+/** Automaton states in which a control protocol has finished (or never started). */
+const FINISHED: ReadonlySet<string> = new Set(['initial', 'starting', 'closed', 'stopped']);
 
 /** The earlier of two optional deadlines. */
 function earliest(a: Instant | undefined, b: Instant | undefined): Instant | undefined {
@@ -571,8 +573,10 @@ export class PppLink {
       });
     } else if (e.type === 'this-layer-finished' && this.currentPhase === 'network') {
       // pppd np_finished: with no network protocol left, the link has no purpose.
+      // The other NCP may still be negotiating (a ProtRej of IPv6CP often precedes IPCP's Ack).
       const other = cp === this.ipcp ? this.ipv6cp : this.ipcp;
-      if (other === undefined || other.state !== 'opened') {
+      const otherAlive = other !== undefined && !FINISHED.has(other.state);
+      if (!otherAlive) {
         const timedOut = cp.lastEvent === 'to-';
         this.fail(
           timedOut ? `${cp.policy.protocolName} negotiation timed out` : 'no network protocols running',

@@ -152,6 +152,18 @@ describe('PppLink: LNS and LAC reach the Network phase', () => {
   });
 });
 
+describe('PppLink: IPv6CP against a peer without IPv6', () => {
+  it('RFC1661-5.7: the peer Protocol-Rejects IPv6CP; IPCP still brings the link up', () => {
+    const { a, b, pipe } = pair({ ipv6: true }, { ipv6: false, debug: true });
+    expect(pipe.runUntil(() => a.ipUp && b.ipUp)).toBe(true);
+    expect(
+      pipe.of(1, 'log').some((e) => e.text.startsWith('sent [LCP ProtRej id=') && e.text.includes(' 80 57 01')),
+    ).toBe(true);
+    expect(pipe.of(0, 'link-down')).toEqual([]);
+    expect(pipe.of(0, 'link-up')[0]?.ipv6).toBeUndefined();
+  });
+});
+
 describe('PppLink: failures', () => {
   it('wrong password → auth-failed, LCP Terminate, link-down cause 16 on the LNS', () => {
     const { a, b, pipe } = pair({}, { authClients: [papClient('wrong')] });
