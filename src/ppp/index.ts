@@ -1,0 +1,24 @@
+// Public API of src/ppp: the PPP link (RFC 1661 phases, LCP, IPCP, IPv6CP), the authentication
+// interfaces src/chap implements, and the wire codecs. Related: link.ts, auth.ts, docs/PPP.md.
+export { type AuthClient, type AuthMethod, type AuthServer, authMethodName, authOptionData } from './auth.js';
+export { type Action, Automaton, type Cell, EVENTS, type Event, STATES, type State, TRANSITIONS } from './automaton.js';
+export { ControlProtocol, type ControlProtocolOptions, type CpEvent } from './control-protocol.js';
+export { EchoKeepalive } from './echo.js';
+export { formatIpv4, IpcpPolicy, parseIpv4 } from './ipcp.js';
+export { formatInterfaceId, Ipv6cpPolicy } from './ipv6cp.js';
+export { LcpPolicy } from './lcp.js';
+export { DisconnectCause, type Phase, type PppEvent, PppLink, type PppLinkOptions } from './link.js';
+export type { OptionPolicy, Verdict } from './option-policy.js';
+export {
+  type CpFault,
+  type CpPacket,
+  decodeCpPacket,
+  decodeOptions,
+  encodeCpPacket,
+  encodeOptions,
+  type Option,
+  OptionCursor,
+} from './wire/cp-packet.js';
+export { formatFrame, formatPacket } from './wire/format.js';
+export { decodeFrame, encodeFrame, type FrameError, PppFrameView } from './wire/frame.js';
+export { CpCode, IpcpOption, LcpOption, PppProtocol } from './wire/protocol-numbers.js';
