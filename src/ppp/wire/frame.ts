@@ -2,8 +2,9 @@
 // (RFC 1661 §2, §6.5 PFC, §6.6 ACFC; RFC 1662 §3.1; RFC 2661 §5.1). Related: cp-packet.ts, ../link.ts.
 import { u8, u16 } from '../../core/bytes.js';
 
-/** RFC 1662 §3.1: All-Stations address and Unnumbered Information control. */
+/** RFC 1662 §3.1: the All-Stations Address octet. */
 export const ADDRESS = 0xff;
+/** RFC 1662 §3.1: the Unnumbered Information Control octet. */
 export const CONTROL = 0x03;
 
 /** Why bytes are not a PPP frame. Stable strings: they become counter labels. */
