@@ -87,7 +87,7 @@ export class Endpoint implements Engine<L2tpEvent> {
   private readonly maxSessions: number;
   private readonly ratePerPeer: number;
   private readonly byId = new Map<number, Tunnel>();
-  /** (peer address, port, peer's Assigned Tunnel ID) → our tunnel, while it may still see the SCCRQ. */
+  /** (peer address, port, peer's Assigned Tunnel ID) → our tunnel, for its whole life: a late duplicate SCCRQ is re-acked, never a new tunnel. */
   private readonly byPeerRequest = new Map<string, Tunnel>();
   private readonly requestKeyOf = new Map<Tunnel, string>();
   private readonly heap = new DeadlineHeap<number>();
@@ -293,9 +293,6 @@ export class Endpoint implements Engine<L2tpEvent> {
       this.forgetRequest(t);
       return;
     }
-    // Once established the SCCRQ can no longer arrive as new (the channel is past Ns 0); keep the
-    // key while waiting for SCCCN so SCCRQ retransmissions still reach this tunnel.
-    if (t.state === 'established' || t.state === 'closing') this.forgetRequest(t);
     this.heap.set(t.tunnelId, t.pollTimeout());
   }
 

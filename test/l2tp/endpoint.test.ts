@@ -181,3 +181,90 @@ describe('Endpoint', () => {
     expect(lns.pollTimeout()).toBeUndefined();
   });
 });
+
+describe('Endpoint under attack and races', () => {
+  it('an SCCRQ flood from one address is rate limited: bounded tunnels, stateless refusals', () => {
+    const lns = new Endpoint({
+      role: 'lns',
+      hostName: 'lns',
+      random: seededRandom(4),
+      limits: { newTunnelsPerSecondPerPeer: 10, maxTunnels: 100 },
+    });
+    const lac = new Endpoint({ role: 'lac', hostName: 'lac', random: seededRandom(5) });
+    // Harvest one real SCCRQ and replay it with 5000 different Assigned Tunnel IDs.
+    lac.openTunnel(LNS, 0);
+    const sccrq = lac.pollTransmit()!.bytes;
+    let refused = 0;
+    for (let i = 0; i < 5000; i++) {
+      const b = sccrq.slice();
+      // Assigned Tunnel ID AVP value: find type 9 and overwrite (AVP header is 6 octets).
+      for (let at = 12; at + 6 <= b.length; ) {
+        const len = ((b[at]! & 3) << 8) | b[at + 1]!;
+        if (b[at + 5] === 9) {
+          b[at + 6] = (i + 1) >> 8;
+          b[at + 7] = (i + 1) & 0xff;
+        }
+        at += len;
+      }
+      lns.handleDatagram(b, LAC, Math.floor(i / 100) * 10); // 100 per 10 ms
+      for (let t = lns.pollTransmit(); t; t = lns.pollTransmit()) void t;
+      for (let e = lns.pollEvent(); e; e = lns.pollEvent())
+        if (e.type === 'datagram-dropped' && e.reason.startsWith('sccrq-refused')) refused++;
+    }
+    expect([...lns.tunnels()].length).toBeLessThanOrEqual(10);
+    expect(refused).toBeGreaterThan(4900);
+  });
+
+  it('RFC2661-4.4.3: crossing SCCRQs are resolved by the Tie Breaker: exactly one tunnel survives', () => {
+    const net = new SimNetwork(3, { minDelayMs: 20, maxDelayMs: 20 });
+    const a = new Endpoint({ role: 'lac', hostName: 'a', random: seededRandom(10) });
+    const b = new Endpoint({ role: 'lac', hostName: 'b', random: seededRandom(11) });
+    const ae = net.attach(LAC, a);
+    const be = net.attach(LNS, b);
+    a.openTunnel(LNS, 0);
+    b.openTunnel(LAC, 0);
+    net.runUntil(() => false, 10_000);
+    expect(ae.filter((e) => e.type === 'tunnel-up')).toHaveLength(1);
+    expect(be.filter((e) => e.type === 'tunnel-up')).toHaveLength(1);
+    const lost = [...ae, ...be].filter((e) => e.type === 'tunnel-down');
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toMatchObject({ reason: 'tie-breaker-lost' });
+    expect([...a.tunnels()]).toHaveLength(1);
+    expect([...b.tunnels()]).toHaveLength(1);
+  });
+
+  it('RFC2661-4.3: with hideAvps the Assigned Session ID travels hidden after a Random Vector', () => {
+    const net = new SimNetwork(1);
+    const opts = { tunnelSecret: () => secret, hideAvps: true };
+    const lac = new Endpoint({ role: 'lac', hostName: 'lac1', random: seededRandom(2), ...opts });
+    const lns = new Endpoint({ role: 'lns', hostName: 'lns1', random: seededRandom(3), ...opts });
+    const seen: Uint8Array[] = [];
+    const tap = {
+      handleDatagram: (b: Uint8Array, f: PeerAddress, n: number) => {
+        seen.push(b.slice());
+        lns.handleDatagram(b, f, n);
+      },
+      handleTimeout: (n: number) => lns.handleTimeout(n),
+      pollTransmit: () => lns.pollTransmit(),
+      pollTimeout: () => lns.pollTimeout(),
+      pollEvent: () => lns.pollEvent(),
+    };
+    const lacEvents = net.attach(LAC, lac);
+    const lnsEvents = net.attach(LNS, tap);
+    const tid = lac.openTunnel(LNS, 0);
+    net.runUntil(() => has(lacEvents, 'tunnel-up'), 10_000);
+    lac.startSession(tid, net.now);
+    expect(net.runUntil(() => has(lnsEvents, 'session-up'), 10_000)).toBe(true);
+    const icrq = seen.find((b) => b.length > 20 && b[19] === 10)!; // Message Type value 10 at octets 18-19
+    expect(icrq).toBeDefined();
+    // Walk the AVPs: a Random Vector (36) precedes the hidden Assigned Session ID (14, H bit 0x40).
+    const types: string[] = [];
+    for (let at = 12; at + 6 <= icrq.length; ) {
+      const len = ((icrq[at]! & 3) << 8) | icrq[at + 1]!;
+      types.push(`${icrq[at + 5]}${icrq[at]! & 0x40 ? 'H' : ''}`);
+      at += len;
+    }
+    expect(types.indexOf('36')).toBeGreaterThan(0);
+    expect(types.indexOf('14H')).toBeGreaterThan(types.indexOf('36'));
+  });
+});
