@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/core/bytes.js';
+import { AvpCursor } from '../../src/l2tp/wire/avp.js';
 import { AVPS, type AvpSpec, AvpType } from '../../src/l2tp/wire/avp-catalogue.js';
 import { formatControlMessage } from '../../src/l2tp/wire/format.js';
 import { CONTROL_HEADER_LENGTH, L2tpHeaderView } from '../../src/l2tp/wire/header.js';
@@ -249,6 +250,34 @@ describe('decoding garbage never throws and never reads past the input', () => {
         decodeChecked(bytes, withSecret ? SECRET : undefined);
       }),
       { seed: 0x12c4, numRuns: 20_000 },
+    );
+  });
+
+  it('RFC2661-4.1: random octets after a valid HELLO Message Type AVP', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.boolean(), (tail, withSecret) => {
+        decodeChecked(new Uint8Array([0x80, 8, 0, 0, 0, 0, 0, 6, ...tail]), withSecret ? SECRET : undefined);
+      }),
+      { seed: 0x6, numRuns: 10_000 },
+    );
+  });
+
+  it('RFC2661-4.1: the AvpCursor stays inside the body and steps by each declared Length', () => {
+    fc.assert(
+      fc.property(fc.oneof(mangled, fc.uint8Array({ maxLength: 100 })), (bytes) => {
+        const c = new AvpCursor(strict(bytes));
+        let covered = 0;
+        while (c.next()) {
+          assert(
+            c.offset === covered && c.valueAt === c.offset + 6 && c.valueEnd <= bytes.length,
+            'cursor out of step',
+          );
+          covered = c.valueEnd;
+        }
+        assert(c.error !== undefined || covered === bytes.length, 'cursor stopped early without an error');
+        assert(c.error === undefined || covered < bytes.length, 'error at the end');
+      }),
+      { seed: 0xa7, numRuns: 5_000 },
     );
   });
 
