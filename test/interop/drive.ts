@@ -7,6 +7,9 @@ import { driveOverUdp, type UdpDriver } from '../../src/io/udp-driver.js';
 import type { UdpTransportKind } from '../../src/io/udp-transport.js';
 import { type NetLab, waitFor } from '../support/netns.js';
 
+/** The `type` tags of an event union. */
+export type EventType<E> = E extends { type: infer T extends string } ? T : never;
+
 /** An engine running over UDP: every event is kept in `events` (in order). */
 export interface Driven<E> {
   readonly events: E[];
@@ -17,6 +20,12 @@ export interface Driven<E> {
   /** Resolves with the first event (seen so far or later) that matches; throws after `timeoutMs`. */
   waitEvent<X extends E>(what: string, match: (e: E) => e is X, timeoutMs?: number): Promise<X>;
   waitEvent(what: string, match: (e: E) => boolean, timeoutMs?: number): Promise<E>;
+  /** The first event of `type` (seen so far or later) for which `match` holds. */
+  waitType<K extends EventType<E>>(
+    type: K,
+    match?: (e: Extract<E, { type: K }>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Extract<E, { type: K }>>;
   /** Closes the socket and the timer (the engine is not told). */
   stop(): Promise<void>;
 }
@@ -63,6 +72,9 @@ export async function driveInNamespace<E>(
         () => `events so far:\n${events.map(describe).join('\n')}`,
       );
       return found!;
+    },
+    waitType(type: string, match: (e: never) => boolean = () => true, timeoutMs = 10_000) {
+      return this.waitEvent(type, (e: E) => (e as { type?: unknown }).type === type && match(e as never), timeoutMs);
     },
     stop: () => driver.close(),
   } as Driven<E>;

@@ -140,8 +140,7 @@ const FIELDS = [
   'l2tp.session',
   'l2tp.Ns',
   'l2tp.Nr',
-  'l2tp.avp.type',
-  'l2tp.avp.hidden',
+  'udp.payload',
   'l2tp.avp.message_type',
   'icmp.type',
   'icmp.ident',
@@ -182,7 +181,8 @@ export function dissect(pcap: string, opts: { from?: string; ports?: readonly nu
     const num = (f: string): number | undefined => (one(f) === undefined ? undefined : Number(one(f)));
     const number = num('frame.number') ?? 0;
     const typeBit = one('l2tp.type');
-    const avpTypes = (l['l2tp.avp.type'] ?? []).map(Number);
+    // tshark 4.0 emits no l2tp.avp.type for hidden AVPs: walk the AVP headers (§4.1) ourselves.
+    const avps = typeBit === '1' ? walkAvps(one('udp.payload') ?? '') : { types: [], hidden: [] };
     const pkt: DissectedPacket = {
       number,
       src: one('ip.src') ?? '',
@@ -200,8 +200,8 @@ export function dissect(pcap: string, opts: { from?: string; ports?: readonly nu
               ns: num('l2tp.Ns'),
               nr: num('l2tp.Nr'),
               messageType: num('l2tp.avp.message_type'),
-              avpTypes,
-              avpHidden: (l['l2tp.avp.hidden'] ?? []).map((h) => h === '1' || h === 'True'),
+              avpTypes: avps.types,
+              avpHidden: avps.hidden,
             },
           }),
       ...(one('icmp.type') === undefined
@@ -239,6 +239,26 @@ export function dissect(pcap: string, opts: { from?: string; ports?: readonly nu
     }
   }
   return { packets, malformed, expertWarnings, rfcChecks };
+}
+
+/** AVP types and H bits of an L2TP control message given as hex (RFC 2661 §3.1 header, §4.1 AVPs). */
+function walkAvps(hex: string): { types: number[]; hidden: boolean[] } {
+  const b = Buffer.from(hex.replace(/:/g, ''), 'hex');
+  const types: number[] = [];
+  const hidden: boolean[] = [];
+  if (b.length < 12) return { types, hidden };
+  const flags = b.readUInt16BE(0);
+  let at = 12 + (flags & 0x0200 ? 2 + (b.length >= 14 ? b.readUInt16BE(12) : 0) : 0);
+  const end = flags & 0x4000 ? Math.min(b.length, b.readUInt16BE(2)) : b.length;
+  while (at + 6 <= end) {
+    const word = b.readUInt16BE(at);
+    const len = word & 0x03ff;
+    if (len < 6) break;
+    types.push(b.readUInt16BE(at + 4));
+    hidden.push((word & 0x4000) !== 0);
+    at += len;
+  }
+  return { types, hidden };
 }
 
 /** All flags of a dissection as text lines ('' when clean): for assertion messages. */
