@@ -277,7 +277,7 @@ describe('decoding garbage never throws and never reads past the input', () => {
         assert(c.error !== undefined || covered === bytes.length, 'cursor stopped early without an error');
         assert(c.error === undefined || covered < bytes.length, 'error at the end');
       }),
-      { seed: 0xa7, numRuns: 5_000 },
+      { seed: 0xa7, numRuns: 3_000 },
     );
   });
 
@@ -301,6 +301,7 @@ describe('decoding garbage never throws and never reads past the input', () => {
 describe('every prefix and every single-bit flip of every captured control message', () => {
   const view = new L2tpHeaderView();
   const vectors: Uint8Array[] = [];
+  const shapes = new Set<string>();
   for (const name of [
     'xl2tpd-lns.pcap',
     'l2tpns-lns.pcap',
@@ -311,7 +312,15 @@ describe('every prefix and every single-bit flip of every captured control messa
     'oracle-bad-examples.pcap',
   ]) {
     for (const r of udpRecords(readFileSync(new URL(`../vectors/${name}`, import.meta.url)), 1701)) {
-      if (view.wrap(r.payload) === undefined && view.isControl && view.body.length > 0) vectors.push(r.payload);
+      if (view.wrap(r.payload) !== undefined || !view.isControl || view.body.length === 0) continue;
+      // One vector per AVP layout (flags, Length, type of every AVP): repeats differ only in IDs and random octets.
+      const c = new AvpCursor(view.body);
+      let shape = '';
+      while (c.next()) shape += `${c.mandatory ? 'M' : ''}${c.hidden ? 'H' : ''}${c.type}/${c.valueEnd - c.offset},`;
+      if (!shapes.has(shape)) {
+        shapes.add(shape);
+        vectors.push(r.payload);
+      }
     }
   }
 
@@ -324,7 +333,7 @@ describe('every prefix and every single-bit flip of every captured control messa
   };
 
   it('RFC2661-3.1/4.1: every prefix', () => {
-    expect(vectors.length).toBe(160);
+    expect(vectors.length).toBe(40); // distinct AVP layouts among the 160 captured control messages
     for (const v of vectors) for (const p of truncations(v)) check(p, true);
   });
 
