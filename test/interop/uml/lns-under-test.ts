@@ -108,7 +108,7 @@ function setConf(text: string, key: string, value: string): string {
 export function writeLnsConfig(
   dir: string,
   v: LnsVariant,
-  pppoptfile?: string,
+  paths: { readonly pppoptfile?: string; readonly authFile?: string; readonly forXl2tpd?: boolean } = {},
 ): { conf: string; options: string; secrets: string; dns: string[]; sources: string[] } {
   mkdirSync(dir, { recursive: true });
   const conf = seedText('xl2tpd.conf');
@@ -117,7 +117,15 @@ export function writeLnsConfig(
   const options = join(dir, 'options.xl2tpd');
   const secretsPath = join(dir, 'chap-secrets');
   let c = conf.text.replaceAll('10.1.20.', '10.204.20.');
-  c = setConf(c, 'pppoptfile', pppoptfile ?? options);
+  // xl2tpd's comments start with ';' and it rejects the seed's '# /etc/xl2tpd/xl2tpd.conf' line
+  // (l2tp-ts accepts it, so its copy keeps it)
+  if (paths.forXl2tpd === true) c = c.replace(/^#.*\n/gm, '');
+  c = setConf(c, 'pppoptfile', paths.pppoptfile ?? options);
+  // the seed names /etc/xl2tpd/xl2tp-secrets (absent here); access control = no, no challenge
+  const authFile = paths.authFile ?? join(dir, 'l2tp-secrets');
+  c = setConf(c, 'auth file', authFile);
+  if (paths.authFile === undefined)
+    writeFileSync(authFile, '# them me secret (unused: no challenge)\n', { mode: 0o600 });
   if (v.range !== undefined) c = setConf(c, 'ip range', v.range);
   if (v.auth === 'pap') {
     c = setConf(c, 'refuse pap', 'no');
@@ -130,7 +138,7 @@ export function writeLnsConfig(
     o = setOption(o, 'lcp-echo-interval', `lcp-echo-interval ${v.lcpEcho[0]}`);
     o = setOption(o, 'lcp-echo-failure', `lcp-echo-failure ${v.lcpEcho[1]}`);
   }
-  const s = `${secrets.text.trimEnd()}\n${Object.entries(USERS)
+  const s = `${secrets.text.replaceAll('10.1.20.', '10.204.20.').trimEnd()}\n${Object.entries(USERS)
     .map(([u, p]) => `"${u}"\t*\t"${p}"\t*`)
     .join('\n')}\n`;
   writeFileSync(join(dir, 'xl2tpd.conf'), c);
@@ -154,7 +162,11 @@ export function writeLnsConfig(
  */
 export function configurePppdLns(v: LnsVariant, scratch: string): (etcXl2tpd: string, etcPpp: string) => void {
   return (etcXl2tpd, etcPpp) => {
-    const cfg = writeLnsConfig(scratch, v, '/etc/ppp/options.xl2tpd');
+    const cfg = writeLnsConfig(scratch, v, {
+      pppoptfile: '/etc/ppp/options.xl2tpd',
+      authFile: '/etc/xl2tpd/l2tp-secrets',
+      forXl2tpd: true,
+    });
     copyFileSync(cfg.conf, join(etcXl2tpd, 'xl2tpd.conf'));
     writeFileSync(
       join(etcPpp, 'options.xl2tpd'),
@@ -182,6 +194,12 @@ export async function startLns(lab: UmlLab, v: LnsVariant = {}): Promise<LnsUnde
   if (help.includes('--chap-secrets')) args.push('--chap-secrets', cfg.secrets);
   const control = help.includes('--control') ? join(lab.dir, 'lns-control.sock') : undefined;
   if (control !== undefined) args.push('--control', control);
+  // the resolved settings, for whoever reads the results of a failed run
+  const check = spawnSync(args[0] ?? process.execPath, [...args.slice(1), '--check'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  writeFileSync(join(lab.dir, 'lns-settings.json'), `${check.stdout}${check.stderr}`);
   writeFileSync(join(lab.dir, 'lns.cmd'), `${args.join(' ')}\n# seed: ${cfg.sources.join(', ')}\n`);
   // Whatever the CLI reads from /etc/ppp by default (chap-secrets, options) is our temp copy: a
   // bind mount private to the mount namespace of `ip netns exec`; the host's /etc/ppp is untouched.
