@@ -4,6 +4,7 @@
 // Related: config/settings.ts (poolRanges, localAddress), lns.ts (allocate on Network phase).
 import { DeadlineHeap } from '../core/deadline-heap.js';
 import { formatIpv4, type Ipv4Range, parseIpv4, parseIpv4Range } from './config/ipv4.js';
+import type { LnsSettings } from './config/settings.js';
 
 /** Options: addresses never handed out (`exclude`, the local ip) or only as a static address (`reserve`). */
 export interface AddressPoolOptions {
@@ -51,6 +52,14 @@ export class AddressPool {
     for (const a of new Set([...this.excluded, ...this.reserved])) if (this.inRanges(a)) size--;
     this.size = size;
     this.next = this.ranges[0]?.start ?? 0;
+  }
+
+  /** The pool of `settings`: its ranges (none when `assign ip = no`), the local address excluded, static addresses reserved. */
+  static fromSettings(settings: Pick<LnsSettings, 'poolRanges' | 'localAddress' | 'users' | 'assignIp'>): AddressPool {
+    const reserve = [...settings.users.values()].flatMap((u) =>
+      u.staticAddress === undefined ? [] : [u.staticAddress],
+    );
+    return new AddressPool(settings.assignIp ? settings.poolRanges : [], { exclude: [settings.localAddress], reserve });
   }
 
   /** Sessions holding an address. */

@@ -2,6 +2,7 @@
 // and pppd's rules for auth (REPORT.md pitfall 8), users, pools and defaults.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { AddressPool } from '../../src/lns/address-pool.js';
 import { parseChapSecrets } from '../../src/lns/config/chap-secrets.js';
 import { ConfigError } from '../../src/lns/config/config-error.js';
 import { parsePppOptions } from '../../src/lns/config/pppd-options.js';
@@ -9,10 +10,12 @@ import { SEED_CHAP_SECRETS, SEED_OPTIONS_XL2TPD, SEED_XL2TPD_CONF } from '../../
 import {
   DEFAULT_LNS_SETTINGS,
   type LnsSettings,
+  lacAllowed,
   loadLnsSettings,
   lookupUser,
   referencedFiles,
   resolveLnsSettings,
+  tunnelSecretFor,
 } from '../../src/lns/config/settings.js';
 import { parseXl2tpdConf } from '../../src/lns/config/xl2tpd-conf.js';
 
@@ -250,5 +253,39 @@ describe('resolveLnsSettings', () => {
       authMethods: ['pap'],
       users: new Map([['u', { secret: 'p' }]]),
     });
+  });
+});
+
+describe('settings helpers', () => {
+  it('lacAllowed: the last covering lac/no lac rule decides; uncovered LACs only without access control', () => {
+    const conf =
+      '[global]\naccess control = yes\n[lns default]\nlocal ip = 10.0.0.1\nip range = 10.0.0.2\nlac = 192.0.2.0-255\nno lac = 192.0.2.7\n';
+    const s = load(conf).value;
+    expect([lacAllowed(s, '192.0.2.8'), lacAllowed(s, '192.0.2.7'), lacAllowed(s, '198.51.100.1')]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect(lacAllowed({ ...s, accessControl: false }, '198.51.100.1')).toBe(true);
+    expect(lacAllowed(DEFAULT_LNS_SETTINGS, '203.0.113.9')).toBe(true);
+  });
+
+  it('RFC2661-4.4.3: tunnelSecretFor looks up (our hostName, peer host name) in l2tp-secrets', () => {
+    const s = loadLnsSettings({
+      conf: { text: '[lns default]\nlocal ip = 10.0.0.1\nhostname = lns1\n', file: 'c' },
+      l2tpSecrets: { text: 'lns1 lac1 one\n* * any\n', file: 'l' },
+    }).value;
+    expect([tunnelSecretFor(s, 'lac1'), tunnelSecretFor(s, 'lac2')]).toEqual(['one', 'any']);
+  });
+
+  it('AddressPool.fromSettings excludes the local address and reserves static addresses', () => {
+    const { value } = load(vector('xl2tpd.conf'), vector('options.xl2tpd'), vector('chap-secrets'));
+    const pool = AddressPool.fromSettings(value);
+    expect(pool.size).toBe(19); // 10.1.20.31-50 minus the reserved 10.1.20.32
+    expect([pool.allocate('a'), pool.allocate('b')]).toEqual(['10.1.20.31', '10.1.20.33']);
+    expect(pool.allocate('u', { user: 'username', staticAddress: lookupUser(value, 'username')?.staticAddress })).toBe(
+      '10.1.20.32',
+    );
+    expect(AddressPool.fromSettings({ ...value, assignIp: false }).size).toBe(0);
   });
 });

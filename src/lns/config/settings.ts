@@ -3,8 +3,8 @@
 // argv first, then `file pppoptfile`). Related: xl2tpd-conf.ts, pppd-options.ts, ../lns.ts.
 import { type ChapSecret, parseChapSecrets } from './chap-secrets.js';
 import { ConfigError, type ConfigWarning, type Parsed, WarningSink } from './config-error.js';
-import { applyRangeRules, type Ipv4Range, type RangeRule } from './ipv4.js';
-import { parseL2tpSecrets, type TunnelSecret } from './l2tp-secrets.js';
+import { applyRangeRules, type Ipv4Range, parseIpv4, type RangeRule } from './ipv4.js';
+import { lookupTunnelSecret, parseL2tpSecrets, type TunnelSecret } from './l2tp-secrets.js';
 import { type PppAuthProtocol, type PppOptions, parsePppOptions } from './pppd-options.js';
 import { SEED_CHAP_SECRETS, SEED_OPTIONS_XL2TPD, SEED_XL2TPD_CONF } from './seed.js';
 import { parseXl2tpdConf, type Xl2tpdConf, type Xl2tpdLns } from './xl2tpd-conf.js';
@@ -338,6 +338,27 @@ function resolveUsers(entries: readonly ChapSecret[], authName: string, sink: Wa
 /** The user `name`, else the `*` (any client) entry, as pppd's scan_authfile would pick. */
 export function lookupUser(settings: Pick<LnsSettings, 'users'>, name: string): LnsUser | undefined {
   return settings.users.get(name) ?? settings.users.get('*');
+}
+
+/**
+ * May a LAC at `address` open a tunnel? The last `lac`/`no lac` rule covering it decides; with no
+ * rule covering it, only `access control = no` lets it in (xl2tpd: unlisted LACs fall to [lns default]).
+ */
+export function lacAllowed(settings: Pick<LnsSettings, 'lacAccess' | 'accessControl'>, address: string): boolean {
+  const a = parseIpv4(address);
+  let verdict: boolean | undefined;
+  if (a !== undefined) {
+    for (const r of settings.lacAccess) if (parseIpv4(r.start)! <= a && a <= parseIpv4(r.end)!) verdict = r.allow;
+  }
+  return verdict ?? !settings.accessControl;
+}
+
+/** RFC 2661 §4.4.3 tunnel secret for a peer (l2tp-secrets `us them secret`, us = our hostName). */
+export function tunnelSecretFor(
+  settings: Pick<LnsSettings, 'tunnelSecrets' | 'hostName'>,
+  peerHostName: string,
+): string | undefined {
+  return lookupTunnelSecret(settings.tunnelSecrets, settings.hostName, peerHostName);
 }
 
 /** The text of the files, by name, for loadLnsSettings. */

@@ -1,0 +1,39 @@
+// The LNS configuration in one import: parsers (xl2tpd.conf, pppd options, chap-secrets,
+// l2tp-secrets, JSON), the LnsSettings model and its resolver. Related: docs/CONFIG.md.
+export { type ChapSecret, parseChapSecrets } from './chap-secrets.js';
+export { ConfigError, type ConfigWarning, formatWarning, type Parsed } from './config-error.js';
+export {
+  applyRangeRules,
+  formatIpv4,
+  type Ipv4Range,
+  inRanges,
+  parseIpv4,
+  parseIpv4Range,
+  type RangeRule,
+} from './ipv4.js';
+export { JSON_CONFIG_KEYS, parseJsonConfig, settingsToJson } from './json-config.js';
+export { lookupTunnelSecret, parseL2tpSecrets, type TunnelSecret } from './l2tp-secrets.js';
+export { PPP_OPTION_NAMES, type PppAuthProtocol, type PppOptions, parsePppOptions } from './pppd-options.js';
+export { SEED_CHAP_SECRETS, SEED_OPTIONS_XL2TPD, SEED_XL2TPD_CONF } from './seed.js';
+export {
+  type AuthMethod,
+  DEFAULT_LNS_SETTINGS,
+  type LnsConfigInput,
+  type LnsConfigTexts,
+  type LnsSettings,
+  type LnsUser,
+  lacAllowed,
+  loadLnsSettings,
+  lookupUser,
+  referencedFiles,
+  resolveLnsSettings,
+  tunnelSecretFor,
+} from './settings.js';
+export {
+  parseXl2tpdConf,
+  XL2TPD_KEYS,
+  type Xl2tpdConf,
+  type Xl2tpdGlobal,
+  type Xl2tpdLac,
+  type Xl2tpdLns,
+} from './xl2tpd-conf.js';
