@@ -25,6 +25,7 @@
 import { serialDiff, serialNext } from '../core/serial.js';
 import type { Instant } from '../core/time.js';
 import { TimerTable } from '../core/timer-table.js';
+import { Fifo } from './fifo.js';
 import { CONTROL_HEADER_LENGTH, writeControlHeader } from './wire/header.js';
 
 /** Tunables of one control channel; defaults are the RFC's recommendations. */
@@ -98,8 +99,8 @@ export class ControlChannel {
   private readonly unacked: Outgoing[] = [];
   private readonly pending: Outgoing[] = [];
   private readonly reorder = new Map<number, DeliveredMessage>();
-  private readonly delivered: DeliveredMessage[] = [];
-  private readonly datagrams: Uint8Array[] = [];
+  private readonly delivered = new Fifo<DeliveredMessage>();
+  private readonly datagrams = new Fifo<Uint8Array>();
   private readonly timers = new TimerTable<Timer>();
   private retries = 0;
   private status: ChannelState = 'open';

@@ -12,6 +12,7 @@ import { DeadlineHeap } from '../core/deadline-heap.js';
 import { type Engine, L2tpUsageError, type PeerAddress, peerKey, type Transmit } from '../core/engine.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
+import { Fifo } from './fifo.js';
 import { scanString, scanU16, Tunnel, type TunnelConfig, type TunnelHost } from './tunnel.js';
 import type { DisconnectReason, L2tpEvent, SessionHandle, TunnelInfo } from './types.js';
 import { AvpType } from './wire/avp-catalogue.js';
@@ -91,8 +92,10 @@ export class Endpoint implements Engine<L2tpEvent> {
   private readonly byPeerRequest = new Map<string, Tunnel>();
   private readonly requestKeyOf = new Map<Tunnel, string>();
   private readonly heap = new DeadlineHeap<number>();
-  private readonly transmits: Transmit[] = [];
-  private readonly events: L2tpEvent[] = [];
+  private readonly transmits = new Fifo<Transmit>();
+  private readonly events = new Fifo<L2tpEvent>();
+  /** Tunnels we opened that still wait for an SCCRP: the only ones a Tie Breaker can concern. */
+  private readonly outgoing = new Set<Tunnel>();
   private readonly rate = new Map<string, { windowStart: Instant; count: number }>();
   private readonly view = new L2tpHeaderView();
   private sessionCount = 0;
@@ -190,6 +193,7 @@ export class Endpoint implements Engine<L2tpEvent> {
     const tid = this.allocateTunnelId();
     const t = new Tunnel(this.cfg, this.host, tid, peer, this.opts.tunnelSecret?.(peer, undefined), now);
     this.byId.set(tid, t);
+    this.outgoing.add(t);
     this.guard(t, now, () => t.open(now));
     return tid;
   }
@@ -287,6 +291,7 @@ export class Endpoint implements Engine<L2tpEvent> {
 
   private flush(t: Tunnel, _now: Instant): void {
     for (let d = t.pollDatagram(); d !== undefined; d = t.pollDatagram()) this.transmits.push({ to: t.peer, bytes: d });
+    if (t.state !== 'wait-ctl-reply' && t.state !== 'idle') this.outgoing.delete(t);
     if (t.state === 'closed') {
       this.byId.delete(t.tunnelId);
       this.heap.set(t.tunnelId, undefined);
@@ -385,7 +390,7 @@ export class Endpoint implements Engine<L2tpEvent> {
   private loseTieBreak(from: PeerAddress, msg: import('./wire/message.js').ControlMessage): boolean {
     const theirs = avpBytes(msg, AvpType.TieBreaker);
     if (theirs === undefined) return false;
-    for (const t of this.byId.values()) {
+    for (const t of [...this.outgoing]) {
       if (t.state !== 'wait-ctl-reply' || t.peer.address !== from.address || t.tieBreaker === undefined) continue;
       const c = compareBytes(t.tieBreaker, theirs);
       if (c < 0) {
