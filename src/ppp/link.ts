@@ -132,6 +132,8 @@ export class PppLink {
   private client: Running<AuthClient> | undefined;
   private authDeadline: Instant | undefined;
   private authReported = false;
+  private lastClientPacket: Uint8Array | undefined;
+  private lastRepeatAt: Instant | undefined;
   private readonly frames: Uint8Array[] = [];
   private readonly events: PppEvent[] = [];
   private readonly view = new PppFrameView();
@@ -242,6 +244,7 @@ export class PppLink {
     // RFC 1661 §3.5: until authentication completes, only LCP, LQR and authentication packets.
     if (this.currentPhase === 'authenticate' || this.currentPhase === 'establish') {
       this.droppedFrames++;
+      if (this.currentPhase === 'authenticate' && protocol >= 0x8000 && protocol < 0xc000) this.repeatAuthAnswer(now);
       return;
     }
     if (protocol === PppProtocol.Lqr || protocol === PppProtocol.Padding) return;
@@ -462,6 +465,8 @@ export class PppLink {
     }
     this.setPhase('authenticate');
     this.authReported = false;
+    this.lastClientPacket = undefined;
+    this.lastRepeatAt = undefined;
     this.authDeadline = now + (this.o.authTimeoutMs ?? 30_000);
     this.server = serverMethod && { engine: serverMethod.create(), method: serverMethod };
     this.client = clientMethod && { engine: clientMethod.create(), method: clientMethod };
@@ -485,13 +490,32 @@ export class PppLink {
     this.pump(now);
   }
 
+  /**
+   * The peer already runs an NCP, so it judged our answer and its Success was lost; the CHAP peer
+   * has no timer (the authenticator retransmits only Challenges). RFC 1994 §4.1: an authenticator
+   * MUST answer a repeated Response with the same Code, so repeat ours, at most once a Restart time.
+   */
+  private repeatAuthAnswer(now: Instant): void {
+    const c = this.client;
+    if (c === undefined || c.engine.outcome !== undefined || this.lastClientPacket === undefined) return;
+    if (this.lastRepeatAt !== undefined && now < this.lastRepeatAt + (this.o.restartMs ?? 3000)) return;
+    this.lastRepeatAt = now;
+    this.sendPacket(c.method.protocol, this.lastClientPacket.slice());
+  }
+
   private drainAuth(now: Instant): boolean {
     let any = false;
-    for (const r of [this.server, this.client]) {
-      if (r === undefined) continue;
-      for (let p = r.engine.pollPacket(); p !== undefined; p = r.engine.pollPacket()) {
+    if (this.server !== undefined) {
+      for (let p = this.server.engine.pollPacket(); p !== undefined; p = this.server.engine.pollPacket()) {
         any = true;
-        this.sendPacket(r.method.protocol, p);
+        this.sendPacket(this.server.method.protocol, p);
+      }
+    }
+    if (this.client !== undefined) {
+      for (let p = this.client.engine.pollPacket(); p !== undefined; p = this.client.engine.pollPacket()) {
+        any = true;
+        this.lastClientPacket = p.slice();
+        this.sendPacket(this.client.method.protocol, p);
       }
     }
     if (this.authReported || (this.server === undefined && this.client === undefined)) return any;

@@ -524,6 +524,23 @@ describe('PppLink with the real src/chap engines', () => {
     },
   } as const;
 
+  it('RFC1994-4.1: a lost CHAP Success is recovered: the peer repeats its Response when IPCP arrives early', () => {
+    const m = methods.mschapv2;
+    const { a, b, pipe } = pair({ authServers: [m.server] }, { authClients: [m.client('correct horse')] });
+    let dropped = 0;
+    pipe.tamper = (f, from) => {
+      const d = decodeFrame(f);
+      if (from === 0 && d.ok && d.protocol === 0xc223 && d.information[0] === 3 && dropped === 0) {
+        dropped++;
+        return undefined;
+      }
+      return f;
+    };
+    expect(pipe.runUntil(() => a.ipUp && b.ipUp)).toBe(true);
+    expect(dropped).toBe(1);
+    expect(pipe.of(1, 'auth-succeeded')[0]).toMatchObject({ protocol: 'mschapv2' });
+  });
+
   for (const [label, m] of Object.entries(methods)) {
     it(`${label}: right password → Network with matching addresses`, () => {
       const { a, b, pipe } = pair({ authServers: [m.server] }, { authClients: [m.client('correct horse')] });
