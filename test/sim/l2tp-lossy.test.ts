@@ -153,4 +153,45 @@ describe('L2TP over a lossy link', () => {
     expect(s.net.runUntil(() => count(s.lnsEvents, 'session-up') > 0, 10_000)).toBe(true);
     expect([...s.lac.tunnels()].find((t) => t.tunnelId === tid)?.peer).toEqual(moved);
   });
+
+  it('300 tunnels × 2 sessions over a 5 % lossy link all come up; the LNS deadline heap drives them all', () => {
+    const s = setup(
+      81,
+      { loss: 0.05, minDelayMs: 2, maxDelayMs: 30 },
+      { limits: { newTunnelsPerSecondPerPeer: 1000 } },
+    );
+    const tids = Array.from({ length: 300 }, () => s.lac.openTunnel(LNS, 0));
+    const started = new Set<number>();
+    const ok = s.net.runUntil(() => {
+      for (const e of s.lacEvents) {
+        if (e.type === 'tunnel-up' && !started.has(e.tunnelId)) {
+          started.add(e.tunnelId);
+          s.lac.startSession(e.tunnelId, s.net.now);
+          s.lac.startSession(e.tunnelId, s.net.now);
+        }
+      }
+      return count(s.lnsEvents, 'session-up') === 600;
+    }, 120_000);
+    expect(ok).toBe(true);
+    expect(new Set(tids).size).toBe(300);
+    expect(s.lns.sessionTotal).toBe(600);
+    expect(s.violations).toEqual([]);
+  });
+
+  it('limits: maxSessions counts across tunnels (CDN 4 beyond it)', () => {
+    const lns = new Endpoint({ role: 'lns', hostName: 'lns', random: seededRandom(1), limits: { maxSessions: 1 } });
+    const net = new SimNetwork(82);
+    const lac = new Endpoint({ role: 'lac', hostName: 'lac', random: seededRandom(2) });
+    const lacEvents = net.attach(LAC, lac);
+    net.attach(LNS, lns);
+    const a = lac.openTunnel(LNS, 0);
+    const b = lac.openTunnel(LNS, 0);
+    net.runUntil(() => count(lacEvents, 'tunnel-up') === 2, 10_000);
+    lac.startSession(a, net.now);
+    net.runUntil(() => count(lacEvents, 'session-up') === 1, 10_000);
+    lac.startSession(b, net.now);
+    net.runUntil(() => count(lacEvents, 'session-down') === 1, 20_000);
+    expect(lacEvents.find((e) => e.type === 'session-down')).toMatchObject({ resultCode: 4, initiator: 'peer' });
+    expect(lns.sessionTotal).toBe(1);
+  });
 });
