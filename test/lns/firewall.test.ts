@@ -1,7 +1,10 @@
 // `l2tp-ts firewall` / `ipsec-config`: the rule text carries the IPsec-policy rule (RFC 3193), the
 // entry points parse their flags, and --apply really loads the rules into a network namespace we
 // create (skipped with a reason when not root or nft/ip are missing).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CommandIo, firewallRules, iptablesCommands, runFirewallCommand } from '../../src/cli/firewall.js';
 import { ipsecConfig, runIpsecConfigCommand } from '../../src/cli/ipsec-config.js';
@@ -185,4 +188,49 @@ describe('ipsecConfig', () => {
     expect([io2.out.includes('version = 2'), io2.err]).toEqual([true, '']);
     expect(await runIpsecConfigCommand(['--kind', 'racoon'], capture())).toBe(2);
   });
+});
+
+const CHARON = '/usr/lib/ipsec/charon';
+const charonReason = !isRoot
+  ? 'not root'
+  : !existsSync(CHARON) || !has('swanctl')
+    ? 'strongSwan charon/swanctl missing'
+    : undefined;
+
+describe('ipsecConfig against a real strongSwan', () => {
+  it.skipIf(charonReason !== undefined)(
+    `charon loads the generated swanctl.conf: IKEv1, transport mode, udp/1701 (${charonReason ?? 'charon in a netns'})`,
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'l2tpts-swan-'));
+      const ns = `l2tpts-swan-${process.pid}`;
+      const vici = `unix://${dir}/charon.vici`;
+      // A private strongswan.conf: own vici socket and IKE ports, nothing of the host's /etc/ipsec.
+      writeFileSync(
+        join(dir, 'strongswan.conf'),
+        `charon {\n load_modular = yes\n plugins {\n  include /etc/strongswan.d/charon/*.conf\n  vici {\n   socket = ${vici}\n  }\n }\n install_routes = no\n port = 15500\n port_nat_t = 15501\n}\n`,
+      );
+      writeFileSync(join(dir, 'swanctl.conf'), ipsecConfig({ kind: 'strongswan', psk: 'test-psk' })[0]!.text);
+      const env = { ...process.env, STRONGSWAN_CONF: join(dir, 'strongswan.conf') };
+      expect(spawnSync('ip', ['netns', 'add', ns]).status).toBe(0);
+      const charon = spawn('ip', ['netns', 'exec', ns, CHARON], { env, stdio: 'ignore' });
+      try {
+        for (let i = 0; i < 100 && !existsSync(`${dir}/charon.vici`); i++) await new Promise((r) => setTimeout(r, 50));
+        const swanctl = (...args: string[]) =>
+          spawnSync('ip', ['netns', 'exec', ns, 'swanctl', ...args, '--uri', vici], { env, encoding: 'utf8' });
+        const load = swanctl('--load-all', '--file', join(dir, 'swanctl.conf'));
+        expect(load.status, load.stdout + load.stderr).toBe(0);
+        expect(load.stdout).toContain("loaded connection 'l2tp-ts'");
+        expect(load.stdout).toContain("loaded ike secret 'ike-l2tp-ts'");
+        const conns = swanctl('--list-conns').stdout;
+        expect(conns).toContain('l2tp-ts: IKEv1');
+        expect(conns).toContain('TRANSPORT');
+        expect(conns).toMatch(/local: +dynamic\[udp\/(l2f|1701)\]/);
+      } finally {
+        charon.kill('SIGTERM');
+        await new Promise((r) => charon.once('exit', r));
+        spawnSync('ip', ['netns', 'delete', ns]);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
