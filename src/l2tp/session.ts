@@ -87,6 +87,7 @@ export type SessionAction =
   | 'up'
   | 'down-local'
   | 'down-peer'
+  | 'down-tunnel'
   | 'report-wen'
   | 'report-sli';
 
@@ -96,7 +97,7 @@ export type SessionCell = readonly [SessionState, ...SessionAction[]];
 const FSM_CDN: SessionCell = ['closed', 'send-cdn-fsm', 'down-local'];
 const CLOSE: SessionCell = ['closed', 'send-cdn', 'down-local'];
 const PEER_CDN: SessionCell = ['closed', 'down-peer'];
-const TUNNEL_DOWN: SessionCell = ['closed', 'down-local'];
+const TUNNEL_DOWN: SessionCell = ['closed', 'down-tunnel'];
 const FAULT: SessionCell = ['closed', 'send-cdn-fault', 'down-local'];
 const LIVE = ['ic-wait-reply', 'ic-wait-connect', 'oc-wait-reply', 'oc-wait-connect', 'established'] as const;
 const all = (cell: SessionCell): Partial<Record<SessionState, SessionCell>> =>
@@ -162,6 +163,7 @@ export class Session implements SessionHandle {
   private reason: DisconnectReason | undefined;
   private fault: Fault | undefined;
   private iccn: IccnInfo | undefined;
+  private tunnelInitiator: 'local' | 'peer' = 'local';
 
   constructor(
     private readonly host: SessionHost,
@@ -208,8 +210,9 @@ export class Session implements SessionHandle {
   }
 
   /** The tunnel went down: the session is gone without a CDN. */
-  tunnelDown(reason: DisconnectReason, now: Instant): void {
+  tunnelDown(reason: DisconnectReason, initiator: 'local' | 'peer', now: Instant): void {
     this.reason = reason;
+    this.tunnelInitiator = initiator;
     this.fire('tunnel-down', now);
   }
 
@@ -334,7 +337,8 @@ export class Session implements SessionHandle {
           ...(this.iccn !== undefined ? { iccn: this.iccn } : {}),
         });
         return;
-      case 'down-local': {
+      case 'down-local':
+      case 'down-tunnel': {
         const r = this.reason ?? { resultCode: 3 };
         this.host.emit({
           type: 'session-down',
@@ -343,7 +347,8 @@ export class Session implements SessionHandle {
           resultCode: r.resultCode,
           ...(r.errorCode !== undefined ? { errorCode: r.errorCode } : {}),
           ...(r.message !== undefined ? { message: r.message } : {}),
-          initiator: 'local',
+          // The tunnel's StopCCN took the call with it: whoever sent the StopCCN initiated.
+          initiator: action === 'down-tunnel' ? this.tunnelInitiator : 'local',
           ...(r.cause !== undefined ? { cause: r.cause } : {}),
         });
         return;

@@ -478,13 +478,13 @@ export class Tunnel {
         return;
       case 'abandon':
         this.channel.abandon();
-        this.clearSessions({ resultCode: 2, message: 'tunnel gone' }, now);
+        this.clearSessions({ resultCode: 2, message: 'tunnel gone' }, 'local', now);
         return;
     }
   }
 
   private down(r: DisconnectReason, initiator: 'local' | 'peer', reason: string, now: Instant): void {
-    this.clearSessions(r, now);
+    this.clearSessions(r, initiator, now);
     this.host.emit({
       type: 'tunnel-down',
       tunnelId: this.tunnelId,
@@ -497,9 +497,9 @@ export class Tunnel {
     });
   }
 
-  private clearSessions(r: DisconnectReason, now: Instant): void {
+  private clearSessions(r: DisconnectReason, initiator: 'local' | 'peer', now: Instant): void {
     for (const s of [...this.sessions.values()]) {
-      s.tunnelDown({ resultCode: 1, ...(r.message !== undefined ? { message: r.message } : {}) }, now);
+      s.tunnelDown({ resultCode: 1, ...(r.message !== undefined ? { message: r.message } : {}) }, initiator, now);
       this.reap(s);
     }
   }

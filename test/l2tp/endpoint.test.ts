@@ -69,7 +69,7 @@ describe('Endpoint', () => {
     lac.close(tid, { resultCode: 1, message: 'done' }, net.now);
     net.runUntil(() => has(lnsEvents, 'tunnel-down'), t0 + 10_000);
     expect(lnsEvents.find((e) => e.type === 'tunnel-down')).toMatchObject({ resultCode: 1, initiator: 'peer' });
-    expect(lnsEvents.find((e) => e.type === 'session-down')).toBeDefined();
+    expect(lnsEvents.find((e) => e.type === 'session-down')).toMatchObject({ resultCode: 1, initiator: 'peer' });
     net.runUntil(() => false, t0 + 30_000);
     expect([...lns.tunnels()]).toHaveLength(1); // still lingering
     net.runIdle(t0 + 40_000);
