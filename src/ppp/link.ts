@@ -436,6 +436,9 @@ export class PppLink {
       case 'protocol-rejected':
         if (e.protocol === PppProtocol.Ipcp) this.ipcp?.fire('rxj-', now);
         else if (e.protocol === PppProtocol.Ipv6cp) this.ipv6cp?.fire('rxj-', now);
+        else if (e.protocol === this.server?.method.protocol || e.protocol === this.client?.method.protocol) {
+          this.fail('peer rejected the authentication protocol', DisconnectCause.AuthProtocolUnacceptable, now);
+        }
         return;
       case 'echo-reply': {
         // pppd lcp_received_echo_reply: a reply with our own magic means a looped link; ignore it.

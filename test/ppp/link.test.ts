@@ -189,6 +189,25 @@ describe('PppLink: failures', () => {
     expect(pipe.of(0, 'link-down')[0]).toMatchObject({ cause: 15 });
   });
 
+  it('RFC3145-15: a Protocol-Reject of the authentication protocol ends the link at once', () => {
+    const silent: AuthMethod<AuthClient> = {
+      protocol: 0xc023,
+      create: () => ({ ...fakePapClient('bob', 'x'), start() {} }),
+    };
+    const { a, pipe } = pair({}, { authClients: [silent] });
+    pipe.runUntil(() => a.phase === 'authenticate');
+    a.handleFrame(
+      encodeFrame(0xc021, encodeCpPacket({ code: 8, id: 3, data: fromHex('c023 0101 0005 00') })),
+      pipe.now,
+    );
+    pipe.runUntil(() => a.phase === 'dead');
+    expect(pipe.of(0, 'link-down')[0]).toMatchObject({
+      cause: 15,
+      reason: 'peer rejected the authentication protocol',
+    });
+    expect(pipe.now).toBeLessThan(10_000);
+  });
+
   it('RFC3145-13: authentication that never completes times out', () => {
     const silent: AuthMethod<AuthClient> = {
       protocol: 0xc023,
