@@ -272,6 +272,16 @@ export class PppOverL2tp {
     for (let f = link.pollFrame(); f !== undefined; f = link.pollFrame()) this.sendFrame(session, f);
     for (let e = link.pollEvent(); e !== undefined; e = link.pollEvent()) {
       if (e.type === 'link-up') {
+        // IPCP renegotiated (RFC 1661 §4.3: a Configure-Request in Opened, e.g. a duplicated
+        // datagram) and came back with the same addresses: the session did not change, so it is
+        // not announced twice (a second session-up would take a second TUN lease).
+        if (
+          session.upAt !== undefined &&
+          session.localAddress === e.localAddress &&
+          session.peerAddress === e.peerAddress
+        ) {
+          continue;
+        }
         session.localAddress = e.localAddress;
         session.peerAddress = e.peerAddress;
         session.dns = e.dns;
