@@ -13,6 +13,12 @@ export {
 } from './ipv4.js';
 export { JSON_CONFIG_KEYS, parseJsonConfig, settingsToJson } from './json-config.js';
 export { lookupTunnelSecret, parseL2tpSecrets, type TunnelSecret } from './l2tp-secrets.js';
+export {
+  DEFAULT_CHAP_SECRETS_PATH,
+  DEFAULT_L2TP_SECRETS_PATH,
+  type LoadConfigFilesOptions,
+  loadLnsConfigFiles,
+} from './load-config-files.js';
 export { PPP_OPTION_NAMES, type PppAuthProtocol, type PppOptions, parsePppOptions } from './pppd-options.js';
 export { SEED_CHAP_SECRETS, SEED_OPTIONS_XL2TPD, SEED_XL2TPD_CONF } from './seed.js';
 export {
