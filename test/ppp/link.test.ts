@@ -116,7 +116,13 @@ describe('PppLink: LNS and LAC reach the Network phase', () => {
   it('noauth: straight from Establish to Network; assignAddress sees no user', () => {
     const users: (string | undefined)[] = [];
     const { a, b, pipe } = pair(
-      { authServers: [], assignAddress: (u) => (users.push(u), { local: '10.0.0.1', peer: '10.0.0.2' }) },
+      {
+        authServers: [],
+        assignAddress: (u) => {
+          users.push(u);
+          return { local: '10.0.0.1', peer: '10.0.0.2' };
+        },
+      },
       { authClients: [] },
     );
     expect(pipe.runUntil(() => a.ipUp && b.ipUp)).toBe(true);
