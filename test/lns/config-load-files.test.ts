@@ -31,7 +31,12 @@ describe('loadLnsConfigFiles', () => {
   });
 
   it('CLI overrides replace the named files; warnings of each file appear once', () => {
-    const files = { ...disk, '/tmp/o': 'mtu 1300\nfrob\n', '/tmp/c': 'alice * pw\n', '/tmp/l': '* * s\n' };
+    const files: Record<string, string> = {
+      ...disk,
+      '/tmp/o': 'mtu 1300\nfrob\n',
+      '/tmp/c': 'alice * pw\n',
+      '/tmp/l': '* * s\n',
+    };
     const conf = `${vector('xl2tpd.conf')}bogus = 1\n`;
     const r = loadLnsConfigFiles('/x.conf', (p) => (p === '/x.conf' ? conf : files[p]), {
       pppOptions: '/tmp/o',
