@@ -3,9 +3,10 @@
 // "up" = L2TP data in → strip L2TP+PPP → TUN; "down" = TUN → add L2TP+PPP → UDP out. Throughput
 // is read from kernel interface counters, so any forwarder (a Target) can be measured alike.
 //
-//   node --import tsx bench/dataplane.ts [--targets ffi,dgram] [--dirs up,down,both] [--sizes 64,1400] [--secs 4] [--runs 3]
+//   node --import tsx bench/dataplane.ts [--targets c,ffi,dgram] [--dirs up,down,both] [--sizes 64,1400] [--secs 4] [--runs 3]
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PeerAddress } from '../src/core/engine.js';
 import { TunDevice } from '../src/io/tun-device.js';
@@ -57,6 +58,27 @@ const TARGETS: Record<string, DataplaneTarget> = {
     name: 'l2tp-ts ffi',
     description: 'udp-batch (koffi recvmmsg/sendmmsg) + TunDevice (poll + read drain, koffi write)',
     command: () => [...NODE, '--role', 'fwd', '--transport', 'mmsg'],
+  },
+  c: {
+    name: 'C reference',
+    description: 'bench/c/fwd-ref.c: epoll, recvmmsg -> write, read x64 -> sendmmsg (no JS), built with gcc -O2',
+    command: (t) => {
+      const bin = '/tmp/l2tpts-fwd-ref';
+      execFileSync('gcc', ['-O2', '-o', bin, join(dirname(SELF), 'c', 'fwd-ref.c')]);
+      return [
+        bin,
+        t.lns,
+        String(t.port),
+        t.lac,
+        String(t.port),
+        t.tunAddress,
+        t.clientNet,
+        String(t.tunnelId),
+        String(t.sessionId),
+        String(t.peerTunnelId),
+        String(t.peerSessionId),
+      ];
+    },
   },
   dgram: {
     name: 'l2tp-ts dgram',
@@ -345,7 +367,7 @@ async function main(): Promise<void> {
       Number(arg('secs', '3')),
     );
   if (process.getuid?.() !== 0) throw new Error('dataplane bench needs root (netns, veth, TUN)');
-  const targets = arg('targets', 'ffi,dgram')
+  const targets = arg('targets', 'c,ffi,dgram')
     .split(',')
     .map((n) => {
       const tgt = TARGETS[n];
