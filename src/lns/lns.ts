@@ -221,7 +221,8 @@ export class LnsEngine implements Engine<LnsEvent> {
   /** Counts for `ctl status`. */
   status(): { tunnels: number; sessions: number; addressesInUse: number; poolSize: number; dropped: object } {
     return {
-      tunnels: [...this.bridge.endpoint.tunnels()].length,
+      // Tunnels lingering after StopCCN (RFC 2661 §5.7, state 'closing') are gone for the operator.
+      tunnels: [...this.bridge.endpoint.tunnels()].filter((t) => t.state !== 'closing' && t.state !== 'closed').length,
       sessions: this.bridge.sessions.size,
       addressesInUse: this.opts.pool.inUse,
       poolSize: this.opts.pool.size,
