@@ -147,6 +147,8 @@ export interface TunnelHost {
 }
 
 const LOG_SIZE = 32;
+/** Smallest hidden subformat (Original Length + value + padding) we send, §4.3. */
+const HIDDEN_MIN = 16;
 
 /** One control connection: §7.2 automaton, its channel and its sessions. */
 export class Tunnel {
@@ -588,7 +590,13 @@ export class Tunnel {
   private encode(msg: ControlMessage): Uint8Array {
     const secret = this.secret;
     if (!this.cfg.hideAvps || secret === undefined) return encodeControlMessage(msg);
-    const avps = msg.avps.map((a) => (a.vendorId === 0 && AVPS.get(a.type)?.mayHide ? { ...a, hidden: true } : a));
+    const avps = msg.avps.map((a) => {
+      if (a.vendorId !== 0 || !AVPS.get(a.type)?.mayHide) return a;
+      // §4.3: padding hides the true length. At least one MD5 block (16 octets) of hidden subformat:
+      // l2tpns also refuses shorter hidden AVPs ("Short hidden AVP").
+      const pad = Math.max(0, HIDDEN_MIN - 2 - a.value.length);
+      return { ...a, hidden: true, padding: this.cfg.random.fill(new Uint8Array(pad)) };
+    });
     return encodeControlMessage({ ...msg, avps }, { secret, random: this.cfg.random });
   }
 }
