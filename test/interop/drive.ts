@@ -40,7 +40,8 @@ export async function driveInNamespace<E>(
   engine: Engine<E>,
   bind: PeerAddress,
   describe: (e: E) => string = (e) => JSON.stringify(e),
-  transport: UdpTransportKind | 'auto' = 'auto',
+  transport: UdpTransportKind | 'auto' = (process.env['L2TP_INTEROP_TRANSPORT'] as UdpTransportKind | undefined) ??
+    'auto',
 ): Promise<Driven<E>> {
   const events: E[] = [];
   const driver: UdpDriver = await lab.withNetns(ns, () =>

@@ -51,12 +51,12 @@ describe.skipIf(skip !== undefined)(
       // cross xl2tpd's "special ZLB" can wedge the tunnel (peer kit finding); the StopCCN is sent anyway.
       await waitFor(
         'a StopCCN on the wire',
-        () => timeline(dissect(capture.pcap)).some((l) => l.includes('StopCCN')),
+        async () => timeline(await dissect(capture.pcap)).some((l) => l.includes('StopCCN')),
         10_000,
         () => lac.log(),
       );
       await capture.stop();
-      const d = dissect(capture.pcap);
+      const d = await dissect(capture.pcap);
       const lines = timeline(d);
       const names = lines.map((l) => l.split(' ')[1]);
       expect(names, lines.join('\n')).toEqual(
@@ -107,8 +107,8 @@ describe.skipIf(skipL2tpns !== undefined)(
       lac.control('c plain');
       await waitFor(
         'ICCN and a CDN on the wire',
-        () => {
-          const names = timeline(dissect(capture.pcap)).map((l) => l.split(' ')[1]);
+        async () => {
+          const names = timeline(await dissect(capture.pcap)).map((l) => l.split(' ')[1]);
           return names.includes('ICCN') && names.includes('CDN');
         },
         10_000,
@@ -119,11 +119,11 @@ describe.skipIf(skipL2tpns !== undefined)(
       lac.control('d plain');
       await waitFor(
         'a StopCCN on the wire',
-        () => timeline(dissect(capture.pcap)).some((l) => l.includes('StopCCN')),
+        async () => timeline(await dissect(capture.pcap)).some((l) => l.includes('StopCCN')),
         10_000,
       );
       await capture.stop();
-      const d = dissect(capture.pcap);
+      const d = await dissect(capture.pcap);
       // l2tpns starts PPP itself after ICCN: its LCP Configure-Request is a data message.
       expect(d.packets.some((p) => p.src === L2TPNS_IP && p.l2tp?.control === false && /LCP/.test(p.info))).toBe(true);
       expect(formatFlags(d), 'tshark oracle flagged a peer').toBe('');

@@ -34,13 +34,13 @@ const PACKETS: { name: string; payload: Uint8Array }[] = [
 
 describe.skipIf(!tsharkAvailable())('tshark oracle self-test', () => {
   let d: Dissection;
-  it('RFC2661-3.1: the good SCCRQ is clean and each broken packet is flagged', () => {
+  it('RFC2661-3.1: the good SCCRQ is clean and each broken packet is flagged', async () => {
     const pcap = join(dir, 'oracle.pcap');
     writeUdpPcap(
       pcap,
       PACKETS.map((p) => ({ src: '10.203.9.9', dst: '10.203.9.1', srcPort: 1701, dstPort: 1701, payload: p.payload })),
     );
-    d = dissect(pcap, { from: '10.203.9.9' });
+    d = await dissect(pcap, { from: '10.203.9.9' });
     expect(d.packets).toHaveLength(PACKETS.length);
     const flagged = (n: number): string[] =>
       [...d.malformed, ...d.expertWarnings, ...d.rfcChecks].filter((f) => f.packet === n).map((f) => f.text);

@@ -94,8 +94,8 @@ describe.skipIf(skip !== undefined)(`l2tp control plane vs xl2tpd LNS${skip ? ` 
     // RFC 2661 §5.8: xl2tpd acknowledges our StopCCN (a ZLB or any message with Nr past its Ns).
     await waitFor(
       'xl2tpd to acknowledge our StopCCN',
-      () => {
-        const pk = dissect(capture.pcap).packets;
+      async () => {
+        const pk = (await dissect(capture.pcap)).packets;
         const stop = pk.find(
           (p) => p.src === address && messageName(p) === 'StopCCN' && p.l2tp?.tunnelId === up.peerTunnelId,
         );
@@ -106,7 +106,7 @@ describe.skipIf(skip !== undefined)(`l2tp control plane vs xl2tpd LNS${skip ? ` 
         );
       },
       10_000,
-      () => timeline(dissect(capture.pcap)).join('\n'),
+      async () => timeline(await dissect(capture.pcap)).join('\n'),
     );
     await d.waitType('tunnel-down', (e) => e.tunnelId === tunnelId);
     return { up, tunnelId, sessionId };
@@ -123,7 +123,7 @@ describe.skipIf(skip !== undefined)(`l2tp control plane vs xl2tpd LNS${skip ? ` 
       challengePeer: true,
     });
     expect(up).toMatchObject({ peerHostName: 'x-lns-secure' });
-    const pk = dissect(captures.secure!.pcap).packets.filter(
+    const pk = (await dissect(captures.secure!.pcap)).packets.filter(
       (p) => p.l2tp?.tunnelId === 0 || p.l2tp?.tunnelId === up.peerTunnelId || p.l2tp?.tunnelId === up.tunnelId,
     );
     const mine = (name: string) => pk.find((p) => p.src === LAC_SECURE && messageName(p) === name);
@@ -135,14 +135,14 @@ describe.skipIf(skip !== undefined)(`l2tp control plane vs xl2tpd LNS${skip ? ` 
   });
 
   it('RFC2661-4.3: hidden AVPs (with the tunnel secret) are accepted by xl2tpd', async () => {
-    const before = dissect(captures.secure!.pcap).packets.length;
+    const before = (await dissect(captures.secure!.pcap)).packets.length;
     await callAndClose(nsSecure, LAC_SECURE, LNS_SECURE, captures.secure!, {
       tunnelSecret: () => new TextEncoder().encode(SECRET),
       challengePeer: true,
       hideAvps: true,
     });
-    const ours = dissect(captures.secure!.pcap)
-      .packets.slice(before)
+    const ours = (await dissect(captures.secure!.pcap)).packets
+      .slice(before)
       .filter((p) => p.src === LAC_SECURE && p.l2tp?.control);
     expect(
       ours.some((p) => p.l2tp!.avpHidden.some(Boolean)),
@@ -157,7 +157,7 @@ describe.skipIf(skip !== undefined)(`l2tp control plane vs xl2tpd LNS${skip ? ` 
       [captures.plain!, LAC_PLAIN],
       [captures.secure!, LAC_SECURE],
     ] as const) {
-      const d = dissect(cap.pcap, { from });
+      const d = await dissect(cap.pcap, { from });
       expect(d.packets.filter((p) => p.src === from).length).toBeGreaterThanOrEqual(5);
       expect(formatFlags(d), timeline(d).join('\n')).toBe('');
     }

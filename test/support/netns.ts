@@ -2,7 +2,16 @@
 // them, every PID tracked and everything removed in `destroy()` (also on process exit).
 // Related: test/support/peers/*.ts (xl2tpd, l2tpns), test/support/tshark.ts, test/interop/.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import koffi from 'koffi';
@@ -33,14 +42,14 @@ export async function waitFor(
   what: string,
   cond: () => boolean | Promise<boolean>,
   timeoutMs: number,
-  detail?: () => string,
+  detail?: () => string | Promise<string>,
   intervalMs = 25,
 ): Promise<void> {
   const end = performance.now() + timeoutMs;
   for (;;) {
     if (await cond()) return;
     if (performance.now() >= end) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `\n${detail()}` : ''}`);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `\n${await detail()}` : ''}`);
     }
     await sleep(intervalMs);
   }
@@ -103,7 +112,9 @@ export function removeStaleLabs(): void {
     spawnSync('ip', ['netns', 'del', ns], { timeout: 5000 });
   }
   for (const name of readdirSync(tmpdir())) {
-    if (dead(name)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    // Folders kept on purpose (L2TP_INTEROP_KEEP=1) carry a .keep marker.
+    if (dead(name) && !existsSync(join(tmpdir(), name, '.keep')))
+      rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
 }
 let exitHookInstalled = false;
@@ -290,6 +301,7 @@ export class NetLab {
       spawnSync('ip', ['netns', 'del', ns], { timeout: 5000 });
     }
     if (process.env['L2TP_INTEROP_KEEP'] !== '1') rmSync(this.dir, { recursive: true, force: true });
+    else writeFileSync(join(this.dir, '.keep'), '');
   }
 
   private mustRun(cmd: string, args: readonly string[]): void {

@@ -1,7 +1,7 @@
 // tshark as a conformance oracle: capture a lab interface with tcpdump, dissect the pcap with
 // Wireshark's L2TP/PPP dissectors, plus the RFC 2661 §4.1/§6 checks Wireshark does not make.
 // Related: test/support/netns.ts, test/interop/*.test.ts.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LabProcess, type NetLab, tail, waitFor } from './netns.js';
@@ -161,16 +161,23 @@ export function tsharkAvailable(): boolean {
  * Dissects `pcap` with tshark (UDP `ports` decoded as L2TP besides 1701). `from`: only packets
  * with this IPv4 source are judged (e.g. the packets we sent); all are listed in `packets`.
  */
-export function dissect(pcap: string, opts: { from?: string; ports?: readonly number[] } = {}): Dissection {
+export async function dissect(
+  pcap: string,
+  opts: { from?: string; ports?: readonly number[] } = {},
+): Promise<Dissection> {
   if (!existsSync(pcap)) throw new Error(`no pcap at ${pcap}`);
   const decode = (opts.ports ?? []).flatMap((p) => ['-d', `udp.port==${p},l2tp`]);
-  const r = spawnSync('tshark', ['-n', '-r', pcap, ...decode, '-T', 'json', ...FIELDS.flatMap((f) => ['-e', f])], {
-    encoding: 'utf8',
-    timeout: 60_000,
-    maxBuffer: 256 * 1024 * 1024,
+  // Asynchronous on purpose: a blocked event loop would delay the engines under test (their
+  // timers fire late and datagrams wait unread), which shows up as spurious retransmissions.
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(
+      'tshark',
+      ['-n', '-r', pcap, ...decode, '-T', 'json', ...FIELDS.flatMap((f) => ['-e', f])],
+      { encoding: 'utf8', timeout: 60_000, maxBuffer: 256 * 1024 * 1024 },
+      (err, out, errOut) => (err ? reject(new Error(`tshark failed: ${err.message} ${errOut}`)) : resolve(out)),
+    );
   });
-  if (r.status !== 0) throw new Error(`tshark failed (${r.status}): ${r.stderr}`);
-  const docs = JSON.parse(r.stdout || '[]') as { _source: { layers: Record<string, string[]> } }[];
+  const docs = JSON.parse(stdout || '[]') as { _source: { layers: Record<string, string[]> } }[];
   const packets: DissectedPacket[] = [];
   const malformed: Flag[] = [];
   const expertWarnings: Flag[] = [];
