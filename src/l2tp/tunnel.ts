@@ -423,7 +423,9 @@ export class Tunnel {
         const avps = this.capabilityAvps();
         this.addChallenge(avps);
         this.addResponse(avps, MessageType.SCCRP);
-        this.channel.send(0, this.encode({ type: MessageType.SCCRP, avps }), now);
+        // Not hidden either: xl2tpd as LAC cannot unhide an SCCRP ("Decrypted length is too long",
+        // interop run 2026-11-27); hiding starts with the messages after the handshake's first pair.
+        this.channel.send(0, encodeControlMessage({ type: MessageType.SCCRP, avps }), now);
         return;
       }
       case 'send-scccn': {
