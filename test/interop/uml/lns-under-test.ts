@@ -182,7 +182,7 @@ export interface LnsUnderTest {
   readonly control: string | undefined;
   /** The ms-dns addresses of the options file: what usepeerdns must report. */
   readonly dns: readonly string[];
-  /** `l2tp-ts ctl … ` output listing sessions, or undefined when ctl is not available. */
+  /** `l2tp-ts ctl --json sessions` as text, or undefined when ctl is not available or fails. */
   listSessions(): string | undefined;
 }
 
@@ -217,50 +217,11 @@ export async function startLns(lab: UmlLab, v: LnsVariant = {}): Promise<LnsUnde
     dns: cfg.dns,
     listSessions: () => {
       if (control === undefined) return undefined;
-      const r = spawnSync(process.execPath, [CLI, 'ctl', '--control', control, 'sessions'], {
+      const r = spawnSync(process.execPath, [CLI, 'ctl', '--control', control, '--json', 'sessions'], {
         encoding: 'utf8',
         timeout: 15_000,
       });
       return r.status === 0 ? r.stdout : undefined;
     },
   };
-}
-
-const ENGINE = join(REPO, 'test', 'interop', 'uml', 'engine-lns.ts');
-let engineSkip: string | undefined | null = null;
-/** Why the createLns() stand-in cannot run (undefined when src/io/create-lns.ts imports cleanly). */
-export function engineSkipReason(): string | undefined {
-  if (engineSkip === null) {
-    const r = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', '-e', `await import(${JSON.stringify(join(REPO, 'src', 'io', 'create-lns.ts'))})`],
-      { encoding: 'utf8', timeout: 30_000, cwd: REPO },
-    );
-    engineSkip =
-      r.status === 0 ? undefined : `src/io/create-lns.ts does not load: ${(r.stderr ?? '').trim().split('\n')[0]}`;
-  }
-  return engineSkip;
-}
-
-/**
- * Starts the createLns() stand-in (engine-lns.ts) with the seed's values for this variant; used
- * while `l2tp-ts lns` does not exist. The DNS it hands out is the fallback seed's ms-dns.
- */
-export async function startEngineLns(lab: UmlLab, v: LnsVariant = {}): Promise<LnsUnderTest> {
-  const dns = ['8.8.8.8'];
-  const config = {
-    address: BRIDGE_IP,
-    pool: [v.range ?? `${LNS_RANGE_FIRST}-10.204.20.50`],
-    localAddress: LNS_LOCAL_IP,
-    dns,
-    // the seed: MS-CHAPv2 only; 'chap': require-chap; 'pap': PAP allowed besides MS-CHAPv2
-    auth: v.auth === 'chap' ? ['chap'] : v.auth === 'pap' ? ['mschapv2', 'pap'] : ['mschapv2'],
-    users: USERS,
-    mtu: 1400,
-    echoIntervalMs: (v.lcpEcho?.[0] ?? 5) * 1000,
-    echoFailure: v.lcpEcho?.[1] ?? 12,
-  };
-  const proc = lab.startHost('lns', [process.execPath, '--import', 'tsx', ENGINE, JSON.stringify(config)]);
-  await lab.waitUdpListening(1701, 30_000, proc);
-  return { proc, control: undefined, dns, listSessions: () => undefined };
 }
