@@ -1,26 +1,35 @@
 // Hiding AVP values, RFC 2661 §4.3: subformat = Original Length(2) ‖ value ‖ padding, XORed with an
 // MD5 chain b1 = MD5(type ‖ secret ‖ RV), bi = MD5(secret ‖ c(i-1)). Vectors: REFERENCES.md §3.8.
 // Related: message.ts (applies it per AVP with the preceding Random Vector AVP).
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 const BLOCK = 16;
 
-/** XORs `data` in place with the §4.3 MD5 chain; `cipherChain` says whether `data` is plaintext (hide) or ciphertext (unhide). */
+/** MD5 of `data`: the one-shot crypto.hash where Node has it (≈3× cheaper than a Hash object per block). */
+const md5: (data: Uint8Array) => Uint8Array =
+  typeof crypto.hash === 'function'
+    ? (data) => crypto.hash('md5', data, 'buffer')
+    : (data) => crypto.createHash('md5').update(data).digest();
+
+/** XORs `data` in place with the §4.3 MD5 chain; `hiding` says whether `data` is plaintext (hide) or ciphertext (unhide). */
 function xorChain(type: number, data: Uint8Array, secret: Uint8Array, randomVector: Uint8Array, hiding: boolean): void {
-  // §4.3: "the 2 octet Attribute number of the AVP" (network order), then the secret, then the RV.
-  let hash = createHash('md5')
-    .update(new Uint8Array([(type >>> 8) & 0xff, type & 0xff]))
-    .update(secret)
-    .update(randomVector)
-    .digest();
+  // §4.3: b1 = MD5(the 2 octet Attribute number, network order ‖ the shared secret ‖ the random vector).
+  const first = new Uint8Array(2 + secret.length + randomVector.length);
+  first[0] = (type >>> 8) & 0xff;
+  first[1] = type & 0xff;
+  first.set(secret, 2);
+  first.set(randomVector, 2 + secret.length);
+  let hash = md5(first);
+  // bi = MD5(secret ‖ c(i-1)): the chain continues from the ciphertext block, whichever way we are going.
+  const chain = data.length > BLOCK ? new Uint8Array(secret.length + BLOCK) : undefined;
+  chain?.set(secret, 0);
   for (let start = 0; start < data.length; start += BLOCK) {
     const end = Math.min(start + BLOCK, data.length);
-    // The chain continues from the ciphertext block c(i-1), whichever way we are going.
-    const cipherBefore = hiding ? undefined : new Uint8Array(data.subarray(start, end));
+    if (chain !== undefined && !hiding && end < data.length) chain.set(data.subarray(start, end), secret.length);
     for (let i = start; i < end; i++) data[i] = data[i]! ^ hash[i - start]!;
-    if (end < data.length) {
-      const c = hiding ? data.subarray(start, end) : (cipherBefore as Uint8Array);
-      hash = createHash('md5').update(secret).update(c).digest();
+    if (chain !== undefined && end < data.length) {
+      if (hiding) chain.set(data.subarray(start, end), secret.length);
+      hash = md5(chain);
     }
   }
 }
