@@ -30,7 +30,6 @@ import {
   findAvp,
   hasAvp,
   makeBytesAvp,
-  makeEmptyAvp,
   makeResultCodeAvp,
   makeU16Avp,
   makeU32Avp,
@@ -170,12 +169,15 @@ export class Session implements SessionHandle {
     readonly sessionId: number,
   ) {}
 
+  /** Our Tunnel ID. */
   get tunnelId(): number {
     return this.host.tunnelId;
   }
+  /** The peer's Tunnel ID (goes in data message headers). */
   get peerTunnelId(): number {
     return this.host.peerTunnelId;
   }
+  /** Where data messages go: the tunnel's current peer. */
   get peer(): PeerAddress {
     return this.host.peer;
   }
@@ -489,6 +491,3 @@ function iccnInfo(m: ControlMessage): IccnInfo {
   set('privateGroupId', avpBytes(m, AvpType.PrivateGroupId)?.slice());
   return out as IccnInfo;
 }
-
-/** Suppresses an unused-import lint for makeEmptyAvp, kept for Sequencing Required when a LAC asks for it. */
-export const SEQUENCING_REQUIRED_AVP = (): RawAvp => makeEmptyAvp(AvpType.SequencingRequired);

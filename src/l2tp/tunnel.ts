@@ -155,7 +155,7 @@ export class Tunnel {
   state: TunnelState = 'idle';
   peerTunnelId = 0;
   peerHostName: string | undefined;
-  /** Internal errors caught, ignored cells seen. */
+  /** Ignored (state, event) pairs seen (missing cells), for diagnostics. */
   ignored = 0;
   readonly sessions = new Map<number, Session>();
   readonly channel: ControlChannel;
