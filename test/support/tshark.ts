@@ -27,6 +27,9 @@ export async function startCapture(
     '-s',
     '0',
     '-U',
+    // Without it libpcap hands packets over in blocks on a ~1 s timeout: a capture stopped soon
+    // after the traffic ends up empty, and polling the pcap lags.
+    '--immediate-mode',
     '-n',
     '-w',
     pcap,
