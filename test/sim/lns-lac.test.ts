@@ -3,7 +3,7 @@
 // Related: src/lns/lns.ts, src/lac/lac.ts, test/support/sim-network.ts.
 import { describe, expect, it } from 'vitest';
 import type { Engine, PeerAddress, Transmit } from '../../src/core/engine.js';
-import { type LacAuth, LacEngine, type LacEngineOptions, type LacEvent } from '../../src/lac/lac.js';
+import { LacEngine, type LacEngineOptions, type LacEvent } from '../../src/lac/lac.js';
 import { AddressPool } from '../../src/lns/address-pool.js';
 import { type AuthMethod, LnsEngine, type LnsEngineOptions, type LnsEvent } from '../../src/lns/lns.js';
 import { seededRandom } from '../support/seeded-random.js';
