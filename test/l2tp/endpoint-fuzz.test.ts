@@ -44,7 +44,9 @@ describe('Endpoint robustness', () => {
         hideAvps: true,
       });
     const clean = fresh();
-    corpus.forEach((d, j) => clean.handleDatagram(d, LAC, j * 10));
+    corpus.forEach((d, j) => {
+      clean.handleDatagram(d, LAC, j * 10);
+    });
     const seen: string[] = [];
     for (let e = clean.pollEvent(); e; e = clean.pollEvent()) seen.push(e.type);
     expect(seen).toEqual(expect.arrayContaining(['tunnel-up', 'session-up', 'session-down', 'tunnel-down']));
