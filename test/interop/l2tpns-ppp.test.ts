@@ -3,7 +3,7 @@
 // then ICMP echo through the tunnel. Related: src/lac/lac.ts, test/support/peers/l2tpns.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PeerAddress } from '../../src/core/engine.js';
-import { LacEngine, type LacEvent } from '../../src/lac/lac.js';
+import { LacEngine, type LacEngineOptions, type LacEvent } from '../../src/lac/lac.js';
 import { labSkipReason, NetLab, waitFor } from '../support/netns.js';
 import { L2TPNS_USER, type L2tpns, startL2tpns } from '../support/peers/l2tpns.js';
 import { seededRandom } from '../support/seeded-random.js';
@@ -54,6 +54,7 @@ describe.skipIf(skip !== undefined)(
     let tunCapture: Capture;
     let lac: LacEngine;
     let d: Driven<LacEvent>;
+    const extras: Driven<LacEvent>[] = [];
 
     beforeAll(async () => {
       lab = new NetLab('np');
@@ -83,6 +84,7 @@ describe.skipIf(skip !== undefined)(
 
     afterAll(async () => {
       await d?.stop();
+      for (const dd of extras) await dd.stop();
       await lab?.destroy();
     });
 
@@ -120,6 +122,53 @@ describe.skipIf(skip !== undefined)(
 
       d.act((now) => lac.stop(now));
       await d.waitType('tunnel-down');
+    });
+
+    /** A fresh LAC (own engine and socket) for one scenario; stopped by afterAll. */
+    async function anotherLac(o: Partial<LacEngineOptions>): Promise<{ lac: LacEngine; d: Driven<LacEvent> }> {
+      const other = new LacEngine({
+        random: seededRandom(31 + extras.length),
+        server: LNS,
+        user: L2TPNS_USER.user,
+        password: L2TPNS_USER.password,
+        hostName: 'l2t-lac-ppp',
+        ...o,
+      });
+      const dd = await driveInNamespace(lab, nsLac, other, { address: LAC, port: 0 });
+      extras.push(dd);
+      dd.act((now) => other.start(now));
+      return { lac: other, d: dd };
+    }
+
+    it('RFC1661-5.3: with MS-CHAPv2 preferred, we accept the CHAP-MD5 l2tpns insists on', async () => {
+      // l2tpns re-offers CHAP-MD5 on every Nak (it has no MS-CHAPv2): our Nak must not loop forever.
+      const { lac: other, d: dd } = await anotherLac({ auth: ['mschapv2', 'chap'] });
+      const up = await dd.waitType('session-up', undefined, 15_000);
+      expect(up.auth).toBe('chap-md5');
+      expect(up.address.startsWith(POOL_PREFIX)).toBe(true);
+      dd.act((now) => other.stop(now));
+      await dd.waitType('tunnel-down');
+    });
+
+    it('RFC1334: PAP only: our Configure-Nak of CHAP makes l2tpns switch to PAP', async () => {
+      const { lac: other, d: dd } = await anotherLac({ auth: ['pap'] });
+      const up = await dd.waitType('session-up', undefined, 15_000);
+      expect(up.auth).toBe('pap');
+      expect(up.address.startsWith(POOL_PREFIX)).toBe(true);
+      dd.act((now) => other.stop(now));
+      await dd.waitType('tunnel-down');
+    });
+
+    it('RFC1994: a wrong password never reaches the Network phase; the session goes down', async () => {
+      // l2tpns answers a RADIUS reject with a CDN (result 3), without a CHAP Failure first.
+      const { lac: other, d: dd } = await anotherLac({ auth: ['chap'], password: 'wrong' });
+      await dd.waitEvent(
+        'session-down or auth-failed',
+        (e) => e.type === 'session-down' || e.type === 'auth-failed',
+        15_000,
+      );
+      expect(dd.events.some((e) => e.type === 'session-up')).toBe(false);
+      dd.act((now) => other.stop(now));
     });
 
     it('RFC2661-3.1: tshark finds every packet we sent (L2TP and PPP) well formed', async () => {
