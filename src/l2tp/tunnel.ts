@@ -17,12 +17,12 @@
 import type { PeerAddress } from '../core/engine.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
+import { scanU16 } from './avp-scan.js';
 import { ControlChannel, type ControlChannelOptions } from './control-channel.js';
 import { Session } from './session.js';
 import type { DisconnectReason, L2tpEvent, TransitionRecord } from './types.js';
 import { AVPS, AvpType } from './wire/avp-catalogue.js';
 import {
-  AvpCursor,
   avpBytes,
   avpString,
   avpU16,
@@ -611,35 +611,4 @@ function faultReason(fault: Fault): DisconnectReason {
     ...(reply.errorCode !== undefined ? { errorCode: reply.errorCode } : {}),
     message: describeFault(fault),
   };
-}
-
-const scanCursor = new AvpCursor(new Uint8Array(0));
-
-/** The first clear (not hidden) Vendor-0 AVP of `type` with a 2-octet value, from a body that may not decode. */
-export function scanU16(body: Uint8Array, type: number): number | undefined {
-  scanCursor.reset(body);
-  try {
-    while (scanCursor.next()) {
-      if (scanCursor.vendorId !== 0 || scanCursor.type !== type || scanCursor.hidden) continue;
-      const v = scanCursor.value;
-      return v.length === 2 ? (v[0]! << 8) | v[1]! : undefined;
-    }
-    return undefined;
-  } finally {
-    scanCursor.reset(new Uint8Array(0));
-  }
-}
-
-/** The first clear Vendor-0 AVP of `type` as text (Host Name picks the secret before decoding, §4.3). */
-export function scanString(body: Uint8Array, type: number): string | undefined {
-  scanCursor.reset(body);
-  try {
-    while (scanCursor.next()) {
-      if (scanCursor.vendorId !== 0 || scanCursor.type !== type || scanCursor.hidden) continue;
-      return new TextDecoder().decode(scanCursor.value);
-    }
-    return undefined;
-  } finally {
-    scanCursor.reset(new Uint8Array(0));
-  }
 }
