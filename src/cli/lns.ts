@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ControlError, type ControlServer, defaultControlPath, serveControl } from '../io/control-socket.js';
 import { createLns, type LnsServer } from '../io/create-lns.js';
 import { systemRandom } from '../io/system-random.js';
+import { AddressPool } from '../lns/address-pool.js';
 import { ConfigError, type ConfigWarning, formatWarning } from '../lns/config/config-error.js';
 import { parseJsonConfig, settingsToJson } from '../lns/config/json-config.js';
 import {
@@ -17,7 +18,7 @@ import {
   referencedFiles,
 } from '../lns/config/settings.js';
 import { parseXl2tpdConf } from '../lns/config/xl2tpd-conf.js';
-import { engineOptionsFromSettings, poolFromSettings, type ReloadableSecrets } from '../lns/engine-options.js';
+import { engineOptionsFromSettings, type ReloadableSecrets } from '../lns/engine-options.js';
 import type { LnsEvent } from '../lns/lns.js';
 import { formatFlags, parseArgs, UsageError } from './args.js';
 
@@ -134,7 +135,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
   };
   const userspace = a.userspace || (!a.tun && a.config === undefined && a['json-config'] === undefined);
   const live: ReloadableSecrets = { settings };
-  const pool = poolFromSettings(settings);
+  const pool = AddressPool.fromSettings(settings);
   const engineOptions = engineOptionsFromSettings(live, systemRandom(), pool);
   let server: LnsServer;
   try {

@@ -1,5 +1,6 @@
 // The `l2tp-ts` command: parses the subcommand and hands over to its module.
 // Exit codes (DESIGN.md): 0 ok, 1 runtime failure, 2 bad usage or bad config.
+import { spawn } from 'node:child_process';
 import { UsageError } from './args.js';
 
 export const USAGE = `l2tp-ts — a user-space L2TPv2 + PPP stack
@@ -69,10 +70,21 @@ function isConfigError(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'ERR_L2TP_CONFIG';
 }
 
-/** The process's stdout/stderr/exec for commands that take an injected io. */
+/** The process's stdout/stderr, and `exec` for `--apply`, for commands that take an injected io. */
 function processIo() {
   return {
     stdout: (s: string) => void process.stdout.write(s),
     stderr: (s: string) => void process.stderr.write(s),
+    exec: (program: string, args: readonly string[], input?: string) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('error', (e) => resolve({ code: 127, stdout, stderr: `${stderr}${e.message}\n` }));
+        child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+        child.stdin.end(input ?? '');
+      }),
   };
 }

@@ -4,23 +4,12 @@
 import type { PeerAddress } from '../core/engine.js';
 import type { Random } from '../core/random.js';
 import { AddressPool } from './address-pool.js';
-import { applyRangeRules, inRanges } from './config/ipv4.js';
-import { lookupTunnelSecret } from './config/l2tp-secrets.js';
-import { type LnsSettings, lookupUser } from './config/settings.js';
+import { type LnsSettings, lacAllowed, lookupUser, tunnelSecretFor } from './config/settings.js';
 import type { LnsEngineOptions } from './lns.js';
 
 /** What SIGHUP may replace: the users and the tunnel secrets. */
 export interface ReloadableSecrets {
   settings: LnsSettings;
-}
-
-/** The address pool of `settings`: its ranges, minus the local address and every static address. */
-export function poolFromSettings(settings: LnsSettings): AddressPool {
-  const statics = [...settings.users.values()].flatMap((u) => (u.staticAddress ? [u.staticAddress] : []));
-  return new AddressPool(settings.assignIp ? settings.poolRanges : [], {
-    exclude: [settings.localAddress],
-    reserve: statics,
-  });
 }
 
 /**
@@ -30,11 +19,10 @@ export function poolFromSettings(settings: LnsSettings): AddressPool {
 export function engineOptionsFromSettings(
   live: ReloadableSecrets,
   random: Random,
-  pool: AddressPool = poolFromSettings(live.settings),
+  pool: AddressPool = AddressPool.fromSettings(live.settings),
 ): LnsEngineOptions {
   const s = live.settings;
   const encoder = new TextEncoder();
-  const allowed = s.accessControl ? applyRangeRules(s.lacAccess) : undefined;
   return {
     random,
     hostName: s.hostName,
@@ -45,10 +33,10 @@ export function engineOptionsFromSettings(
       receiveWindow: s.receiveWindow,
       retransmit: { maxRetries: s.maxRetries, ...(s.retransmitCapMs !== undefined && { capMs: s.retransmitCapMs }) },
       tunnelSecret: (_peer: PeerAddress, peerHostName: string | undefined) => {
-        const secret = lookupTunnelSecret(live.settings.tunnelSecrets, live.settings.hostName, peerHostName ?? '*');
+        const secret = tunnelSecretFor(live.settings, peerHostName ?? '*');
         return secret === undefined ? undefined : encoder.encode(secret);
       },
-      ...(allowed !== undefined && { acceptTunnel: (peer: PeerAddress) => inRanges(peer.address, allowed) }),
+      ...(s.accessControl && { acceptTunnel: (peer: PeerAddress) => lacAllowed(live.settings, peer.address) }),
     },
     auth: s.authRequired ? s.authMethods : [],
     users: (name) => lookupUser(live.settings, name),
