@@ -16,13 +16,17 @@ const HOST = '80070000000774'; // Host Name "t"
 const FRAMING = '800a0000000300000003';
 const TID = '8008000000090005';
 
-/** A control message: header (T L S, version 2) + AVPs; `sid` for the Session ID field. */
-function control(avps: string, sid = 0): Uint8Array {
-  const len = 12 + avps.length / 2;
-  return fromHex(`c802${len.toString(16).padStart(4, '0')}0000${sid.toString(16).padStart(4, '0')}00000000${avps}`);
-}
+const h16 = (n: number): string => n.toString(16).padStart(4, '0');
 
-const PACKETS: { name: string; payload: Uint8Array }[] = [
+/** A control message: header (T L S, version 2) + AVPs. */
+function control(avps: string, sid = 0, tid = 0, ns = 0, nr = 0): Uint8Array {
+  return fromHex(`c802${h16(12 + avps.length / 2)}${h16(tid)}${h16(sid)}${h16(ns)}${h16(nr)}${avps}`);
+}
+const HELLO = '8008000000000006';
+
+const US = '10.203.9.9';
+const PEER = '10.203.9.1';
+const PACKETS: { name: string; payload: Uint8Array; src?: string }[] = [
   { name: 'good SCCRQ', payload: control(MT_SCCRQ + PROTO + HOST + FRAMING + TID) },
   { name: 'Host Name before Message Type', payload: control(HOST + MT_SCCRQ + PROTO + FRAMING + TID) },
   { name: 'SCCRQ without Assigned Tunnel ID', payload: control(MT_SCCRQ + PROTO + HOST + FRAMING) },
@@ -30,17 +34,27 @@ const PACKETS: { name: string; payload: Uint8Array }[] = [
   { name: 'AVP length 3', payload: control(`${MT_SCCRQ}8003000000`) },
   // Data message, PPP LCP Configure-Request claiming 20 octets but carrying 4.
   { name: 'truncated LCP', payload: fromHex('000200010001ff03c021010100140102') },
+  // RFC 2661 §5.8: HELLO Ns=3 sent, acknowledged by a ZLB with Nr=4, then sent again.
+  { name: 'HELLO', payload: control(HELLO, 0, 7, 3, 2) },
+  { name: 'peer ZLB acking it', payload: control('', 0, 9, 2, 4), src: PEER },
+  { name: 'HELLO retransmitted after the ack', payload: control(HELLO, 0, 7, 3, 2) },
 ];
 
 describe.skipIf(!tsharkAvailable())('tshark oracle self-test', () => {
   let d: Dissection;
-  it('RFC2661-3.1: the good SCCRQ is clean and each broken packet is flagged', async () => {
+  it('RFC2661-3.1: the good SCCRQ is clean and each broken packet is flagged (incl. RFC2661-5.8 retransmission after ack)', async () => {
     const pcap = join(dir, 'oracle.pcap');
     writeUdpPcap(
       pcap,
-      PACKETS.map((p) => ({ src: '10.203.9.9', dst: '10.203.9.1', srcPort: 1701, dstPort: 1701, payload: p.payload })),
+      PACKETS.map((p) => ({
+        src: p.src ?? US,
+        dst: p.src === PEER ? US : PEER,
+        srcPort: 1701,
+        dstPort: 1701,
+        payload: p.payload,
+      })),
     );
-    d = await dissect(pcap, { from: '10.203.9.9' });
+    d = await dissect(pcap, { from: US });
     expect(d.packets).toHaveLength(PACKETS.length);
     const flagged = (n: number): string[] =>
       [...d.malformed, ...d.expertWarnings, ...d.rfcChecks].filter((f) => f.packet === n).map((f) => f.text);
@@ -49,5 +63,9 @@ describe.skipIf(!tsharkAvailable())('tshark oracle self-test', () => {
     expect(flagged(3).join()).toMatch(/lacks required AVP type 9/);
     expect(flagged(4).join()).toMatch(/Session ID 5/);
     expect(d.malformed.map((f) => f.packet)).toEqual(expect.arrayContaining([5, 6]));
+    expect(flagged(7)).toEqual([]);
+    // Packets 2-4 repeat Ns=0 of packet 1 with no ack in between: not flagged as late retransmissions.
+    expect(flagged(2).join()).not.toMatch(/retransmitted/);
+    expect(flagged(9).join()).toMatch(/retransmitted Ns=3/);
   });
 });

@@ -50,6 +50,8 @@ export async function startCapture(
 /** One packet as Wireshark sees it. */
 export interface DissectedPacket {
   readonly number: number;
+  /** Seconds since the first packet of the capture. */
+  readonly time: number;
   readonly src: string;
   readonly dst: string;
   readonly srcPort: number;
@@ -133,6 +135,7 @@ const SEVERITY_WARNING = 6291456;
 
 const FIELDS = [
   'frame.number',
+  'frame.time_relative',
   'ip.src',
   'ip.dst',
   'udp.srcport',
@@ -195,6 +198,7 @@ export async function dissect(
     const avps = typeBit === '1' ? walkAvps(one('udp.payload') ?? '') : { types: [], hidden: [] };
     const pkt: DissectedPacket = {
       number,
+      time: Number(one('frame.time_relative') ?? 0),
       src: one('ip.src') ?? '',
       dst: one('ip.dst') ?? '',
       srcPort: num('udp.srcport') ?? 0,
@@ -248,7 +252,53 @@ export async function dissect(
       }
     }
   }
+  if (opts.from !== undefined) rfcChecks.push(...retransmittedAfterAck(packets, opts.from));
   return { packets, malformed, expertWarnings, rfcChecks };
+}
+
+/**
+ * RFC 2661 §5.8: a control message is retransmitted only until it is acknowledged. Flags each
+ * control message from `from` that repeats an Ns already sent on the same UDP flow after the peer
+ * acknowledged it (an Nr past that Ns) at least 100 ms earlier (so a retransmission crossing an ack
+ * in flight is not flagged). Assumes one tunnel per UDP flow, as every interop test sets up.
+ */
+function retransmittedAfterAck(packets: readonly DissectedPacket[], from: string): Flag[] {
+  const flags: Flag[] = [];
+  const flowOf = (p: DissectedPacket, ours: boolean): string =>
+    ours ? `${p.src}:${p.srcPort}>${p.dst}:${p.dstPort}` : `${p.dst}:${p.dstPort}>${p.src}:${p.srcPort}`;
+  const sent = new Map<string, number>(); // flow/tid/ns → first send time
+  const acked = new Map<string, { nr: number; time: number }[]>(); // flow → peer acks in order
+  for (const p of packets) {
+    const c = p.l2tp;
+    if (!c?.control || c.ns === undefined || c.nr === undefined) continue;
+    if (p.src !== from) {
+      const flow = flowOf(p, false);
+      const list = acked.get(flow) ?? [];
+      list.push({ nr: c.nr, time: p.time });
+      acked.set(flow, list);
+      continue;
+    }
+    if (c.messageType === undefined) continue; // a ZLB consumes no Ns
+    const flow = flowOf(p, true);
+    const key = `${flow}/${c.tunnelId}/${c.ns}`;
+    const first = sent.get(key);
+    if (first === undefined) {
+      sent.set(key, p.time);
+      continue;
+    }
+    const ns = c.ns;
+    const ack = (acked.get(flow) ?? []).find(
+      (a) =>
+        a.time >= first && a.time <= p.time - 0.1 && ((a.nr - ns) & 0xffff) >= 1 && ((a.nr - ns) & 0xffff) < 0x8000,
+    );
+    if (ack !== undefined) {
+      flags.push({
+        packet: p.number,
+        text: `retransmitted Ns=${ns} ${(p.time - ack.time).toFixed(3)} s after the peer acknowledged it (RFC 2661 §5.8)`,
+      });
+    }
+  }
+  return flags;
 }
 
 /** AVP types and H bits of an L2TP control message given as hex (RFC 2661 §3.1 header, §4.1 AVPs). */
