@@ -25,7 +25,7 @@
 import { serialDiff, serialNext } from '../core/serial.js';
 import type { Instant } from '../core/time.js';
 import { TimerTable } from '../core/timer-table.js';
-import { Fifo } from './fifo.js';
+import { Fifo } from '../core/fifo.js';
 import { CONTROL_HEADER_LENGTH, writeControlHeader } from './wire/header.js';
 
 /** Tunables of one control channel; defaults are the RFC's recommendations. */

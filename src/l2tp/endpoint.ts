@@ -13,7 +13,7 @@ import { type Engine, L2tpUsageError, type PeerAddress, peerKey, type Transmit }
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { scanString, scanU16 } from './avp-scan.js';
-import { Fifo } from './fifo.js';
+import { Fifo } from '../core/fifo.js';
 import { Tunnel, type TunnelConfig, type TunnelHost } from './tunnel.js';
 import type { DisconnectReason, L2tpEvent, SessionHandle, TunnelInfo } from './types.js';
 import { AvpType } from './wire/avp-catalogue.js';

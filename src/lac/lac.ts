@@ -4,6 +4,7 @@
 import { createChapMd5Client, createMsChapV2Client, createPapClient } from '../chap/index.js';
 import { put16, u16 } from '../core/bytes.js';
 import type { Engine, PeerAddress, Transmit } from '../core/engine.js';
+import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
@@ -56,7 +57,7 @@ export type LacEvent =
 /** The LAC engine. */
 export class LacEngine implements Engine<LacEvent> {
   private readonly bridge: PppOverL2tp;
-  private readonly events: LacEvent[] = [];
+  private readonly events = new Fifo<LacEvent>();
   private readonly authUsed = new Map<number, string>();
   private readonly pings = new Map<number, Instant>();
   private pingSequence = 0;

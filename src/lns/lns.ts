@@ -5,6 +5,7 @@
 import { createChapMd5Server, createMsChapV2Server, createPapServer } from '../chap/index.js';
 import { u32 } from '../core/bytes.js';
 import type { Engine, PeerAddress, Transmit } from '../core/engine.js';
+import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
@@ -108,12 +109,11 @@ export interface SessionInfo {
 /** The LNS engine: Engine<LnsEvent> plus the IP side (TUN or userspace responder). */
 export class LnsEngine implements Engine<LnsEvent> {
   private readonly bridge: PppOverL2tp;
-  private readonly events: LnsEvent[] = [];
-  private eventHead = 0;
+  private readonly events = new Fifo<LnsEvent>();
   /** Peer IPv4 address (as a number) → session, for packets from the TUN device. */
   private readonly byAddress = new Map<number, PppSession>();
   private readonly localAddressNumber: number;
-  private readonly toTun: { packet: Uint8Array; tunnelId: number; sessionId: number }[] = [];
+  private readonly toTun = new Fifo<{ packet: Uint8Array; tunnelId: number; sessionId: number }>();
 
   constructor(private readonly opts: LnsEngineOptions) {
     const endpoint = new Endpoint({
@@ -156,13 +156,7 @@ export class LnsEngine implements Engine<LnsEvent> {
   }
 
   pollEvent(): LnsEvent | undefined {
-    if (this.eventHead >= this.events.length) return undefined;
-    const e = this.events[this.eventHead++]!;
-    if (this.eventHead === this.events.length) {
-      this.events.length = 0;
-      this.eventHead = 0;
-    }
-    return e;
+    return this.events.shift();
   }
 
   /** An IPv4 packet from the TUN device: to the session that holds its destination address. */

@@ -4,6 +4,7 @@
 // Related: lns.ts, ../lac/lac.ts, ../l2tp/endpoint.ts, ../ppp/link.ts.
 import { DeadlineHeap } from '../core/deadline-heap.js';
 import type { PeerAddress, Transmit } from '../core/engine.js';
+import { Fifo } from '../core/fifo.js';
 import type { Instant } from '../core/time.js';
 import type { DisconnectReason, Endpoint, L2tpEvent, SessionHandle } from '../l2tp/endpoint.js';
 import { dataHeaderLength, L2tpHeaderView, writeDataHeader } from '../l2tp/wire/header.js';
@@ -72,10 +73,8 @@ export class PppOverL2tp {
   };
   private readonly view = new L2tpHeaderView();
   private readonly timers = new DeadlineHeap<number>();
-  private readonly transmits: Transmit[] = [];
-  private transmitHead = 0;
-  private readonly ipOut: { session: PppSession; packet: Uint8Array }[] = [];
-  private ipHead = 0;
+  private readonly transmits = new Fifo<Transmit>();
+  private readonly ipOut = new Fifo<{ session: PppSession; packet: Uint8Array }>();
 
   constructor(
     readonly endpoint: Endpoint,
@@ -155,24 +154,12 @@ export class PppOverL2tp {
   pollTransmit(): Transmit | undefined {
     const fromEndpoint = this.endpoint.pollTransmit();
     if (fromEndpoint !== undefined) return fromEndpoint;
-    if (this.transmitHead >= this.transmits.length) return undefined;
-    const t = this.transmits[this.transmitHead++]!;
-    if (this.transmitHead === this.transmits.length) {
-      this.transmits.length = 0;
-      this.transmitHead = 0;
-    }
-    return t;
+    return this.transmits.shift();
   }
 
   /** The next IPv4 packet received from a peer (a subarray of the datagram: use before the next input). */
   pollIp(): { session: PppSession; packet: Uint8Array } | undefined {
-    if (this.ipHead >= this.ipOut.length) return undefined;
-    const p = this.ipOut[this.ipHead++]!;
-    if (this.ipHead === this.ipOut.length) {
-      this.ipOut.length = 0;
-      this.ipHead = 0;
-    }
-    return p;
+    return this.ipOut.shift();
   }
 
   /** Earliest deadline of the endpoint and every link. */
