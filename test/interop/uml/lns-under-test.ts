@@ -119,7 +119,12 @@ export function writeLnsConfig(
   let c = conf.text.replaceAll('10.1.20.', '10.204.20.');
   // xl2tpd's comments start with ';' and it rejects the seed's '# /etc/xl2tpd/xl2tpd.conf' line
   // (l2tp-ts accepts it, so its copy keeps it)
-  if (paths.forXl2tpd === true) c = c.replace(/^#.*\n/gm, '');
+  if (paths.forXl2tpd === true) {
+    c = c.replace(/^#.*\n/gm, '');
+    // xl2tpd picks its kernel mode when l2tp_ppp loads; pppd then runs with the pppol2tp plugin,
+    // has no tty options, and exits 2 on the seed's `lock`. Userspace mode runs pppd on a pty.
+    c = c.replace(/^\[global\]\s*$/m, (h) => `${h}\nforce userspace = yes`);
+  }
   c = setConf(c, 'pppoptfile', paths.pppoptfile ?? options);
   // the seed names /etc/xl2tpd/xl2tp-secrets (absent here); access control = no, no challenge
   const authFile = paths.authFile ?? join(dir, 'l2tp-secrets');
@@ -184,6 +189,8 @@ export interface LnsUnderTest {
   readonly dns: readonly string[];
   /** `l2tp-ts ctl --json sessions` as text, or undefined when ctl is not available or fails. */
   listSessions(): string | undefined;
+  /** `l2tp-ts ctl --json status` (tunnels, sessions, addressesInUse, …), or undefined. */
+  status(): Record<string, unknown> | undefined;
 }
 
 /** Starts `l2tp-ts lns --config … --listen BRIDGE_IP` in the lab and waits for udp/1701. */
@@ -215,6 +222,18 @@ export async function startLns(lab: UmlLab, v: LnsVariant = {}): Promise<LnsUnde
     proc,
     control,
     dns: cfg.dns,
+    status: () => {
+      if (control === undefined) return undefined;
+      const r = spawnSync(process.execPath, [CLI, 'ctl', '--control', control, '--json', 'status'], {
+        encoding: 'utf8',
+        timeout: 15_000,
+      });
+      try {
+        return r.status === 0 ? (JSON.parse(r.stdout) as Record<string, unknown>) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
     listSessions: () => {
       if (control === undefined) return undefined;
       const r = spawnSync(process.execPath, [CLI, 'ctl', '--control', control, '--json', 'sessions'], {

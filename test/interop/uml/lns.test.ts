@@ -41,6 +41,8 @@ interface RunningLns {
   stop(): Promise<number | null | undefined>;
   /** What the LNS lists (`l2tp-ts ctl`), undefined when it cannot tell. */
   listSessions(): string | undefined;
+  /** Its counters (`ctl status`: sessions, addressesInUse, …), undefined when it cannot tell. */
+  status(): Record<string, unknown> | undefined;
   /** Resolves with the seconds it took the LNS to give up on a vanished peer, undefined on timeout. */
   waitPeerGone(peerIp: string, timeoutMs: number): Promise<number | undefined>;
 }
@@ -88,6 +90,7 @@ const IMPLS: readonly LnsImpl[] = [
           return undefined;
         },
         listSessions: () => undefined,
+        status: () => undefined,
         // xl2tpd frees the address when its pppd exits (after LCP echo failure and pppd's
         // Terminate-Request timeouts); it sent no CDN to the vanished peer in our runs
         waitPeerGone: (_peer, timeoutMs) =>
@@ -107,6 +110,7 @@ const IMPLS: readonly LnsImpl[] = [
         dns: lns.dns,
         stop: () => lab.stopHost(lns.proc, 'SIGTERM', 10_000),
         listSessions: () => lns.listSessions(),
+        status: () => lns.status(),
         // RFC 1661 §5.8: after the echo failure the LNS clears the call; what it lists is the
         // evidence (its CDN never reaches the wire: the vanished peer no longer answers ARP)
         waitPeerGone: (peer, timeoutMs) =>
@@ -232,6 +236,8 @@ for (const impl of IMPLS) {
         // pppd exit 19: EXIT_AUTH_TOPEER_FAILED. The LNS's CDN races pppd's own exit: when it wins,
         // xl2tpd SIGTERMs pppd and no exit code is logged
         for (const code of bad.pppdExit) expect(code).toBe(19);
+        const status = lns.status();
+        if (status !== undefined) expect(status.addressesInUse, JSON.stringify(status)).toBe(0);
         expect(bad.localIp).toBeUndefined();
         const good = await lab.bootLac({ lnsIp: lns.ip, name: 'lac2', auth: 'mschapv2' }).finish(60_000);
         expectUp(good);
