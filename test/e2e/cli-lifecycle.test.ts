@@ -28,10 +28,14 @@ describe('a running l2tp-ts lns', () => {
     await lac.waitFor(/session \d+\/\d+ up: 10\.1\.20\.31/);
     await lns.proc.waitFor(/up: user alice address 10\.1\.20\.31/);
 
-    const [json, table, status] = await Promise.all([
+    const [json, table, status, tunnels] = await Promise.all([
       lns.ctl('sessions'),
       runCli(['ctl', '--control', lns.control, 'sessions']),
       lns.ctl('status'),
+      lns.ctl('tunnels'),
+    ]);
+    expect(tunnels).toEqual([
+      expect.objectContaining({ peerHostName: 'l2tp-ts-lac', state: 'established', sessions: 1 }),
     ]);
     const rows = json as SessionRow[];
     expect(rows).toEqual([expect.objectContaining({ user: 'alice', address: '10.1.20.31', state: 'up' })]);

@@ -48,7 +48,7 @@ describe('l2tp-ts lns + lac over loopback', () => {
         await lns.proc.waitFor(/up: user alice address 10\.1\.20\.31/);
       }),
     );
-  });
+  }, 40_000);
 
   it('a wrong password: the LAC exits 1 and the LNS logs the failure; no address stays in use', async () => {
     const lns = await startLns(['--userspace', '--user', 'alice:s3cret']);
@@ -58,7 +58,7 @@ describe('l2tp-ts lns + lac over loopback', () => {
     expect(r.summary?.sessions[0]?.error).toMatch(/auth/);
     await lns.proc.waitFor(/authentication failed for alice/);
     expect(await lns.status()).toMatchObject({ sessions: 0, addressesInUse: 0 });
-  });
+  }, 40_000);
 
   it("the seed's xl2tpd.conf, options.xl2tpd and chap-secrets parse (--check) and serve the seed's user its static address", async () => {
     const files = [
@@ -89,7 +89,7 @@ describe('l2tp-ts lns + lac over loopback', () => {
     const r = await runLac(lns.port, ['--user', 'username', '--password', 'secret', '--ping']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.summary?.sessions[0]).toMatchObject({ auth: 'mschapv2', address: '10.1.20.32', pingOk: true });
-  });
+  }, 40_000);
 
   it('a bad configuration exits 2 with file:line on stderr', async () => {
     const dir = tempDir({
@@ -104,7 +104,7 @@ describe('l2tp-ts lns + lac over loopback', () => {
     expect(j.code).toBe(2);
     expect(j.stderr).toContain(json);
     expect(j.stderr).toMatch(/poolRanges/);
-  });
+  }, 40_000);
 
   it('a bad command-line flag exits 2', async () => {
     const results = await Promise.all([
@@ -118,5 +118,5 @@ describe('l2tp-ts lns + lac over loopback', () => {
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr.length).toBeGreaterThan(0);
     }
-  });
+  }, 40_000);
 });
