@@ -119,4 +119,16 @@ describe('l2tp-ts lns + lac over loopback', () => {
       expect(r.stderr.length).toBeGreaterThan(0);
     }
   }, 40_000);
+
+  it('runtime failures exit 1: no LNS answering, no control socket', async () => {
+    const dir = tempDir();
+    const [lac, ctl] = await Promise.all([
+      runCli(['lac', '--server', '127.0.0.1:9', '--user', 'a', '--password', 'b', '--timeout', '2', '--json']),
+      runCli(['ctl', '--control', join(dir, 'nothing.sock'), 'status']),
+    ]);
+    expect(lac.code).toBe(1);
+    expect(JSON.parse(lac.stdout)).toMatchObject({ ok: false });
+    expect(ctl.code).toBe(1);
+    expect(ctl.stderr).toMatch(/ENOENT|nothing\.sock/);
+  }, 40_000);
 });

@@ -93,5 +93,10 @@ describe.skipIf(skip !== undefined)(`l2tp-ts lns --tun in a namespace${skip ? ` 
       5000,
       () => lab.run(lnsNs, 'ip', ['-4', 'route', 'show']).stdout + tail(lns.log),
     );
+
+    // SIGTERM: the LNS exits 0 and its TUN device is gone with it.
+    await lab.stop(lns, 'SIGTERM', 5000);
+    expect(lns.exitCode).toBe(0);
+    expect(lab.run(lnsNs, 'ip', ['-o', 'link', 'show']).stdout).not.toMatch(/l2tpts/);
   }, 40_000);
 });
