@@ -150,6 +150,27 @@ describe.skipIf(skip !== undefined)(`l2tp control plane vs xl2tpd LNS${skip ? ` 
     ).toBe(true);
   });
 
+  it("RFC2661-5.1.1: a wrong secret: xl2tpd's Challenge Response fails our check, we send StopCCN 4", async () => {
+    const { endpoint, d } = await ourLac(nsSecure, LAC_SECURE, {
+      tunnelSecret: () => new TextEncoder().encode('not-the-secret'),
+      challengePeer: true,
+    });
+    const tunnelId = d.act((now) => endpoint.openTunnel(LNS_SECURE, now));
+    const down = await d.waitType('tunnel-down', (e) => e.tunnelId === tunnelId);
+    expect(down).toMatchObject({ initiator: 'local', resultCode: 4 });
+    expect(d.events.some((e) => e.type === 'tunnel-up')).toBe(false);
+  });
+
+  it('RFC2661-5.1.1: a wrong secret, no challenge from us: xl2tpd refuses our Challenge Response', async () => {
+    const { endpoint, d } = await ourLac(nsSecure, LAC_SECURE, {
+      tunnelSecret: () => new TextEncoder().encode('not-the-secret'),
+    });
+    const tunnelId = d.act((now) => endpoint.openTunnel(LNS_SECURE, now));
+    // xl2tpd checks the response in our SCCCN: StopCCN 2/6 "Invalid challenge authentication" (peer kit).
+    const down = await d.waitType('tunnel-down', (e) => e.tunnelId === tunnelId);
+    expect(down).toMatchObject({ initiator: 'peer', resultCode: 2 });
+  });
+
   it('RFC2661-3.1: tshark finds every packet we sent well formed (no malformed, no expert warning, RFC checks)', async () => {
     await captures.plain!.stop();
     await captures.secure!.stop();
