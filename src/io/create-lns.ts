@@ -1,6 +1,7 @@
 // createLns(): the LNS engine on a real UDP socket, with the userspace responder or a TUN device.
 // What a test or `l2tp-ts lns` starts. Related: ../lns/lns.ts, udp-driver.ts, tun-device.ts.
 import { EventEmitter } from 'node:events';
+import type { PeerAddress } from '../core/engine.js';
 import type { Random } from '../core/random.js';
 import type { Endpoint } from '../l2tp/endpoint.js';
 import { AddressPool } from '../lns/address-pool.js';
@@ -78,22 +79,26 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
   emitter.setMaxListeners(0);
   let driver: UdpDriver | undefined;
   let tun: TunProvider | undefined;
-  const leases = new Map<string, TunLease>();
+  const leases = new Map<number, TunLease>();
+  const writeToTun = (packet: Uint8Array, tunnelId: number, sessionId: number): void => {
+    const device = tun?.shared ?? leases.get(tunnelId * 0x10000 + sessionId)?.device;
+    device?.write(packet);
+  };
   const drainIp = (): void => {
     for (let p = engine.pollIp(); p !== undefined; p = engine.pollIp()) {
       if (opts.onIp) opts.onIp(p.packet);
-      else if (tun) (leases.get(`${p.tunnelId}/${p.sessionId}`)?.device ?? tun.shared)?.write(p.packet);
+      else writeToTun(p.packet, p.tunnelId, p.sessionId);
     }
   };
   const onEvent = (e: LnsEvent): void => {
     if (tun && e.type === 'session-up') {
       try {
-        leases.set(`${e.tunnelId}/${e.sessionId}`, tun.acquire(e.localAddress, e.address));
+        leases.set(e.tunnelId * 0x10000 + e.sessionId, tun.acquire(e.localAddress, e.address));
       } catch (err) {
         emitter.emit('error-internal', err);
       }
     } else if (tun && e.type === 'session-down') {
-      const key = `${e.tunnelId}/${e.sessionId}`;
+      const key = e.tunnelId * 0x10000 + e.sessionId;
       leases.get(key)?.release();
       leases.delete(key);
     }
@@ -105,7 +110,8 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
     tun = createTunProvider(
       { sharedAddress: `${localAddress}/32`, linkMtu: opts.mtu ?? 1400, ...opts.tun },
       (slot, at, length) => {
-        engine.handleIp(slot.subarray(at, at + length));
+        // TUN → peer: headers written into the slot's headroom, handed to the socket, no copy here.
+        if (driver !== undefined) engine.forwardIp(slot, at, length, driver.send);
       },
       () => driver?.flush(),
     );
@@ -128,6 +134,10 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       address: opts.address ?? '127.0.0.1',
       port: opts.port ?? 1701,
       onEvent,
+      // Peer → TUN: IP in an open session skips the engine's queues (and the copy of the datagram).
+      ...(tun !== undefined && {
+        onDatagram: (bytes: Uint8Array, _from: PeerAddress, now: number) => engine.tryDeliverIp(bytes, now, writeToTun),
+      }),
       transport: opts.transport,
       onError: (err) => emitter.emit('error-internal', err),
     });

@@ -159,6 +159,42 @@ export class LnsEngine implements Engine<LnsEvent> {
     return this.events.shift();
   }
 
+  /**
+   * Data path, peer → TUN: an IPv4 packet of an open session goes straight to `sink` (a subarray of
+   * `bytes`, valid during the call). False for anything else (control messages, PPP control
+   * frames, userspace mode): then call handleDatagram with a copy.
+   */
+  tryDeliverIp(
+    bytes: Uint8Array,
+    now: Instant,
+    sink: (packet: Uint8Array, tunnelId: number, sessionId: number) => void,
+  ): boolean {
+    if (this.opts.userspace) return false;
+    return this.bridge.tryDeliverIp(bytes, now, (session, packet) =>
+      sink(packet, session.handle.tunnelId, session.handle.sessionId),
+    );
+  }
+
+  /**
+   * Data path, TUN → peer: the IPv4 packet at buf[at, at + length) is encapsulated in place (the
+   * headers go into the headroom before `at`) and handed to `send` with its peer. False when no
+   * session holds the destination address or the headroom is too small.
+   */
+  forwardIp(
+    buf: Uint8Array,
+    at: number,
+    length: number,
+    send: (datagram: Uint8Array, to: PeerAddress) => void,
+  ): boolean {
+    if (length < 20 || buf[at]! >> 4 !== 4) return false;
+    const session = this.byAddress.get(u32(buf, at + 16));
+    if (session === undefined) return false;
+    const datagram = this.bridge.encapsulateIp(session, buf, at, length);
+    if (datagram === undefined) return false;
+    send(datagram, session.handle.peer);
+    return true;
+  }
+
   /** An IPv4 packet from the TUN device: to the session that holds its destination address. */
   handleIp(packet: Uint8Array): boolean {
     if (packet.length < 20 || packet[0]! >> 4 !== 4) return false;

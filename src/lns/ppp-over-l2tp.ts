@@ -10,8 +10,6 @@ import type { DisconnectReason, Endpoint, L2tpEvent, SessionHandle } from '../l2
 import { dataHeaderLength, L2tpHeaderView, writeDataHeader } from '../l2tp/wire/header.js';
 import type { PppEvent, PppLink } from '../ppp/link.js';
 
-/** PPP protocol number of IPv4 (RFC 1332). */
-const PPP_IPV4 = 0x0021;
 /** Octets of the PPP header we send before an IP packet: FF 03 00 21. */
 const PPP_IP_HEADER = Uint8Array.of(0xff, 0x03, 0x00, 0x21);
 
@@ -51,6 +49,21 @@ export interface PppOverL2tpHooks {
   onSessionClosed(session: PppSession, now: Instant): void;
   /** Options for data message headers (xl2tpd "length bit"). */
   readonly dataLengthBit?: boolean;
+}
+
+const WITH_LENGTH = Object.freeze({ length: true });
+const NO_OPTIONS = Object.freeze({});
+
+/**
+ * Where the IPv4 packet starts in a PPP frame, or -1 when the frame is not IPv4. RFC 1662 §3.2 and
+ * RFC 1661 §6.5-6.6: the address/control field may be compressed (ACFC) and the protocol field may
+ * be one octet (PFC).
+ */
+export function ipv4Offset(frame: Uint8Array): number {
+  const at = frame[0] === 0xff && frame[1] === 0x03 ? 2 : 0;
+  if (frame[at] === 0x21) return at + 1 < frame.length ? at + 1 : -1;
+  if (frame[at] === 0x00 && frame[at + 1] === 0x21) return at + 2 < frame.length ? at + 2 : -1;
+  return -1;
 }
 
 /** Session key: one number for (local Tunnel ID, local Session ID). */
@@ -111,17 +124,12 @@ export class PppOverL2tp {
       this.dropped['empty-frame']++;
       return;
     }
-    // RFC 1661 §6.6 / RFC 1662 §3.2: the address/control field may be compressed (ACFC),
-    // and the protocol field may be one octet (PFC).
-    let at = frame[0] === 0xff && frame[1] === 0x03 ? 2 : 0;
-    let protocol = frame[at] ?? 0;
-    if ((protocol & 1) === 0) protocol = (protocol << 8) | (frame[++at] ?? 1);
-    at++;
     const counters = session.counters;
     counters.rxPackets++;
     counters.rxBytes += frame.length;
-    if (protocol === PPP_IPV4 && session.link.ipUp) {
-      this.ipOut.push({ session, packet: frame.subarray(at) });
+    const ipAt = ipv4Offset(frame);
+    if (ipAt >= 0 && session.link.ipUp) {
+      this.ipOut.push({ session, packet: frame.subarray(ipAt) });
       return;
     }
     session.link.handleFrame(frame, now);
@@ -138,6 +146,51 @@ export class PppOverL2tp {
       session.link.handleTimeout(now);
       this.drainLink(session, now);
     }
+  }
+
+  /**
+   * The data path, peer → us: an IPv4 packet in a data message of a session whose IPCP is open goes
+   * to `deliver` as a subarray of `bytes` (valid during the call), with no copy and no allocation.
+   * Returns false for anything else; the caller then hands the datagram (a copy of it, if its
+   * buffer is reused) to handleDatagram, the fully checked slow path.
+   */
+  tryDeliverIp(bytes: Uint8Array, now: Instant, deliver: (session: PppSession, packet: Uint8Array) => void): boolean {
+    const view = this.view;
+    if (view.wrap(bytes) !== undefined || view.isControl) return false;
+    const session = this.sessions.get(sessionKey(view.tunnelId, view.sessionId));
+    if (session === undefined || session.closing || !session.link.ipUp) return false;
+    const frame = view.body;
+    const ipAt = ipv4Offset(frame);
+    if (ipAt < 0) return false;
+    session.handle.noteReceived(now);
+    session.counters.rxPackets++;
+    session.counters.rxBytes += frame.length;
+    deliver(session, frame.subarray(ipAt));
+    return true;
+  }
+
+  /**
+   * The data path, us → peer: encapsulates the IPv4 packet at buf[at, at + length) in place, writing
+   * the PPP header and the L2TP data header into the headroom before `at`. Returns the datagram (a
+   * subarray of buf) to send to `session.handle.peer`, or undefined when the session carries no IP
+   * or the headroom is too small.
+   */
+  encapsulateIp(session: PppSession, buf: Uint8Array, at: number, length: number): Uint8Array | undefined {
+    if (!session.link.ipUp || session.closing) return undefined;
+    const h = session.handle;
+    const opts = h.sequencing
+      ? { length: this.hooks.dataLengthBit === true, ns: h.nextDataNs() }
+      : this.hooks.dataLengthBit === true
+        ? WITH_LENGTH
+        : NO_OPTIONS;
+    const pppAt = at - PPP_IP_HEADER.length;
+    const end = at + length;
+    if (pppAt - dataHeaderLength(opts) < 0 || end > buf.length) return undefined;
+    buf.set(PPP_IP_HEADER, pppAt);
+    const start = writeDataHeader(buf, pppAt, end, h.peerTunnelId, h.peerSessionId, opts);
+    session.counters.txPackets++;
+    session.counters.txBytes += end - pppAt;
+    return buf.subarray(start, end);
   }
 
   /** Sends an IPv4 packet to the peer of `session` (IPCP must be open). Returns false if not. */
