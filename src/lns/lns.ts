@@ -170,10 +170,15 @@ export class LnsEngine implements Engine<LnsEvent> {
     sink: (packet: Uint8Array, tunnelId: number, sessionId: number) => void,
   ): boolean {
     if (this.opts.userspace) return false;
-    return this.bridge.tryDeliverIp(bytes, now, (session, packet) =>
-      sink(packet, session.handle.tunnelId, session.handle.sessionId),
-    );
+    this.ipSink = sink;
+    return this.bridge.tryDeliverIp(bytes, now, this.deliverToSink);
   }
+
+  private ipSink: ((packet: Uint8Array, tunnelId: number, sessionId: number) => void) | undefined;
+  /** Bound once, so the data path allocates no closure per packet. */
+  private readonly deliverToSink = (session: PppSession, packet: Uint8Array): void => {
+    this.ipSink?.(packet, session.handle.tunnelId, session.handle.sessionId);
+  };
 
   /**
    * Data path, TUN → peer: the IPv4 packet at buf[at, at + length) is encapsulated in place (the
