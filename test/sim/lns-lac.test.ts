@@ -317,4 +317,27 @@ describe('LNS + LAC on a simulated network', () => {
     expect(w.pool.inUse).toBe(2);
     expect(of(w.lnsEvents, 'tunnel-down')).toHaveLength(0);
   });
+
+  it('RFC2661-4.3/5.1.1: tunnel authentication and hidden AVPs with a shared secret; a LAC with the wrong secret is refused', () => {
+    const secret = (text: string) => () => new TextEncoder().encode(text);
+    const w = world(
+      11,
+      { minDelayMs: 2, maxDelayMs: 10 },
+      { endpoint: { tunnelSecret: secret('tunnel-secret'), challengePeer: true, hideAvps: true } },
+    );
+    const good = addLac(w, {
+      endpoint: { tunnelSecret: secret('tunnel-secret'), challengePeer: true, hideAvps: true },
+    });
+    const bad = addLac(w, { user: 'bob', password: 'hunter2', endpoint: { tunnelSecret: secret('guess') } });
+    expect(
+      w.net.runUntil(
+        () => of(good.events, 'session-up').length === 1 && of(bad.events, 'tunnel-down').length === 1,
+        120_000,
+      ),
+    ).toBe(true);
+    // (The LAC counts its tunnel up once it has sent SCCCN, §7.2; the LNS refuses the response.)
+    expect(of(bad.events, 'session-up')).toHaveLength(0);
+    expect(w.pool.inUse).toBe(1);
+    expect(of(w.lnsEvents, 'tunnel-up')).toHaveLength(1);
+  });
 });
