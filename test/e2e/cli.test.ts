@@ -50,6 +50,24 @@ describe('l2tp-ts lns + lac over loopback', () => {
     );
   }, 40_000);
 
+  it('RFC2661-5.1.1: a tunnel secret with challenge and hidden AVPs (lac --secret --hidden); the wrong secret is refused', async () => {
+    const config = jsonConfig({
+      users: { alice: 's3cret' },
+      challenge: true,
+      hideAvps: true,
+      tunnelSecrets: [{ secret: 'tunnel-secret' }],
+    });
+    const lns = await startLns(['--json-config', config, '--userspace']);
+    const [good, bad] = await Promise.all([
+      runLac(lns.port, ['--user', 'alice', '--password', 's3cret', '--secret', 'tunnel-secret', '--hidden', '--ping']),
+      runLac(lns.port, ['--user', 'alice', '--password', 's3cret', '--secret', 'guess', '--timeout', '10']),
+    ]);
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.summary?.sessions[0]).toMatchObject({ address: '10.1.20.31', pingOk: true });
+    expect(bad.code).toBe(1);
+    expect(bad.summary?.sessions.filter((s) => s.address !== undefined)).toEqual([]);
+  }, 40_000);
+
   it('a wrong password: the LAC exits 1 and the LNS logs the failure; no address stays in use', async () => {
     const lns = await startLns(['--userspace', '--user', 'alice:s3cret']);
     const r = await runLac(lns.port, ['--user', 'alice', '--password', 'wrong']);
