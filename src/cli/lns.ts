@@ -162,7 +162,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     const text = describeEvent(e, settings.pppDebug);
     if (text !== undefined) log({ event: e.type, ...e }, text);
   });
-  server.on('error-internal' as LnsEvent['type'], (e: unknown) =>
+  server.onInternalError((e: unknown) =>
     log({ event: 'internal-error', error: String(e) }, `internal error (tunnel torn down, serving on): ${String(e)}`),
   );
 

@@ -1,12 +1,12 @@
 // createLac(): the LAC engine on a real UDP socket. Used by `l2tp-ts lac`, benchmarks and tests.
 // Related: ../lac/lac.ts, udp-driver.ts.
-import { EventEmitter } from 'node:events';
 import type { PeerAddress } from '../core/engine.js';
 import type { Random } from '../core/random.js';
 import type { Endpoint } from '../l2tp/endpoint.js';
 import { LacEngine, type LacEngineOptions, type LacEvent } from '../lac/lac.js';
 import type { PppSession } from '../lns/ppp-over-l2tp.js';
 import { monotonicNow } from './clock.js';
+import { EventHub } from './event-hub.js';
 import { systemRandom } from './system-random.js';
 import { driveOverUdp } from './udp-driver.js';
 
@@ -44,40 +44,23 @@ export interface LacClient {
 export async function createLac(opts: CreateLacOptions): Promise<LacClient> {
   const server: PeerAddress = typeof opts.server === 'string' ? { address: opts.server, port: 1701 } : opts.server;
   const engine = new LacEngine({ ...opts, random: opts.random ?? systemRandom(), server });
-  const emitter = new EventEmitter();
-  emitter.setMaxListeners(0);
+  const hub = new EventHub<LacEvent>();
   const driver = await driveOverUdp(engine, {
     address: opts.localAddress ?? '0.0.0.0',
     port: opts.localPort ?? 0,
     transport: opts.transport,
-    onEvent: (e) => {
-      emitter.emit(e.type, e);
-      emitter.emit('*', e);
-    },
+    onEvent: (e) => hub.emit(e),
   });
   engine.start(monotonicNow());
   driver.flush();
 
-  const waitFor: LacClient['waitFor'] = (type, predicate, timeoutMs = 10_000) =>
-    new Promise((resolve, reject) => {
-      const listener = (e: Extract<LacEvent, { type: typeof type }>): void => {
-        if (predicate && !predicate(e)) return;
-        clearTimeout(timer);
-        emitter.off(type, listener);
-        resolve(e);
-      };
-      const timer = setTimeout(() => {
-        emitter.off(type, listener);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${type}`));
-      }, timeoutMs);
-      emitter.on(type, listener);
-    });
+  const waitFor: LacClient['waitFor'] = (type, predicate, timeoutMs) => hub.waitFor(type, predicate, timeoutMs);
 
   const client: LacClient = {
     port: driver.port,
     engine,
     on(type, listener) {
-      emitter.on(type, listener as (...a: unknown[]) => void);
+      hub.on(type, listener);
       return client;
     },
     waitFor,
@@ -107,7 +90,7 @@ export async function createLac(opts: CreateLacOptions): Promise<LacClient> {
         await new Promise((r) => setTimeout(r, 20));
       }
       await driver.close();
-      emitter.removeAllListeners();
+      hub.clear();
     },
   };
   return client;

@@ -1,12 +1,12 @@
 // createLns(): the LNS engine on a real UDP socket, with the userspace responder or a TUN device.
 // What a test or `l2tp-ts lns` starts. Related: ../lns/lns.ts, udp-driver.ts, tun-device.ts.
-import { EventEmitter } from 'node:events';
 import type { PeerAddress } from '../core/engine.js';
 import type { Random } from '../core/random.js';
 import type { Endpoint } from '../l2tp/endpoint.js';
 import { AddressPool } from '../lns/address-pool.js';
 import { LnsEngine, type LnsEngineOptions, type LnsEvent } from '../lns/lns.js';
 import { monotonicNow } from './clock.js';
+import { EventHub } from './event-hub.js';
 import { systemRandom } from './system-random.js';
 import { createTunProvider, type TunLease, type TunProvider, type TunProviderOptions } from './tun-device.js';
 import { driveOverUdp, type UdpDriver } from './udp-driver.js';
@@ -39,6 +39,8 @@ export interface LnsServer {
   /** Every LnsEvent, by its `type`, and '*' for all. */
   on<T extends LnsEvent['type']>(type: T | '*', listener: (e: Extract<LnsEvent, { type: T }>) => void): this;
   off(type: string, listener: (...args: never[]) => void): this;
+  /** An engine method threw (a bug): its tunnel was torn down and the LNS serves on. */
+  onInternalError(listener: (err: unknown) => void): this;
   /** Resolves with the first event of `type` that matches, rejects after `timeoutMs`. */
   waitFor<T extends LnsEvent['type']>(
     type: T,
@@ -75,8 +77,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
     users,
     pool,
   });
-  const emitter = new EventEmitter();
-  emitter.setMaxListeners(0);
+  const hub = new EventHub<LnsEvent>();
   let driver: UdpDriver | undefined;
   let tun: TunProvider | undefined;
   const leases = new Map<number, TunLease>();
@@ -95,15 +96,14 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       try {
         leases.set(e.tunnelId * 0x10000 + e.sessionId, tun.acquire(e.localAddress, e.address));
       } catch (err) {
-        emitter.emit('error-internal', err);
+        hub.emitInternalError(err);
       }
     } else if (tun && e.type === 'session-down') {
       const key = e.tunnelId * 0x10000 + e.sessionId;
       leases.get(key)?.release();
       leases.delete(key);
     }
-    emitter.emit(e.type, e);
-    emitter.emit('*', e);
+    hub.emit(e);
   };
   if (opts.tun) {
     const localAddress = opts.localAddress ?? SEED_LOCAL_IP;
@@ -139,7 +139,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
         onDatagram: (bytes: Uint8Array, _from: PeerAddress, now: number) => engine.tryDeliverIp(bytes, now, writeToTun),
       }),
       transport: opts.transport,
-      onError: (err) => emitter.emit('error-internal', err),
+      onError: (err) => hub.emitInternalError(err),
     });
   } catch (err) {
     tun?.close();
@@ -152,28 +152,18 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
     port: d.port,
     engine,
     on(type, listener) {
-      emitter.on(type, listener as (...a: unknown[]) => void);
+      hub.on(type, listener);
       return server;
     },
     off(type, listener) {
-      emitter.off(type, listener as (...a: unknown[]) => void);
+      hub.off(type, listener);
       return server;
     },
-    waitFor(type, predicate, timeoutMs = 10_000) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          emitter.off(type, listener);
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${type}`));
-        }, timeoutMs);
-        const listener = (e: Extract<LnsEvent, { type: typeof type }>): void => {
-          if (predicate && !predicate(e)) return;
-          clearTimeout(timer);
-          emitter.off(type, listener);
-          resolve(e);
-        };
-        emitter.on(type, listener);
-      });
+    onInternalError(listener) {
+      hub.onInternalError(listener);
+      return server;
     },
+    waitFor: (type, predicate, timeoutMs) => hub.waitFor(type, predicate, timeoutMs),
     sendIp(packet) {
       const ok = engine.handleIp(packet);
       d.flush();
@@ -196,7 +186,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       for (const lease of leases.values()) lease.release();
       leases.clear();
       tun?.close();
-      emitter.removeAllListeners();
+      hub.clear();
     },
   };
   return server;
