@@ -5,8 +5,9 @@
 #
 # /srv/env: NET_DEV NET_ADDR REPO GUEST_SCRIPTS MAX_S
 # Markers: /srv/ready (LNS listens, rules and IPsec loaded); the host creates /srv/query to get
-# `l2tp-ts ctl --json sessions` into /srv/sessions.json (answer: /srv/query-done), and /srv/stop
-# to end: counters and SAs are dumped, the LNS gets SIGTERM (StopCCN), /srv/done.
+# `l2tp-ts ctl --json sessions` into /srv/sessions.json, the SAs into swanctl-sas.txt and
+# xfrm-state.txt (answer: /srv/query-done), and /srv/stop to end: the firewall counters are
+# dumped, the LNS gets SIGTERM (StopCCN), /srv/done.
 . "$GUEST_SCRIPTS/gateway-common.sh"
 CLI="$REPO/bin/l2tp-ts.js"
 : >/srv/result
@@ -46,15 +47,16 @@ while wait_for "${MAX_S:-90}" stop_or_query; do
     [ -e /srv/stop ] && break
     node "$CLI" ctl --json sessions >/srv/sessions.json 2>/srv/ctl.err
     mark "ctl sessions rc=$?"
+    # the SAs while the session is up (the client's charon deletes them when it stops)
+    swanctl --list-sas >/srv/swanctl-sas.txt 2>/dev/null
+    ip xfrm state >/srv/xfrm-state.txt 2>&1
+    ip xfrm policy >/srv/xfrm-policy.txt 2>&1
     touch /srv/query-done
 done
 mark stop
 # what the LNS process costs inside the guest (VmRSS/VmHWM of node)
 grep -E '^(VmHWM|VmRSS)' "/proc/$LNS_PID/status" >/srv/lns-mem.txt 2>/dev/null
 iptables-legacy -L -n -v -x >/srv/iptables.txt 2>&1
-swanctl --list-sas >/srv/swanctl-sas.txt 2>&1
-ip xfrm state >/srv/xfrm-state.txt 2>&1
-ip xfrm policy >/srv/xfrm-policy.txt 2>&1
 ip -s xfrm state >/srv/xfrm-state-stats.txt 2>&1
 kill "$LNS_PID" 2>/dev/null
 if wait_for 10 gone "$LNS_PID"; then wait "$LNS_PID"; res LNS_EXIT $?; else kill -9 "$LNS_PID"; res LNS_EXIT killed; fi
