@@ -53,6 +53,10 @@ describe('a running l2tp-ts lns', () => {
     const missing = await runCli(['ctl', '--control', lns.control, 'disconnect', String(tunnelId), '1']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no session/);
+    // Clearing the whole tunnel sends StopCCN (result 1, RFC 2661 §4.4.2).
+    expect(await lns.ctl('disconnect', String(tunnelId))).toEqual({ disconnected: { tunnel: tunnelId } });
+    await lac.waitFor(/tunnel \d+ down: result 1/);
+    expect(await lns.status()).toMatchObject({ tunnels: 0 });
   }, 40_000);
 
   it('SIGHUP reloads chap-secrets and keeps the session; SIGTERM sends StopCCN and exits 0 within 5 s', async () => {

@@ -340,4 +340,16 @@ describe('LNS + LAC on a simulated network', () => {
     expect(w.pool.inUse).toBe(1);
     expect(of(w.lnsEvents, 'tunnel-up')).toHaveLength(1);
   });
+
+  it('RFC1661-6.2: a LAC that only does PAP against an LNS that requires MS-CHAPv2 is cleared without an address', () => {
+    const w = world(12, { minDelayMs: 2, maxDelayMs: 10 }, { auth: ['mschapv2'] });
+    const { events } = addLac(w, { auth: ['pap'] });
+    expect(w.net.runUntil(() => of(events, 'session-down').length === 1, 120_000)).toBe(true);
+    expect(of(events, 'session-up')).toHaveLength(0);
+    w.net.runIdle(w.net.now + 10_000);
+    expect(of(w.lnsEvents, 'session-down')).toHaveLength(1);
+    expect(w.pool.inUse).toBe(0);
+    // The tunnel stays for the next call.
+    expect(of(events, 'tunnel-down')).toHaveLength(0);
+  });
 });
