@@ -97,6 +97,8 @@ export async function runLac(argv: readonly string[], out = process.stdout, err 
         break;
       case 'tunnel-down':
         tunnelsDown++;
+        // A tunnel refused or lost before its calls were placed fails all of them.
+        if (![...results.values()].some((r) => r.tunnelId === e.tunnelId)) failures += perTunnel;
         say(
           `tunnel ${e.tunnelId} down: result ${e.resultCode}${e.errorCode ? `/${e.errorCode}` : ''} ${e.message ?? ''}`,
         );
@@ -163,7 +165,11 @@ export async function runLac(argv: readonly string[], out = process.stdout, err 
       }),
     );
   }
-  if (a.hold) await new Promise((r) => setTimeout(r, (a.hold ?? 0) * 1000));
+  // Hold the sessions, but not past the moment the LNS has cleared every tunnel (StopCCN).
+  const holdUntil = monotonicNow() + (a.hold ?? 0) * 1000;
+  while (monotonicNow() < holdUntil && tunnelsDown < tunnels) {
+    await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, holdUntil - monotonicNow()))));
+  }
   await lac.close();
 
   const sessions = [...results.values()].sort((x, y) => x.tunnelId - y.tunnelId || x.sessionId - y.sessionId);
