@@ -94,6 +94,8 @@ describe('a running l2tp-ts lns', () => {
     await alice.waitFor(/tunnel \d+ down: result 6/, 5_000);
     expect(await lns.proc.exited).toBe(0);
     expect(Date.now() - t0).toBeLessThan(5_000);
+    // The LAC stops holding once its only tunnel is gone; its session was up, so it exits 0.
+    expect(await alice.exited).toBe(0);
     expect(lns.proc.stdout()).toMatch(/SIGTERM: sending StopCCN/);
   }, 45_000);
 });
