@@ -7,7 +7,7 @@ import { LacEngine, type LacEngineOptions, type LacEvent } from '../../src/lac/l
 import { labSkipReason, NetLab, waitFor } from '../support/netns.js';
 import { L2TPNS_USER, type L2tpns, startL2tpns } from '../support/peers/l2tpns.js';
 import { seededRandom } from '../support/seeded-random.js';
-import { type Capture, dissect, formatFlags, startCapture, timeline } from '../support/tshark.js';
+import { type Capture, dissect, type Flag, formatFlags, startCapture, timeline } from '../support/tshark.js';
 import { type Driven, driveInNamespace } from './drive.js';
 
 const skip = labSkipReason(['l2tpns', 'freeradius', 'tcpdump', 'tshark', 'ss', 'mount']);
@@ -171,12 +171,55 @@ describe.skipIf(skip !== undefined)(
       dd.act((now) => other.stop(now));
     });
 
+    it('RFC2661-7: 2 tunnels × 4 sessions all reach the Network phase with distinct pool addresses', async () => {
+      const { lac: other, d: dd } = await anotherLac({ auth: ['chap'], tunnels: 2, sessionsPerTunnel: 4 });
+      await waitFor(
+        '8 sessions up',
+        () => dd.events.filter((e) => e.type === 'session-up').length === 8,
+        20_000,
+        () => dd.events.map((e) => JSON.stringify(e)).join('\n'),
+      );
+      const ups = dd.events.filter((e) => e.type === 'session-up');
+      expect(new Set(ups.map((e) => e.address)).size).toBe(8);
+      expect(new Set(ups.map((e) => e.tunnelId)).size).toBe(2);
+      for (const e of ups) expect(e.address.startsWith(POOL_PREFIX)).toBe(true);
+      dd.act((now) => other.stop(now));
+      await waitFor('both tunnels down', () => dd.events.filter((e) => e.type === 'tunnel-down').length === 2, 10_000);
+    });
+
+    it('RFC2661-5.7: l2tpns drops our session (nsctl drop): its CDN takes our session down, the tunnel stays', async () => {
+      const { lac: other, d: dd } = await anotherLac({ auth: ['chap'] });
+      const up = await dd.waitType('session-up', undefined, 15_000);
+      const session = [...other.sessions.values()][0]!;
+      const r = l2tpns.nsctl(['drop', String(session.handle.peerSessionId), 'interop-test-drop']);
+      expect(r.status, r.stderr).toBe(0);
+      const down = await dd.waitType('session-down', (e) => e.sessionId === up.sessionId);
+      expect(down.tunnelId).toBe(up.tunnelId);
+      expect(other.endpoint.session(up.tunnelId, up.sessionId)).toBeUndefined();
+      expect(dd.events.some((e) => e.type === 'tunnel-down')).toBe(false);
+      dd.act((now) => other.stop(now));
+      await dd.waitType('tunnel-down');
+    });
+
+    /** Known engine issue, asserted on its own (below) so the general check stays strict. */
+    const isZlbAhead = (f: Flag): boolean => f.text.startsWith('ZLB with Ns=');
+
     it('RFC2661-3.1: tshark finds every packet we sent (L2TP and PPP) well formed', async () => {
       await capture.stop();
       const dis = await dissect(capture.pcap, { from: LAC });
       expect(dis.packets.filter((p) => p.src === LAC && p.l2tp?.control === false).length).toBeGreaterThan(3);
-      expect(formatFlags(dis), timeline(dis).join('\n')).toBe('');
+      const rest = { ...dis, rfcChecks: dis.rfcChecks.filter((f) => !isZlbAhead(f)) };
+      expect(formatFlags(rest), timeline(dis).join('\n')).toBe('');
       expect(l2tpns.proc.exitCode, 'l2tpns still running').toBeUndefined();
+    });
+
+    // Known interop failure (red when fixed; then drop isZlbAhead above): with more messages queued
+    // than the window lets out (2 tunnels × 4 calls, slow start), our ZLB carries the next
+    // *unassigned* Ns instead of the Ns of the first queued message; l2tpns logs "Out of sequence
+    // tunnel N, (10 is not the expected 9)", ignores the ZLB's ack and we retransmit after 1 s.
+    it.fails('RFC2661-5.8: our ZLBs never run ahead of a queued message (fails: ZLB Ns past queued Ns)', async () => {
+      const dis = await dissect(capture.pcap, { from: LAC });
+      expect(dis.rfcChecks.filter(isZlbAhead).map((f) => `#${f.packet} ${f.text}`)).toEqual([]);
     });
   },
 );

@@ -34,10 +34,22 @@ const PACKETS: { name: string; payload: Uint8Array; src?: string }[] = [
   { name: 'AVP length 3', payload: control(`${MT_SCCRQ}8003000000`) },
   // Data message, PPP LCP Configure-Request claiming 20 octets but carrying 4.
   { name: 'truncated LCP', payload: fromHex('000200010001ff03c021010100140102') },
-  // RFC 2661 §5.8: HELLO Ns=3 sent, acknowledged by a ZLB with Nr=4, then sent again.
+  // RFC 2661 §5.8: the peer's SCCRP pairs its Tunnel ID 7 with ours (9); our HELLO Ns=3 to it is
+  // acknowledged by a ZLB with Nr=4, then sent again.
+  {
+    name: 'peer SCCRP',
+    payload: control(`8008000000000002${PROTO}${HOST}${FRAMING}8008000000090007`, 0, 9, 0, 1),
+    src: PEER,
+  },
   { name: 'HELLO', payload: control(HELLO, 0, 7, 3, 2) },
   { name: 'peer ZLB acking it', payload: control('', 0, 9, 2, 4), src: PEER },
   { name: 'HELLO retransmitted after the ack', payload: control(HELLO, 0, 7, 3, 2) },
+  // A ZLB claiming Ns=6 while Ns=4 and 5 are still to come.
+  { name: 'ZLB ahead', payload: control('', 0, 7, 6, 2) },
+  { name: 'HELLO Ns=4', payload: control(HELLO, 0, 7, 4, 2) },
+  { name: 'HELLO Ns=5', payload: control(HELLO, 0, 7, 5, 2) },
+  { name: 'ZLB right', payload: control('', 0, 7, 6, 2) },
+  { name: 'HELLO Ns=6', payload: control(HELLO, 0, 7, 6, 2) },
 ];
 
 describe.skipIf(!tsharkAvailable())('tshark oracle self-test', () => {
@@ -63,9 +75,11 @@ describe.skipIf(!tsharkAvailable())('tshark oracle self-test', () => {
     expect(flagged(3).join()).toMatch(/lacks required AVP type 9/);
     expect(flagged(4).join()).toMatch(/Session ID 5/);
     expect(d.malformed.map((f) => f.packet)).toEqual(expect.arrayContaining([5, 6]));
-    expect(flagged(7)).toEqual([]);
+    expect(flagged(8)).toEqual([]);
     // Packets 2-4 repeat Ns=0 of packet 1 with no ack in between: not flagged as late retransmissions.
     expect(flagged(2).join()).not.toMatch(/retransmitted/);
-    expect(flagged(9).join()).toMatch(/retransmitted Ns=3/);
+    expect(flagged(10).join()).toMatch(/retransmitted Ns=3/);
+    expect(flagged(11).join()).toMatch(/ZLB with Ns=6 sent before our message Ns=4/);
+    expect(flagged(14)).toEqual([]);
   });
 });

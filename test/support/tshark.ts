@@ -71,6 +71,8 @@ export interface DissectedPacket {
     readonly avpTypes: readonly number[];
     /** Hidden (H) bit per AVP, same order. */
     readonly avpHidden: readonly boolean[];
+    /** Value of a clear Assigned Tunnel ID AVP (SCCRQ, SCCRP, StopCCN). */
+    readonly assignedTunnelId: number | undefined;
   };
   /** ICMP inside the packet (e.g. carried in PPP inside L2TP data); ident/seq big-endian. */
   readonly icmp?: { readonly type: number; readonly ident: number; readonly seq: number };
@@ -216,6 +218,7 @@ export async function dissect(
               messageType: num('l2tp.avp.message_type'),
               avpTypes: avps.types,
               avpHidden: avps.hidden,
+              assignedTunnelId: avps.assignedTunnelId,
             },
           }),
       ...(one('icmp.type') === undefined
@@ -258,36 +261,67 @@ export async function dissect(
 
 /**
  * RFC 2661 §5.8: a control message is retransmitted only until it is acknowledged. Flags each
- * control message from `from` that repeats an Ns already sent on the same UDP flow after the peer
- * acknowledged it (an Nr past that Ns) at least 100 ms earlier (so a retransmission crossing an ack
- * in flight is not flagged). Assumes one tunnel per UDP flow, as every interop test sets up.
+ * control message from `from` that repeats an Ns already sent in the same tunnel after the peer
+ * acknowledged it (an Nr past that Ns) at least 100 ms earlier, so a retransmission crossing an
+ * ack in flight is not flagged. Tunnels are told apart by UDP flow and our Tunnel ID (learnt from
+ * the Assigned Tunnel ID AVPs of SCCRQ/SCCRP; the header carries the receiver's ID). Also flags a
+ * ZLB whose Ns runs ahead of a message we send for the first time later (its Ns was taken by a
+ * message still queued): l2tpns drops such a ZLB as out of sequence, losing its ack.
  */
 function retransmittedAfterAck(packets: readonly DissectedPacket[], from: string): Flag[] {
   const flags: Flag[] = [];
   const flowOf = (p: DissectedPacket, ours: boolean): string =>
     ours ? `${p.src}:${p.srcPort}>${p.dst}:${p.dstPort}` : `${p.dst}:${p.dstPort}>${p.src}:${p.srcPort}`;
-  const sent = new Map<string, number>(); // flow/tid/ns → first send time
-  const acked = new Map<string, { nr: number; time: number }[]>(); // flow → peer acks in order
+  // flow/peer tunnel id → our tunnel id
+  const ourTidOf = new Map<string, number>();
+  for (const p of packets) {
+    const c = p.l2tp;
+    if (!c?.control || c.assignedTunnelId === undefined) continue;
+    if (p.src !== from && c.messageType === 2) ourTidOf.set(`${flowOf(p, false)}/${c.assignedTunnelId}`, c.tunnelId);
+    if (p.src === from && c.messageType === 2) ourTidOf.set(`${flowOf(p, true)}/${c.tunnelId}`, c.assignedTunnelId);
+  }
+  const sent = new Map<string, number>(); // flow/our tid/ns → first send time
+  const acks = new Map<string, { nr: number; time: number }[]>(); // flow/our tid → peer acks in order
+  const zlbs: { tunnel: string; ns: number; packet: number }[] = [];
   for (const p of packets) {
     const c = p.l2tp;
     if (!c?.control || c.ns === undefined || c.nr === undefined) continue;
     if (p.src !== from) {
-      const flow = flowOf(p, false);
-      const list = acked.get(flow) ?? [];
+      if (c.tunnelId === 0) continue;
+      const key = `${flowOf(p, false)}/${c.tunnelId}`;
+      const list = acks.get(key) ?? [];
       list.push({ nr: c.nr, time: p.time });
-      acked.set(flow, list);
+      acks.set(key, list);
       continue;
     }
-    if (c.messageType === undefined) continue; // a ZLB consumes no Ns
     const flow = flowOf(p, true);
-    const key = `${flow}/${c.tunnelId}/${c.ns}`;
+    const ourTid =
+      c.tunnelId === 0 ? c.assignedTunnelId : (ourTidOf.get(`${flow}/${c.tunnelId}`) ?? c.assignedTunnelId);
+    if (ourTid === undefined) continue;
+    if (c.messageType === undefined) {
+      // A ZLB consumes no Ns: its Ns is the next Ns we will send (§5.8, Appendix B.2).
+      zlbs.push({ tunnel: `${flow}/${ourTid}`, ns: c.ns, packet: p.number });
+      continue;
+    }
+    const key = `${flow}/${ourTid}/${c.ns}`;
     const first = sent.get(key);
     if (first === undefined) {
       sent.set(key, p.time);
+      const ns = c.ns;
+      for (const z of zlbs) {
+        if (z.tunnel !== `${flow}/${ourTid}`) continue;
+        const ahead = (z.ns - ns) & 0xffff;
+        if (ahead >= 1 && ahead < 0x8000) {
+          flags.push({
+            packet: z.packet,
+            text: `ZLB with Ns=${z.ns} sent before our message Ns=${ns} (#${p.number}): a ZLB carries the next Ns to be sent (RFC 2661 §5.8)`,
+          });
+        }
+      }
       continue;
     }
     const ns = c.ns;
-    const ack = (acked.get(flow) ?? []).find(
+    const ack = (acks.get(`${flow}/${ourTid}`) ?? []).find(
       (a) =>
         a.time >= first && a.time <= p.time - 0.1 && ((a.nr - ns) & 0xffff) >= 1 && ((a.nr - ns) & 0xffff) < 0x8000,
     );
@@ -302,10 +336,11 @@ function retransmittedAfterAck(packets: readonly DissectedPacket[], from: string
 }
 
 /** AVP types and H bits of an L2TP control message given as hex (RFC 2661 §3.1 header, §4.1 AVPs). */
-function walkAvps(hex: string): { types: number[]; hidden: boolean[] } {
+function walkAvps(hex: string): { types: number[]; hidden: boolean[]; assignedTunnelId?: number } {
   const b = Buffer.from(hex.replace(/:/g, ''), 'hex');
   const types: number[] = [];
   const hidden: boolean[] = [];
+  let assignedTunnelId: number | undefined;
   if (b.length < 12) return { types, hidden };
   const flags = b.readUInt16BE(0);
   let at = 12 + (flags & 0x0200 ? 2 + (b.length >= 14 ? b.readUInt16BE(12) : 0) : 0);
@@ -314,11 +349,15 @@ function walkAvps(hex: string): { types: number[]; hidden: boolean[] } {
     const word = b.readUInt16BE(at);
     const len = word & 0x03ff;
     if (len < 6) break;
-    types.push(b.readUInt16BE(at + 4));
+    const type = b.readUInt16BE(at + 4);
+    types.push(type);
     hidden.push((word & 0x4000) !== 0);
+    if (type === 9 && len === 8 && (word & 0x4000) === 0 && b.readUInt16BE(at + 2) === 0) {
+      assignedTunnelId = b.readUInt16BE(at + 6);
+    }
     at += len;
   }
-  return { types, hidden };
+  return { types, hidden, ...(assignedTunnelId === undefined ? {} : { assignedTunnelId }) };
 }
 
 /** All flags of a dissection as text lines ('' when clean): for assertion messages. */

@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { type LabProcess, type NetLab, sleep, tail, waitFor } from '../netns.js';
+import { type LabProcess, type NetLab, type RunResult, sleep, tail, waitFor } from '../netns.js';
 
 /** The RADIUS user l2tpns authenticates (Cleartext-Password: PAP, CHAP-MD5, MS-CHAP all work). */
 export const L2TPNS_USER = { user: 'alice', password: 's3cret' } as const;
@@ -154,6 +154,8 @@ export interface L2tpns {
   log(lines?: number): string;
   /** Runs commands on its telnet CLI (127.0.0.1:23 inside the namespace) and returns the output. */
   cli(commands: readonly string[]): Promise<string>;
+  /** Runs `nsctl ARGS` (UDP 1702) inside the namespace, e.g. ['drop', '3', 'reason'] (by SID: pitfall 5). */
+  nsctl(args: readonly string[]): RunResult;
 }
 
 /**
@@ -194,6 +196,8 @@ export async function startL2tpns(lab: NetLab, opts: L2tpnsOptions): Promise<L2t
       'set cluster_interface "lo"',
       'set cluster_hb_interval 2',
       'set cluster_hb_timeout 20',
+      // sessionctl gives nsctl "drop SID [REASON]": an LNS-initiated disconnect (CDN).
+      'load plugin "sessionctl"',
       '',
     ].join('\n'),
   );
@@ -229,6 +233,7 @@ export async function startL2tpns(lab: NetLab, opts: L2tpnsOptions): Promise<L2t
     logFile,
     log,
     cli: (commands) => lab.withNetns(opts.ns, () => runCli(commands)),
+    nsctl: (args) => lab.run(opts.ns, 'nsctl', args, 10_000),
   };
 }
 
