@@ -1,7 +1,7 @@
 // End to end through real processes: a running `l2tp-ts lns` driven by `l2tp-ts ctl`, SIGHUP
 // reloading chap-secrets with sessions kept, and SIGTERM sending StopCCN and exiting 0.
 // Related: test/e2e/cli-process.ts, src/cli/lns.ts, src/cli/ctl.ts.
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupProcesses, runCli, runLac, spawnCli, startLns, tempDir } from './cli-process.js';
@@ -77,7 +77,13 @@ describe('a running l2tp-ts lns', () => {
     const before = await runLac(lns.port, ['--user', 'bob', '--password', 'hunter2']);
     expect(before.code).toBe(1);
 
-    appendFileSync(join(dir, 'chap-secrets'), 'bob vpn hunter2 *\n');
+    // A broken file is refused with its file:line and the old secrets stay.
+    const secrets = join(dir, 'chap-secrets');
+    writeFileSync(secrets, 'alice * s3cret *\nbob vpn hunter2 10.1.20.999\n');
+    process.kill(lns.proc.pid, 'SIGHUP');
+    await lns.proc.waitFor(new RegExp(`SIGHUP: reload failed, keeping the old secrets: .*${secrets}:2`));
+
+    writeFileSync(secrets, 'alice * s3cret *\nbob vpn hunter2 *\n');
     process.kill(lns.proc.pid, 'SIGHUP');
     await lns.proc.waitFor(/SIGHUP: reloaded 2 users/);
     const after = await runLac(lns.port, ['--user', 'bob', '--password', 'hunter2', '--ping']);
