@@ -27,7 +27,8 @@ export interface Xl2tpdSecureLns {
 /** Options for {@link startXl2tpdLns}. */
 export interface Xl2tpdLnsOptions {
   readonly ns: string;
-  readonly listenAddress: string;
+  /** `listen-addr`; all addresses when absent. */
+  readonly listenAddress?: string;
   /** Host Name AVP of [lns default] (`hostname =`, pitfall 9). */
   readonly hostName: string;
   /** Tunnel secret for every peer (l2tp-secrets `* * SECRET`). */
@@ -84,7 +85,7 @@ export async function startXl2tpdLns(lab: NetLab, opts: Xl2tpdLnsOptions): Promi
   ];
   const config = [
     '[global]',
-    `listen-addr = ${opts.listenAddress}`,
+    ...(opts.listenAddress === undefined ? [] : [`listen-addr = ${opts.listenAddress}`]),
     'port = 1701',
     `auth file = ${join(d, 'l2tp-secrets')}`,
     'access control = no',
