@@ -20,6 +20,8 @@ export interface FuzzOptions {
   /** Wall-clock milliseconds (injected: the fuzz layer reads no clock itself). */
   readonly clock?: () => number;
   readonly secret?: Uint8Array;
+  /** See RunOptions.livenessThrough. */
+  readonly livenessThrough?: 'icrp' | 'iccn';
   readonly shrinkBudget?: number;
   /** Stop after this many distinct findings (default 5). */
   readonly maxFindings?: number;
@@ -51,7 +53,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
   const families: Record<string, number> = {};
   let target: FuzzTarget = await o.factory();
   let done = 0;
-  const secretOpt = o.secret !== undefined ? { secret: o.secret } : {};
+  const secretOpt = runExtras(o);
   for (let index = 0; ; index++) {
     if (o.cases !== undefined && done >= o.cases) break;
     if (o.durationMs !== undefined && o.clock !== undefined && o.clock() - started >= o.durationMs) break;
@@ -76,6 +78,14 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
   return { target: target.description, seed: o.seed, cases: done, findings, families };
 }
 
+/** The RunOptions a FuzzOptions carries besides the Random. */
+function runExtras(o: Pick<FuzzOptions, 'secret' | 'livenessThrough'>) {
+  return {
+    ...(o.secret !== undefined ? { secret: o.secret } : {}),
+    ...(o.livenessThrough !== undefined ? { livenessThrough: o.livenessThrough } : {}),
+  };
+}
+
 /** Shrinks a failing case on fresh targets (same finding kind) and packs it as a SavedCase. */
 async function minimize(
   o: FuzzOptions,
@@ -84,7 +94,7 @@ async function minimize(
   c: FuzzCase,
   f: Finding,
 ): Promise<SavedCase> {
-  const secretOpt = o.secret !== undefined ? { secret: o.secret } : {};
+  const secretOpt = runExtras(o);
   const attempt = async (cand: FuzzCase) => {
     const t = await o.factory();
     try {
@@ -120,11 +130,12 @@ async function minimize(
 export async function replay(
   factory: FuzzTargetFactory,
   saved: SavedCase,
+  extras: Pick<FuzzOptions, 'livenessThrough'> = {},
 ): Promise<{ finding?: Finding; reproduced: boolean; wire: SavedCase['wire'] }> {
   const t = await factory();
   try {
     const secret = saved.secret !== undefined ? { secret: new TextEncoder().encode(saved.secret) } : {};
-    const r = await runCase(t, saved.case, { random: runRandom(saved.seed, saved.caseIndex), ...secret });
+    const r = await runCase(t, saved.case, { random: runRandom(saved.seed, saved.caseIndex), ...secret, ...extras });
     return {
       ...(r.finding !== undefined ? { finding: r.finding } : {}),
       reproduced: r.finding?.kind === saved.expect.kind,

@@ -20,6 +20,8 @@ export async function shrinkCase(c: FuzzCase, reproduces: Reproduces, budget = 4
     }
     return false;
   };
+  // No steps at all: the target fails the liveness/health oracles on its own.
+  if (best.steps.length > 0 && (await attempt([]))) return best;
   let progress = true;
   while (progress && attempts < budget) {
     progress = false;
@@ -27,7 +29,7 @@ export async function shrinkCase(c: FuzzCase, reproduces: Reproduces, budget = 4
     for (let size = best.steps.length >> 1 || 1; size >= 1; size >>= 1) {
       for (let at = 0; at < best.steps.length; ) {
         const steps = [...best.steps.slice(0, at), ...best.steps.slice(at + size)];
-        if (steps.length > 0 && (await attempt(steps))) progress = true;
+        if (await attempt(steps)) progress = true;
         else at += size;
       }
       if (size === 1) break;

@@ -1,0 +1,172 @@
+// `l2tp-ts fuzz`: the conformance fuzzer against a real endpoint over UDP or our own engines
+// in-process; saves every failure, shrunk, as a replayable JSON case; `--replay FILE` re-runs one.
+// Related: src/fuzz/fuzzer.ts (the loop), src/fuzz/conversation.ts (the oracles).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseSavedCase, type SavedCase } from '../fuzz/fuzz-case.js';
+import { describeWire, type FuzzReport, fuzz, replay } from '../fuzz/fuzzer.js';
+import { endpointTargetFactory, lnsEngineTargetFactory } from '../fuzz/in-process.js';
+import { fuzzRandom } from '../fuzz/seeded-random.js';
+import type { FuzzTargetFactory } from '../fuzz/target.js';
+import { udpTargetFactory } from '../fuzz/udp-target.js';
+import { formatFlags, parseArgs, parseHostPort, UsageError } from './args.js';
+
+const FLAGS = {
+  target: {
+    kind: 'string',
+    help: 'the endpoint under test, HOST[:PORT] (port 1701 by default)',
+    valueName: 'HOST[:PORT]',
+  },
+  'in-process': { kind: 'boolean', help: 'fuzz our own engine in-process on virtual time (see --engine)' },
+  engine: {
+    kind: 'string',
+    help: 'in-process engine: lns (LnsEngine with PPP, default) or endpoint (bare L2TP Endpoint)',
+    choices: ['lns', 'endpoint'],
+  },
+  seed: { kind: 'int', help: 'run seed: the same seed generates the same cases (default: from the clock)', min: 0 },
+  cases: { kind: 'int', help: 'stop after N cases (default 1000 unless --duration is given)', min: 1 },
+  duration: { kind: 'int', help: 'stop after S seconds', min: 1, valueName: 'S' },
+  secret: { kind: 'string', help: 'L2TP tunnel secret the target expects (Challenge Response, hidden AVPs)' },
+  replay: { kind: 'string', help: 'replay a saved case (exit 1 when its failure reproduces)', valueName: 'FILE' },
+  out: { kind: 'string', help: 'directory for shrunk failing cases (default ./fuzz-failures)', valueName: 'DIR' },
+  'quiet-ms': { kind: 'int', help: "UDP: silence that ends one step's replies (default 150)", min: 10 },
+  'max-findings': { kind: 'int', help: 'stop after N distinct failures (default 5)', min: 1 },
+  liveness: {
+    kind: 'string',
+    help: 'how far the after-case setup must get: iccn (default, the call survives its ICCN) or icrp (an LNS whose PPP cannot start hangs up there)',
+    choices: ['iccn', 'icrp'],
+  },
+  json: { kind: 'boolean', help: 'print one JSON report on stdout instead of text' },
+} as const;
+
+export const FUZZ_HELP = `Usage: l2tp-ts fuzz --target HOST[:PORT] | --in-process [options]
+       l2tp-ts fuzz --replay FILE (--target HOST[:PORT] | --in-process)
+
+Conformance fuzzer for L2TPv2 endpoints (RFC 2661). Plays the LAC side of generated and mutated
+control sequences (valid SCCRQ→SCCCN→ICRQ→ICCN exchanges, AVP drops/duplicates/reorders, bad
+lengths, unknown M=1/M=0 AVPs, hidden AVPs with wrong secrets, out-of-window Ns/Nr, duplicated and
+reordered messages, truncations, bit flips, data for unknown sessions, oversized messages, garbage)
+and checks: every reply decodes (Message Type first, required AVPs), Nr acknowledges only what was
+sent, StopCCN/CDN for an unknown M=1 AVP carry Result 2 / Error 8, unknown M=0 AVPs are ignored, a
+retransmitted SCCRQ gets no second tunnel, datagrams §3.1 says to discard get no answer, and a
+fresh tunnel + session still comes up after every case. Every failure is shrunk to a minimal case
+and saved as JSON (hex datagrams + the expected finding). Exit code 1 if anything failed.
+
+Options:
+${formatFlags(FLAGS)}
+`;
+
+/** Runs `l2tp-ts fuzz`; returns the exit code (0 clean, 1 findings, 2 usage). */
+export async function runFuzz(argv: readonly string[]): Promise<number> {
+  const a = parseArgs(argv, FLAGS);
+  if (a.help) {
+    process.stdout.write(FUZZ_HELP);
+    return 0;
+  }
+  if ((a.target === undefined) === (a['in-process'] !== true)) {
+    throw new UsageError('give exactly one of --target HOST[:PORT] or --in-process');
+  }
+  const secret = a.secret !== undefined ? new TextEncoder().encode(a.secret) : undefined;
+  let factory: FuzzTargetFactory;
+  if (a.target !== undefined) {
+    const { address, port } = parseHostPort(a.target, 1701);
+    factory = udpTargetFactory({
+      host: address,
+      port,
+      ...(a['quiet-ms'] !== undefined ? { quietMs: a['quiet-ms'] } : {}),
+    });
+  } else {
+    let k = 0;
+    const o = { random: () => fuzzRandom(0x2661 + k++), ...(secret !== undefined ? { secret } : {}) };
+    factory = a.engine === 'endpoint' ? endpointTargetFactory(o) : lnsEngineTargetFactory(o);
+  }
+  const livenessThrough = a.liveness === 'icrp' ? ('icrp' as const) : ('iccn' as const);
+  if (a.replay !== undefined) return replayFile(a.replay, factory, a.json === true, livenessThrough);
+
+  const seed = a.seed ?? Date.now() % 0x7fff_ffff;
+  const outDir = a.out ?? 'fuzz-failures';
+  const saved: string[] = [];
+  let lastProgress = Date.now();
+  const log = (line: string): void => {
+    if (a.json !== true) process.stderr.write(`${line}\n`);
+  };
+  log(`fuzzing with seed ${seed}`);
+  const report = await fuzz({
+    factory,
+    seed,
+    ...(a.cases !== undefined || a.duration === undefined ? { cases: a.cases ?? 1000 } : {}),
+    ...(a.duration !== undefined ? { durationMs: a.duration * 1000 } : {}),
+    clock: () => Date.now(),
+    livenessThrough,
+    ...(secret !== undefined ? { secret } : {}),
+    ...(a['max-findings'] !== undefined ? { maxFindings: a['max-findings'] } : {}),
+    onProgress: ({ done, findings }) => {
+      if (Date.now() - lastProgress >= 2000) {
+        lastProgress = Date.now();
+        log(`  ${done} cases, ${findings} failure(s)`);
+      }
+    },
+    onFinding: (f) => {
+      mkdirSync(outDir, { recursive: true });
+      const file = join(outDir, `fuzz-${f.expect.kind}-seed${f.seed}-case${f.caseIndex}.json`);
+      writeFileSync(file, `${JSON.stringify(f, null, 2)}\n`);
+      saved.push(file);
+      log(
+        `FAIL ${f.expect.kind} (case ${f.caseIndex}, ${f.case.steps.length} step(s) after shrinking): ${f.expect.message}`,
+      );
+      log(describeWire(f).replace(/^/gm, '    '));
+      log(`  saved ${file}`);
+    },
+  });
+  if (a.json === true) process.stdout.write(`${JSON.stringify(jsonReport(report, saved))}\n`);
+  else {
+    const fam = Object.entries(report.families)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    log(`${report.cases} cases against ${report.target} (${fam}): ${report.findings.length} failure(s)`);
+  }
+  return report.findings.length > 0 ? 1 : 0;
+}
+
+function jsonReport(r: FuzzReport, files: readonly string[]): object {
+  return {
+    target: r.target,
+    seed: r.seed,
+    cases: r.cases,
+    families: r.families,
+    failures: r.findings.map((f, i) => ({
+      ...f.expect,
+      caseIndex: f.caseIndex,
+      steps: f.case.steps.length,
+      file: files[i],
+    })),
+  };
+}
+
+async function replayFile(
+  file: string,
+  factory: FuzzTargetFactory,
+  json: boolean,
+  livenessThrough: 'icrp' | 'iccn',
+): Promise<number> {
+  let saved: SavedCase;
+  try {
+    saved = parseSavedCase(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--replay ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const r = await replay(factory, saved, { livenessThrough });
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify({ file, expect: saved.expect, reproduced: r.reproduced, finding: r.finding ?? null })}\n`,
+    );
+  } else {
+    process.stderr.write(`${describeWire(r)}\n`);
+    process.stderr.write(
+      r.reproduced
+        ? `reproduced: ${r.finding?.kind} at step ${r.finding?.step}: ${r.finding?.message}\n`
+        : `did not reproduce (expected ${saved.expect.kind}); ${r.finding ? `got ${r.finding.kind}: ${r.finding.message}` : 'the case passes now'}\n`,
+    );
+  }
+  return r.reproduced ? 1 : 0;
+}
