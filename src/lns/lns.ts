@@ -44,6 +44,15 @@ export interface LnsEngineOptions {
   readonly mru?: number;
   readonly echoIntervalMs?: number;
   readonly echoFailure?: number;
+  /** pppd lcp-restart / lcp-max-configure / lcp-max-terminate / lcp-max-failure (RFC 1661 §4.6). */
+  readonly restartMs?: number;
+  readonly maxConfigure?: number;
+  readonly maxTerminate?: number;
+  readonly maxFailure?: number;
+  /** pppd chap-restart: CHAP Challenge retransmission interval. */
+  readonly chapRestartMs?: number;
+  /** pppd pap-timeout: how long to wait for an Authenticate-Request; 0 or absent: no limit. */
+  readonly papTimeoutMs?: number;
   readonly ipv6?: boolean;
   /** pppd `debug`/`dump` or xl2tpd `ppp debug`: pppd-style packet lines as 'log' events. */
   readonly pppDebug?: boolean;
@@ -279,6 +288,10 @@ export class LnsEngine implements Engine<LnsEvent> {
       ipv6: o.ipv6,
       echoIntervalMs: o.echoIntervalMs,
       echoFailure: o.echoFailure,
+      restartMs: o.restartMs,
+      maxConfigure: o.maxConfigure,
+      maxTerminate: o.maxTerminate,
+      maxFailure: o.maxFailure,
       rejectProtocols: o.rejectCcp ? [0x80fd] : [],
       debug: o.pppDebug,
       name: o.chapName ?? o.hostName,
@@ -294,16 +307,19 @@ export class LnsEngine implements Engine<LnsEvent> {
         return {
           protocol: 0xc223,
           algorithm: 0x81,
-          create: () => createMsChapV2Server({ random: o.random, name, lookup }),
+          create: () => createMsChapV2Server({ random: o.random, name, lookup, timeoutMs: o.chapRestartMs }),
         };
       case 'chap':
         return {
           protocol: 0xc223,
           algorithm: 0x05,
-          create: () => createChapMd5Server({ random: o.random, name, lookup }),
+          create: () => createChapMd5Server({ random: o.random, name, lookup, timeoutMs: o.chapRestartMs }),
         };
       case 'pap':
-        return { protocol: 0xc023, create: () => createPapServer({ lookup }) };
+        return {
+          protocol: 0xc023,
+          create: () => createPapServer({ lookup, ...(o.papTimeoutMs ? { timeoutMs: o.papTimeoutMs } : {}) }),
+        };
     }
   }
 
