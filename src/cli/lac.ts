@@ -87,6 +87,7 @@ export async function runLac(argv: readonly string[], out = process.stdout, err 
   const key = (e: { tunnelId: number; sessionId: number }): string => `${e.tunnelId}/${e.sessionId}`;
   let failures = 0;
   let tunnelsDown = 0;
+  const errors: string[] = [];
   const say = (line: string): void => {
     if (!a.json) out.write(`${line}\n`);
   };
@@ -98,7 +99,12 @@ export async function runLac(argv: readonly string[], out = process.stdout, err 
       case 'tunnel-down':
         tunnelsDown++;
         // A tunnel refused or lost before its calls were placed fails all of them.
-        if (![...results.values()].some((r) => r.tunnelId === e.tunnelId)) failures += perTunnel;
+        if (![...results.values()].some((r) => r.tunnelId === e.tunnelId)) {
+          failures += perTunnel;
+          errors.push(
+            `tunnel ${e.tunnelId}: result ${e.resultCode}${e.errorCode ? `/${e.errorCode}` : ''} ${e.message ?? ''}`.trim(),
+          );
+        }
         say(
           `tunnel ${e.tunnelId} down: result ${e.resultCode}${e.errorCode ? `/${e.errorCode}` : ''} ${e.message ?? ''}`,
         );
@@ -176,7 +182,7 @@ export async function runLac(argv: readonly string[], out = process.stdout, err 
   const ok =
     sessions.filter((s) => s.address !== undefined).length === total &&
     (!a.ping || sessions.every((s) => s.pingOk === true));
-  if (a.json) out.write(`${JSON.stringify({ ok, sessions })}\n`);
+  if (a.json) out.write(`${JSON.stringify({ ok, sessions, ...(errors.length > 0 && { errors }) })}\n`);
   else say(ok ? `all ${total} sessions up` : `${upCount()} of ${total} sessions up`);
   return ok ? 0 : 1;
 }

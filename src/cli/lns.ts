@@ -70,6 +70,16 @@ const FLAGS = {
     valueName: 'PATH',
   },
   'no-control': { kind: 'boolean', help: 'do not open a control socket' },
+  'max-tunnels': { kind: 'int', help: 'tunnels at once (default 65535)', min: 1, max: 65535 },
+  'max-sessions': { kind: 'int', help: 'sessions at once, all tunnels together (default 1000000)', min: 1 },
+  'max-sessions-per-tunnel': { kind: 'int', help: 'sessions per tunnel (default 65535)', min: 1, max: 65535 },
+  'tunnel-rate': { kind: 'int', help: 'new tunnels per second from one peer address (default 50)', min: 1 },
+  'hello-interval': {
+    kind: 'int',
+    help: 'seconds of silence before a HELLO (default 60; 0 = never)',
+    min: 0,
+    valueName: 'SECONDS',
+  },
   'log-format': { kind: 'string', help: 'text (default) or json', choices: ['text', 'json'] },
   debug: { kind: 'boolean', help: 'pppd-style packet lines (as ppp debug = yes)' },
   check: { kind: 'boolean', help: 'read the configuration, print the resolved settings as JSON, and exit' },
@@ -136,7 +146,21 @@ export async function runLns(argv: readonly string[]): Promise<number> {
   const userspace = a.userspace || (!a.tun && a.config === undefined && a['json-config'] === undefined);
   const live: ReloadableSecrets = { settings };
   const pool = AddressPool.fromSettings(settings);
-  const engineOptions = engineOptionsFromSettings(live, systemRandom(), pool);
+  const base = engineOptionsFromSettings(live, systemRandom(), pool);
+  // Limits keep an SCCRQ flood or a runaway LAC from exhausting memory (xl2tpd has no such keys).
+  const engineOptions = {
+    ...base,
+    endpoint: {
+      ...base.endpoint,
+      ...(a['hello-interval'] !== undefined && { helloIntervalMs: a['hello-interval'] * 1000 }),
+      limits: {
+        ...(a['max-tunnels'] !== undefined && { maxTunnels: a['max-tunnels'] }),
+        ...(a['max-sessions'] !== undefined && { maxSessions: a['max-sessions'] }),
+        ...(a['max-sessions-per-tunnel'] !== undefined && { maxSessionsPerTunnel: a['max-sessions-per-tunnel'] }),
+        ...(a['tunnel-rate'] !== undefined && { newTunnelsPerSecondPerPeer: a['tunnel-rate'] }),
+      },
+    },
+  };
   let server: LnsServer;
   try {
     server = await createLns({
