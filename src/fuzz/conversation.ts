@@ -255,6 +255,14 @@ class Conversation {
       }
       msg = d.value;
     }
+    // §3.1: a discarded datagram gets no answer; only retransmissions (Ns below what we expected) may arrive.
+    if (msg !== undefined && c.mustDrop && serialDiff(ns, c.nrBefore) >= 0) {
+      throw new Stop({
+        kind: 'garbage-reply',
+        step: i,
+        message: `answered a datagram RFC 2661 §3.1 says to discard with ${formatControlMessage(msg, v)}`,
+      });
+    }
     const isStop = msg?.type === MessageType.StopCCN;
     if (!this.tidUnknowable && !this.assignedTids.has(tunnelId) && !(tunnelId === 0 && isStop)) {
       throw new Stop({
@@ -265,14 +273,6 @@ class Conversation {
     }
     this.checkNr(nr, isStop, i, msg);
     if (msg === undefined) return { nr };
-    // §3.1: a discarded datagram gets no answer; only retransmissions (Ns below what we expected) may arrive.
-    if (c.mustDrop && serialDiff(ns, c.nrBefore) >= 0) {
-      throw new Stop({
-        kind: 'garbage-reply',
-        step: i,
-        message: `answered a datagram RFC 2661 §3.1 says to discard with ${formatControlMessage(msg, v)}`,
-      });
-    }
     if (ns === this.nr) this.nr = (this.nr + 1) & 0xffff;
     if (msg.type === MessageType.StopCCN) this.stopSeen = true;
     if (msg.type === MessageType.SCCRP) {

@@ -7,7 +7,14 @@ import { fuzz, replay } from '../../src/fuzz/fuzzer.js';
 import { endpointTargetFactory, lnsEngineTargetFactory } from '../../src/fuzz/in-process.js';
 import { fuzzRandom } from '../../src/fuzz/seeded-random.js';
 import { seededRandom } from '../support/seeded-random.js';
-import { crashesOnUnknownAvp, overAcks, wrongErrorCode } from './broken-targets.js';
+import {
+  crashesOnUnknownAvp,
+  dropsUnknownOptionalAvp,
+  duplicateSccrqOpensTunnel,
+  ignoresVersion,
+  overAcks,
+  wrongErrorCode,
+} from './broken-targets.js';
 
 const randoms = () => {
   let k = 0;
@@ -78,5 +85,38 @@ describe('fuzz: broken targets are found and shrunk', () => {
     // Even the after-case clean setup shows it: the minimal case is empty, the finding is in liveness.
     expect(r.findings[0]!.case.steps).toEqual([]);
     expect(r.findings[0]!.expect.message).toMatch(/^liveness run: SCCRP .* has Nr 2, but we never sent Ns 1/);
+  });
+
+  it('RFC2661-3.1: a target that answers a datagram with Ver != 2 is found as garbage-reply', async () => {
+    const r = await fuzz({ factory: ignoresVersion(), seed: 4, cases: 300, maxFindings: 1, shrinkBudget: 100 });
+    expect(r.findings.map((f) => f.expect.kind)).toEqual(['garbage-reply']);
+    expect(r.findings[0]!.case.steps.length).toBeLessThanOrEqual(2);
+  });
+
+  it('RFC2661-4.1: a target that drops messages with an unknown M=0 AVP is found as not-ignored', async () => {
+    const r = await fuzz({
+      factory: dropsUnknownOptionalAvp(),
+      seed: 5,
+      cases: 300,
+      maxFindings: 3,
+      shrinkBudget: 100,
+    });
+    // (A message with an M=1 and an M=0 unknown AVP is dropped too: no teardown, also reported.)
+    const f = r.findings.find((x) => x.expect.kind === 'not-ignored');
+    expect(f?.expect.message).toMatch(/got no SCCRP|got no ICRP/);
+    expect(f?.case.steps.length).toBeLessThanOrEqual(3);
+  });
+
+  it('RFC2661-5.8: a target that opens a second tunnel for a retransmitted SCCRQ is found as second-tunnel', async () => {
+    const r = await fuzz({ factory: duplicateSccrqOpensTunnel(), seed: 6, cases: 300, maxFindings: 1 });
+    expect(r.findings.map((f) => f.expect.kind)).toEqual(['second-tunnel']);
+    expect(r.findings[0]!.case.steps).toEqual([{ kind: 'SCCRQ' }, { kind: 'repeat' }]);
+  });
+
+  it('a target that never expires a silent tunnel (HELLO disabled) is found as leak', async () => {
+    const factory = endpointTargetFactory({ random: randoms(), endpoint: { helloIntervalMs: 0 } });
+    const r = await fuzz({ factory, seed: 8, cases: 300, maxFindings: 1, shrinkBudget: 100 });
+    expect(r.findings.map((f) => f.expect.kind)).toEqual(['leak']);
+    expect(r.findings[0]!.expect.message).toMatch(/tunnel\(s\) still held/);
   });
 });
