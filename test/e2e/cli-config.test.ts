@@ -49,6 +49,15 @@ describe('l2tp-ts configuration and exit codes', () => {
     expect(r.summary?.sessions[0]).toMatchObject({ auth: 'mschapv2', address: '10.1.20.32', pingOk: true });
   }, 40_000);
 
+  it("without any configuration the LNS runs on the seed's defaults with a demo user whose password it prints", async () => {
+    const lns = await startLns([]);
+    const m = await lns.proc.waitFor(/demo user: demo {2}password: (\S+)/);
+    await lns.proc.waitFor(/userspace mode\); pool 10\.1\.20\.31-10\.1\.20\.50, local ip 10\.1\.20\.30, auth mschapv2/);
+    const r = await runLac(lns.port, ['--user', 'demo', '--password', m[1]!, '--ping']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.summary?.sessions[0]).toMatchObject({ auth: 'mschapv2', address: '10.1.20.31', dns: ['192.168.1.1'] });
+  }, 40_000);
+
   it('a bad configuration exits 2 with file:line on stderr', async () => {
     const dir = tempDir({
       'xl2tpd.conf': '[global]\nport = 1701\n[lns default]\nip range = 10.1.20.31-10.1.20.999\nlocal ip = 10.1.20.30\n',
