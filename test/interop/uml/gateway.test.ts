@@ -64,7 +64,8 @@ describe.skipIf(skip !== undefined)(
         lab = await UmlLab.create({ scenario: 'gateway-ipsec', capture: false });
         const capture = await startWireCapture(lab);
         const gateway = bootGateway(lab, ipsec);
-        const client = bootClient(lab);
+        // the client holds the session until released (after the gateway answered the query)
+        const client = bootClient(lab, { holdS: 60 });
         if (!(await gateway.waitFile('ready', 60_000))) {
           throw new Error(`gateway not ready after 60 s: ${gateway.file('guest.log').slice(-2000)}`);
         }
@@ -75,7 +76,7 @@ describe.skipIf(skip !== undefined)(
         let sessions = '';
         if (await client.waitFile('up-done', 90_000)) {
           gateway.touch('query');
-          if (await gateway.waitFile('query-done', 30_000)) sessions = gateway.file('sessions.json');
+          if (await gateway.waitFile('query-done', 45_000)) sessions = gateway.file('sessions.json');
           client.touch('release');
         }
         await client.finish(lab, 40_000);
@@ -181,6 +182,7 @@ describe.skipIf(skip !== undefined)(
       expect(r.ping, why).toBe('ok');
       expect(r.pppdLines).toContain('CHAP authentication succeeded');
       // the LNS in the guest holds the session (ctl talks to that process)
+      expect(gateway.file('lns.log')).toContain(`up: user ${PPP_USER} address ${r.localIp} (local ${LNS_LOCAL_IP})`);
       expect(sessions, gateway.file('ctl.err')).toContain(PPP_USER);
       expect(sessions).toContain(r.localIp);
       // every L2TP packet the gateway accepted came in under the IPsec policy

@@ -45,12 +45,12 @@ touch /srv/ready
 stop_or_query() { [ -e /srv/stop ] || { [ -e /srv/query ] && [ ! -e /srv/query-done ]; }; }
 while wait_for "${MAX_S:-90}" stop_or_query; do
     [ -e /srv/stop ] && break
-    node "$CLI" ctl --json sessions >/srv/sessions.json 2>/srv/ctl.err
-    mark "ctl sessions rc=$?"
     # the SAs while the session is up (the client's charon deletes them when it stops)
     swanctl --list-sas >/srv/swanctl-sas.txt 2>/dev/null
     ip xfrm state >/srv/xfrm-state.txt 2>&1
     ip xfrm policy >/srv/xfrm-policy.txt 2>&1
+    node "$CLI" ctl --json sessions >/srv/sessions.json 2>/srv/ctl.err
+    mark "ctl sessions rc=$?"
     touch /srv/query-done
 done
 mark stop
