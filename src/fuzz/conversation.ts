@@ -70,6 +70,8 @@ class Conversation {
   nr = 0;
   challenge: Uint8Array | undefined;
   private readonly sentNs = new Set<number>();
+  /** Ns of control-looking datagrams with Ver != 2: §3.1 says discard, so acking one is a garbage reply. */
+  private readonly discardedNs = new Set<number>();
   private readonly assignedTids = new Set<number>();
   private readonly sccrqVariants = new Set<string>();
   private firstSccrpTid: number | undefined;
@@ -204,6 +206,8 @@ class Conversation {
       } else {
         summary = `control tid=${v.tunnelId} sid=${v.sessionId} ns=${v.ns} nr=${v.nr} (${d.fault.code})`;
       }
+    } else if (v.wrap(bytes) === 'bad-version' && bytes.length >= 12 && (bytes[0]! & 0xc8) === 0xc8) {
+      this.discardedNs.add((bytes[8]! << 8) | bytes[9]!);
     } else if (v.wrap(bytes) === undefined) {
       summary = `data tid=${v.tunnelId} sid=${v.sessionId} ${bytes.length} octets`;
     }
@@ -303,6 +307,13 @@ class Conversation {
     if (nr === 0) return;
     if (isStop && this.sentNs.has((nr - 1) & 0xffff)) return;
     for (let k = 0; k < nr; k++) {
+      if (!this.sentNs.has(k) && this.discardedNs.has(k)) {
+        throw new Stop({
+          kind: 'garbage-reply',
+          step: i,
+          message: `${msg === undefined ? 'ZLB' : formatControlMessage(msg)} has Nr ${nr}: it acknowledged Ns ${k}, sent only with a Ver field other than 2 (RFC 2661 §3.1: MUST be discarded)`,
+        });
+      }
       if (!this.sentNs.has(k)) {
         throw new Stop({
           kind: 'nr-ack',
