@@ -30,9 +30,10 @@ const GEN = `/tmp/l2tpts-dpgen-${process.pid}`;
 const USER = { user: 'alice', password: 's3cret' };
 const SINK_PORT = 9999;
 /**
- * Niceness of the LNSes and the generator (default -10): the machine is shared, and at the default
- * niceness every foreign task on CPU 1 took an equal share from the LNS under test. Both LNSes get
- * the same, so the comparison stays fair; `--nice 0` measures without it.
+ * Niceness of the LNSes and the generator (default -10). The machine is shared and the kernel
+ * schedules by autogroup (one per session; plain nice only ranks tasks inside their own group), so
+ * each LNS and each generator runs in a session of its own whose autogroup gets this niceness
+ * (/proc/PID/autogroup): both LNSes are treated alike. `--nice 0` measures without it.
  */
 const NICE = arg('nice', '-10');
 
@@ -64,6 +65,12 @@ interface Sample {
   foreign: number;
 }
 
+/** Gives the autogroup (session) of `pid` and the task itself the bench's niceness. */
+function prioritize(pid: number): void {
+  writeFileSync(`/proc/${pid}/autogroup`, NICE);
+  execFileSync('renice', ['-n', NICE, '-p', String(pid)], { stdio: 'ignore' });
+}
+
 /** utime + stime of a process (all its threads) in seconds. */
 function procCpu(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -92,9 +99,11 @@ function counter(t: Target, dir: string): number {
 
 /** Spawns dp-gen inside `ns` on CPU 0; resolves once it floods, with its pid and final output. */
 async function startGen(ns: string, genArgs: string[]): Promise<{ pid: number; done: Promise<string> }> {
-  const p = spawn('ip', ['netns', 'exec', ns, 'nice', '-n', NICE, 'taskset', '-c', '0', GEN, ...genArgs], {
+  const p = spawn('ip', ['netns', 'exec', ns, 'taskset', '-c', '0', GEN, ...genArgs], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
   });
+  prioritize(p.pid!);
   let out = '';
   p.stdout.setEncoding('utf8');
   const done = new Promise<string>((r) => p.on('exit', () => r(out)));
@@ -203,7 +212,7 @@ async function main(): Promise<void> {
     const setupSecs = (performance.now() - started) / 1000;
     const load0 = loadavg();
     console.log(
-      `# dataplane-lns ${new Date().toISOString()}: ${runs} runs x ${secs} s per cell, LNS on CPU 1, generator (dp-gen sendmmsg) on CPU 0, both at nice ${NICE}; setup ${setupSecs.toFixed(1)} s; loadavg ${load0.map((x) => x.toFixed(2)).join(' ')}`,
+      `# dataplane-lns ${new Date().toISOString()}: ${runs} runs x ${secs} s per cell, LNS on CPU 1, generator (dp-gen sendmmsg) on CPU 0, each in its own autogroup at nice ${NICE}; setup ${setupSecs.toFixed(1)} s; loadavg ${load0.map((x) => x.toFixed(2)).join(' ')}`,
     );
     for (const t of all)
       console.log(
@@ -337,27 +346,31 @@ async function startOurs(lab: NetLab, lacNs: string, profileDir: string | undefi
   writeFileSync(config, JSON.stringify({ users: { alice: USER.password }, mtu: 1500, mru: 1500, pppDebug: false }));
   const nodeArgs = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
   if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
-  const lns: LabProcess = lab.spawn('lns', ns, 'nice', [
-    '-n',
-    NICE,
-    'taskset',
-    '-c',
-    '1',
-    process.execPath,
-    ...nodeArgs,
-    BIN,
+  const lns: LabProcess = lab.spawn(
     'lns',
-    '--tun',
-    '--json-config',
-    config,
-    '--listen',
-    '10.210.1.1',
-    '--port',
-    '1701',
-    '--tun-name',
-    'dptun0',
-    '--no-control',
-  ]);
+    ns,
+    'taskset',
+    [
+      '-c',
+      '1',
+      process.execPath,
+      ...nodeArgs,
+      BIN,
+      'lns',
+      '--tun',
+      '--json-config',
+      config,
+      '--listen',
+      '10.210.1.1',
+      '--port',
+      '1701',
+      '--tun-name',
+      'dptun0',
+      '--no-control',
+    ],
+    { newSession: true },
+  );
+  prioritize(lns.pid);
   await waitFor(
     'l2tp-ts lns to listen',
     () => /listening on/.test(tail(lns.log)) || lns.exitCode !== undefined,
@@ -385,7 +398,7 @@ async function startTheirs(lab: NetLab, lacNs: string): Promise<Target> {
     debug: 0,
   });
   execFileSync('taskset', ['-a', '-cp', '1', String(l2tpns.proc.pid)], { stdio: 'ignore' });
-  execFileSync('renice', ['-n', NICE, '-p', String(l2tpns.proc.pid)], { stdio: 'ignore' });
+  prioritize(l2tpns.proc.pid);
   execFileSync('taskset', ['-a', '-cp', '0', String(l2tpns.radius.pid)], { stdio: 'ignore' });
   const t = newTarget('l2tpns', ns, lacNs, ifA, '10.210.4.1', '10.210.4.2', l2tpns.proc.pid);
   await dial(lab, lacNs, t, 'chap');
