@@ -22,10 +22,11 @@
 //    forwards data arrivals with `noteReceived`).
 //  - `linger()` (StopCCN sent or received, §5.7): state is kept, duplicates are re-acked and our
 //    own StopCCN retransmitted for one full retransmission cycle, then the state is 'done'.
+
+import { Fifo } from '../core/fifo.js';
 import { serialDiff, serialNext } from '../core/serial.js';
 import type { Instant } from '../core/time.js';
 import { TimerTable } from '../core/timer-table.js';
-import { Fifo } from '../core/fifo.js';
 import { CONTROL_HEADER_LENGTH, writeControlHeader } from './wire/header.js';
 
 /** Tunables of one control channel; defaults are the RFC's recommendations. */
@@ -167,6 +168,15 @@ export class ControlChannel {
     return ns;
   }
 
+  /**
+   * §5.8: a ZLB carries the Ns of the next message the peer will see. Messages waiting for window
+   * space already hold their Ns, so that is the first of them, not nextNs (l2tpns drops a ZLB whose
+   * Ns runs ahead: "Out of sequence").
+   */
+  private zlbNs(): number {
+    return this.pending[0]?.ns ?? this.nextNs;
+  }
+
   /** Feeds one received control message (header fields plus its AVPs; empty body = ZLB). */
   handleMessage(ns: number, nr: number, sessionId: number, body: Uint8Array, now: Instant): void {
     if (this.status === 'failed' || this.status === 'done') return;
@@ -182,7 +192,7 @@ export class ControlChannel {
     if (d < 0) {
       // §5.8: "the duplicate ... MUST be acknowledged" (B.2: discard and send a ZLB).
       this.duplicates++;
-      this.datagrams.push(this.header(this.nextNs, 0, new Uint8Array(0)));
+      this.datagrams.push(this.header(this.zlbNs(), 0, new Uint8Array(0)));
       this.lastSentNr = this.nextNr;
       return;
     }
@@ -234,7 +244,7 @@ export class ControlChannel {
     }
     if (this.timers.fire('retransmit', now)) this.retransmit(now);
     if (this.timers.fire('ack', now) && this.lastSentNr !== this.nextNr && this.status !== 'failed') {
-      this.datagrams.push(this.header(this.nextNs, 0, new Uint8Array(0)));
+      this.datagrams.push(this.header(this.zlbNs(), 0, new Uint8Array(0)));
       this.lastSentNr = this.nextNr;
     }
     if (this.timers.fire('hello', now) && this.status === 'open') {

@@ -28,6 +28,24 @@ function delivered(c: ControlChannel): number[] {
 const msg = (tag: number): Uint8Array => new Uint8Array([tag, 8, 0, 0, 0, 0, 0, 1]);
 
 describe('ControlChannel', () => {
+  it('RFC2661-5.8: a ZLB sent while messages wait for window space carries the Ns of the first waiting one', () => {
+    // Regression found against l2tpns (2 tunnels × 4 calls): the ZLB carried the next unassigned Ns.
+    const a = new ControlChannel({}, 0);
+    const b = new ControlChannel({}, 0);
+    a.setPeerWindow(1);
+    for (const tag of [1, 2, 3]) a.send(0, msg(tag), 0);
+    const out = drain(a);
+    expect(out.map((d) => seen(d).ns)).toEqual([0]); // window 1: only Ns 0 is on the wire
+    expect(a.queued).toBe(2);
+    b.send(0, msg(9), 0);
+    feed(a, drain(b)[0]!, 10); // a owes b an ack, but has nothing it may send
+    a.handleTimeout(500); // the ack delay has passed; the retransmission (1 s) has not
+    const zlb = drain(a)
+      .map(seen)
+      .find((d) => d.zlb);
+    expect(zlb).toMatchObject({ ns: 1, nr: 1 });
+  });
+
   it('RFC2661-B.1: lock-step tunnel establishment carries the Ns/Nr of the figure, ending in a ZLB', () => {
     const a = new ControlChannel({}, 0);
     const b = new ControlChannel({}, 0);
