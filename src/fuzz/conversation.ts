@@ -354,7 +354,7 @@ class Conversation {
       throw new Stop({
         kind: 'not-ignored',
         step: i,
-        message: `${s.kind} with only ignorable changes (unknown M=0 AVP / hidden AVP) was answered with ${formatControlMessage(ends[0]!)} (RFC 2661 §4.1, §4.3)`,
+        message: `${s.kind} with only ignorable changes (unknown M=0 AVPs, AVPs hidden with the right secret) was answered with ${formatControlMessage(ends[0]!)} (RFC 2661 §4.1, §4.3)`,
       });
     }
     const wanted = s.kind === 'SCCRQ' ? MessageType.SCCRP : s.kind === 'ICRQ' ? MessageType.ICRP : undefined;
@@ -362,7 +362,7 @@ class Conversation {
       throw new Stop({
         kind: 'not-ignored',
         step: i,
-        message: `${s.kind} with only ignorable changes got no ${wanted === MessageType.SCCRP ? 'SCCRP' : 'ICRP'} (RFC 2661 §4.1)`,
+        message: `${s.kind} with only ignorable changes (unknown M=0 AVPs, AVPs hidden with the right secret) got no ${wanted === MessageType.SCCRP ? 'SCCRP' : 'ICRP'} (RFC 2661 §4.1)`,
       });
     }
   }

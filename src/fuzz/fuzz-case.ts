@@ -83,6 +83,10 @@ export interface SavedCase {
   readonly expect: Finding;
   readonly case: FuzzCase;
   readonly wire: readonly WireRecord[];
+  /** Regression vectors only: 'open' while the bug reproduces, 'fixed' once it must not. */
+  readonly status?: 'open' | 'fixed';
+  /** Regression vectors only: where the bug is (file:line) and why it is one. */
+  readonly bug?: string;
 }
 
 /** Parses a replay file; throws Error with what is wrong. */
