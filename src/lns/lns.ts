@@ -123,6 +123,8 @@ export class LnsEngine implements Engine<LnsEvent> {
   private readonly byAddress = new Map<number, PppSession>();
   private readonly localAddressNumber: number;
   private readonly toTun = new Fifo<{ packet: Uint8Array; tunnelId: number; sessionId: number }>();
+  /** Why PPP finished, per session key, for the session-down event (else 'call cleared'). */
+  private readonly downReasons = new Map<number, string>();
 
   constructor(private readonly opts: LnsEngineOptions) {
     const endpoint = new Endpoint({
@@ -368,6 +370,9 @@ export class LnsEngine implements Engine<LnsEvent> {
       case 'log':
         this.push({ type: 'log', tunnelId, sessionId, text: e.text });
         break;
+      case 'link-down':
+        if (!this.downReasons.has(session.key)) this.downReasons.set(session.key, e.reason);
+        break;
       default:
         break;
     }
@@ -416,8 +421,9 @@ export class LnsEngine implements Engine<LnsEvent> {
       sessionId: session.handle.sessionId,
       user: session.user,
       address: session.peerAddress,
-      reason: 'call cleared',
+      reason: this.downReasons.get(session.key) ?? 'call cleared',
     });
+    this.downReasons.delete(session.key);
   }
 
   /** IP packets that came out of sessions: to the TUN queue, or answered in userspace mode. */
