@@ -128,7 +128,9 @@ describe('LNS + LAC on a simulated network', () => {
       w.net.runIdle(w.net.now + 5_000);
       expect(of(events, 'session-up'), method).toHaveLength(0);
       expect(of(w.lnsEvents, 'auth-failed'), method).toEqual([expect.objectContaining({ user: 'alice' })]);
-      expect(of(w.lnsEvents, 'session-down'), method).toHaveLength(1);
+      expect(of(w.lnsEvents, 'session-down'), method).toEqual([
+        expect.objectContaining({ reason: expect.stringMatching(/auth/i) }),
+      ]);
       expect(of(w.lnsEvents, 'session-up'), method).toHaveLength(0);
       expect(w.pool.inUse, method).toBe(0);
       expect(w.lns.sessions(w.net.now), method).toEqual([]);
@@ -210,6 +212,8 @@ describe('LNS + LAC on a simulated network', () => {
     expect(w.net.now - vanishedAt).toBeLessThan(10_000);
     const down = of(w.lnsEvents, 'session-down');
     expect(down).toEqual([expect.objectContaining({ user: 'alice', address: '10.1.20.32' })]);
+    // The LNS says why (its log line): the echo failure, not a bare "call cleared".
+    expect(down[0]!.reason).toMatch(/echo/i);
     // bob is still served; the freed address goes to the next login.
     expect(of(stays.events, 'session-down')).toHaveLength(0);
     const again = addLac(w);
