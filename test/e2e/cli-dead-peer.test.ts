@@ -29,7 +29,7 @@ describe('a LAC that dies', () => {
     process.kill(lac.pid, 'SIGKILL');
     expect(await lac.exited).toBe('SIGKILL');
     await waitUntil(async () => (await lns.status()).addressesInUse === 0, 15_000, 'the address back in the pool');
-    await lns.proc.waitFor(/down: user alice address 10\.1\.20\.31/);
+    await lns.proc.waitFor(/down: user alice address 10\.1\.20\.31 .*echo/);
     expect(await lns.ctl('status')).toMatchObject({ sessions: 0, addressesInUse: 0 });
   }, 40_000);
 });
