@@ -27,7 +27,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   lns: ['lns', 'l2tp', 'ppp', 'chap', 'core'],
   lac: ['lac', 'lns', 'l2tp', 'ppp', 'chap', 'core'],
   io: ['io', 'lns', 'lac', 'l2tp', 'ppp', 'chap', 'core'],
-  cli: ['cli', 'io', 'lns', 'lac', 'l2tp', 'ppp', 'chap', 'core'],
+  cli: ['cli', 'fuzz', 'io', 'lns', 'lac', 'l2tp', 'ppp', 'chap', 'core'],
   fuzz: ['fuzz', 'io', 'lns', 'lac', 'l2tp', 'ppp', 'chap', 'core'],
   bench: ['bench', 'io', 'lns', 'lac', 'l2tp', 'ppp', 'chap', 'core'],
   index: ['io', 'lns', 'lac', 'l2tp', 'ppp', 'chap', 'core'],
