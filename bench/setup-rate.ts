@@ -5,7 +5,8 @@
 //   node --import tsx bench/setup-rate.ts [--tunnels 100] [--sessions 10] [--concurrency 200] [--per-tunnel 2]
 //        [--runs 3] [--duration 30] [--targets ours-mschapv2,ours-chap,l2tpns] [--rws 4] [--json]
 //
-// Topology: netns LNS (10.206.1.1) —veth— netns LAC (10.206.1.2), made and removed by NetLab.
+// Topology: netns LNS (10.206.1.1, .2, .3: one address per target) —veth— netns LAC (10.206.1.100),
+// made and removed by NetLab. Runs are interleaved over the targets.
 import { type SetupLoadResult, startSetupLoad } from '../src/cli/bench.js';
 import { labSkipReason, NetLab } from '../test/support/netns.js';
 import { startL2tpns } from '../test/support/peers/l2tpns.js';
@@ -25,8 +26,9 @@ const DURATION_MS = Number(arg('duration', '30')) * 1000;
 const TARGETS = arg('targets', 'ours-mschapv2,ours-chap,l2tpns').split(',');
 const RWS = Number(arg('rws', '4'));
 const USER = { user: 'alice', password: 's3cret' };
-const LNS = '10.206.1.1';
-const LAC = '10.206.1.2';
+/** Target i listens on LNS_BASE.(i+1). */
+const LNS_BASE = '10.206.1';
+const LAC = '10.206.1.100';
 
 /** One run's numbers. */
 interface Row {
@@ -60,72 +62,29 @@ const rows: Row[] = [];
 try {
   const nsLns = lab.addNamespace();
   const nsLac = lab.addNamespace();
-  lab.addVeth({ ns: nsLns, address: `${LNS}/24` }, { ns: nsLac, address: `${LAC}/24` });
 
-  const runLoad = async (
-    target: string,
-    auth: 'mschapv2' | 'chap',
-    lnsCpu: () => Promise<number> | number,
-  ): Promise<void> => {
-    for (let run = 1; run <= RUNS; run++) {
-      const c0 = await lnsCpu();
-      const self0 = process.cpuUsage();
-      const busy0 = machineBusyMs();
-      const t0 = performance.now();
-      const load = await startSetupLoad({
-        server: { address: LNS, port: 1701 },
-        ...USER,
-        auth,
-        tunnels: TUNNELS,
-        sessionsPerTunnel: SESSIONS,
-        concurrency: CONCURRENCY,
-        perTunnel: PER_TUNNEL,
-        durationMs: DURATION_MS,
-        localAddress: LAC,
-        bindWith: (bind) => lab.withNetns(nsLac, bind),
-      });
-      const result = await load.result;
-      const wall = performance.now() - t0;
-      const c1 = await lnsCpu();
-      const self = process.cpuUsage(self0);
-      const busy = machineBusyMs() - busy0;
-      const lnsCpuMs = c1 - c0;
-      const foreignPct = ((busy - lnsCpuMs - (self.user + self.system) / 1000) / wall) * 100;
-      rows.push({ target, run, result, lnsCpuMs, foreignPct });
-      process.stderr.write(
-        `${target} run ${run}: ${result.up}/${result.requested} up, ${result.sessionsPerSecond.toFixed(0)} sessions/s, ` +
-          `p50 ${result.latencyMs.p50.toFixed(0)} ms p99 ${result.latencyMs.p99.toFixed(0)} ms, ` +
-          `LNS CPU ${((lnsCpuMs * 1000) / Math.max(1, result.up)).toFixed(0)} µs/session, foreign ${foreignPct.toFixed(0)} %` +
-          `${Object.entries(result.failures)
-            .map(([k, v]) => `; ${v} × ${k}`)
-            .join('')}\n`,
-      );
-      await load.close();
-      await sleep(1500); // StopCCNs acknowledged, sessions freed on the LNS
-    }
-  };
-
-  for (const target of TARGETS) {
-    if (target === 'ours-mschapv2' || target === 'ours-chap') {
-      const auth = target === 'ours-chap' ? 'chap' : 'mschapv2';
-      const lns = await startLnsChild({
-        address: LNS,
-        port: 1701,
-        auth,
-        ...USER,
-        cpu: 1,
-        netns: nsLns,
-        receiveWindow: RWS,
-      });
-      try {
-        await runLoad(target, auth, async () => (await lns.mem()).cpuMs);
-      } finally {
-        await lns.stop();
-      }
-    } else if (target === 'l2tpns') {
+  // Every target listens on its own address of the LNS namespace, so the runs can be interleaved
+  // (run 1 of each target, then run 2 of each, …): a change of foreign load hits all targets alike.
+  const veth = lab.addVeth({ ns: nsLns, address: `${LNS_BASE}.1/24` }, { ns: nsLac, address: `${LAC}/24` });
+  interface Target {
+    readonly name: string;
+    readonly address: string;
+    readonly auth: 'mschapv2' | 'chap';
+    readonly cpuMs: () => Promise<number> | number;
+    readonly stop: () => Promise<void>;
+  }
+  const targets: Target[] = [];
+  for (const [i, name] of TARGETS.entries()) {
+    const address = `${LNS_BASE}.${i + 1}`;
+    if (i > 0) lab.addAddress(nsLns, veth.ifA, `${address}/24`);
+    if (name === 'ours-mschapv2' || name === 'ours-chap') {
+      const auth = name === 'ours-chap' ? 'chap' : 'mschapv2';
+      const lns = await startLnsChild({ address, port: 1701, auth, ...USER, cpu: 1, netns: nsLns, receiveWindow: RWS });
+      targets.push({ name, address, auth, cpuMs: async () => (await lns.mem()).cpuMs, stop: () => lns.stop() });
+    } else if (name === 'l2tpns') {
       const l2tpns = await startL2tpns(lab, {
         ns: nsLns,
-        bindAddress: LNS,
+        bindAddress: address,
         secret: 'bssecret',
         tunAddress: '10.206.99.1',
         pool: '10.207.0.0/16',
@@ -136,12 +95,62 @@ try {
       const pids = found.filter((p): p is number => p !== undefined);
       if (pids.length !== 2) throw new Error(`l2tpns/freeradius PIDs not found: ${found}`);
       for (const p of pids) pin(p, 1);
-      await runLoad(target, 'chap', () => pids.reduce((sum, p) => sum + cpuMsOf(p), 0));
-      if (process.env.L2TP_BENCH_L2TPNS_LOG === '1')
-        process.stderr.write(`${l2tpns.log(Number(process.env.L2TP_BENCH_L2TPNS_LOG_LINES ?? '60'))}\n`);
-      await lab.stop(l2tpns.proc);
-      await lab.stop(l2tpns.radius);
-    } else throw new Error(`unknown target ${target}`);
+      targets.push({
+        name,
+        address,
+        auth: 'chap',
+        cpuMs: () => pids.reduce((sum, p) => sum + cpuMsOf(p), 0),
+        stop: async () => {
+          if (process.env.L2TP_BENCH_L2TPNS_LOG === '1')
+            process.stderr.write(`${l2tpns.log(Number(process.env.L2TP_BENCH_L2TPNS_LOG_LINES ?? '60'))}\n`);
+          await lab.stop(l2tpns.proc);
+          await lab.stop(l2tpns.radius);
+        },
+      });
+    } else throw new Error(`unknown target ${name}`);
+  }
+
+  try {
+    for (let run = 1; run <= RUNS; run++) {
+      for (const target of targets) {
+        const c0 = await target.cpuMs();
+        const self0 = process.cpuUsage();
+        const busy0 = machineBusyMs();
+        const t0 = performance.now();
+        const load = await startSetupLoad({
+          server: { address: target.address, port: 1701 },
+          ...USER,
+          auth: target.auth,
+          tunnels: TUNNELS,
+          sessionsPerTunnel: SESSIONS,
+          concurrency: CONCURRENCY,
+          perTunnel: PER_TUNNEL,
+          durationMs: DURATION_MS,
+          localAddress: LAC,
+          bindWith: (bind) => lab.withNetns(nsLac, bind),
+        });
+        const result = await load.result;
+        const wall = performance.now() - t0;
+        const c1 = await target.cpuMs();
+        const self = process.cpuUsage(self0);
+        const busy = machineBusyMs() - busy0;
+        const lnsCpuMs = c1 - c0;
+        const foreignPct = ((busy - lnsCpuMs - (self.user + self.system) / 1000) / wall) * 100;
+        rows.push({ target: target.name, run, result, lnsCpuMs, foreignPct });
+        process.stderr.write(
+          `${target.name} run ${run}: ${result.up}/${result.requested} up, ${result.sessionsPerSecond.toFixed(0)} sessions/s, ` +
+            `p50 ${result.latencyMs.p50.toFixed(0)} ms p99 ${result.latencyMs.p99.toFixed(0)} ms, ` +
+            `LNS CPU ${((lnsCpuMs * 1000) / Math.max(1, result.up)).toFixed(0)} µs/session, foreign ${foreignPct.toFixed(0)} %` +
+            `${Object.entries(result.failures)
+              .map(([k, v]) => `; ${v} × ${k}`)
+              .join('')}\n`,
+        );
+        await load.close();
+        await sleep(1500); // StopCCNs acknowledged, sessions freed on the LNS
+      }
+    }
+  } finally {
+    for (const t of targets) await t.stop();
   }
 } finally {
   await lab.destroy();
