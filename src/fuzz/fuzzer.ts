@@ -95,10 +95,14 @@ async function minimize(
   f: Finding,
 ): Promise<SavedCase> {
   const secretOpt = runExtras(o);
+  let salt = 0;
   const attempt = async (cand: FuzzCase) => {
     const t = await o.factory();
+    // Fresh Tunnel/Session IDs per attempt: a real peer still holds the earlier attempts' tunnels and
+    // would take a repeated (address, Assigned Tunnel ID) for a retransmission.
+    const random = salt++ === 0 ? runRandom(o.seed, index) : fuzzRandom(caseSeed(o.seed, index) ^ (salt * 0x27d4eb2f));
     try {
-      return await runCase(t, cand, { random: runRandom(o.seed, index), ...secretOpt });
+      return await runCase(t, cand, { random, ...secretOpt });
     } finally {
       await t.close();
     }

@@ -57,7 +57,7 @@ describe.skipIf(skip !== undefined)(`fuzz vs xl2tpd LNS${skip ? ` (skipped: ${sk
       durationMs: 25_000,
       clock: () => Date.now(),
       livenessThrough: 'icrp',
-      maxFindings: 2,
+      maxFindings: 4,
       shrinkBudget: 12,
     });
     expect(r.cases).toBeGreaterThan(5);
