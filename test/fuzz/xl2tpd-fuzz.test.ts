@@ -3,7 +3,8 @@
 // run, findings come back shrunk and replayable); xl2tpd's own deviations are printed, not failed.
 // Related: src/fuzz/udp-target.ts, test/support/peers/xl2tpd.ts (its pppd cannot run: CDN after ICCN).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkLiveness } from '../../src/fuzz/conversation.js';
+import { checkLiveness, runCase } from '../../src/fuzz/conversation.js';
+import type { FuzzStep } from '../../src/fuzz/fuzz-case.js';
 import { describeWire, fuzz, replay } from '../../src/fuzz/fuzzer.js';
 import { fuzzRandom } from '../../src/fuzz/seeded-random.js';
 import type { FuzzTarget, FuzzTargetFactory } from '../../src/fuzz/target.js';
@@ -74,4 +75,44 @@ describe.skipIf(skip !== undefined)(`fuzz vs xl2tpd LNS${skip ? ` (skipped: ${sk
       expect(again.wire.length).toBeGreaterThan(0);
     }
   }, 60_000);
+
+  it('targeted probes: one known-interesting case each; what xl2tpd does is printed', async () => {
+    const probes: Record<string, FuzzStep[]> = {
+      'HELLO with Ver 15 in sequence (§3.1 discard)': [
+        { kind: 'SCCRQ' },
+        { kind: 'SCCCN' },
+        { kind: 'HELLO', mutations: [{ op: 'version', value: 15 }] },
+      ],
+      'SCCCN with an unknown M=1 AVP (§4.1, 2/8)': [
+        { kind: 'SCCRQ' },
+        { kind: 'SCCCN', mutations: [{ op: 'unknown-avp', vendorId: 0, type: 0x7f11, mandatory: true }] },
+      ],
+      'ICRQ with an unknown M=0 AVP (§4.1 ignore)': [
+        { kind: 'SCCRQ' },
+        { kind: 'SCCCN' },
+        { kind: 'ICRQ', mutations: [{ op: 'unknown-avp', vendorId: 0, type: 0x7f12, mandatory: false }] },
+      ],
+      'retransmitted SCCRQ (§5.8)': [{ kind: 'SCCRQ' }, { kind: 'repeat' }, { kind: 'repeat' }],
+      'data message for an unknown session': [
+        { kind: 'SCCRQ' },
+        { kind: 'SCCCN' },
+        { kind: 'data', sessionId: 0x4242, payloadHex: 'ff03c021010100040000' },
+      ],
+      'SCCRQ with Ns 5 (out of order first message)': [{ kind: 'SCCRQ', mutations: [{ op: 'ns', delta: 5 }] }],
+    };
+    const lines: string[] = ['xl2tpd targeted probes:'];
+    let k = 0;
+    for (const [name, steps] of Object.entries(probes)) {
+      const t = await factory();
+      const r = await runCase(
+        t,
+        { family: 'probe', steps },
+        { random: fuzzRandom(0x7000 + k++), livenessThrough: 'icrp' },
+      );
+      await t.close();
+      expect(r.wire.some((w) => w.dir === 'sent')).toBe(true);
+      lines.push(`  ${name}: ${r.finding ? `${r.finding.kind}: ${r.finding.message}` : 'conforms'}`);
+    }
+    console.info(lines.join('\n'));
+  }, 30_000);
 });
