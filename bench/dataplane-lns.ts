@@ -3,7 +3,7 @@
 // messages). Related: bench/dataplane.ts (forwarders only), bench/c/dp-gen.c, docs/BENCHMARKS.md.
 //
 //   node --import tsx bench/dataplane-lns.ts [--targets ours,l2tpns] [--dirs up,down] [--sizes 64,1400]
-//        [--secs 3] [--runs 3] [--nice -10] [--profile DIR]
+//        [--secs 3] [--runs 3] [--nice -10] [--profile DIR] [--node-args --perf-basic-prof,…]
 //
 // Topology (namespaces made and removed by test/support/netns.ts's NetLab): LAC ns —veth— ours ns
 // (10.210.1.1, `l2tp-ts lns --tun`) and LAC ns —veth— l2tpns ns (10.210.4.1, l2tpns + FreeRADIUS).
@@ -59,6 +59,7 @@ interface Target {
 
 interface Sample {
   pps: number;
+  lost: number;
   offered: number;
   cpu: number;
   genCpu: number;
@@ -87,6 +88,29 @@ function rxPackets(ns: string, tunOnly = false): Map<string, number> {
   return new Map(
     j.filter((l) => !tunOnly || l.link_type === 'none').map((l) => [l.ifname, l.stats64?.rx?.packets ?? 0]),
   );
+}
+
+/**
+ * Packets lost in front of the LNS: up = drops of its UDP socket (its receive queue was full), down = TUN tx_dropped (the device queue towards it was full). Shows whether the LNS was
+ * the bottleneck rather than the generator.
+ */
+function lostBeforeLns(t: Target, dir: string): number {
+  if (dir === 'up') {
+    // The `drops` column of the LNS's own socket (local port 1701) in /proc/net/udp: the never-read
+    // sink's drops would swamp the namespace-wide RcvbufErrors.
+    const udp = execFileSync('ip', ['netns', 'exec', t.ns, 'cat', '/proc/net/udp'], { encoding: 'utf8' });
+    let drops = 0;
+    for (const line of udp.split('\n')) {
+      const f = line.trim().split(/\s+/);
+      if (f[1]?.endsWith(':06A5')) drops += Number(f[f.length - 1]);
+    }
+    return drops;
+  }
+  const j = JSON.parse(execFileSync('ip', ['-n', t.ns, '-s', '-j', 'link', 'show'], { encoding: 'utf8' })) as {
+    link_type?: string;
+    stats64?: { tx?: { dropped?: number } };
+  }[];
+  return j.filter((l) => l.link_type === 'none').reduce((a, l) => a + (l.stats64?.tx?.dropped ?? 0), 0);
 }
 
 /** up: packets the LNS wrote into its TUN device (TUN rx); down: datagrams the LAC's veth received. */
@@ -146,12 +170,14 @@ async function runOnce(t: Target, dir: string, size: number, secs: number): Prom
   try {
     await sleep(warm * 1000);
     const c0 = counter(t, dir);
+    const l0 = lostBeforeLns(t, dir);
     const p0 = procCpu(t.pid);
     const g0 = procCpu(gen.pid);
     const j0 = machineBusyJiffies();
     const t0 = performance.now();
     await sleep(secs * 1000);
     const c1 = counter(t, dir);
+    const l1 = lostBeforeLns(t, dir);
     const el = (performance.now() - t0) / 1000;
     const cpu = (100 * (procCpu(t.pid) - p0)) / el;
     const genCpu = (100 * (procCpu(gen.pid) - g0)) / el;
@@ -159,7 +185,14 @@ async function runOnce(t: Target, dir: string, size: number, secs: number): Prom
     process.kill(gen.pid, 'SIGTERM');
     const out = await gen.done;
     const offered = Number(/pps (\d+)/.exec(out)?.[1] ?? 0);
-    return { pps: (c1 - c0) / el, offered, cpu, genCpu, foreign: Math.max(0, busy - cpu - genCpu) };
+    return {
+      pps: (c1 - c0) / el,
+      lost: (l1 - l0) / el,
+      offered,
+      cpu,
+      genCpu,
+      foreign: Math.max(0, busy - cpu - genCpu),
+    };
   } finally {
     try {
       process.kill(gen.pid, 'SIGKILL');
@@ -219,9 +252,9 @@ async function main(): Promise<void> {
         `# ${t.name}: pid ${t.pid}, tid ${t.tunnelId} sid ${t.sessionId}, client ${t.client}, sink ${t.sinkAddress}`,
       );
     console.log(
-      '| dir | size | target | pps (runs) | Mbit/s payload | offered pps | LNS CPU % | µs CPU/pkt | gen CPU % | foreign CPU % |',
+      '| dir | size | target | pps (runs) | Mbit/s payload | offered pps | lost before LNS pps | LNS CPU % | µs CPU/pkt | gen CPU % | foreign CPU % |',
     );
-    console.log('|---|---|---|---|---|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
     const results = new Map<string, Sample[]>();
     for (const size of sizes) {
       for (const dir of dirs) {
@@ -238,13 +271,13 @@ async function main(): Promise<void> {
           const k = (x: number): string => `${Math.round(x / 1000)}k`;
           const cpu = median(rs.map((r) => r.cpu));
           console.log(
-            `| ${dir} | ${size} | ${t.name} | ${k(pps)} (${rs.map((r) => k(r.pps)).join(' ')}) | ${((pps * size * 8) / 1e6).toFixed(0)} | ${k(median(rs.map((r) => r.offered)))} | ${cpu.toFixed(0)} | ${median(rs.map((r) => (r.cpu * 1e4) / Math.max(1, r.pps))).toFixed(2)} | ${median(rs.map((r) => r.genCpu)).toFixed(0)} | ${median(rs.map((r) => r.foreign)).toFixed(0)} |`,
+            `| ${dir} | ${size} | ${t.name} | ${k(pps)} (${rs.map((r) => k(r.pps)).join(' ')}) | ${((pps * size * 8) / 1e6).toFixed(0)} | ${k(median(rs.map((r) => r.offered)))} | ${k(median(rs.map((r) => r.lost)))} | ${cpu.toFixed(0)} | ${median(rs.map((r) => (r.cpu * 1e4) / Math.max(1, r.pps))).toFixed(2)} | ${median(rs.map((r) => r.genCpu)).toFixed(0)} | ${median(rs.map((r) => r.foreign)).toFixed(0)} |`,
           );
         }
         if (all.length === 2) {
           const m = (t: Target): number => median(results.get(`${dir}|${size}|${t.name}`)!.map((r) => r.pps));
           console.log(
-            `|  |  | **ratio ${all[0]!.name} / ${all[1]!.name}** | **${(m(all[0]!) / m(all[1]!)).toFixed(2)}×** |  |  |  |  |  |  |`,
+            `|  |  | **ratio ${all[0]!.name} / ${all[1]!.name}** | **${(m(all[0]!) / m(all[1]!)).toFixed(2)}×** |  |  |  |  |  |  |  |`,
           );
         }
       }
@@ -344,7 +377,11 @@ async function startOurs(lab: NetLab, lacNs: string, profileDir: string | undefi
   // MTU/MRU 1500 (the seed says 1400): 1400-octet payloads make 1428-octet IP packets, which the
   // kernel would otherwise fragment on the way into the TUN device.
   writeFileSync(config, JSON.stringify({ users: { alice: USER.password }, mtu: 1500, mru: 1500, pppDebug: false }));
-  const nodeArgs = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  const extra = arg('node-args', '');
+  const nodeArgs = [
+    ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
+    ...(extra === '' ? [] : extra.split(',')),
+  ];
   if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
   const lns: LabProcess = lab.spawn(
     'lns',
