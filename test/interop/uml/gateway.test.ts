@@ -1,6 +1,7 @@
 // The seed's gateway, whole (RFC 3193 L2TP/IPsec; RFC 2661 over ESP transport mode): `l2tp-ts lns`,
 // `l2tp-ts firewall --form iptables-legacy --apply` and strongSwan loaded from `l2tp-ts ipsec-config`
 // run inside UML guest A; guest B dials with xl2tpd + pppd (MS-CHAPv2) under IPsec. Related: gateway.ts.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dissect, formatFlags } from '../../support/tshark.js';
@@ -28,6 +29,8 @@ import { LNS_LOCAL_IP } from './lns-under-test.js';
 const skip = gatewaySkipReason();
 const IN_POOL = /^10\.204\.20\.(3[1-9]|4\d|50)$/;
 const PROBES = 3;
+
+const one = (r: LacResult, k: string): string | undefined => r.raw.get(k)?.[0];
 
 /** Everything one run of the scenario produced, asserted by the tests below. */
 interface Run {
@@ -106,6 +109,25 @@ describe.skipIf(skip !== undefined)(
           totalS: (Date.now() - t0) / 1000,
         };
         const r = run.clientResult;
+        const g = run.gatewayResult;
+        // timings for docs/INTEROP.md (the lock wait is not included)
+        writeFileSync(
+          join(lab.dir, 'summary.json'),
+          `${JSON.stringify(
+            {
+              totalS: run.totalS,
+              gatewayBootToReadyS: gatewayReadyS,
+              guestNodeFirewallApplyS: one(g, 'NODE_FIREWALL_S'),
+              guestLnsStartToListeningS: one(g, 'LNS_START_S'),
+              saUpS: one(r, 'SA_UP_S'),
+              dialToPppUpS: r.dialToUpS,
+              probe,
+              lnsMemory: gateway.file('lns-mem.txt').trim(),
+            },
+            null,
+            2,
+          )}\n`,
+        );
         if (r.dialToUpS !== undefined)
           recordTiming({ lns: 'l2tp-ts (UML guest, IPsec)', scenario: 'gateway-ipsec', dialToUpS: r.dialToUpS });
       } catch (e) {
@@ -124,7 +146,6 @@ describe.skipIf(skip !== undefined)(
       if (run === undefined) throw failure ?? new Error('the scenario did not run');
       return run;
     };
-    const one = (r: LacResult, k: string): string | undefined => r.raw.get(k)?.[0];
 
     it('ipsec-config prints one swanctl file for /etc/swanctl/conf.d, and charon loads it as printed', () => {
       const { ipsec, gateway, gatewayResult } = got();
