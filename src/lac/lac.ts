@@ -71,6 +71,7 @@ export class LacEngine implements Engine<LacEvent> {
       random: opts.random,
     });
     this.bridge = new PppOverL2tp(endpoint, {
+      openOnPeerFrameMs: 1000,
       createLink: () => this.createLink(),
       onPppEvent: (s, e, now) => this.onPppEvent(s, e, now),
       onL2tpEvent: (e, now) => this.onL2tpEvent(e, now),

@@ -35,6 +35,8 @@ export interface PppSession {
   upAt?: Instant;
   /** Set once the session is being torn down; frames are no longer accepted. */
   closing: boolean;
+  /** PPP has been opened (see PppOverL2tpHooks.openOnPeerFrameMs). */
+  opened: boolean;
 }
 
 /** What the owner (LNS or LAC) decides. */
@@ -49,6 +51,12 @@ export interface PppOverL2tpHooks {
   onSessionClosed(session: PppSession, now: Instant): void;
   /** Options for data message headers (xl2tpd "length bit"). */
   readonly dataLengthBit?: boolean;
+  /**
+   * LAC: open PPP when the peer's first frame arrives, or after this many ms. Our ICCN may still be
+   * waiting for window space when the call is up on our side; an LCP Configure-Request sent before
+   * it arrives is dropped by the LNS and costs a 3 s restart. Undefined: open at once (LNS).
+   */
+  readonly openOnPeerFrameMs?: number;
 }
 
 const WITH_LENGTH = Object.freeze({ length: true });
@@ -119,6 +127,7 @@ export class PppOverL2tp {
       return;
     }
     session.handle.noteReceived(now);
+    if (!session.opened) this.open(session, now);
     const frame = view.body;
     if (frame.length === 0) {
       this.dropped['empty-frame']++;
@@ -143,6 +152,10 @@ export class PppOverL2tp {
     for (const key of this.timers.popDue(now)) {
       const session = this.sessions.get(key);
       if (session === undefined) continue;
+      if (!session.opened) {
+        this.open(session, now);
+        continue;
+      }
       session.link.handleTimeout(now);
       this.drainLink(session, now);
     }
@@ -269,11 +282,13 @@ export class PppOverL2tp {
             startedAt: now,
             counters: { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0 },
             closing: false,
+            opened: false,
           };
           this.sessions.set(key, session);
           this.hooks.onL2tpEvent(e, now);
-          link.open(now);
-          this.drainLink(session, now);
+          const wait = this.hooks.openOnPeerFrameMs;
+          if (wait === undefined) this.open(session, now);
+          else this.timers.set(key, now + wait);
           continue;
         }
         case 'session-down':
@@ -289,6 +304,12 @@ export class PppOverL2tp {
       }
       this.hooks.onL2tpEvent(e, now);
     }
+  }
+
+  private open(session: PppSession, now: Instant): void {
+    session.opened = true;
+    session.link.open(now);
+    this.drainLink(session, now);
   }
 
   private closeSession(key: number, now: Instant): void {

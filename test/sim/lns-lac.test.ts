@@ -237,6 +237,21 @@ describe('LNS + LAC on a simulated network', () => {
     expect([...w.lns.endpoint.tunnels()].filter((t) => t.state !== 'closed')).toHaveLength(0);
   });
 
+  it('RFC2661-7.4.1: with many calls queued behind the window, no LCP packet reaches the LNS before its ICCN (no 3 s restart)', () => {
+    // The LAC's call is up when it sends ICCN, but the ICCN may wait for window space; PPP opened
+    // at once sent a Configure-Request the LNS dropped, costing a 3 s LCP restart (bench finding).
+    const w = world(
+      12,
+      { minDelayMs: 5, maxDelayMs: 5 },
+      { poolRanges: ['10.1.0.1-10.1.0.200'], localAddress: '10.1.20.30', exclusive: false },
+    );
+    const { events } = addLac(w, { sessionsPerTunnel: 20 });
+    expect(w.net.runUntil(() => of(events, 'session-up').length === 20, 60_000)).toBe(true);
+    const slowest = Math.max(...of(events, 'session-up').map((e) => e.setupMs));
+    expect(slowest, 'a session waited out an LCP restart').toBeLessThan(2500);
+    expect(w.lns.status().dropped).toMatchObject({ 'unknown-session': 0 });
+  });
+
   it('100 sessions in 10 tunnels get 100 distinct addresses', () => {
     const w = world(
       9,
