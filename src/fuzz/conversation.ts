@@ -109,11 +109,9 @@ class Conversation {
     const s = steps[i]!;
     let bytes: Uint8Array | undefined;
     let usedNs: number | undefined;
-    let isRepeat = false;
     switch (s.kind) {
       case 'repeat':
         bytes = this.history[this.history.length - 1];
-        isRepeat = true;
         break;
       case 'data':
         bytes = buildDataMessage(s.tunnelId ?? this.peerTunnelId, s.sessionId, fromHexLoose(s.payloadHex));
@@ -138,7 +136,6 @@ class Conversation {
     }
     if (bytes === undefined) return [];
     const mustDrop = this.mustDrop(s, bytes);
-    const sccrqRepeat = isRepeat && this.isSccrq(bytes);
     this.noteSent(bytes, i);
     const nrBefore = this.nr;
     await this.conn.send(bytes);
@@ -148,7 +145,7 @@ class Conversation {
     let maxAck: number | undefined;
     const messages: ControlMessage[] = [];
     for (const r of replies) {
-      const m = this.judgeReply(r, i, { mustDrop, nrBefore, sccrqRepeat });
+      const m = this.judgeReply(r, i, { mustDrop, nrBefore });
       if (m === undefined) continue;
       if (m.msg !== undefined) messages.push(m.msg);
       if (maxAck === undefined || serialDiff(m.nr, maxAck) > 0) maxAck = m.nr;
@@ -168,13 +165,6 @@ class Conversation {
     if (mutationsOf(s).some((m) => m.op === 'truncate' || (m.op === 'version' && (m.value & 0xf) !== 2))) return true;
     const err = this.view.wrap(bytes);
     return err === 'truncated' || err === 'bad-version';
-  }
-
-  private isSccrq(bytes: Uint8Array): boolean {
-    const v = this.view;
-    if (v.wrap(bytes) !== undefined || !v.isControl || v.tunnelId !== 0) return false;
-    const d = decodeControlMessage(v.body, this.secretOpt());
-    return d.ok && d.value.type === MessageType.SCCRQ;
   }
 
   private secretOpt(): { secret: Uint8Array } | undefined {
@@ -239,7 +229,7 @@ class Conversation {
   private judgeReply(
     r: Uint8Array,
     i: number,
-    c: { mustDrop: boolean; nrBefore: number; sccrqRepeat: boolean },
+    c: { mustDrop: boolean; nrBefore: number },
   ): { msg?: ControlMessage; nr: number } | undefined {
     const v = this.view;
     const err = v.wrap(r);
@@ -298,7 +288,6 @@ class Conversation {
       const sid = avpU16(msg, AvpType.AssignedSessionId);
       if (sid !== undefined && this.peerSessionId === 0) this.peerSessionId = sid;
     }
-    void c.sccrqRepeat;
     return { msg, nr };
   }
 
@@ -426,8 +415,15 @@ export async function runCase(target: FuzzTarget, c: FuzzCase, opts: RunOptions)
     await conn.close();
   }
   if (opts.skipLiveness) return { wire: conv.wire };
-  const live = await checkLiveness(target, opts);
-  if (live !== undefined) return { finding: live, wire: conv.wire };
+  const liveWire: WireRecord[] = [];
+  const live = await checkLiveness(target, opts, liveWire);
+  if (live !== undefined) {
+    // The liveness run's datagrams too, marked step -2: they show what the target stopped doing.
+    return {
+      finding: live,
+      wire: [...conv.wire, ...liveWire.map((w) => ({ ...w, step: -2, summary: `liveness: ${w.summary}` }))],
+    };
+  }
   const health = await target.health?.(true);
   if (health !== undefined) {
     const kind: FindingKind = health.startsWith('leak') ? 'leak' : 'crash';
@@ -437,9 +433,22 @@ export async function runCase(target: FuzzTarget, c: FuzzCase, opts: RunOptions)
 }
 
 /** A clean tunnel + session setup and teardown must still work (the liveness oracle). */
-export async function checkLiveness(target: FuzzTarget, opts: RunOptions): Promise<Finding | undefined> {
+export async function checkLiveness(
+  target: FuzzTarget,
+  opts: RunOptions,
+  wire?: WireRecord[],
+): Promise<Finding | undefined> {
   const conn = await target.connect();
   const conv = new Conversation(conn, target, opts);
+  try {
+    return await liveness(conv, opts);
+  } finally {
+    wire?.push(...conv.wire);
+    await conn.close();
+  }
+}
+
+async function liveness(conv: Conversation, opts: RunOptions): Promise<Finding | undefined> {
   const steps: FuzzStep[] = [{ kind: 'SCCRQ' }, { kind: 'SCCCN' }, { kind: 'ICRQ' }, { kind: 'ICCN' }];
   const fail = (message: string): Finding => ({ kind: 'liveness', step: -1, message });
   try {
@@ -459,8 +468,6 @@ export async function checkLiveness(target: FuzzTarget, opts: RunOptions): Promi
   } catch (e) {
     if (e instanceof Stop) return { ...e.finding, step: -1, message: `liveness run: ${e.finding.message}` };
     return fail(`driver error: ${String(e)}`);
-  } finally {
-    await conn.close();
   }
 }
 
