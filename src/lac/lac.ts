@@ -61,7 +61,7 @@ export class LacEngine implements Engine<LacEvent> {
   private readonly authUsed = new Map<number, string>();
   private readonly pings = new Map<number, Instant>();
   private pingSequence = 0;
-  private readonly callStartedAt = new Map<string, Instant>();
+  private readonly callStartedAt = new Map<number, Instant>();
 
   constructor(private readonly opts: LacEngineOptions) {
     const endpoint = new Endpoint({
@@ -75,13 +75,15 @@ export class LacEngine implements Engine<LacEvent> {
       createLink: () => this.createLink(),
       onPppEvent: (s, e, now) => this.onPppEvent(s, e, now),
       onL2tpEvent: (e, now) => this.onL2tpEvent(e, now),
-      onSessionClosed: (s) =>
+      onSessionClosed: (s) => {
+        this.authUsed.delete(s.key);
         this.events.push({
           type: 'session-down',
           tunnelId: s.handle.tunnelId,
           sessionId: s.handle.sessionId,
           reason: 'call cleared',
-        }),
+        });
+      },
     });
   }
 
@@ -176,11 +178,16 @@ export class LacEngine implements Engine<LacEvent> {
         const n = this.opts.sessionsPerTunnel ?? 1;
         for (let i = 0; i < n; i++) {
           const sessionId = this.bridge.endpoint.startSession(e.tunnelId, now);
-          this.callStartedAt.set(`${e.tunnelId}/${sessionId}`, now);
+          this.callStartedAt.set(sessionKey(e.tunnelId, sessionId), now);
         }
         break;
       }
+      case 'session-down':
+        this.callStartedAt.delete(sessionKey(e.tunnelId, e.sessionId));
+        break;
       case 'tunnel-down':
+        for (const key of this.callStartedAt.keys())
+          if (Math.floor(key / 0x10000) === e.tunnelId) this.callStartedAt.delete(key);
         this.events.push({
           type: 'tunnel-down',
           tunnelId: e.tunnelId,
@@ -204,7 +211,7 @@ export class LacEngine implements Engine<LacEvent> {
         this.events.push({ type: 'auth-failed', tunnelId, sessionId, reason: e.reason });
         break;
       case 'link-up': {
-        const started = this.callStartedAt.get(`${tunnelId}/${sessionId}`) ?? s.startedAt;
+        const started = this.callStartedAt.get(s.key) ?? s.startedAt;
         this.events.push({
           type: 'session-up',
           tunnelId,
