@@ -9,7 +9,7 @@ import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
 import { ipv4ToNumber } from '../lns/lns.js';
-import { PppOverL2tp, type PppSession } from '../lns/ppp-over-l2tp.js';
+import { PppOverL2tp, type PppSession, sessionKey } from '../lns/ppp-over-l2tp.js';
 import type { AuthClient } from '../ppp/auth.js';
 import { type PppEvent, PppLink } from '../ppp/link.js';
 
