@@ -79,12 +79,13 @@ describe.skipIf(skip !== undefined)(
         let sessions = '';
         if (await client.waitFile('up-done', 90_000)) {
           gateway.touch('query');
-          if (await gateway.waitFile('query-done', 45_000)) sessions = gateway.file('sessions.json');
+          if (await gateway.waitFile('query-done', 60_000)) sessions = gateway.file('sessions.json');
           client.touch('release');
         }
-        await client.finish(lab, 40_000);
+        // once the client has hung up, both guests wind down in parallel (each step costs seconds in UML)
+        await client.waitFile('ppp-down', 20_000);
         gateway.touch('stop');
-        await gateway.finish(lab, 30_000);
+        await Promise.all([client.finish(lab, 40_000), gateway.finish(lab, 40_000)]);
         await lab.stopHost(capture.proc, 'SIGINT', 3000);
         // the SA keys as both kernels hold them (gateway: while the session was up; client: at SA up)
         const sas = [
