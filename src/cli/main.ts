@@ -13,6 +13,8 @@ Commands:
   ctl           talk to a running LNS: status, sessions, tunnels, disconnect
   firewall      print or apply the rules that accept udp/1701 only under IPsec policy
   ipsec-config  print the Libreswan or strongSwan transport-mode connection for udp/1701
+  bench         tunnels x sessions with full negotiation against any LNS: setup rate, latency
+  fuzz          conformance fuzzer against any L2TP endpoint (or in-process), shrinks failures
 
 Run 'l2tp-ts <command> --help' for the options of a command.
 Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad configuration.
@@ -24,6 +26,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   lns: async () => (await import('./lns.js')).runLns,
   lac: async () => (await import('./lac.js')).runLac,
   ctl: async () => (await import('./ctl.js')).runCtl,
+  bench: async () => (await import('./bench.js')).runBench,
+  fuzz: async () => (await import('./fuzz.js')).runFuzz,
   firewall: async () => {
     const { runFirewallCommand } = await import('./firewall.js');
     return (argv) => runFirewallCommand(argv, processIo());
