@@ -114,7 +114,11 @@ class Conversation {
         bytes = this.history[this.history.length - 1];
         break;
       case 'data':
-        bytes = buildDataMessage(s.tunnelId ?? this.peerTunnelId, s.sessionId, fromHexLoose(s.payloadHex));
+        bytes = buildDataMessage(
+          s.tunnelId ?? this.peerTunnelId,
+          s.sessionId < 0 ? this.peerSessionId : s.sessionId,
+          fromHexLoose(s.payloadHex),
+        );
         break;
       case 'garbage':
         bytes = fromHexLoose(s.hex);
@@ -161,7 +165,10 @@ class Conversation {
 
   /** §3.1 and common sense: datagrams no RFC 2661 endpoint may answer. */
   private mustDrop(s: FuzzStep, bytes: Uint8Array): boolean {
-    if (s.kind === 'data') return s.sessionId !== this.peerSessionId || this.peerSessionId === 0;
+    if (s.kind === 'data') {
+      if (s.sessionId < 0 && s.tunnelId === undefined) return false; // PPP on the live session: may be answered
+      return s.sessionId !== this.peerSessionId || this.peerSessionId === 0;
+    }
     if (mutationsOf(s).some((m) => m.op === 'truncate' || (m.op === 'version' && (m.value & 0xf) !== 2))) return true;
     const err = this.view.wrap(bytes);
     return err === 'truncated' || err === 'bad-version';

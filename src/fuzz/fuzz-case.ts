@@ -35,7 +35,7 @@ export type FuzzStep =
   | { readonly kind: MessageStepKind; readonly mutations?: readonly Mutation[] }
   /** The previous datagram again, byte for byte (a retransmission or a duplicate). */
   | { readonly kind: 'repeat' }
-  /** A data message; undefined IDs mean "the live tunnel" / a session that does not exist. */
+  /** A data message; an absent Tunnel ID means the live tunnel, Session ID -1 the live session (PPP fuzzing). */
   | { readonly kind: 'data'; readonly tunnelId?: number; readonly sessionId: number; readonly payloadHex: string }
   | { readonly kind: 'garbage'; readonly hex: string };
 

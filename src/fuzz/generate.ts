@@ -66,7 +66,24 @@ function garbage(r: Rnd): FuzzStep {
   return { kind: 'garbage', hex: toHex(bytes) };
 }
 
+/** PPP protocols an LNS session speaks (RFC 1661 LCP, 1332 IPCP, 5072 IPv6CP, 1994 CHAP, 1334 PAP, IPv4). */
+const PPP_PROTOCOLS = [0xc021, 0x8021, 0x8057, 0xc223, 0xc023, 0x0021, 0x80fd, 0x0057, 0x1234];
+
+/** A PPP frame (FF 03, protocol, a code/id/length packet with random options) on the live session. */
+function pppStep(r: Rnd): FuzzStep {
+  const body = r.fill(new Uint8Array(r.int(0, 40)));
+  const code = r.int(1, 14);
+  const len = r.chance(0.8) ? 4 + body.length : r.int(0, 0xffff);
+  const head = [0xff, 0x03, ...(r.chance(0.9) ? [] : [0xff]), 0, 0, code, r.int(0, 255), len >> 8, len & 0xff];
+  const proto = r.pick(PPP_PROTOCOLS);
+  const at = head.length === 8 ? 2 : 3;
+  head[at] = proto >> 8;
+  head[at + 1] = proto & 0xff;
+  return { kind: 'data', sessionId: -1, payloadHex: toHex(new Uint8Array([...head, ...body])) };
+}
+
 function dataStep(r: Rnd): FuzzStep {
+  if (r.chance(0.5)) return pppStep(r);
   const payload = r.chance(0.5) ? 'ff03c021010100040000' : toHex(r.fill(new Uint8Array(r.int(0, 40))));
   return r.chance(0.5)
     ? { kind: 'data', sessionId: r.int(1, 0xffff), payloadHex: payload }
@@ -138,7 +155,11 @@ export function generateCase(r: Rnd): FuzzCase {
     default: {
       // Usually from inside a tunnel, so later steps reach the tunnel and session automata.
       if (r.chance(0.6)) steps.push({ kind: 'SCCRQ' }, { kind: 'SCCCN' });
-      if (r.chance(0.3)) steps.push({ kind: 'ICRQ' }, { kind: 'ICCN' });
+      if (r.chance(0.4)) {
+        steps.push({ kind: 'ICRQ' }, { kind: 'ICCN' });
+        // PPP on the live session: LCP/IPCP/auth packets with random options reach the LNS's PPP.
+        for (let k = r.int(0, 5); k > 0; k--) steps.push(pppStep(r));
+      }
       const n = r.int(1, 10);
       for (let k = 0; k < n; k++) {
         const p = r.int(0, 9);
