@@ -81,14 +81,18 @@ function processIo() {
     stderr: (s: string) => void process.stderr.write(s),
     exec: (program: string, args: readonly string[], input?: string) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+        // No input: no stdin pipe (writing to one whose reader already exited raised EPIPE).
+        const child = spawn(program, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
         let stdout = '';
         let stderr = '';
-        child.stdout.on('data', (d) => (stdout += d));
-        child.stderr.on('data', (d) => (stderr += d));
+        child.stdout?.on('data', (d) => (stdout += d));
+        child.stderr?.on('data', (d) => (stderr += d));
         child.on('error', (e) => resolve({ code: 127, stdout, stderr: `${stderr}${e.message}\n` }));
         child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-        child.stdin.end(input ?? '');
+        if (child.stdin) {
+          child.stdin.on('error', () => undefined); // the exit code and stderr tell what went wrong
+          child.stdin.end(input);
+        }
       }),
   };
 }
