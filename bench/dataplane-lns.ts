@@ -3,7 +3,7 @@
 // messages). Related: bench/dataplane.ts (forwarders only), bench/c/dp-gen.c, docs/BENCHMARKS.md.
 //
 //   node --import tsx bench/dataplane-lns.ts [--targets ours,l2tpns] [--dirs up,down] [--sizes 64,1400]
-//        [--secs 3] [--runs 3] [--nice -10] [--profile DIR] [--node-args --perf-basic-prof,…]
+//        [--secs 3] [--runs 3] [--nice -10] [--profile DIR] [--node-args --perf-basic-prof,…] [--max-secs 290]
 //
 // Topology (namespaces made and removed by test/support/netns.ts's NetLab): LAC ns —veth— ours ns
 // (10.210.1.1, `l2tp-ts lns --tun`) and LAC ns —veth— l2tpns ns (10.210.4.1, l2tpns + FreeRADIUS).
@@ -121,12 +121,17 @@ function counter(t: Target, dir: string): number {
   return n;
 }
 
+/** PIDs of running generators (they run in sessions of their own, outside the lab's list). */
+const liveGens = new Set<number>();
+
 /** Spawns dp-gen inside `ns` on CPU 0; resolves once it floods, with its pid and final output. */
 async function startGen(ns: string, genArgs: string[]): Promise<{ pid: number; done: Promise<string> }> {
   const p = spawn('ip', ['netns', 'exec', ns, 'taskset', '-c', '0', GEN, ...genArgs], {
     stdio: ['ignore', 'pipe', 'inherit'],
     detached: true,
   });
+  liveGens.add(p.pid!);
+  p.on('exit', () => liveGens.delete(p.pid!));
   prioritize(p.pid!);
   let out = '';
   p.stdout.setEncoding('utf8');
@@ -215,12 +220,24 @@ async function main(): Promise<void> {
   execFileSync('cc', ['-O2', '-o', GEN, join(HERE, 'c', 'dp-gen.c')]);
   const lab = new NetLab('dl');
   const onSignal = (): void => {
+    for (const pid of liveGens) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {}
+    }
     lab.destroySync();
     rmSync(GEN, { force: true });
     process.exit(130);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A hard bound on the whole bench (default 290 s): whatever hangs, namespaces and processes go.
+  const maxSecs = Number(arg('max-secs', '290'));
+  setTimeout(() => {
+    console.error(`dataplane-lns: over ${maxSecs} s, giving up`);
+    process.exitCode = 1;
+    onSignal();
+  }, maxSecs * 1000).unref();
   const all: Target[] = [];
   try {
     const lacNs = lab.addNamespace();
