@@ -10,10 +10,10 @@
 // tunnel-down 'internal-error'). Deadlines of all tunnels sit in one DeadlineHeap.
 import { DeadlineHeap } from '../core/deadline-heap.js';
 import { type Engine, L2tpUsageError, type PeerAddress, peerKey, type Transmit } from '../core/engine.js';
+import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { scanString, scanU16 } from './avp-scan.js';
-import { Fifo } from '../core/fifo.js';
 import { Tunnel, type TunnelConfig, type TunnelHost } from './tunnel.js';
 import type { DisconnectReason, L2tpEvent, SessionHandle, TunnelInfo } from './types.js';
 import { AvpType } from './wire/avp-catalogue.js';
@@ -21,6 +21,7 @@ import { CONTROL_HEADER_LENGTH, L2tpHeaderView, writeControlHeader } from './wir
 import {
   avpBytes,
   avpString,
+  avpU16,
   decodeControlMessage,
   encodeControlMessage,
   makeResultCodeAvp,
@@ -319,7 +320,13 @@ export class Endpoint implements Engine<L2tpEvent> {
   ): void {
     // Pick the secret by Host Name before decoding: Host Name is never hidden (§4.4.3), other AVPs may be.
     const hostName = scanString(body, AvpType.HostName);
-    const peerTid = scanU16(body, AvpType.AssignedTunnelId);
+    let peerTid = scanU16(body, AvpType.AssignedTunnelId);
+    if (peerTid === undefined && ns === 0) {
+      // §4.4.3: Assigned Tunnel ID may be hidden; the scan skips hidden AVPs, so unhide to read it.
+      const hiddenSecret = this.opts.tunnelSecret?.(from, hostName);
+      const unhidden = hiddenSecret === undefined ? undefined : decodeControlMessage(body, { secret: hiddenSecret });
+      if (unhidden?.ok) peerTid = avpU16(unhidden.value, AvpType.AssignedTunnelId);
+    }
     if (peerTid === undefined || peerTid === 0 || ns !== 0) {
       this.drop('bad-sccrq', from);
       return;
