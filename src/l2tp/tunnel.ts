@@ -352,7 +352,7 @@ export class Tunnel {
       return;
     }
     // A faulty call request (no session yet): answer with a CDN naming the peer's Session ID (§4.1).
-    const peerSid = scanU16(body, AvpType.AssignedSessionId);
+    const peerSid = scanU16(body, AvpType.AssignedSessionId, this.secret);
     if (peerSid !== undefined) this.sendCdn(peerSid, faultReason(fault), now);
   }
 
