@@ -15,6 +15,9 @@ const SEED_DIR = join(REPO, 'test', 'vectors', 'config');
 export const LNS_LOCAL_IP = '10.204.20.30';
 export const LNS_RANGE_FIRST = '10.204.20.31';
 
+/** The seed's own chap-secrets user (`username vpn secret 10.1.20.32`), its static address moved like the rest. */
+export const SEED_STATIC_USER = { user: 'username', password: 'secret', address: '10.204.20.32' } as const;
+
 /** PPP users added to the temp chap-secrets (the seed's own users are kept). */
 export const USERS = { alice: 's3cret', bob: 'b0b-secret', carol: 'car0l-secret' } as const;
 

@@ -4,6 +4,7 @@
 // Related: harness.ts, lns-under-test.ts. All scenarios in one file, so they run serially.
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { dissect, formatFlags, tsharkAvailable } from '../../support/tshark.js';
 import { acquireUmlLock, BRIDGE_IP, type LacResult, recordTiming, UmlLab, umlSkipReason } from './harness.js';
 import {
   configurePppdLns,
@@ -11,6 +12,7 @@ import {
   LNS_RANGE_FIRST,
   type LnsVariant,
   lnsSkipReason,
+  SEED_STATIC_USER,
   startLns,
   USERS,
 } from './lns-under-test.js';
@@ -23,6 +25,20 @@ const THREE_RANGE = '10.204.20.33-10.204.20.35';
 const REFERENCE_ALL = process.env.UML_REFERENCE_ALL === '1';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * tshark as the oracle on a scenario's bridge.pcap (udp/1701): no packet is malformed or carries
+ * an expert info of severity warning or above, from either side; ours (from BRIDGE_IP) also pass
+ * the RFC 2661 §4.1/§6 checks of test/support/tshark.ts. Throws with the flags otherwise.
+ */
+async function checkWire(pcap: string): Promise<void> {
+  const d = await dissect(pcap);
+  const src = new Map(d.packets.map((p) => [p.number, p.src]));
+  const ours = (f: { packet: number }): boolean => src.get(f.packet) === BRIDGE_IP;
+  const flags = formatFlags({ ...d, rfcChecks: d.rfcChecks.filter(ours) });
+  if (!d.packets.some((p) => p.src === BRIDGE_IP)) throw new Error(`${pcap}: no packet from the LNS (${BRIDGE_IP})`);
+  if (flags !== '') throw new Error(`${pcap}: tshark flags:\n${flags}`);
+}
 
 function expectUp(r: LacResult): void {
   const why = `rc=${r.rc} pppd: ${r.pppdLines.join(' | ')}`;
@@ -136,13 +152,18 @@ for (const impl of IMPLS) {
     () => {
       let lab: UmlLab | undefined;
       afterEach(async () => {
-        if (lab !== undefined) {
-          await lab.stopCapture();
-          lab.timeline();
-          await lab.dispose();
-        }
+        const l = lab;
         lab = undefined;
-      }, 30_000);
+        if (l === undefined) return;
+        try {
+          await l.stopCapture();
+          l.timeline();
+          // once per scenario, ~1 s: every packet of our LNS's scenarios through Wireshark's dissectors
+          if (!impl.reference && tsharkAvailable()) await checkWire(l.pcap);
+        } finally {
+          await l.dispose();
+        }
+      }, 40_000);
 
       const open = async (scenario: string, v: LnsVariant = {}): Promise<{ lab: UmlLab; lns: RunningLns }> => {
         lab = await UmlLab.create({ scenario: `${impl.name}-${scenario}` });
@@ -249,6 +270,29 @@ for (const impl of IMPLS) {
           expect(good.localIp).toBe(LNS_RANGE_FIRST);
         },
         150_000,
+      );
+
+      extra(
+        "RFC1332: a chap-secrets user with a static address (the seed's `username`) gets exactly that address",
+        async () => {
+          const { lab, lns } = await open('static-address');
+          const { user, password, address } = SEED_STATIC_USER;
+          const g = lab.bootLac({ lnsIp: lns.ip, name: 'lac1', auth: 'mschapv2', user, password, holdS: 5 });
+          expect(await g.waitFile('up-done', 45_000), 'ping finished').toBe(true);
+          const listed = lns.listSessions();
+          g.release();
+          const r = await g.finish(30_000);
+          timing('static-address', r);
+          expectUp(r);
+          expect(r.pppdLines).toContain('CHAP authentication succeeded');
+          // RFC 1332 §3.3: the LNS Naks the client's 0.0.0.0 with the address chap-secrets names
+          expect(r.localIp).toBe(address);
+          if (listed !== undefined) {
+            const rows = JSON.parse(listed) as { user?: string; address?: string; state?: string }[];
+            expect(rows, listed).toContainEqual(expect.objectContaining({ user, address, state: 'up' }));
+          }
+        },
+        90_000,
       );
 
       extra(
