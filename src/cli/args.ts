@@ -99,3 +99,15 @@ export function parseHostPort(value: string, defaultPort: number): { address: st
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`port out of range in '${value}'`);
   return { address: m[1]!, port };
 }
+
+/** The flags every command that dials an LNS shares (lac, bench). */
+export const DIAL_FLAGS = {
+  server: { kind: 'string', help: 'the LNS, HOST[:PORT] (port 1701 by default)', valueName: 'HOST[:PORT]' },
+  user: { kind: 'string', help: 'PPP user name', alias: 'u' },
+  password: { kind: 'string', help: 'PPP password (or the L2TP_TS_PASSWORD environment variable)', alias: 'p' },
+  auth: {
+    kind: 'string',
+    help: 'the only method to answer: mschapv2, chap or pap (default: whichever the LNS asks for)',
+    choices: ['mschapv2', 'chap', 'pap'],
+  },
+} as const satisfies Record<string, FlagSpec>;

@@ -7,17 +7,10 @@ import { systemRandom } from '../io/system-random.js';
 import { driveOverUdp, type UdpDriver } from '../io/udp-driver.js';
 import { type LacAuth, LacEngine, type LacEvent } from '../lac/lac.js';
 import type { PppSession } from '../lns/ppp-over-l2tp.js';
-import { formatFlags, parseArgs, parseHostPort, UsageError } from './args.js';
+import { DIAL_FLAGS, formatFlags, parseArgs, parseHostPort, UsageError } from './args.js';
 
 const FLAGS = {
-  server: { kind: 'string', help: 'the LNS, HOST[:PORT] (port 1701 by default)', valueName: 'HOST[:PORT]' },
-  user: { kind: 'string', help: 'PPP user name', alias: 'u' },
-  password: { kind: 'string', help: 'PPP password (or the L2TP_TS_PASSWORD environment variable)', alias: 'p' },
-  auth: {
-    kind: 'string',
-    help: 'the only method to answer: mschapv2, chap or pap (default: whichever the LNS asks for)',
-    choices: ['mschapv2', 'chap', 'pap'],
-  },
+  ...DIAL_FLAGS,
   secret: { kind: 'string', help: 'L2TP tunnel secret (tunnel authentication)' },
   tunnels: { kind: 'int', help: 'tunnels to open (default 10)', min: 1, max: 10000 },
   sessions: { kind: 'int', help: 'sessions per tunnel (default 100)', min: 1, max: 65535 },

@@ -4,17 +4,10 @@
 import { monotonicNow } from '../io/clock.js';
 import { createLac } from '../io/create-lac.js';
 import type { LacEvent } from '../lac/lac.js';
-import { formatFlags, parseArgs, parseHostPort, UsageError } from './args.js';
+import { DIAL_FLAGS, formatFlags, parseArgs, parseHostPort, UsageError } from './args.js';
 
 const FLAGS = {
-  server: { kind: 'string', help: 'the LNS, HOST[:PORT] (port 1701 by default)', valueName: 'HOST[:PORT]' },
-  user: { kind: 'string', help: 'PPP user name', alias: 'u' },
-  password: { kind: 'string', help: 'PPP password (or the L2TP_TS_PASSWORD environment variable)', alias: 'p' },
-  auth: {
-    kind: 'string',
-    help: 'the only method to answer: mschapv2, chap or pap (default: whichever the LNS asks for)',
-    choices: ['mschapv2', 'chap', 'pap'],
-  },
+  ...DIAL_FLAGS,
   secret: { kind: 'string', help: 'L2TP tunnel secret (tunnel authentication and hidden AVPs)' },
   hidden: { kind: 'boolean', help: 'hide AVPs (needs --secret)' },
   tunnels: { kind: 'int', help: 'tunnels to open (default 1)', min: 1, max: 10000 },
