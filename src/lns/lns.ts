@@ -126,7 +126,11 @@ export class LnsEngine implements Engine<LnsEvent> {
   /** Why PPP finished, per session key, for the session-down event (else 'call cleared'). */
   private readonly downReasons = new Map<number, string>();
 
+  /** The method descriptors are the same for every link: built once, not per session. */
+  private readonly authServers: readonly { protocol: number; algorithm?: number; create(): AuthServer }[];
+
   constructor(private readonly opts: LnsEngineOptions) {
+    this.authServers = opts.auth.map((m) => this.authServer(m));
     const endpoint = new Endpoint({
       ...opts.endpoint,
       role: 'lns',
@@ -283,7 +287,7 @@ export class LnsEngine implements Engine<LnsEvent> {
       random: o.random,
       mru: o.mru,
       mtu: o.mtu,
-      authServers: o.auth.map((m) => this.authServer(m)),
+      authServers: this.authServers,
       assignAddress: (user) => this.assignAddress(key, user),
       dns: o.dns,
       nbns: o.nbns,
