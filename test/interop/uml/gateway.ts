@@ -169,6 +169,7 @@ function bootScriptGuest(
     'rootflags=/',
     'ro',
     `init=${GUEST_INIT}`,
+    `umlrepo=${REPO}`,
     `umldir=${gdir}`,
     `umlmax=${o.maxS}`,
     `umlname=${o.name}`,

@@ -21,6 +21,8 @@ import { fileURLToPath } from 'node:url';
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Guest PID 1 and the LAC script, read by the guests through hostfs (the host's / is their root). */
 export const GUEST_INIT = join(HERE, 'guest', 'init.sh');
+/** The repository root: guests mount it back if their tmpfs mounts hide it (a clone under /tmp). */
+export const REPO_ROOT = join(HERE, '..', '..', '..');
 const GUEST_LAC = join(HERE, 'guest', 'lac.sh');
 
 export const UML_KERNEL = '/usr/bin/linux.uml';
@@ -583,6 +585,7 @@ export class UmlLab {
         'rootflags=/',
         'ro',
         `init=${GUEST_INIT}`,
+        `umlrepo=${REPO_ROOT}`,
         `umldir=${gdir}`,
         `umlmax=${maxS}`,
         `umlname=${name}`,

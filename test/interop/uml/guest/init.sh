@@ -19,6 +19,12 @@ mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
 for d in /dev/shm /tmp; do mount -t tmpfs -o mode=1777 tmpfs "$d"; done
 for d in /run /var/log /var/lib; do mount -t tmpfs -o mode=755 tmpfs "$d"; done
 mkdir -p /run/lock /run/uml/bin /run/xl2tpd
+# The repository (guest scripts, bin/l2tp-ts.js) may live under a path the tmpfs mounts above just
+# hid, e.g. a CI clone in /tmp (kernel parameter umlrepo=…): mount it back from the host.
+if [ -n "${umlrepo:-}" ] && [ ! -e "$umlrepo/package.json" ]; then
+    mkdir -p "$umlrepo" && mount -t hostfs -o "$umlrepo" hostfs "$umlrepo" ||
+        echo "init: cannot mount umlrepo='$umlrepo'"
+fi
 if [ -z "${umldir:-}" ] || ! mount -t hostfs -o "$umldir" hostfs /srv; then
     echo "init: cannot mount umldir='${umldir:-}' on /srv"
     echo o >/proc/sysrq-trigger
