@@ -3,6 +3,7 @@
 // Related: harness.ts, reference.test.ts.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { l2tpnsStartupConfig, writeRaddb } from '../../support/peers/l2tpns-config.js';
 import type { HostProcess, UmlLab } from './harness.js';
 import { BRIDGE_IP } from './harness.js';
 
@@ -26,103 +27,7 @@ export function referenceSkipReason(): string | undefined {
 /** FreeRADIUS on 127.0.0.1:1812/1813 inside the netns, one user with a cleartext password. */
 export async function startFreeRadius(lab: UmlLab, user: string, password: string): Promise<HostProcess> {
   const d = join(lab.dir, 'raddb');
-  mkdirSync(join(d, 'radacct'), { recursive: true });
-  writeFileSync(
-    join(d, 'radiusd.conf'),
-    `prefix = /usr
-exec_prefix = /usr
-sysconfdir = /etc
-localstatedir = /var
-sbindir = /usr/sbin
-logdir = ${d}
-raddbdir = ${d}
-radacctdir = ${d}/radacct
-name = freeradius
-confdir = \${raddbdir}
-modconfdir = \${confdir}
-run_dir = ${d}
-db_dir = \${raddbdir}
-libdir = /usr/lib/freeradius
-pidfile = \${run_dir}/radiusd.pid
-max_request_time = 30
-cleanup_delay = 5
-max_requests = 1024
-hostname_lookups = no
-log {
-	destination = stdout
-	colourise = no
-	auth = yes
-}
-security {
-	allow_core_dumps = no
-	max_attributes = 200
-	reject_delay = 0
-	status_server = yes
-}
-thread pool {
-	start_servers = 2
-	max_servers = 4
-	min_spare_servers = 1
-	max_spare_servers = 4
-}
-client lab {
-	ipaddr = 127.0.0.1
-	secret = ${RADIUS_SECRET}
-	require_message_authenticator = no
-	nas_type = other
-}
-modules {
-	pap {
-		normalise = yes
-	}
-	chap {
-	}
-	files {
-		filename = \${raddbdir}/users
-	}
-	detail {
-		filename = \${radacctdir}/detail
-		header = "%t"
-	}
-}
-server lab {
-	listen {
-		type = auth
-		ipaddr = 127.0.0.1
-		port = 1812
-	}
-	listen {
-		type = acct
-		ipaddr = 127.0.0.1
-		port = 1813
-	}
-	authorize {
-		chap
-		files
-		pap
-	}
-	authenticate {
-		Auth-Type PAP {
-			pap
-		}
-		Auth-Type CHAP {
-			chap
-		}
-	}
-	preacct {
-	}
-	accounting {
-		detail
-	}
-	post-auth {
-	}
-}
-`,
-  );
-  writeFileSync(
-    join(d, 'users'),
-    `${user}\tCleartext-Password := "${password}"\n\tService-Type = Framed-User,\n\tFramed-Protocol = PPP\n`,
-  );
+  writeRaddb(d, { secret: RADIUS_SECRET, user, password });
   const p = lab.startHost('freeradius', ['freeradius', '-X', '-d', d]);
   await lab.waitUdpListening(1812, 15_000, p);
   return p;
@@ -138,34 +43,16 @@ export async function startL2tpns(lab: UmlLab): Promise<HostProcess> {
   const log = join(lab.dir, 'l2tpns-debug.log');
   writeFileSync(
     join(etc, 'startup-config'),
-    [
-      'set debug 3',
-      `set log_file "${log}"`,
-      `set pid_file "${join(lab.dir, 'l2tpns.pid')}"`,
-      'set l2tp_secret "unused"',
-      `set primary_dns ${L2TPNS_DNS[0]}`,
-      `set secondary_dns ${L2TPNS_DNS[1]}`,
-      'set primary_radius 127.0.0.1',
-      `set radius_secret "${RADIUS_SECRET}"`,
-      'set radius_authtypes "chap,pap"',
-      'set radius_accounting yes',
-      `set bind_address ${BRIDGE_IP}`,
-      `set iftun_address ${L2TPNS_TUN_IP}`,
-      // without peer_address it offers an address derived from the hostname (127.0.0.1)
-      `set peer_address ${L2TPNS_TUN_IP}`,
-      'set cli_bind_address 127.0.0.1',
-      'set send_garp no',
-      'set tundevicename "l2tun0"',
-      'set allow_duplicate_users yes',
-      'set echo_timeout 10',
-      'set idle_echo_timeout 240',
-      // it always clusters: the default interface (eth0) is absent in a netns, and the default
-      // election takes 15 s
-      'set cluster_interface "lo"',
-      'set cluster_hb_interval 2',
-      'set cluster_hb_timeout 20',
-      '',
-    ].join('\n'),
+    l2tpnsStartupConfig({
+      logFile: log,
+      pidFile: join(lab.dir, 'l2tpns.pid'),
+      secret: 'unused',
+      dns: L2TPNS_DNS,
+      radiusSecret: RADIUS_SECRET,
+      bindAddress: BRIDGE_IP,
+      tunAddress: L2TPNS_TUN_IP,
+      tunName: 'l2tun0',
+    }),
   );
   writeFileSync(join(etc, 'ip_pool'), `${L2TPNS_POOL}\n`);
   writeFileSync(join(etc, 'users'), '');

@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { type LabProcess, type NetLab, type RunResult, sleep, tail, waitFor } from '../netns.js';
+import { l2tpnsStartupConfig, writeRaddb } from './l2tpns-config.js';
 
 /** The RADIUS user l2tpns authenticates (Cleartext-Password: PAP, CHAP-MD5, MS-CHAP all work). */
 export const L2TPNS_USER = { user: 'alice', password: 's3cret' } as const;
@@ -13,109 +14,7 @@ const RADIUS_SECRET = 'l2tradsecret';
 /** Starts FreeRADIUS (-X, foreground) on 127.0.0.1:1812/1813 inside `ns`; resolves once it listens. */
 export async function startRadius(lab: NetLab, ns: string): Promise<LabProcess> {
   const d = join(lab.dir, `raddb-${ns}`);
-  mkdirSync(join(d, 'radacct'), { recursive: true });
-  writeFileSync(
-    join(d, 'radiusd.conf'),
-    `prefix = /usr
-exec_prefix = /usr
-sysconfdir = /etc
-localstatedir = /var
-sbindir = /usr/sbin
-logdir = ${d}
-raddbdir = ${d}
-radacctdir = ${d}/radacct
-name = freeradius
-confdir = \${raddbdir}
-modconfdir = \${confdir}
-run_dir = ${d}
-db_dir = \${raddbdir}
-libdir = /usr/lib/freeradius
-pidfile = \${run_dir}/radiusd.pid
-max_request_time = 30
-cleanup_delay = 5
-max_requests = 16384
-hostname_lookups = no
-log {
-	destination = stdout
-	colourise = no
-	auth = yes
-}
-security {
-	allow_core_dumps = no
-	max_attributes = 200
-	reject_delay = 0
-	status_server = yes
-}
-thread pool {
-	start_servers = 2
-	max_servers = 4
-	min_spare_servers = 1
-	max_spare_servers = 4
-}
-client local {
-	ipaddr = 127.0.0.1
-	secret = ${RADIUS_SECRET}
-	require_message_authenticator = no
-	nas_type = other
-}
-modules {
-	pap {
-		normalise = yes
-	}
-	chap {
-	}
-	mschap {
-	}
-	files {
-		filename = \${raddbdir}/users
-	}
-	detail {
-		filename = \${radacctdir}/detail
-		header = "%t"
-	}
-}
-server l2t {
-	listen {
-		type = auth
-		ipaddr = 127.0.0.1
-		port = 1812
-	}
-	listen {
-		type = acct
-		ipaddr = 127.0.0.1
-		port = 1813
-	}
-	authorize {
-		chap
-		mschap
-		files
-		pap
-	}
-	authenticate {
-		Auth-Type PAP {
-			pap
-		}
-		Auth-Type CHAP {
-			chap
-		}
-		Auth-Type MS-CHAP {
-			mschap
-		}
-	}
-	preacct {
-	}
-	accounting {
-		detail
-	}
-	post-auth {
-	}
-}
-`,
-  );
-  writeFileSync(
-    join(d, 'users'),
-    `${L2TPNS_USER.user}\tCleartext-Password := "${L2TPNS_USER.password}"\n\tService-Type = Framed-User,\n\tFramed-Protocol = PPP\n`,
-  );
+  writeRaddb(d, { secret: RADIUS_SECRET, ...L2TPNS_USER });
   const proc = lab.spawn('freeradius', ns, 'freeradius', ['-X', '-d', d]);
   await waitFor(
     'freeradius to listen on udp/1812',
@@ -170,36 +69,19 @@ export async function startL2tpns(lab: NetLab, opts: L2tpnsOptions): Promise<L2t
   const tunName = `${opts.ns}t`.slice(-15);
   writeFileSync(
     join(etc, 'startup-config'),
-    [
-      `set debug ${opts.debug ?? 3}`,
-      `set log_file "${logFile}"`,
-      `set pid_file "${join(etc, 'l2tpns.pid')}"`,
-      `set l2tp_secret "${opts.secret}"`,
-      'set primary_dns 10.203.99.53',
-      'set secondary_dns 10.203.99.54',
-      'set primary_radius 127.0.0.1',
-      `set radius_secret "${RADIUS_SECRET}"`,
-      'set radius_authtypes "chap,pap"',
-      'set radius_accounting yes',
-      `set bind_address ${opts.bindAddress}`,
-      `set iftun_address ${opts.tunAddress}`,
-      // Without peer_address 2.4.1 offers my_address (127.0.0.1 from the host name) in IPCP (pitfall 4).
-      `set peer_address ${opts.tunAddress}`,
-      'set cli_bind_address 127.0.0.1',
-      'set send_garp no',
-      `set tundevicename "${tunName}"`,
-      'set allow_duplicate_users yes',
-      'set echo_timeout 10',
-      'set idle_echo_timeout 240',
-      // l2tpns is always a cluster node: heartbeats on lo (eth0 does not exist here) and the
-      // shortest master election (~2 s instead of 15 s), pitfall 1.
-      'set cluster_interface "lo"',
-      'set cluster_hb_interval 2',
-      'set cluster_hb_timeout 20',
+    l2tpnsStartupConfig({
+      debug: opts.debug,
+      logFile,
+      pidFile: join(etc, 'l2tpns.pid'),
+      secret: opts.secret,
+      dns: ['10.203.99.53', '10.203.99.54'],
+      radiusSecret: RADIUS_SECRET,
+      bindAddress: opts.bindAddress,
+      tunAddress: opts.tunAddress,
+      tunName,
       // sessionctl gives nsctl "drop SID [REASON]": an LNS-initiated disconnect (CDN).
-      'load plugin "sessionctl"',
-      '',
-    ].join('\n'),
+      plugins: ['sessionctl'],
+    }),
   );
   writeFileSync(join(etc, 'ip_pool'), `${opts.pool}\n`);
   // No CLI users: 127.0.0.1 gets in without a login.
