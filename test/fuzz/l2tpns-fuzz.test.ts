@@ -3,14 +3,12 @@
 // run, findings come back replayable); l2tpns's own deviations are printed, not failed.
 // Related: src/fuzz/udp-target.ts, test/support/peers/l2tpns.ts, xl2tpd-fuzz.test.ts (same shape).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkLiveness, runCase } from '../../src/fuzz/conversation.js';
-import type { FuzzStep } from '../../src/fuzz/fuzz-case.js';
-import { describeWire, fuzz, replay } from '../../src/fuzz/fuzzer.js';
+import { checkLiveness } from '../../src/fuzz/conversation.js';
 import { fuzzRandom } from '../../src/fuzz/seeded-random.js';
-import type { FuzzTarget, FuzzTargetFactory } from '../../src/fuzz/target.js';
-import { UdpTarget } from '../../src/fuzz/udp-target.js';
+import type { FuzzTargetFactory } from '../../src/fuzz/target.js';
 import { labSkipReason, NetLab } from '../support/netns.js';
 import { type L2tpns, startL2tpns } from '../support/peers/l2tpns.js';
+import { boundedPeerFuzz, runPeerProbes, targetInNamespace } from './peer-fuzz.js';
 
 const skip = labSkipReason(['l2tpns', 'freeradius', 'ss', 'mount']);
 const SECRET = 'fz-nsecret';
@@ -37,15 +35,7 @@ describe.skipIf(skip !== undefined)(`fuzz vs l2tpns${skip ? ` (skipped: ${skip})
       hostName: 'n-lns',
     });
     // Every connection's socket is created inside the fuzzer's namespace.
-    factory = async (): Promise<FuzzTarget> => {
-      const inner = new UdpTarget({ host: LNS, port: 1701, quietMs: 100 });
-      return {
-        description: `l2tpns ${inner.description}`,
-        quietMs: inner.quietMs,
-        connect: () => lab.withNetns(nsFuzz, () => inner.connect()),
-        close: () => inner.close(),
-      };
-    };
+    factory = targetInNamespace(lab, nsFuzz, LNS, 'l2tpns');
   });
 
   afterAll(async () => {
@@ -60,69 +50,10 @@ describe.skipIf(skip !== undefined)(`fuzz vs l2tpns${skip ? ` (skipped: ${skip})
   });
 
   it('bounded fuzz run: cases execute, findings are shrunk and replay (l2tpns deviations are reported, not failed)', async () => {
-    const started = Date.now();
-    const r = await fuzz({
-      factory,
-      seed: 0x1701,
-      durationMs: 20_000,
-      clock: () => Date.now(),
-      livenessThrough: 'iccn',
-      secret,
-      maxFindings: 4,
-      shrinkBudget: 12,
-    });
-    const lines = [`l2tpns: ${r.cases} cases in ${Date.now() - started} ms, ${r.findings.length} finding(s)`];
-    for (const f of r.findings) {
-      lines.push(`  ${f.expect.kind} (case ${f.caseIndex}, ${f.case.steps.length} steps): ${f.expect.message}`);
-      lines.push(`    case: ${JSON.stringify(f.case.steps)}`);
-      lines.push(describeWire(f).replace(/^/gm, '    '));
-    }
-    console.info(lines.join('\n'));
-    expect(r.cases).toBeGreaterThan(2);
-    // A finding is a value the harness can replay (it may not reproduce: a real peer keeps state).
-    for (const f of r.findings.slice(0, 1)) {
-      const again = await replay(factory, f, { livenessThrough: 'iccn' });
-      expect(again.wire.length).toBeGreaterThan(0);
-    }
+    await boundedPeerFuzz('l2tpns', factory, 20_000, { livenessThrough: 'iccn', secret });
   }, 60_000);
 
   it('targeted probes: one known-interesting case each; what l2tpns does is printed', async () => {
-    const probes: Record<string, FuzzStep[]> = {
-      'HELLO with Ver 15 in sequence (§3.1 discard)': [
-        { kind: 'SCCRQ' },
-        { kind: 'SCCCN' },
-        { kind: 'HELLO', mutations: [{ op: 'version', value: 15 }] },
-      ],
-      'SCCCN with an unknown M=1 AVP (§4.1, 2/8)': [
-        { kind: 'SCCRQ' },
-        { kind: 'SCCCN', mutations: [{ op: 'unknown-avp', vendorId: 0, type: 0x7f11, mandatory: true }] },
-      ],
-      'ICRQ with an unknown M=0 AVP (§4.1 ignore)': [
-        { kind: 'SCCRQ' },
-        { kind: 'SCCCN' },
-        { kind: 'ICRQ', mutations: [{ op: 'unknown-avp', vendorId: 0, type: 0x7f12, mandatory: false }] },
-      ],
-      'retransmitted SCCRQ (§5.8)': [{ kind: 'SCCRQ' }, { kind: 'repeat' }, { kind: 'repeat' }],
-      'data message for an unknown session': [
-        { kind: 'SCCRQ' },
-        { kind: 'SCCCN' },
-        { kind: 'data', sessionId: 0x4242, payloadHex: 'ff03c021010100040000' },
-      ],
-      'SCCRQ with Ns 5 (out of order first message)': [{ kind: 'SCCRQ', mutations: [{ op: 'ns', delta: 5 }] }],
-    };
-    const lines: string[] = ['l2tpns targeted probes:'];
-    let k = 0;
-    for (const [name, steps] of Object.entries(probes)) {
-      const t = await factory();
-      const r = await runCase(
-        t,
-        { family: 'probe', steps },
-        { random: fuzzRandom(0x7000 + k++), livenessThrough: 'iccn', secret },
-      );
-      await t.close();
-      expect(r.wire.some((w) => w.dir === 'sent')).toBe(true);
-      lines.push(`  ${name}: ${r.finding ? `${r.finding.kind}: ${r.finding.message}` : 'conforms'}`);
-    }
-    console.info(lines.join('\n'));
+    await runPeerProbes('l2tpns', factory, { livenessThrough: 'iccn', secret });
   }, 30_000);
 });
