@@ -1,7 +1,7 @@
 // The seed's L2TP/IPsec gateway in UML (RFC 3193: L2TP in ESP transport mode, udp/1701 only under
 // IPsec): guest A runs `l2tp-ts lns` + firewall + strongSwan, guest B an xl2tpd/pppd/strongSwan client.
 // Related: gateway.test.ts, guest/gateway-*.sh, harness.ts (UmlLab: netns, bridge, cleanup by PID).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,18 +15,18 @@ import {
 } from '../../../src/l2tp/wire/message.js';
 import { MessageType } from '../../../src/l2tp/wire/message-catalogue.js';
 import {
-  GUEST_INIT,
   type HostProcess,
   type LacResult,
   parseLacResult,
-  UML_KERNEL,
+  REPO_ROOT,
   type UmlLab,
+  umlBootArgs,
   umlSkipReason,
 } from './harness.js';
 import { configurePppdLns, lnsSkipReason, USERS } from './lns-under-test.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const REPO = join(HERE, '..', '..', '..');
+const REPO = REPO_ROOT;
 const CLI = join(REPO, 'bin', 'l2tp-ts.js');
 const GUEST_SCRIPTS = join(HERE, 'guest');
 
@@ -153,36 +153,10 @@ function bootScriptGuest(
   lab.ip('link', 'set', o.tap, 'up');
   const state = join(lab.dir, '.umlstate');
   mkdirSync(state, { recursive: true });
-  const arch = execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim();
-  // setarch -R: no random "exec-shield gap" in the guest's physical range (stable host memory);
-  // the boot-time savers skip initcalls no PPP/L2TP/IPsec path needs (legacy ptys, raid6 bench…).
-  const proc = lab.startHost(`${o.name}.console`, [
-    'setarch',
-    arch,
-    '-R',
-    UML_KERNEL,
-    `umid=${lab.ns}-${o.name}`,
-    `uml_dir=${state}`,
-    `mem=${o.mem}`,
-    'root=/dev/root',
-    'rootfstype=hostfs',
-    'rootflags=/',
-    'ro',
-    `init=${GUEST_INIT}`,
-    `umlrepo=${REPO}`,
-    `umldir=${gdir}`,
-    `umlmax=${o.maxS}`,
-    `umlname=${o.name}`,
-    'con=null',
-    'con0=null,fd:1',
-    'ssl=null',
-    'printk.time=1',
-    'quiet',
-    'pty.legacy_count=0',
-    'initcall_blacklist=strp_dev_init,raid6_select_algo,init_zswap',
-    'cryptomgr.notests',
-    `vec0:transport=tap,ifname=${o.tap}`,
-  ]);
+  const proc = lab.startHost(
+    `${o.name}.console`,
+    umlBootArgs({ umid: `${lab.ns}-${o.name}`, state, mem: o.mem, gdir, maxS: o.maxS, name: o.name, tap: o.tap }),
+  );
   return new ScriptGuest(o.name, gdir, proc, o.address, Date.now());
 }
 

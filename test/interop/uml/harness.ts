@@ -41,6 +41,54 @@ const FAST_BOOT = [
   'cryptomgr.notests',
 ];
 
+/** What differs between guests on the UML command line. */
+export interface UmlBootOptions {
+  readonly umid: string;
+  /** UML's own state directory (uml_dir). */
+  readonly state: string;
+  readonly mem: string;
+  /** The guest's writable host directory, mounted on /srv. */
+  readonly gdir: string;
+  /** Watchdog: the guest powers off after this many seconds. */
+  readonly maxS: number;
+  readonly name: string;
+  readonly tap: string;
+}
+
+/**
+ * `setarch <arch> -R linux.uml …`: the one place a guest's command line is built. setarch -R:
+ * without it UML adds a random "exec-shield gap" to the guest's physical range and host memory per
+ * guest varies 60-150 MiB. Unknown key=value parameters (umlrepo, umldir, …) reach init.sh.
+ */
+export function umlBootArgs(o: UmlBootOptions): string[] {
+  const arch = execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim();
+  return [
+    'setarch',
+    arch,
+    '-R',
+    UML_KERNEL,
+    `umid=${o.umid}`,
+    `uml_dir=${o.state}`,
+    `mem=${o.mem}`,
+    'root=/dev/root',
+    'rootfstype=hostfs',
+    'rootflags=/',
+    'ro',
+    `init=${GUEST_INIT}`,
+    `umlrepo=${REPO_ROOT}`,
+    `umldir=${o.gdir}`,
+    `umlmax=${o.maxS}`,
+    `umlname=${o.name}`,
+    'con=null',
+    'con0=null,fd:1',
+    'ssl=null',
+    'printk.time=1',
+    'quiet',
+    ...FAST_BOOT,
+    `vec0:transport=tap,ifname=${o.tap}`,
+  ];
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Waits for `p` at most `ms` (the timer is cleared, so it never holds the process open). */
@@ -565,37 +613,13 @@ export class UmlLab {
     const state = join(this.dir, '.umlstate');
     mkdirSync(state, { recursive: true });
     const consoleFd = openSync(join(this.dir, `${name}.console`), 'w');
-    const arch = execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim();
-    // setarch -R: without it UML adds a random "exec-shield gap" to the guest's physical range
-    // and host memory per guest varies 60-150 MiB. nsenter --net: the tap lives in the netns.
+    // nsenter --net: the tap lives in the netns.
     const child = spawn(
       'nsenter',
       [
         `--net=/run/netns/${this.ns}`,
         '--',
-        'setarch',
-        arch,
-        '-R',
-        UML_KERNEL,
-        `umid=${this.ns}-${name}`,
-        `uml_dir=${state}`,
-        `mem=${mem}`,
-        'root=/dev/root',
-        'rootfstype=hostfs',
-        'rootflags=/',
-        'ro',
-        `init=${GUEST_INIT}`,
-        `umlrepo=${REPO_ROOT}`,
-        `umldir=${gdir}`,
-        `umlmax=${maxS}`,
-        `umlname=${name}`,
-        'con=null',
-        'con0=null,fd:1',
-        'ssl=null',
-        'printk.time=1',
-        'quiet',
-        ...FAST_BOOT,
-        `vec0:transport=tap,ifname=${tap}`,
+        ...umlBootArgs({ umid: `${this.ns}-${name}`, state, mem, gdir, maxS, name, tap }),
       ],
       { stdio: ['ignore', consoleFd, consoleFd], detached: true },
     );
