@@ -1,9 +1,13 @@
 // `l2tp-ts ctl`: asks a running LNS over its control socket: status, sessions, tunnels, disconnect.
-import { controlRequest, defaultControlPath } from '../io/control-socket.js';
+import { controlRequest, defaultControlPath, requireControlPath } from '../io/control-socket.js';
 import { formatFlags, parseArgs, UsageError } from './args.js';
 
 const FLAGS = {
-  control: { kind: 'string', help: `control socket (default ${defaultControlPath()})`, valueName: 'PATH' },
+  control: {
+    kind: 'string',
+    help: `control socket (default ${defaultControlPath() ?? 'none: set XDG_RUNTIME_DIR or HOME'})`,
+    valueName: 'PATH',
+  },
   json: { kind: 'boolean', help: 'print the raw JSON reply' },
   timeout: { kind: 'int', help: 'seconds to wait for the answer (default 5)', min: 1 },
 } as const;
@@ -54,7 +58,7 @@ export async function runCtl(argv: readonly string[]): Promise<number> {
   } else if (rest.length > 0) {
     throw new UsageError(`'${cmd}' takes no arguments`);
   }
-  const result = await controlRequest(a.control ?? defaultControlPath(), { cmd, args }, (a.timeout ?? 5) * 1000);
+  const result = await controlRequest(requireControlPath(a.control), { cmd, args }, (a.timeout ?? 5) * 1000);
   if (a.json || (cmd !== 'sessions' && cmd !== 'tunnels')) {
     process.stdout.write(`${JSON.stringify(result, null, a.json ? 0 : 2)}\n`);
     return 0;

@@ -4,7 +4,13 @@
 // SIGTERM/SIGINT (StopCCN to everyone) and SIGHUP (reload secrets, sessions stay).
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { ControlError, type ControlServer, defaultControlPath, serveControl } from '../io/control-socket.js';
+import {
+  ControlError,
+  type ControlServer,
+  defaultControlPath,
+  requireControlPath,
+  serveControl,
+} from '../io/control-socket.js';
 import { createLns, type LnsServer } from '../io/create-lns.js';
 import { systemRandom } from '../io/system-random.js';
 import { AddressPool } from '../lns/address-pool.js';
@@ -66,7 +72,7 @@ const FLAGS = {
   },
   control: {
     kind: 'string',
-    help: `control socket for 'l2tp-ts ctl' (default ${defaultControlPath()})`,
+    help: `control socket for 'l2tp-ts ctl' (default ${defaultControlPath() ?? 'none: set XDG_RUNTIME_DIR or HOME'})`,
     valueName: 'PATH',
   },
   'no-control': { kind: 'boolean', help: 'do not open a control socket' },
@@ -212,10 +218,16 @@ export async function runLns(argv: readonly string[]): Promise<number> {
   if (!a['no-control']) {
     const path = a.control ?? defaultControlPath();
     try {
-      control = await serveControl(path, (req) => controlCommand(server, req.cmd, req.args));
+      control = await serveControl(requireControlPath(path), (req) => controlCommand(server, req.cmd, req.args), {
+        privateDirectory: a.control === undefined,
+        onRefused: (uid) =>
+          log({ event: 'control-refused', uid }, `control socket: refused a connection from uid ${uid}`),
+      });
     } catch (e) {
       if (!(e instanceof ControlError) && a.control !== undefined) throw e;
-      process.stderr.write(`warning: no control socket at ${path}: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.stderr.write(
+        `warning: no control socket at ${path ?? '(no default path)'}: ${e instanceof Error ? e.message : String(e)}\n`,
+      );
     }
   }
 

@@ -1,9 +1,16 @@
 // The control channel of `l2tp-ts ctl`: a Unix stream socket carrying one JSON object per line.
 // Request `{"cmd": "...", "args": {...}}`, reply `{"ok": true, "result": ...}` or
 // `{"ok": false, "error": "..."}`. Related: src/cli/ctl.ts (client), src/cli/lns.ts (server).
+//
+// Who may ask (issue 9, "local surface"): the socket lives in a directory nobody else can write
+// (created 0700), is created under umask 0177 so it is never connectable by others even for an
+// instant, and every connection's peer uid is read with SO_PEERCRED and must be root or the LNS's
+// own uid. Any one of the three would stop another local user; the three together also hold when
+// an operator points --control into a shared directory.
 import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
+import { loadLibc } from './libc.js';
 
 /** One control request. */
 export interface ControlRequest {
@@ -29,7 +36,9 @@ export class ControlError extends Error {
       | 'ERR_L2TP_CONTROL_NOT_SOCKET'
       | 'ERR_L2TP_CONTROL_TIMEOUT'
       | 'ERR_L2TP_CONTROL_REMOTE'
-      | 'ERR_L2TP_CONTROL_PROTOCOL',
+      | 'ERR_L2TP_CONTROL_PROTOCOL'
+      | 'ERR_L2TP_CONTROL_UNSAFE_DIR'
+      | 'ERR_L2TP_CONTROL_NO_PATH',
     message: string,
   ) {
     super(message);
@@ -40,12 +49,87 @@ export class ControlError extends Error {
 /** A request or reply line longer than this closes the connection (a peer cannot make us buffer forever). */
 const MAX_LINE = 1 << 20;
 
-/** `/run/l2tp-ts/control.sock` for root, else `$XDG_RUNTIME_DIR/l2tp-ts.sock`, else `/tmp/l2tp-ts-$UID.sock`. */
-export function defaultControlPath(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? -1): string {
+/**
+ * Where `lns` listens and `ctl` connects without --control, always inside a directory only its
+ * owner can enter: `/run/l2tp-ts/control.sock` for root, `$XDG_RUNTIME_DIR/l2tp-ts/control.sock`
+ * (the per-user runtime directory, 0700 by definition), else `$HOME/.l2tp-ts/control.sock`.
+ * Undefined when none of them exists: a predictable path in a shared directory (/tmp) could be
+ * squatted by another user, so there is no such fallback.
+ */
+export function defaultControlPath(
+  env: NodeJS.ProcessEnv = process.env,
+  uid = process.getuid?.() ?? -1,
+): string | undefined {
   if (uid === 0) return '/run/l2tp-ts/control.sock';
   const xdg = env['XDG_RUNTIME_DIR'];
-  if (xdg !== undefined && xdg !== '') return join(xdg, 'l2tp-ts.sock');
-  return `/tmp/l2tp-ts-${uid}.sock`;
+  if (xdg?.startsWith('/')) return join(xdg, 'l2tp-ts', 'control.sock');
+  const home = env['HOME'];
+  if (home?.startsWith('/') && home !== '/') return join(home, '.l2tp-ts', 'control.sock');
+  return undefined;
+}
+
+/** defaultControlPath(), or ERR_L2TP_CONTROL_NO_PATH saying what to do. */
+export function requireControlPath(explicit: string | undefined): string {
+  const path = explicit ?? defaultControlPath();
+  if (path === undefined)
+    throw new ControlError(
+      'ERR_L2TP_CONTROL_NO_PATH',
+      'no private directory for the control socket (set XDG_RUNTIME_DIR or HOME, or give --control PATH)',
+    );
+  return path;
+}
+
+/**
+ * Creates `dir` (0700) when missing; refuses one that another user could write into: a symlink,
+ * not a directory, owned by someone other than us or root, or group/world-writable without the
+ * sticky bit. A directory of ours that others may enter is tightened to 0700 when `tighten`.
+ */
+function prepareDirectory(dir: string, tighten: boolean): void {
+  const me = process.getuid?.() ?? 0;
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = lstatSync(dir);
+  const unsafe = (why: string) => new ControlError('ERR_L2TP_CONTROL_UNSAFE_DIR', `${dir}: ${why}`);
+  if (!st.isDirectory()) throw unsafe('not a directory (a symbolic link is refused too)');
+  if (st.uid !== me && st.uid !== 0) throw unsafe(`owned by uid ${st.uid}, not by us (${me}) or root`);
+  if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0)
+    throw unsafe(`writable by other users (mode ${(st.mode & 0o7777).toString(8)}) and not sticky`);
+  if (tighten && st.uid === me && (st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+}
+
+/** SOL_SOCKET / SO_PEERCRED (asm-generic/socket.h); struct ucred is { pid, uid, gid }, 3 × 4 octets. */
+const SOL_SOCKET = 1;
+const SO_PEERCRED = 17;
+
+/**
+ * The uid of the process at the other end of a Unix socket (SO_PEERCRED), or undefined where it
+ * cannot be read (no koffi / not Linux): then the directory and the socket mode are the only guard.
+ */
+function peerUid(socket: Socket): number | undefined {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) return undefined;
+  try {
+    const libc = loadLibc();
+    const block = libc.alloc(16);
+    try {
+      block.view.setUint32(12, 12, true);
+      if (libc.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, block.base, block.base + 12) !== 0) return undefined;
+      return block.view.getUint32(4, true);
+    } finally {
+      block.free();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** Options of serveControl. */
+export interface ServeControlOptions {
+  /** Uids allowed to connect besides root (default: our own). */
+  readonly allowedUids?: readonly number[];
+  /** The path is the default one: its directory is ours alone and is tightened to 0700. */
+  readonly privateDirectory?: boolean;
+  /** A connection was refused (for one log line). */
+  readonly onRefused?: (uid: number) => void;
 }
 
 /** Splits a stream into lines; false from onLine or an over-long line ends the stream. */
@@ -76,20 +160,34 @@ function isLive(path: string): Promise<boolean> {
 }
 
 /**
- * Listens on `path` (mode 0600; parent created 0700 when missing) and answers each request line
- * with `handler`. A stale socket file left by a dead server is removed; a live one is refused
- * with ERR_L2TP_CONTROL_IN_USE, and a non-socket file with ERR_L2TP_CONTROL_NOT_SOCKET.
+ * Listens on `path` (mode 0600, created so under umask 0177; parent checked by prepareDirectory)
+ * and answers each request line with `handler`, for connections from root or `allowedUids` only.
+ * A stale socket file left by a dead server is removed; a live one is refused with
+ * ERR_L2TP_CONTROL_IN_USE, and a non-socket file with ERR_L2TP_CONTROL_NOT_SOCKET.
  */
-export async function serveControl(path: string, handler: ControlHandler): Promise<ControlServer> {
+export async function serveControl(
+  path: string,
+  handler: ControlHandler,
+  options: ServeControlOptions = {},
+): Promise<ControlServer> {
+  prepareDirectory(dirname(path), options.privateDirectory ?? false);
+  const allowed = new Set([0, ...(options.allowedUids ?? [process.getuid?.() ?? 0])]);
   if (existsSync(path)) {
     if (!lstatSync(path).isSocket())
       throw new ControlError('ERR_L2TP_CONTROL_NOT_SOCKET', `${path} exists and is not a socket`);
     if (await isLive(path)) throw new ControlError('ERR_L2TP_CONTROL_IN_USE', `another server is listening on ${path}`);
     unlinkSync(path);
   }
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
+    const uid = peerUid(socket);
+    if (uid !== undefined && !allowed.has(uid)) {
+      options.onRefused?.(uid);
+      socket.on('error', () => socket.destroy());
+      socket.resume();
+      socket.end(`${JSON.stringify({ ok: false, error: `permission denied for uid ${uid}` })}\n`);
+      return;
+    }
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
@@ -103,12 +201,19 @@ export async function serveControl(path: string, handler: ControlHandler): Promi
       });
     });
   });
+  // The socket file is born 0600: no window between listen() and chmod() for another user. The
+  // bind happens synchronously inside listen(), so the umask is ours for that call only.
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => {
-      server.off('error', reject);
-      resolve();
-    });
+    const umask = process.umask(0o177);
+    try {
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    } finally {
+      process.umask(umask);
+    }
   });
   chmodSync(path, 0o600);
   let closed = false;

@@ -20,6 +20,7 @@ export interface Libc {
   bind(fd: number, addr: number, len: number): number;
   getsockname(fd: number, addr: number, lenPtr: number): number;
   setsockopt(fd: number, level: number, name: number, value: number, len: number): number;
+  getsockopt(fd: number, level: number, name: number, value: number, lenPtr: number): number;
   recvmmsg(fd: number, msgs: number, vlen: number, flags: number, timeout: number): number;
   sendmmsg(fd: number, msgs: number, vlen: number, flags: number): number;
   read(fd: number, buf: number, len: number): number;
@@ -69,6 +70,7 @@ export function loadLibc(): Libc {
       bind: f('int bind(int, intptr_t, unsigned int)'),
       getsockname: f('int getsockname(int, intptr_t, intptr_t)'),
       setsockopt: f('int setsockopt(int, int, int, intptr_t, unsigned int)'),
+      getsockopt: f('int getsockopt(int, int, int, intptr_t, intptr_t)'),
       recvmmsg: f('int recvmmsg(int, intptr_t, unsigned int, int, intptr_t)'),
       sendmmsg: f('int sendmmsg(int, intptr_t, unsigned int, int)'),
       read: f('long read(int, intptr_t, unsigned long)'),

@@ -1,11 +1,18 @@
 // The ctl control socket: round trips, errors as values on the wire, stale socket files.
 // Related: src/io/control-socket.ts.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ControlError, controlRequest, defaultControlPath, serveControl } from '../../src/io/control-socket.js';
+import {
+  ControlError,
+  controlRequest,
+  defaultControlPath,
+  requireControlPath,
+  serveControl,
+} from '../../src/io/control-socket.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'l2tpts-ctl-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -120,9 +127,82 @@ describe('control socket', () => {
     }
   });
 
-  it('default path: /run for root, XDG_RUNTIME_DIR, else /tmp per uid', () => {
+  it('default path: /run for root, a directory in XDG_RUNTIME_DIR, else in HOME, never a shared /tmp path', () => {
     expect(defaultControlPath({}, 0)).toBe('/run/l2tp-ts/control.sock');
-    expect(defaultControlPath({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000)).toBe('/run/user/1000/l2tp-ts.sock');
-    expect(defaultControlPath({}, 1000)).toBe('/tmp/l2tp-ts-1000.sock');
+    expect(defaultControlPath({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000)).toBe('/run/user/1000/l2tp-ts/control.sock');
+    expect(defaultControlPath({ HOME: '/home/ann' }, 1000)).toBe('/home/ann/.l2tp-ts/control.sock');
+    expect(defaultControlPath({ XDG_RUNTIME_DIR: 'relative', HOME: '/' }, 1000)).toBeUndefined();
+    expect(defaultControlPath({}, 1000)).toBeUndefined();
+    expect(() => requireControlPath(undefined)).not.toThrow();
   });
+
+  it('the socket is born 0600 and a world-writable, non-sticky or foreign directory is refused', async () => {
+    const path = join(dir, 'f.sock');
+    const server = await serveControl(path, () => 1);
+    try {
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+    } finally {
+      await server.close();
+    }
+    const open = mkdtempSync(join(tmpdir(), 'l2tpts-ctl-open-'));
+    try {
+      chmodSync(open, 0o777);
+      await expect(serveControl(join(open, 'x.sock'), () => 1)).rejects.toMatchObject({
+        code: 'ERR_L2TP_CONTROL_UNSAFE_DIR',
+      });
+      const link = join(dir, 'link');
+      symlinkSync(open, link);
+      await expect(serveControl(join(link, 'x.sock'), () => 1)).rejects.toMatchObject({
+        code: 'ERR_L2TP_CONTROL_UNSAFE_DIR',
+      });
+      chmodSync(open, 0o755);
+      const tight = await serveControl(join(open, 'y.sock'), () => 1, { privateDirectory: true });
+      expect(statSync(open).mode & 0o777).toBe(0o700);
+      await tight.close();
+    } finally {
+      rmSync(open, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(process.getuid?.() !== 0 || spawnSync('setpriv', ['--version']).status !== 0)(
+    'refuses a connection from another uid (SO_PEERCRED), even with the file and directory opened up',
+    async () => {
+      const open = mkdtempSync(join(tmpdir(), 'l2tpts-ctl-uid-'));
+      const path = join(open, 'u.sock');
+      const refused: number[] = [];
+      const server = await serveControl(path, () => 'secret-status', {
+        allowedUids: [],
+        onRefused: (uid) => refused.push(uid),
+      });
+      try {
+        chmodSync(open, 0o755);
+        chmodSync(path, 0o666);
+        const client = `const s=require('node:net').createConnection(${JSON.stringify(path)});s.on('connect',()=>s.write('{"cmd":"status"}\\n'));let b='';s.on('data',(d)=>b+=d);s.on('close',()=>{process.stdout.write(b)});s.on('error',(e)=>process.stdout.write('error '+e.code))`;
+        const child = spawn('setpriv', [
+          '--reuid=65534',
+          '--regid=65534',
+          '--clear-groups',
+          process.execPath,
+          '-e',
+          client,
+        ]);
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+        });
+        child.stderr.on('data', (d: Buffer) => {
+          out += d.toString();
+        });
+        await new Promise((resolve) => child.on('close', resolve));
+        expect(out).toContain('permission denied for uid 65534');
+        expect(out).not.toContain('secret-status');
+        expect(refused).toEqual([65534]);
+        // Root itself is always allowed.
+        expect(await controlRequest(path, { cmd: 'status' })).toBe('secret-status');
+      } finally {
+        await server.close();
+        rmSync(open, { recursive: true, force: true });
+      }
+    },
+  );
 });
