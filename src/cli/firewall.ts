@@ -130,6 +130,10 @@ export async function runFirewallCommand(argv: readonly string[], io: CommandIo)
     parsed = parseArgs(argv, FLAGS);
     if (parsed._.length > 0) throw new UsageError(`unexpected argument '${parsed._[0]}'`);
     if (parsed.apply && parsed.remove) throw new UsageError('--apply and --remove exclude each other');
+    // The name goes into nft/iptables commands and an nft script: letters, digits, _ and - only,
+    // and short enough for an iptables chain (28 characters).
+    if (parsed.name !== undefined && !/^[A-Za-z0-9_-]{1,28}$/.test(parsed.name))
+      throw new UsageError('--name takes 1-28 of A-Z a-z 0-9 _ -');
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.stderr(`l2tp-ts firewall: ${e.message}\n${FIREWALL_HELP}`);

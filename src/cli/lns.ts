@@ -13,7 +13,7 @@ import {
 } from '../io/control-socket.js';
 import { createLns, type LnsServer } from '../io/create-lns.js';
 import { systemRandom } from '../io/system-random.js';
-import { AddressPool } from '../lns/address-pool.js';
+import { AddressPool, staticAddresses } from '../lns/address-pool.js';
 import { ConfigError, type ConfigWarning, formatWarning } from '../lns/config/config-error.js';
 import { parseJsonConfig, settingsToJson } from '../lns/config/json-config.js';
 import {
@@ -27,6 +27,12 @@ import { parseXl2tpdConf } from '../lns/config/xl2tpd-conf.js';
 import { engineOptionsFromSettings, type ReloadableSecrets } from '../lns/engine-options.js';
 import type { LnsEvent } from '../lns/lns.js';
 import { formatFlags, parseArgs, UsageError } from './args.js';
+import { DropSummary } from './drop-summary.js';
+import { printable } from './log-text.js';
+import { startWarnings } from './start-warnings.js';
+
+/** How often dropped datagrams are summarised in the log (one line per period, not one per drop). */
+const DROP_SUMMARY_MS = 10_000;
 
 const FLAGS = {
   config: {
@@ -67,7 +73,7 @@ const FLAGS = {
   'per-session-tun': { kind: 'boolean', help: 'one TUN device per session (ppp0, ppp1, …) as pppd does' },
   user: {
     kind: 'list',
-    help: 'add a user NAME:PASSWORD[:ADDRESS] (repeatable; in addition to chap-secrets)',
+    help: 'add a user NAME:PASSWORD[:ADDRESS] (repeatable; visible in ps: prefer chap-secrets or L2TP_TS_USERS)',
     valueName: 'NAME:PASSWORD',
   },
   control: {
@@ -100,7 +106,11 @@ It reads the files xl2tpd and pppd read. Without --config it runs on the seed's 
 on 127.0.0.1:1701 in userspace mode, with a demo user whose password is printed.
 
 Signals: SIGTERM/SIGINT send StopCCN to every peer and exit 0; SIGHUP reloads chap-secrets and
-the tunnel secrets without dropping sessions.
+the tunnel secrets without dropping sessions (a missing or unreadable file fails the reload and
+the old secrets stay).
+
+Environment: L2TP_TS_USERS adds users as --user does, one NAME:PASSWORD[:ADDRESS] per line,
+without putting passwords in the process arguments.
 
 Options:
 ${formatFlags(FLAGS)}
@@ -111,9 +121,23 @@ type Args = ReturnType<typeof parseArgs<typeof FLAGS>>;
 interface Loaded {
   settings: LnsSettings;
   warnings: ConfigWarning[];
-  /** Re-reads chap-secrets and the tunnel secrets (SIGHUP). */
-  reload?: () => Pick<LnsSettings, 'users' | 'tunnelSecrets'>;
+  /** Files holding secrets (for the permission check). */
+  secretsFiles: string[];
+  /**
+   * Re-reads chap-secrets and the tunnel secrets (SIGHUP). Throws when a file that was read at
+   * start is missing or unreadable now: the caller keeps the old secrets.
+   */
+  reload?: () => Pick<LnsSettings, 'users' | 'tunnelSecrets'> & { warnings: readonly ConfigWarning[] };
   demoPassword?: string;
+}
+
+/**
+ * A closed stdout or stderr (EPIPE: the log reader went away) must never stop the LNS: without a
+ * listener Node turns the stream's 'error' into an uncaught exception. Lines written after that
+ * are lost; sessions are not.
+ */
+function guardOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 }
 
 /** Runs `l2tp-ts lns` until a signal; returns the exit code. */
@@ -128,8 +152,10 @@ export async function runLns(argv: readonly string[]): Promise<number> {
   if (a.config !== undefined && a['json-config'] !== undefined)
     throw new UsageError('--config and --json-config exclude each other');
 
+  guardOutput();
   const loaded = loadSettings(a);
-  const extra = parseUsers(a.user ?? []);
+  const envUsers = (process.env.L2TP_TS_USERS ?? '').split('\n').filter((l) => l.trim() !== '');
+  const extra = parseUsers([...envUsers, ...(a.user ?? [])]);
   const withExtra = (users: ReadonlyMap<string, LnsUser>): ReadonlyMap<string, LnsUser> =>
     new Map([...users, ...extra]);
   let settings: LnsSettings = {
@@ -140,16 +166,32 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     ...(a.debug && { pppDebug: true }),
   };
   for (const w of loaded.warnings) process.stderr.write(`warning: ${formatWarning(w)}\n`);
+  if (settings.exclusive) {
+    process.stderr.write(
+      'notice: exclusive = yes restricts nothing, as in xl2tpd: any number of tunnels per peer and sessions per user\n',
+    );
+  }
   if (a.check) {
-    process.stdout.write(settingsToJson(settings).replace(/"secret": "[^"]*"/g, '"secret": "***"'));
+    process.stdout.write(settingsToJson(settings, { redactSecrets: true }));
     return 0;
   }
 
   const json = a['log-format'] === 'json';
   const log = (fields: Record<string, unknown>, text: string): void => {
-    process.stdout.write(json ? `${JSON.stringify({ time: new Date().toISOString(), ...fields })}\n` : `${text}\n`);
+    if (process.stdout.destroyed) return;
+    process.stdout.write(json ? `${jsonLine(fields)}\n` : `${text}\n`);
   };
   const userspace = a.userspace || (!a.tun && a.config === undefined && a['json-config'] === undefined);
+  for (const w of startWarnings({
+    listenAddress: settings.listenAddress,
+    port: settings.port,
+    tunMode: !userspace,
+    authRequired: settings.authRequired,
+    argvUsers: a.user?.length ?? 0,
+    secretsFiles: loaded.secretsFiles,
+  })) {
+    process.stderr.write(`warning: ${w}\n`);
+  }
   const live: ReloadableSecrets = { settings };
   const pool = AddressPool.fromSettings(settings);
   const base = engineOptionsFromSettings(live, systemRandom(), pool);
@@ -188,7 +230,28 @@ export async function runLns(argv: readonly string[]): Promise<number> {
       !userspace && /tun|TUNSETIFF|EPERM|EACCES|koffi/i.test(why) ? ' (try --userspace, or run as root)' : '';
     throw new Error(`cannot start: ${why}${hint}`);
   }
+  // Dropped datagrams are counted and summarised every DROP_SUMMARY_MS: one line per datagram
+  // would let anyone who can reach the port write the log at line rate.
+  const drops = new DropSummary();
+  const flushDrops = (): void => {
+    const d = drops.take();
+    if (d === undefined) return;
+    const reasons = Object.entries(d.byReason)
+      .map(([r, n]) => `${r} ${n}`)
+      .join(', ');
+    const sources = `${d.sources}${d.sourcesCapped ? '+' : ''}`;
+    log(
+      { event: 'datagrams-dropped', total: d.total, reasons: d.byReason, sources: d.sources },
+      `dropped ${d.total} datagram(s) from ${sources} source(s) in the last ${DROP_SUMMARY_MS / 1000} s: ${reasons}`,
+    );
+  };
+  const dropTimer = setInterval(flushDrops, DROP_SUMMARY_MS);
+  dropTimer.unref();
   server.on('*', (e: LnsEvent) => {
+    if (e.type === 'datagram-dropped') {
+      drops.add(e.reason, `${e.peer.address}:${e.peer.port}`);
+      return;
+    }
     const text = describeEvent(e, settings.pppDebug);
     if (text !== undefined) log({ event: e.type, ...e }, text);
   });
@@ -237,6 +300,8 @@ export async function runLns(argv: readonly string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       log({ event: 'stopping', signal }, `${signal}: sending StopCCN to every peer`);
+      clearInterval(dropTimer);
+      flushDrops();
       const force = setTimeout(() => resolve(0), 4500);
       force.unref();
       void (async () => {
@@ -258,8 +323,12 @@ export async function runLns(argv: readonly string[]): Promise<number> {
       }
       try {
         const fresh = loaded.reload();
+        for (const w of fresh.warnings) {
+          log({ event: 'reload-warning', ...w }, `SIGHUP: warning: ${formatWarning(w)}`);
+        }
         settings = { ...settings, users: withExtra(fresh.users), tunnelSecrets: fresh.tunnelSecrets };
         live.settings = settings;
+        pool.setReserved(staticAddresses(settings.users));
         log(
           { event: 'reload', ok: true, users: settings.users.size },
           `SIGHUP: reloaded ${settings.users.size} users and ${settings.tunnelSecrets.length} tunnel secrets`,
@@ -277,27 +346,33 @@ export async function runLns(argv: readonly string[]): Promise<number> {
   });
 }
 
-/** One log line per event; secrets never appear in events. */
+/**
+ * One log line per event; secrets never appear in events. Every string a peer controls (host
+ * name, user name, result messages, reasons that quote them, debug dumps) goes through
+ * printable(), so no peer can forge, hide or flood a line.
+ */
 function describeEvent(e: LnsEvent, debug: boolean): string | undefined {
+  const p = printable;
+  const user = (u: string | undefined, none: string) => (u === undefined ? none : p(u));
   switch (e.type) {
     case 'tunnel-up':
-      return `tunnel ${e.tunnelId} up from ${e.peer.address}:${e.peer.port} (host ${e.peerHostName})`;
+      return `tunnel ${e.tunnelId} up from ${e.peer.address}:${e.peer.port} (host ${p(e.peerHostName)})`;
     case 'tunnel-down':
-      return `tunnel ${e.tunnelId} down (${e.initiator}): result ${e.resultCode}${e.errorCode !== undefined ? `/${e.errorCode}` : ''}${e.message ? ` ${e.message}` : ''}`;
+      return `tunnel ${e.tunnelId} down (${e.initiator}): result ${e.resultCode}${e.errorCode !== undefined ? `/${e.errorCode}` : ''}${e.message ? ` ${p(e.message)}` : ''}`;
     case 'session-started':
       return `session ${e.tunnelId}/${e.sessionId} call established from ${e.peer.address}:${e.peer.port}`;
     case 'session-up':
-      return `session ${e.tunnelId}/${e.sessionId} up: user ${e.user ?? '-'} address ${e.address} (local ${e.localAddress})`;
+      return `session ${e.tunnelId}/${e.sessionId} up: user ${user(e.user, '-')} address ${e.address} (local ${e.localAddress})`;
     case 'session-down':
-      return `session ${e.tunnelId}/${e.sessionId} down: user ${e.user ?? '-'} address ${e.address ?? '-'} ${e.reason}`;
+      return `session ${e.tunnelId}/${e.sessionId} down: user ${user(e.user, '-')} address ${e.address ?? '-'} ${p(e.reason)}`;
     case 'auth-failed':
-      return `session ${e.tunnelId}/${e.sessionId} authentication failed for ${e.user ?? '?'}: ${e.reason}`;
+      return `session ${e.tunnelId}/${e.sessionId} authentication failed for ${user(e.user, '?')}: ${p(e.reason)}`;
     case 'pool-exhausted':
-      return `session ${e.tunnelId}/${e.sessionId} no address for ${e.user ?? '?'}: pool exhausted or address in use`;
+      return `session ${e.tunnelId}/${e.sessionId} no address for ${user(e.user, '?')}: pool exhausted or address in use`;
     case 'log':
-      return debug ? `[${e.tunnelId}/${e.sessionId}] ${e.text}` : undefined;
+      return debug ? `[${e.tunnelId}/${e.sessionId}] ${p(e.text, 4096)}` : undefined;
     case 'datagram-dropped':
-      return `dropped datagram from ${e.peer.address}:${e.peer.port}: ${e.reason}`;
+      return `dropped datagram from ${e.peer.address}:${e.peer.port}: ${p(e.reason)}`;
   }
 }
 
@@ -328,6 +403,16 @@ function controlCommand(server: LnsServer, cmd: string, args: Record<string, unk
   }
 }
 
+/**
+ * One JSON log line. JSON.stringify escapes control characters itself; strings a peer controls
+ * are only cut to the same bound as text logs (debug dumps get more room).
+ */
+function jsonLine(fields: Record<string, unknown>): string {
+  return JSON.stringify({ time: new Date().toISOString(), ...fields }, (k, v) =>
+    typeof v === 'string' && v.length > 256 ? `${v.slice(0, k === 'text' ? 4096 : 256)}…` : v,
+  );
+}
+
 function readText(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
@@ -344,9 +429,10 @@ function loadSettings(a: Args): Loaded {
     return {
       settings: parsed.value,
       warnings: [...parsed.warnings],
+      secretsFiles: [file],
       reload: () => {
-        const fresh = parseJsonConfig(readText(file, 'the JSON config'), file).value;
-        return { users: fresh.users, tunnelSecrets: fresh.tunnelSecrets };
+        const fresh = parseJsonConfig(readText(file, 'the JSON config'), file);
+        return { users: fresh.value.users, tunnelSecrets: fresh.value.tunnelSecrets, warnings: fresh.warnings };
       },
     };
   }
@@ -355,6 +441,7 @@ function loadSettings(a: Args): Loaded {
     return {
       settings: { ...DEFAULT_LNS_SETTINGS, users: new Map([['demo', { secret: demoPassword }]]) },
       warnings: [],
+      secretsFiles: [],
       demoPassword,
     };
   }
@@ -385,14 +472,32 @@ function loadSettings(a: Args): Loaded {
       message: 'not found: no user can log in (give --chap-secrets or --user)',
     });
   }
+  // Files read at start must be readable at every reload: a missing chap-secrets on SIGHUP is an
+  // editor's rename or a mistake, never "no users" (that would lock everyone out).
+  const hadSecrets = existsSync(secretsFile);
+  const hadAuth = authFile !== undefined && existsSync(authFile);
   return {
     settings: loaded.value,
     warnings,
+    secretsFiles: [secretsFile, ...(authFile === undefined ? [] : [authFile])].filter((f) => existsSync(f)),
     reload: () => {
-      const users = optional(secretsFile, 'chap-secrets');
-      const secrets = optional(authFile, 'the tunnel secrets file');
-      const fresh = loadLnsSettings({ ...texts(), chapSecrets: users, l2tpSecrets: secrets }).value;
-      return { users: fresh.users, tunnelSecrets: fresh.tunnelSecrets };
+      const users = hadSecrets ? { text: readText(secretsFile, 'chap-secrets'), file: secretsFile } : undefined;
+      const secrets =
+        hadAuth && authFile !== undefined
+          ? { text: readText(authFile, 'the tunnel secrets file'), file: authFile }
+          : optional(authFile, 'the tunnel secrets file');
+      const fresh = loadLnsSettings({
+        ...texts(),
+        chapSecrets: users ?? optional(secretsFile, 'chap-secrets'),
+        l2tpSecrets: secrets,
+      });
+      // Only the secrets files' own warnings: the rest were printed at start.
+      const own = new Set([secretsFile, authFile]);
+      return {
+        users: fresh.value.users,
+        tunnelSecrets: fresh.value.tunnelSecrets,
+        warnings: fresh.warnings.filter((w) => own.has(w.file)),
+      };
     },
   };
 }

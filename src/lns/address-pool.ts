@@ -28,8 +28,7 @@ export class AddressPool {
   /** Every address before (rangeIndex, next) has been handed out once. */
   private rangeIndex = 0;
   private next: number;
-  /** Addresses dynamic allocation can hand out. */
-  readonly size: number;
+  private dynamicCount = 0;
 
   /** `ranges`: `a.b.c.d-a.b.c.e`, `a.b.c.d-e`, single addresses or {start,end}. Throws RangeError when malformed. */
   constructor(ranges: readonly (string | Ipv4Range)[], opts: AddressPoolOptions = {}) {
@@ -47,18 +46,41 @@ export class AddressPool {
     }
     for (const a of opts.exclude ?? []) this.excluded.add(mustParse(a));
     for (const a of opts.reserve ?? []) this.reserved.add(mustParse(a));
+    this.next = this.ranges[0]?.start ?? 0;
+    this.count();
+  }
+
+  /** Addresses dynamic allocation can hand out. */
+  get size(): number {
+    return this.dynamicCount;
+  }
+
+  /**
+   * Replaces the static reservations (chap-secrets reloaded on SIGHUP). An address that is no
+   * longer reserved becomes dynamic; a newly reserved one is no longer handed out dynamically.
+   * Sessions holding addresses keep them.
+   */
+  setReserved(addresses: readonly string[]): void {
+    const fresh = new Set(addresses.map(mustParse));
+    const freedNow = [...this.reserved].filter((a) => !fresh.has(a));
+    this.reserved.clear();
+    for (const a of fresh) this.reserved.add(a);
+    for (const a of freedNow) {
+      if (this.isDynamic(a) && this.beforeCursor(a) && !this.byAddress.has(a)) this.freed.set(a, a);
+    }
+    this.count();
+  }
+
+  private count(): void {
     let size = 0;
     for (const r of this.ranges) size += r.end - r.start + 1;
     for (const a of new Set([...this.excluded, ...this.reserved])) if (this.inRanges(a)) size--;
-    this.size = size;
-    this.next = this.ranges[0]?.start ?? 0;
+    this.dynamicCount = size;
   }
 
   /** The pool of `settings`: its ranges (none when `assign ip = no`), the local address excluded, static addresses reserved. */
   static fromSettings(settings: Pick<LnsSettings, 'poolRanges' | 'localAddress' | 'users' | 'assignIp'>): AddressPool {
-    const reserve = [...settings.users.values()].flatMap((u) =>
-      u.staticAddress === undefined ? [] : [u.staticAddress],
-    );
+    const reserve = staticAddresses(settings.users);
     return new AddressPool(settings.assignIp ? settings.poolRanges : [], { exclude: [settings.localAddress], reserve });
   }
 
@@ -130,7 +152,7 @@ export class AddressPool {
     // Released addresses below the cursor first (smallest first); a static allocation may have taken one since.
     for (let a = this.freed.peek(); a !== undefined; a = this.freed.peek()) {
       this.freed.set(a, undefined);
-      if (!this.byAddress.has(a)) return a;
+      if (!this.byAddress.has(a) && this.isDynamic(a)) return a;
     }
     while (this.rangeIndex < this.ranges.length) {
       const r = this.ranges[this.rangeIndex]!;
@@ -157,6 +179,11 @@ export class AddressPool {
   private inRanges(a: number): boolean {
     return this.ranges.some((r) => r.start <= a && a <= r.end);
   }
+}
+
+/** The chap-secrets static addresses of `users` (what the pool reserves). */
+export function staticAddresses(users: LnsSettings['users']): string[] {
+  return [...users.values()].flatMap((u) => (u.staticAddress === undefined ? [] : [u.staticAddress]));
 }
 
 function mustParse(address: string): number {

@@ -56,7 +56,7 @@ export function engineOptionsFromSettings(
     papTimeoutMs: s.papTimeoutMs,
     ipv6: s.ipv6,
     pppDebug: s.pppDebug,
-    exclusive: s.exclusive,
+    // xl2tpd `exclusive` restricts nothing (xl2tpd parses it and never acts on it): not passed on.
     rejectCcp: s.rejectCcp,
     dataLengthBit: s.dataLengthBit,
   };

@@ -63,6 +63,22 @@ describe('AddressPool', () => {
     expect(pool.addressOf('alice')).toBe('10.0.0.2');
   });
 
+  it('setReserved (SIGHUP): a new static address leaves dynamic allocation, a dropped one rejoins it', () => {
+    const pool = new AddressPool(['10.0.0.1-10.0.0.4'], { reserve: ['10.0.0.2'] });
+    expect(pool.allocate('a')).toBe('10.0.0.1');
+    expect(pool.allocate('b')).toBe('10.0.0.3');
+    pool.release('a');
+    pool.setReserved(['10.0.0.1']); // 10.0.0.1 is released and now reserved; 10.0.0.2 is free again
+    expect(pool.size).toBe(3);
+    expect(pool.allocate('c')).toBe('10.0.0.2');
+    expect(pool.allocate('d')).toBe('10.0.0.4');
+    expect(pool.allocate('e')).toBeUndefined();
+    expect(pool.allocate('alice', { staticAddress: '10.0.0.1' })).toBe('10.0.0.1');
+    // A held address stays with its session when it becomes reserved.
+    pool.setReserved(['10.0.0.2']);
+    expect(pool.addressOf('c')).toBe('10.0.0.2');
+  });
+
   it('a static address inside the range is skipped by dynamic allocation while held', () => {
     const pool = new AddressPool(['10.0.0.1-10.0.0.3']);
     expect(pool.allocate('s', { staticAddress: '10.0.0.2' })).toBe('10.0.0.2');

@@ -80,7 +80,7 @@ describe('parseL2tpSecrets (xl2tpd aaa.c get_secret)', () => {
       { us: '*', them: '*', secret: 'any', line: 6 },
     ]);
     expect(warnings).toEqual([
-      { file: 'l2tp-secrets', line: 5, message: 'expected "us them secret", got "broken-line"; line ignored' },
+      { file: 'l2tp-secrets', line: 5, message: 'expected "us them secret", got 1 field; line ignored' },
     ]);
   });
 

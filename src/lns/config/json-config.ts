@@ -181,12 +181,15 @@ export function parseJsonConfig(text: string, file: string): Parsed<LnsSettings>
 }
 
 /** LnsSettings → the JSON config text (users as an object), for `--print-config` and round trips. */
-export function settingsToJson(settings: LnsSettings): string {
+export function settingsToJson(settings: LnsSettings, opts: { redactSecrets?: boolean } = {}): string {
   const { users: map, tunnelSecrets, ...rest } = settings;
   const users = Object.fromEntries([...map].map(([name, u]) => [name, { ...u }]));
+  // Redaction works on the structure (every string under a `secret` key), never on the text:
+  // a regex over the JSON misses a secret with an escaped quote in it.
+  const redact = opts.redactSecrets === true;
   return `${JSON.stringify(
     { ...rest, tunnelSecrets: tunnelSecrets.map(({ us, them, secret }) => ({ us, them, secret })), users },
-    (_k, v) => (v === undefined ? null : v),
+    (k, v) => (v === undefined ? null : redact && k === 'secret' && typeof v === 'string' ? '***' : v),
     2,
   )}\n`;
 }

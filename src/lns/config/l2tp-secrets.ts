@@ -27,7 +27,9 @@ export function parseL2tpSecrets(text: string, file: string): Parsed<readonly Tu
     if (s === '') continue;
     const m = /^(\S+)\s+(\S+)\s+(.+)$/.exec(s);
     if (m === null) {
-      sink.warn(i + 1, `expected "us them secret", got "${s}"; line ignored`);
+      // Never echo the line: its third word would be the secret.
+      const fields = s.split(/\s+/).length;
+      sink.warn(i + 1, `expected "us them secret", got ${fields} field${fields === 1 ? '' : 's'}; line ignored`);
       continue;
     }
     out.push({ us: m[1]!, them: m[2]!, secret: m[3]!, line: i + 1 });

@@ -1,0 +1,119 @@
+// Issue 9, through a real `l2tp-ts lns` process: a Host Name with a newline cannot forge a log
+// line, garbage datagrams become one summary line instead of one line each, a closed stdout
+// (EPIPE) does not stop the LNS, SIGHUP with chap-secrets missing keeps the old users, --check
+// never prints a secret (not even one with an escaped quote), and firewall --name refuses
+// anything but [A-Za-z0-9_-]. Related: src/cli/lns.ts, src/cli/log-text.ts, test/e2e/cli-process.ts.
+import { createSocket } from 'node:dgram';
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanupProcesses, runCli, runLac, spawnCli, startLns, tempDir, waitUntil } from './cli-process.js';
+
+afterEach(cleanupProcesses);
+
+async function spray(port: number, count: number): Promise<void> {
+  const s = createSocket('udp4');
+  await new Promise<void>((res) => s.bind(0, '127.0.0.1', res));
+  for (let i = 0; i < count; i++) {
+    // A control message (T, L, S, version 2; length 12) for a tunnel that does not exist, and a 3-byte runt.
+    const d =
+      i % 2 === 0 ? Buffer.from([0xc8, 0x02, 0x00, 0x0c, 0x12, 0x34, 0, 0, 0, 0, 0, 0]) : Buffer.from([1, 2, 3]);
+    await new Promise<void>((res) => s.send(d, port, '127.0.0.1', () => res()));
+  }
+  s.close();
+}
+
+describe('l2tp-ts lns against hostile input and a hostile environment', () => {
+  it('escapes a Host Name that carries a newline; summarises dropped datagrams in one line', async () => {
+    const lns = await startLns(['--userspace', '--user', 'alice:s3cret']);
+    const forged = 'evil\nsession 9/9 up: user admin address 10.9.9.9 (local 10.1.20.30)';
+    const r = await runLac(lns.port, ['--user', 'alice', '--password', 's3cret', '--host-name', forged]);
+    expect(r.code, r.stderr).toBe(0);
+    await lns.proc.waitFor(/host evil\\x0asession 9\/9/);
+    expect(lns.proc.stdout()).not.toMatch(/^session 9\/9 up/m);
+
+    await spray(lns.port, 200);
+    await waitUntil(async () => (await lns.status()).tunnels === 0, 10_000);
+    process.kill(lns.proc.pid, 'SIGTERM');
+    expect(await lns.proc.exited).toBe(0);
+    const out = lns.proc.stdout();
+    expect(out).not.toMatch(/^dropped datagram from/m);
+    const summary = out.split('\n').filter((l) => l.startsWith('dropped '));
+    expect(summary).toHaveLength(1);
+    expect(summary[0]).toMatch(/^dropped 200 datagram\(s\) from 1 source\(s\)/);
+  }, 40_000);
+
+  it('keeps serving after its stdout is closed (EPIPE)', async () => {
+    const lns = await startLns(['--userspace', '--user', 'alice:s3cret']);
+    lns.proc.child.stdout!.destroy();
+    for (let i = 0; i < 3; i++) {
+      const r = await runLac(lns.port, ['--user', 'alice', '--password', 's3cret', '--ping']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.summary?.sessions[0]?.pingOk).toBe(true);
+    }
+    expect(await lns.status()).toMatchObject({ sessions: expect.any(Number) });
+    expect(lns.proc.child.exitCode).toBeNull();
+  }, 60_000);
+
+  it('SIGHUP with chap-secrets gone fails the reload, keeps the old users, then takes the restored file', async () => {
+    const dir = tempDir({
+      options: 'require-mschap-v2\nmtu 1400\nmru 1400\n',
+      'chap-secrets': 'alice * s3cret *\n',
+    });
+    const conf = join(dir, 'xl2tpd.conf');
+    writeFileSync(
+      conf,
+      '[lns default]\nip range = 10.1.20.31-10.1.20.50\nlocal ip = 10.1.20.30\n' +
+        `require chap = yes\nrefuse pap = yes\npppoptfile = ${join(dir, 'options')}\n`,
+    );
+    const secrets = join(dir, 'chap-secrets');
+    const lns = await startLns(['--config', conf, '--chap-secrets', secrets, '--userspace']);
+    renameSync(secrets, `${secrets}.bak`);
+    process.kill(lns.proc.pid, 'SIGHUP');
+    await lns.proc.waitFor(/SIGHUP: reload failed, keeping the old secrets: .*cannot read chap-secrets: ENOENT/);
+    const r = await runLac(lns.port, ['--user', 'alice', '--password', 's3cret']);
+    expect(r.code, r.stderr).toBe(0);
+    // Restored with a bad line: the reload succeeds and the warning is logged.
+    writeFileSync(secrets, 'alice * s3cret *\nbroken\n');
+    process.kill(lns.proc.pid, 'SIGHUP');
+    await lns.proc.waitFor(/SIGHUP: reloaded 1 users/);
+    expect(lns.proc.stdout()).toMatch(/SIGHUP: warning: .*chap-secrets:2/);
+  }, 40_000);
+
+  it('--check redacts every secret, also one with an escaped quote; warnings never print one', async () => {
+    const dir = tempDir({
+      'l2tp.json': JSON.stringify({
+        users: { alice: 'Zq"Xj\\"Yw' },
+        tunnelSecrets: [{ us: '*', them: '*', secret: 'Kv"Pn' }],
+      }),
+      'l2tp-secrets': '* * tunnelsecret\nhalf-a-line-with-SECRETVALUE\n',
+      'xl2tpd.conf': '[lns default]\nip range = 10.0.0.2-10.0.0.9\nlocal ip = 10.0.0.1\n',
+    });
+    const json = await runCli(['lns', '--json-config', join(dir, 'l2tp.json'), '--check']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(json.stdout).toMatch(/"secret": "\*\*\*"/);
+    expect(json.stdout + json.stderr).not.toMatch(/Zq|Xj|Yw|Kv|Pn/);
+    const conf = await runCli([
+      'lns',
+      '--config',
+      join(dir, 'xl2tpd.conf'),
+      '--auth-file',
+      join(dir, 'l2tp-secrets'),
+      '--check',
+    ]);
+    expect(conf.code, conf.stderr).toBe(0);
+    expect(conf.stderr).toMatch(/l2tp-secrets:2: expected "us them secret", got 1 field; line ignored/);
+    expect(conf.stdout + conf.stderr).not.toMatch(/SECRETVALUE|tunnelsecret/);
+  }, 20_000);
+
+  it('firewall --name takes only [A-Za-z0-9_-] (exit 2), --user warns about argv', async () => {
+    for (const name of ['x; flush ruleset', 'a b', '', 'x'.repeat(29)]) {
+      const r = await runCli(['firewall', '--name', name]);
+      expect(r.code, name).toBe(2);
+      expect(r.stderr).toMatch(/--name takes 1-28 of/);
+    }
+    expect((await runCli(['firewall', '--name', 'my_vpn-1'])).stdout).toMatch(/table inet my_vpn-1/);
+    const lns = spawnCli(['lns', '--userspace', '--port', '0', '--no-control', '--user', 'a:b']);
+    await lns.waitFor(/warning: --user puts passwords on the command line/);
+  }, 20_000);
+});
