@@ -4,7 +4,12 @@
 import { formatFlags, parseArgs, UsageError } from './args.js';
 
 /** Which firewall front end to write for. */
-export type FirewallForm = 'nft' | 'iptables' | 'iptables-legacy';
+export type FirewallForm = 'nft' | 'iptables' | 'iptables-legacy' | 'openwrt';
+
+/** Where the OpenWrt form's fw4 include goes (the UCI `config include` names this path). */
+export const OPENWRT_INCLUDE_PATH = '/etc/l2tp-ts/l2tp-ipsec.nft';
+/** The line that separates the two files of the OpenWrt form. */
+export const OPENWRT_INCLUDE_MARKER = `# ---- ${OPENWRT_INCLUDE_PATH} ----`;
 
 /** What to open: the L2TP port (udp, default 1701) and the name of our own table/chain. */
 export interface FirewallOptions {
@@ -42,6 +47,7 @@ export interface CommandIo {
  */
 export function firewallRules(opts: FirewallOptions): string {
   const port = opts.port ?? 1701;
+  if (opts.form === 'openwrt') return openwrtRules(port);
   if (opts.form === 'nft') {
     const table = opts.name ?? 'l2tp_ts';
     // "table …; delete table …" first: makes the file idempotent on nft < 1.0.8 (no `destroy`).
@@ -71,6 +77,55 @@ export function firewallRules(opts: FirewallOptions): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/**
+ * The OpenWrt how-to's firewall in fw4's own terms: UCI sections to append to /etc/config/firewall
+ * (ESP, AH, IKE and NAT-T from wan; a `vpn` zone for the l2tp-ts TUN devices with forwardings
+ * to and from lan and to wan), and an nftables include that fw4 inserts at the head of its
+ * `input_wan` chain: udp/PORT accepted only under an IPsec policy, plain udp/PORT dropped. UCI
+ * rules cannot match an IPsec policy, which is why the include exists. fw4's wan input policy is
+ * REJECT, so without the include L2TP would not get in at all; with it, only under ESP.
+ */
+function openwrtRules(port: number): string {
+  const rule = (name: string, opts: readonly string[]) => [
+    'config rule',
+    `\toption name '${name}'`,
+    "\toption src 'wan'",
+    ...opts.map((o) => `\t${o}`),
+    "\toption target 'ACCEPT'",
+    '',
+  ];
+  return [
+    `# l2tp-ts: L2TP (udp/${port}) only under IPsec, for OpenWrt's fw4.`,
+    '# ---- append to /etc/config/firewall, then: fw4 reload (or /etc/init.d/firewall reload) ----',
+    ...rule('Allow-IPsec-ESP', ["option proto 'esp'"]),
+    ...rule('Allow-IPsec-AH', ["option proto 'ah'"]),
+    ...rule('Allow-IPsec-IKE', ["option proto 'udp'", "option dest_port '500 4500'"]),
+    'config include',
+    "\toption type 'nftables'",
+    `\toption path '${OPENWRT_INCLUDE_PATH}'`,
+    "\toption position 'chain-pre'",
+    "\toption chain 'input_wan'",
+    '',
+    'config zone',
+    "\toption name 'vpn'",
+    "\toption input 'ACCEPT'",
+    "\toption output 'ACCEPT'",
+    "\toption forward 'ACCEPT'",
+    "\tlist device 'l2tpts+'",
+    "\tlist device 'ppp+'",
+    '',
+    ...[
+      ['vpn', 'lan'],
+      ['lan', 'vpn'],
+      ['vpn', 'wan'],
+    ].flatMap(([src, dest]) => ['config forwarding', `\toption src '${src}'`, `\toption dest '${dest}'`, '']),
+    OPENWRT_INCLUDE_MARKER,
+    `udp dport ${port} meta ipsec exists counter accept comment "L2TP decapsulated from ESP"`,
+    `udp dport ${port} counter drop comment "plain L2TP: refused"`,
+    '',
+  ].join('\n');
 }
 
 /** The iptables form as commands (what --apply runs and the script prints). */
@@ -113,8 +168,8 @@ function renderShell(c: FirewallCommand): string {
 const FLAGS = {
   form: {
     kind: 'string',
-    help: 'nft (default), iptables or iptables-legacy',
-    choices: ['nft', 'iptables', 'iptables-legacy'],
+    help: 'nft (default), iptables, iptables-legacy, or openwrt (UCI + fw4 include; print only)',
+    choices: ['nft', 'iptables', 'iptables-legacy', 'openwrt'],
     valueName: 'FORM',
   },
   port: { kind: 'int', help: 'L2TP port (default 1701)', min: 1, max: 65535 },
@@ -130,6 +185,8 @@ export async function runFirewallCommand(argv: readonly string[], io: CommandIo)
     parsed = parseArgs(argv, FLAGS);
     if (parsed._.length > 0) throw new UsageError(`unexpected argument '${parsed._[0]}'`);
     if (parsed.apply && parsed.remove) throw new UsageError('--apply and --remove exclude each other');
+    if (parsed.form === 'openwrt' && (parsed.apply || parsed.remove))
+      throw new UsageError('--form openwrt only prints: append it to /etc/config/firewall and reload fw4');
     // The name goes into nft/iptables commands and an nft script: letters, digits, _ and - only,
     // and short enough for an iptables chain (28 characters).
     if (parsed.name !== undefined && !/^[A-Za-z0-9_-]{1,28}$/.test(parsed.name))
