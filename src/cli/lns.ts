@@ -12,6 +12,7 @@ import {
   serveControl,
 } from '../io/control-socket.js';
 import { createLns, type LnsServer } from '../io/create-lns.js';
+import { type MetricsServer, serveMetrics } from '../io/metrics.js';
 import { systemRandom } from '../io/system-random.js';
 import { AddressPool, staticAddresses } from '../lns/address-pool.js';
 import { ConfigError, type ConfigWarning, formatWarning } from '../lns/config/config-error.js';
@@ -92,6 +93,11 @@ const FLAGS = {
     min: 0,
     valueName: 'SECONDS',
   },
+  metrics: {
+    kind: 'string',
+    help: 'serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9101)',
+    valueName: 'HOST:PORT',
+  },
   'log-format': { kind: 'string', help: 'text (default) or json', choices: ['text', 'json'] },
   debug: { kind: 'boolean', help: 'pppd-style packet lines (as ppp debug = yes)' },
   check: { kind: 'boolean', help: 'read the configuration, print the resolved settings as JSON, and exit' },
@@ -153,6 +159,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     throw new UsageError('--config and --json-config exclude each other');
 
   guardOutput();
+  const metricsAt = a.metrics === undefined ? undefined : parseHostPort(a.metrics, '--metrics');
   const loaded = loadSettings(a);
   const envUsers = (process.env.L2TP_TS_USERS ?? '').split('\n').filter((l) => l.trim() !== '');
   const extra = parseUsers([...envUsers, ...(a.user ?? [])]);
@@ -277,6 +284,16 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     log({ event: 'demo-user', user: 'demo' }, `demo user: demo  password: ${loaded.demoPassword}`);
   }
 
+  let metrics: MetricsServer | undefined;
+  if (metricsAt !== undefined) {
+    const host = metricsAt.host;
+    metrics = await serveMetrics(server, host, metricsAt.port);
+    log(
+      { event: 'metrics', address: host, port: metrics.port },
+      `metrics at http://${host.includes(':') ? `[${host}]` : host}:${metrics.port}/metrics`,
+    );
+  }
+
   let control: ControlServer | undefined;
   if (!a['no-control']) {
     const path = a.control ?? defaultControlPath();
@@ -307,6 +324,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
       void (async () => {
         await server.close(2000).catch(() => undefined);
         await control?.close().catch(() => undefined);
+        await metrics?.close().catch(() => undefined);
         process.off('SIGTERM', onTerm);
         process.off('SIGINT', onInt);
         process.off('SIGHUP', onHup);
@@ -500,6 +518,13 @@ function loadSettings(a: Args): Loaded {
       };
     },
   };
+}
+
+/** HOST:PORT or [IPV6]:PORT. */
+function parseHostPort(value: string, flag: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(value);
+  if (m === null || Number(m[3]) > 65535) throw new UsageError(`${flag} '${value}' is not HOST:PORT`);
+  return { host: m[1] ?? m[2]!, port: Number(m[3]) };
 }
 
 /** --user NAME:PASSWORD[:ADDRESS]. */
