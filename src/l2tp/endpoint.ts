@@ -16,7 +16,8 @@ import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { scanString, scanU16 } from './avp-scan.js';
-import { isVersion10, NO_SECRET_FOR_CHALLENGE } from './handshake.js';
+import { isVersion10 } from './handshake.js';
+import { StopReason } from './reasons.js';
 import { Tunnel, type TunnelConfig, type TunnelHost } from './tunnel.js';
 import { stopCcnMessage } from './tunnel-messages.js';
 import type { DisconnectReason, L2tpEvent, SessionHandle, TunnelInfo } from './types.js';
@@ -32,7 +33,7 @@ import {
   encodeControlMessage,
 } from './wire/message.js';
 import { MessageType } from './wire/message-catalogue.js';
-import { ErrorCode, faultReason, HIGHEST_SUPPORTED_VERSION, StopCcnResult } from './wire/result-codes.js';
+import { faultReason } from './wire/result-codes.js';
 
 export type {
   CallErrors,
@@ -84,31 +85,6 @@ export interface EndpointCounters {
 }
 
 const MAX_RATE_ENTRIES = 4096;
-const TOO_MANY_NEW: DisconnectReason = {
-  resultCode: StopCcnResult.GeneralError,
-  errorCode: ErrorCode.InsufficientResources,
-  message: 'Too many new tunnels',
-};
-const TUNNEL_LIMIT: DisconnectReason = {
-  resultCode: StopCcnResult.GeneralError,
-  errorCode: ErrorCode.InsufficientResources,
-  message: 'Tunnel limit reached',
-};
-const NOT_VERSION_10: DisconnectReason = {
-  resultCode: StopCcnResult.UnsupportedProtocolVersion,
-  errorCode: HIGHEST_SUPPORTED_VERSION,
-  message: 'Protocol version 1.0 required',
-};
-const NOT_AUTHORIZED: DisconnectReason = {
-  resultCode: StopCcnResult.NotAuthorized,
-  errorCode: ErrorCode.NoError,
-  message: 'Not authorized',
-};
-const NO_SECRET: DisconnectReason = {
-  resultCode: StopCcnResult.NotAuthorized,
-  errorCode: ErrorCode.NoError,
-  message: 'No secret for this peer',
-};
 
 /** The L2TP endpoint (either role), sans-IO. */
 export class Endpoint implements Engine<L2tpEvent> {
@@ -398,13 +374,13 @@ export class Endpoint implements Engine<L2tpEvent> {
     secret: Uint8Array | undefined,
     now: Instant,
   ): DisconnectReason | undefined {
-    if (!this.allowRate(from.address, now)) return TOO_MANY_NEW;
-    if (this.byId.size >= this.maxTunnels) return TUNNEL_LIMIT;
-    if (!isVersion10(msg)) return NOT_VERSION_10;
+    if (!this.allowRate(from.address, now)) return StopReason.TooManyNewTunnels;
+    if (this.byId.size >= this.maxTunnels) return StopReason.TunnelLimit;
+    if (!isVersion10(msg)) return StopReason.SccrqNotVersion10;
     const name = avpString(msg, AvpType.HostName) ?? '';
-    if (this.opts.acceptTunnel !== undefined && !this.opts.acceptTunnel(from, name)) return NOT_AUTHORIZED;
-    if (avpBytes(msg, AvpType.Challenge) !== undefined && secret === undefined) return NO_SECRET_FOR_CHALLENGE;
-    if (this.opts.challengePeer && secret === undefined) return NO_SECRET;
+    if (this.opts.acceptTunnel !== undefined && !this.opts.acceptTunnel(from, name)) return StopReason.NotAuthorized;
+    if (avpBytes(msg, AvpType.Challenge) !== undefined && secret === undefined) return StopReason.NoSecretForChallenge;
+    if (this.opts.challengePeer && secret === undefined) return StopReason.NoSecretForPeer;
     return undefined;
   }
 

@@ -1,10 +1,10 @@
 // Judging the control-connection handshake: Protocol Version 1.0 (§4.4.3) and tunnel
 // authentication (§5.1.1). A refusal is the StopCCN reason; undefined means acceptable.
 // Related: tunnel.ts (SCCRP, SCCCN), endpoint.ts (SCCRQ).
+import { StopReason } from './reasons.js';
 import type { DisconnectReason } from './types.js';
 import { AvpType } from './wire/avp-catalogue.js';
 import { avpBytes, type ControlMessage } from './wire/message.js';
-import { ErrorCode, StopCcnResult } from './wire/result-codes.js';
 import { verifyChallengeResponse } from './wire/tunnel-auth.js';
 
 /** §4.4.3: the Protocol Version AVP says 1.0 (RFC 2661's only version). */
@@ -12,21 +12,6 @@ export function isVersion10(msg: ControlMessage): boolean {
   const version = avpBytes(msg, AvpType.ProtocolVersion);
   return version !== undefined && version[0] === 1 && version[1] === 0;
 }
-
-const refused = (message: string): DisconnectReason => ({
-  resultCode: StopCcnResult.NotAuthorized,
-  errorCode: ErrorCode.NoError,
-  message,
-});
-const NO_RESPONSE = refused('Challenge Response missing');
-const BAD_RESPONSE = refused('Challenge Response mismatch');
-/** A peer's Challenge we cannot answer (§5.1.1). */
-export const NO_SECRET_FOR_CHALLENGE = refused('Challenge received but no secret configured');
-const NOT_VERSION_10: DisconnectReason = {
-  resultCode: StopCcnResult.UnsupportedProtocolVersion,
-  errorCode: ErrorCode.NoError,
-  message: 'Protocol version 1.0 required',
-};
 
 /** What judging an SCCRP or SCCCN needs from the tunnel. */
 export interface HandshakeSecrets {
@@ -41,10 +26,11 @@ export interface HandshakeSecrets {
 export function judgeAuthentication(msg: ControlMessage, s: HandshakeSecrets): DisconnectReason | undefined {
   if (s.ourChallenge !== undefined && s.secret !== undefined) {
     const response = avpBytes(msg, AvpType.ChallengeResponse);
-    if (response === undefined) return NO_RESPONSE;
-    if (!verifyChallengeResponse(msg.type, s.secret, s.ourChallenge, response)) return BAD_RESPONSE;
+    if (response === undefined) return StopReason.ChallengeResponseMissing;
+    if (!verifyChallengeResponse(msg.type, s.secret, s.ourChallenge, response))
+      return StopReason.ChallengeResponseMismatch;
   }
-  if (s.peerChallenge !== undefined && s.secret === undefined) return NO_SECRET_FOR_CHALLENGE;
+  if (s.peerChallenge !== undefined && s.secret === undefined) return StopReason.NoSecretForChallenge;
   return undefined;
 }
 
@@ -54,6 +40,6 @@ export function judgeSccrp(
   secret: Uint8Array | undefined,
   ourChallenge: Uint8Array | undefined,
 ): DisconnectReason | undefined {
-  if (!isVersion10(msg)) return NOT_VERSION_10;
+  if (!isVersion10(msg)) return StopReason.NotVersion10;
   return judgeAuthentication(msg, { secret, ourChallenge, peerChallenge: avpBytes(msg, AvpType.Challenge) });
 }

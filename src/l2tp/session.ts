@@ -19,6 +19,7 @@ import {
   type TransitionRecord,
   type TransitionTable,
 } from '../core/transition-table.js';
+import { CdnReason, peerReason } from './reasons.js';
 import type { DisconnectReason, IccnInfo, L2tpEvent, SessionHandle } from './types.js';
 import { AvpType } from './wire/avp-catalogue.js';
 import {
@@ -35,10 +36,9 @@ import {
   makeU16Avp,
   makeU32Avp,
   type RawAvp,
-  resultCodeOf,
 } from './wire/message.js';
 import { MessageType } from './wire/message-catalogue.js';
-import { CdnResult, ErrorCode, faultReason } from './wire/result-codes.js';
+import { faultReason } from './wire/result-codes.js';
 import { decodeAccm, decodeCallErrors, decodeDisconnectCause, encodeDisconnectCause } from './wire/session-avps.js';
 
 /** §7.4/§7.5 session states; ic-* are incoming calls, oc-* outgoing calls. */
@@ -164,12 +164,6 @@ type SessionStep = Step<SessionState, SessionEvent, SessionAction, SessionInput>
 
 const NO_INPUT: SessionInput = {};
 const LOG_SIZE = 16;
-const FSM_ERROR: DisconnectReason = {
-  resultCode: CdnResult.GeneralError,
-  errorCode: ErrorCode.NoError,
-  message: 'FSM error',
-};
-const ADMINISTRATIVE: DisconnectReason = { resultCode: CdnResult.Administrative };
 
 /** One call: the §7.4/§7.5 automaton plus the data-path handle. */
 export class Session implements SessionHandle {
@@ -348,35 +342,17 @@ export class Session implements SessionHandle {
         return;
       }
       case 'down-local':
-      case 'down-tunnel': {
-        const r = action === 'down-local' ? localReason(step) : (input.reason ?? ADMINISTRATIVE);
-        this.host.emit({
-          type: 'session-down',
-          tunnelId: this.tunnelId,
-          sessionId: this.sessionId,
-          resultCode: r.resultCode,
-          ...(r.errorCode !== undefined ? { errorCode: r.errorCode } : {}),
-          ...(r.message !== undefined ? { message: r.message } : {}),
-          // The tunnel's StopCCN took the call with it: whoever sent the StopCCN initiated.
-          initiator: action === 'down-tunnel' ? (input.initiator ?? 'local') : 'local',
-          ...(r.cause !== undefined ? { cause: r.cause } : {}),
-        });
+        this.down(localReason(step), 'local');
         return;
-      }
+      case 'down-tunnel':
+        // The tunnel's StopCCN took the call with it: whoever sent the StopCCN initiated.
+        this.down(input.reason ?? CdnReason.Administrative, input.initiator ?? 'local');
+        return;
       case 'down-peer': {
-        const rc = m === undefined ? undefined : resultCodeOf(m);
-        const causeValue = m === undefined ? undefined : avpBytes(m, AvpType.PppDisconnectCauseCode);
-        const cause = causeValue === undefined ? undefined : decodeDisconnectCause(causeValue);
-        this.host.emit({
-          type: 'session-down',
-          tunnelId: this.tunnelId,
-          sessionId: this.sessionId,
-          resultCode: rc?.resultCode ?? 0,
-          ...(rc?.errorCode !== undefined ? { errorCode: rc.errorCode } : {}),
-          ...(rc?.message !== undefined ? { message: rc.message } : {}),
-          initiator: 'peer',
-          ...(cause !== undefined ? { cause } : {}),
-        });
+        const value = m === undefined ? undefined : avpBytes(m, AvpType.PppDisconnectCauseCode);
+        const cause = value === undefined ? undefined : decodeDisconnectCause(value);
+        const r = peerReason(m);
+        this.down(cause === undefined ? r : { ...r, cause }, 'peer');
         return;
       }
       case 'report-wen': {
@@ -394,6 +370,19 @@ export class Session implements SessionHandle {
         return;
       }
     }
+  }
+
+  private down(r: DisconnectReason, initiator: 'local' | 'peer'): void {
+    this.host.emit({
+      type: 'session-down',
+      tunnelId: this.tunnelId,
+      sessionId: this.sessionId,
+      resultCode: r.resultCode,
+      ...(r.errorCode !== undefined ? { errorCode: r.errorCode } : {}),
+      ...(r.message !== undefined ? { message: r.message } : {}),
+      initiator,
+      ...(r.cause !== undefined ? { cause: r.cause } : {}),
+    });
   }
 
   private assigned(): RawAvp {
@@ -439,11 +428,11 @@ const EVENT_OF_TYPE: ReadonlyMap<number, SessionEvent> = new Map([
 
 /** The reason our CDN in this step carries (and its session-down reports): the cell says which. */
 function localReason(step: SessionStep): DisconnectReason {
-  if (step.cell.includes('send-cdn-fsm')) return FSM_ERROR;
+  if (step.cell.includes('send-cdn-fsm')) return CdnReason.FsmError;
   if (step.cell.includes('send-cdn-fault')) {
-    return step.input.fault === undefined ? { resultCode: CdnResult.GeneralError } : faultReason(step.input.fault);
+    return step.input.fault === undefined ? CdnReason.GeneralError : faultReason(step.input.fault);
   }
-  return step.input.reason ?? ADMINISTRATIVE;
+  return step.input.reason ?? CdnReason.Administrative;
 }
 
 function iccnInfo(m: ControlMessage): IccnInfo {

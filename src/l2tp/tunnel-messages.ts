@@ -28,7 +28,7 @@ export interface Capabilities {
 }
 
 /** §6.1/§6.2: Protocol Version 1.0, Host Name, Framing (sync + async), Bearer, our Tunnel ID, window. */
-export function capabilityAvps(us: Capabilities, tunnelId: number): RawAvp[] {
+function capabilityAvps(us: Capabilities, tunnelId: number): RawAvp[] {
   const avps: RawAvp[] = [
     makeBytesAvp(AvpType.ProtocolVersion, new Uint8Array([1, 0])),
     makeStringAvp(AvpType.HostName, us.hostName),
@@ -40,6 +40,40 @@ export function capabilityAvps(us: Capabilities, tunnelId: number): RawAvp[] {
   if (us.firmwareRevision !== undefined) avps.push(makeU16Avp(AvpType.FirmwareRevision, us.firmwareRevision));
   if (us.vendorName !== undefined) avps.push(makeStringAvp(AvpType.VendorName, us.vendorName));
   return avps;
+}
+
+/** §6.1 SCCRQ: capabilities, our Tie Breaker (§4.4.3), and a Challenge when we authenticate the peer. */
+export function sccrqMessage(
+  us: Capabilities,
+  tunnelId: number,
+  tieBreaker: Uint8Array,
+  challenge: Uint8Array | undefined,
+): ControlMessage {
+  const avps = capabilityAvps(us, tunnelId);
+  avps.push(makeBytesAvp(AvpType.TieBreaker, tieBreaker));
+  if (challenge !== undefined) avps.push(makeBytesAvp(AvpType.Challenge, challenge));
+  return { type: MessageType.SCCRQ, avps };
+}
+
+/** §6.2 SCCRP: capabilities, our Challenge, and the Response to the peer's Challenge (§5.1.1). */
+export function sccrpMessage(
+  us: Capabilities,
+  tunnelId: number,
+  challenge: Uint8Array | undefined,
+  response: Uint8Array | undefined,
+): ControlMessage {
+  const avps = capabilityAvps(us, tunnelId);
+  if (challenge !== undefined) avps.push(makeBytesAvp(AvpType.Challenge, challenge));
+  if (response !== undefined) avps.push(makeBytesAvp(AvpType.ChallengeResponse, response));
+  return { type: MessageType.SCCRP, avps };
+}
+
+/** §6.3 SCCCN: the Response to the peer's Challenge, if it sent one. */
+export function scccnMessage(response: Uint8Array | undefined): ControlMessage {
+  return {
+    type: MessageType.SCCCN,
+    avps: response === undefined ? [] : [makeBytesAvp(AvpType.ChallengeResponse, response)],
+  };
 }
 
 /** §6.4: Assigned Tunnel ID (ours; 0 when we hold no tunnel) and Result Code are required. */

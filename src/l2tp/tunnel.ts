@@ -1,33 +1,36 @@
 // The tunnel (control connection) automaton: RFC 2661 §7.2 (both roles), §5.1.1 (tunnel
-// authentication), §4.3 (hidden AVPs), §6.1-§6.5. Owns one ControlChannel and its sessions.
-// Related: tunnel-table.ts (the table), control-channel.ts, session.ts, endpoint.ts.
+// authentication), §4.3 (hidden AVPs), §6.1-§6.5. Owns one ControlChannel and its calls.
+// Related: tunnel-table.ts (the table), tunnel-calls.ts, tunnel-messages.ts, handshake.ts, endpoint.ts.
 //
-// Theory of operation. Every transition lives in TUNNEL_TRANSITIONS ([next, ...actions] cells),
-// run by the shared TableRunner; a missing cell means "cannot happen here": ignored, recorded in
-// the log, nothing changes. Each event carries its input (the decoded message, the reason, the
-// fault) as an argument; actions read nothing from stash fields. An unexpected control-connection
-// message (or a session message before the tunnel is established) is answered with StopCCN Result
-// 7 "FSM error" (§7.2: "Send StopCCN, clean up").
-// A received body is decoded once, before the reliable channel: garbage is dropped without
-// consuming an Ns, and the decoded message travels through the channel to the automaton.
-// An SCCRQ is judged by the endpoint before a Tunnel exists (limits, version, acceptTunnel), so
-// a refused SCCRQ leaves no state. After StopCCN sent or received the tunnel lingers one full
-// retransmission cycle (§5.7), still acking, then reaches 'closed' and the endpoint forgets it.
-// Coupling: when the tunnel goes down every session gets 'tunnel-down' (no CDNs: §5.7); after an
-// internal error its sessions are forgotten without events.
-// Authentication (§5.1.1): with a secret and `challengePeer`, our SCCRQ/SCCRP carries a Challenge
-// and the SCCRP/SCCCN MUST carry the right Challenge Response, else StopCCN Result 4 ("not
-// authorized"; xl2tpd answers 2/6 "Invalid challenge authentication"; §4.4.2 result 4 is the
-// precise one). A peer's Challenge is answered when we have a secret; without one: StopCCN 4.
+// Theory of operation. Every transition lives in TUNNEL_TRANSITIONS, run by the shared TableRunner;
+// a missing cell means "cannot happen here": ignored, logged, nothing changes. Each event carries
+// its input (decoded message, reason, fault) as an argument. An unexpected control-connection
+// message (or a session message before establishment) gets StopCCN 7 "FSM error" (§7.2).
+// A body is decoded once, before the reliable channel: garbage is dropped without consuming an Ns,
+// and the decoded message travels through the channel to the automaton. The endpoint judges an
+// SCCRQ before a Tunnel exists, so a refused SCCRQ leaves no state. After StopCCN sent or received
+// the tunnel lingers one full retransmission cycle (§5.7), still acking, then reaches 'closed'.
+// Coupling: tunnel down → every session down, no CDNs (§5.7); after an internal error the sessions
+// are forgotten without events. Authentication (§5.1.1): with a secret and `challengePeer` our
+// SCCRQ/SCCRP carries a Challenge whose Response MUST come back, else StopCCN 4 (xl2tpd answers
+// 2/6; §4.4.2 result 4 is the precise one); a peer's Challenge without our secret: StopCCN 4.
 import type { PeerAddress } from '../core/engine.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { type Step, TableRunner, type TransitionRecord } from '../core/transition-table.js';
-import { scanU16 } from './avp-scan.js';
 import { ControlChannel, type ControlChannelOptions } from './control-channel.js';
 import { judgeAuthentication, judgeSccrp } from './handshake.js';
-import { Session } from './session.js';
-import { capabilityAvps, encodeHidden, refusalCdnMessage, stopCcnMessage } from './tunnel-messages.js';
+import { peerReason, StopReason } from './reasons.js';
+import type { Session } from './session.js';
+import { TunnelCalls } from './tunnel-calls.js';
+import {
+  encodeHidden,
+  refusalCdnMessage,
+  scccnMessage,
+  sccrpMessage,
+  sccrqMessage,
+  stopCcnMessage,
+} from './tunnel-messages.js';
 import { TUNNEL_TRANSITIONS, type TunnelAction, type TunnelEvent, type TunnelState } from './tunnel-table.js';
 import type { DisconnectReason, L2tpEvent } from './types.js';
 import { AvpType } from './wire/avp-catalogue.js';
@@ -40,12 +43,9 @@ import {
   decodeControlMessage,
   encodeControlMessage,
   type Fault,
-  makeBytesAvp,
-  type RawAvp,
-  resultCodeOf,
 } from './wire/message.js';
 import { MESSAGES, MessageType } from './wire/message-catalogue.js';
-import { CdnResult, ErrorCode, faultReason, StopCcnResult } from './wire/result-codes.js';
+import { faultReason } from './wire/result-codes.js';
 import { challengeResponse } from './wire/tunnel-auth.js';
 
 /** Resolved options a tunnel reads (the endpoint fills the defaults). */
@@ -94,41 +94,22 @@ type TunnelStep = Step<TunnelState, TunnelEvent, TunnelAction, TunnelInput>;
 
 const NO_INPUT: TunnelInput = {};
 const LOG_SIZE = 32;
-const FSM_ERROR: DisconnectReason = {
-  resultCode: StopCcnResult.FsmError,
-  errorCode: ErrorCode.NoError,
-  message: 'FSM error',
-};
-const PEER_UNREACHABLE: DisconnectReason = {
-  resultCode: StopCcnResult.GeneralError,
-  errorCode: ErrorCode.NoError,
-  message: 'Peer unreachable',
-};
-const TUNNEL_GONE: DisconnectReason = { resultCode: StopCcnResult.GeneralError, message: 'tunnel gone' };
-const WRONG_DIRECTION: DisconnectReason = {
-  resultCode: CdnResult.GeneralError,
-  errorCode: ErrorCode.NoError,
-  message: 'Wrong direction for this call type',
-};
-// §4.4.2 CDN 4: "lack of appropriate facilities (temporary)"; error 4: insufficient resources.
-const SESSION_LIMIT: DisconnectReason = {
-  resultCode: CdnResult.TemporaryNoFacilities,
-  errorCode: ErrorCode.InsufficientResources,
-  message: 'Session limit reached',
-};
 
 /** One control connection: §7.2 automaton, its channel and its sessions. */
 export class Tunnel {
   peerTunnelId = 0;
   peerHostName: string | undefined;
-  readonly sessions = new Map<number, Session>();
+  /** The role of this side (sessions read it). */
+  readonly role: 'lac' | 'lns';
+  /** Live sessions by our Session ID. */
+  readonly sessions: ReadonlyMap<number, Session>;
   readonly channel: ControlChannel<Inbound>;
   /** Our Tie Breaker (§4.4.3), sent in our SCCRQ. */
   tieBreaker: Uint8Array | undefined;
   private readonly machine: TableRunner<TunnelState, TunnelEvent, TunnelAction, TunnelInput>;
+  private readonly calls: TunnelCalls;
   private ourChallenge: Uint8Array | undefined;
   private peerChallenge: Uint8Array | undefined;
-  private callSerial = 0;
 
   constructor(
     private readonly cfg: TunnelConfig,
@@ -138,6 +119,7 @@ export class Tunnel {
     private readonly secret: Uint8Array | undefined,
     now: Instant,
   ) {
+    this.role = cfg.role;
     this.channel = new ControlChannel<Inbound>({ ...cfg.channel, receiveWindow: cfg.receiveWindow }, now);
     this.machine = new TableRunner({
       table: TUNNEL_TRANSITIONS,
@@ -145,6 +127,16 @@ export class Tunnel {
       perform: (action, step) => this.perform(action, step),
       logSize: LOG_SIZE,
     });
+    this.calls = new TunnelCalls(
+      this,
+      {
+        allocateSessionId: () => host.allocateSessionId(this),
+        sessionClosed: (sid) => host.sessionClosed(this, sid),
+        refuse: (peerSid, r, at) => this.channel.send(peerSid, this.encode(refusalCdnMessage(r)), at),
+      },
+      cfg.maxSessionsPerTunnel,
+    );
+    this.sessions = this.calls.sessions;
   }
 
   /** The §7.2 state. Set only by the table (tests may set it as a fixture). */
@@ -163,11 +155,6 @@ export class Tunnel {
   /** Ignored (state, event) pairs seen (missing cells), for diagnostics. */
   get ignored(): number {
     return this.machine.ignored;
-  }
-
-  /** The role of this side (sessions read it). */
-  get role(): 'lac' | 'lns' {
-    return this.cfg.role;
   }
 
   /** True while the tunnel still has to reach its peer: not closing yet, or our StopCCN unacked. */
@@ -193,27 +180,17 @@ export class Tunnel {
 
   /** A bug while handling this tunnel (the endpoint caught it): the tunnel alone goes. */
   fail(message: string, now: Instant): void {
-    this.fire('internal-error', now, {
-      reason: { resultCode: StopCcnResult.GeneralError, errorCode: ErrorCode.VendorSpecific, message },
-    });
+    this.fire('internal-error', now, { reason: StopReason.internalError(message) });
   }
 
   /** Starts a call on an established tunnel: LAC → ICRQ, LNS → OCRQ. Returns the local Session ID. */
   startSession(sessionId: number, now: Instant): Session {
-    const s = new Session(this, sessionId);
-    this.sessions.set(sessionId, s);
-    this.callSerial = (this.callSerial + 1) >>> 0;
-    s.open(this.callSerial, now);
-    this.reap(s);
-    return s;
+    return this.calls.start(sessionId, now);
   }
 
   /** Local CDN for one session. */
   disconnect(sessionId: number, reason: DisconnectReason, now: Instant): void {
-    const s = this.sessions.get(sessionId);
-    if (s === undefined) return;
-    s.close(reason, now);
-    this.reap(s);
+    this.calls.disconnect(sessionId, reason, now);
   }
 
   /**
@@ -339,21 +316,10 @@ export class Tunnel {
     }
   }
 
+  /** A delivered message that failed to decode: StopCCN for tunnel scope (or before establishment), else CDN. */
   private handleFault(fault: Fault, sessionId: number, body: Uint8Array, now: Instant): void {
-    if (fault.scope === 'drop') return;
-    if (fault.scope === 'tunnel' || this.state !== 'established') {
-      this.fire('rx-fault', now, { fault });
-      return;
-    }
-    const s = this.sessions.get(sessionId);
-    if (s !== undefined) {
-      s.handleFault(fault, now);
-      this.reap(s);
-      return;
-    }
-    // A faulty call request (no session yet): answer with a CDN naming the peer's Session ID (§4.1).
-    const peerSid = scanU16(body, AvpType.AssignedSessionId, this.secret);
-    if (peerSid !== undefined) this.sendCdn(peerSid, faultReason(fault), now);
+    if (fault.scope === 'tunnel' || this.state !== 'established') this.fire('rx-fault', now, { fault });
+    else this.calls.fault(fault, sessionId, body, this.secret, now);
   }
 
   /** SCCRQ/SCCRP fields: the peer's Tunnel ID, Host Name, window (§4.4.3) and Challenge. */
@@ -373,34 +339,25 @@ export class Tunnel {
       case 'adopt-peer':
         if (input.message !== undefined) this.adoptPeer(input.message);
         return;
-      case 'send-sccrq': {
+      case 'send-sccrq':
         this.tieBreaker = this.cfg.random.fill(new Uint8Array(8));
-        const avps = capabilityAvps(this.cfg, this.tunnelId);
-        avps.push(makeBytesAvp(AvpType.TieBreaker, this.tieBreaker));
-        this.addChallenge(avps);
         // SCCRQ AVPs are never hidden: the peer picks the secret by our Host Name (xl2tpd refuses a hidden SCCRQ).
-        this.channel.send(0, encodeControlMessage({ type: MessageType.SCCRQ, avps }), now);
+        this.send(sccrqMessage(this.cfg, this.tunnelId, this.tieBreaker, this.newChallenge()), false, now);
         return;
-      }
       case 'send-sccrp': {
-        const avps = capabilityAvps(this.cfg, this.tunnelId);
-        this.addChallenge(avps);
-        this.addResponse(avps, MessageType.SCCRP);
+        const sccrp = sccrpMessage(this.cfg, this.tunnelId, this.newChallenge(), this.responseTo(MessageType.SCCRP));
         // Not hidden either: xl2tpd as LAC cannot unhide an SCCRP ("Decrypted length is too long",
         // interop run 2026-11-27); hiding starts with the messages after the handshake's first pair.
-        this.channel.send(0, encodeControlMessage({ type: MessageType.SCCRP, avps }), now);
+        this.send(sccrp, false, now);
         return;
       }
-      case 'send-scccn': {
-        const avps: RawAvp[] = [];
-        this.addResponse(avps, MessageType.SCCCN);
-        this.channel.send(0, this.encode({ type: MessageType.SCCCN, avps }), now);
+      case 'send-scccn':
+        this.send(scccnMessage(this.responseTo(MessageType.SCCCN)), true, now);
         return;
-      }
       case 'send-stopccn':
       case 'send-stopccn-fsm':
       case 'send-stopccn-fault':
-        this.channel.send(0, this.encode(stopCcnMessage(this.tunnelId, stopReason(step))), now);
+        this.send(stopCcnMessage(this.tunnelId, stopReason(step)), true, now);
         return;
       case 'up':
         this.host.emit({
@@ -414,50 +371,36 @@ export class Tunnel {
       case 'down-local':
         this.down(stopReason(step), 'local', 'stopccn-sent', now);
         return;
-      case 'down-peer': {
-        const rc = input.message === undefined ? undefined : resultCodeOf(input.message);
-        this.down(
-          {
-            resultCode: rc?.resultCode ?? 0,
-            ...(rc?.errorCode !== undefined ? { errorCode: rc.errorCode } : {}),
-            ...(rc?.message !== undefined ? { message: rc.message } : {}),
-          },
-          'peer',
-          'stopccn-received',
-          now,
-        );
+      case 'down-peer':
+        this.down(peerReason(input.message), 'peer', 'stopccn-received', now);
         return;
-      }
       case 'down-timeout':
-        this.down(PEER_UNREACHABLE, 'local', 'retransmission-timeout', now);
+        this.down(StopReason.PeerUnreachable, 'local', 'retransmission-timeout', now);
         return;
       case 'down-tie-break':
         this.down({ resultCode: 0 }, 'local', 'tie-breaker-lost', now);
         return;
       case 'down-internal':
-        this.down(input.reason ?? { resultCode: StopCcnResult.GeneralError }, 'local', 'internal-error', now);
+        this.down(input.reason ?? StopReason.GeneralError, 'local', 'internal-error', now);
         return;
       case 'linger':
         this.channel.linger(now);
         return;
       case 'route-session':
-        if (input.message !== undefined) this.routeSession(input.message, input.sessionId ?? 0, now);
+        if (input.message !== undefined) this.calls.route(input.message, input.sessionId ?? 0, now);
         return;
       case 'forget-sessions':
-        for (const sid of [...this.sessions.keys()]) {
-          this.sessions.delete(sid);
-          this.host.sessionClosed(this, sid);
-        }
+        this.calls.forget();
         return;
       case 'abandon':
         this.channel.abandon();
-        this.clearSessions(TUNNEL_GONE, 'local', now);
+        this.calls.tunnelDown(StopReason.TunnelGone, 'local', now);
         return;
     }
   }
 
   private down(r: DisconnectReason, initiator: 'local' | 'peer', reason: string, now: Instant): void {
-    this.clearSessions(r, initiator, now);
+    this.calls.tunnelDown(r, initiator, now);
     this.host.emit({
       type: 'tunnel-down',
       tunnelId: this.tunnelId,
@@ -470,64 +413,22 @@ export class Tunnel {
     });
   }
 
-  private clearSessions(r: DisconnectReason, initiator: 'local' | 'peer', now: Instant): void {
-    for (const s of [...this.sessions.values()]) {
-      s.tunnelDown(
-        { resultCode: CdnResult.LostCarrier, ...(r.message !== undefined ? { message: r.message } : {}) },
-        initiator,
-        now,
-      );
-      this.reap(s);
-    }
-  }
-
-  private reap(s: Session): void {
-    if (!s.isClosed) return;
-    this.sessions.delete(s.sessionId);
-    this.host.sessionClosed(this, s.sessionId);
-  }
-
-  /** A session-scope message: a call request makes a Session (if acceptable), the rest go to theirs. */
-  private routeSession(msg: ControlMessage, sessionId: number, now: Instant): void {
-    const isRequest = msg.type === MessageType.ICRQ || msg.type === MessageType.OCRQ;
-    if (isRequest) {
-      const peerSid = avpU16(msg, AvpType.AssignedSessionId) ?? 0;
-      // §7.4/§7.5: ICRQ goes LAC→LNS, OCRQ LNS→LAC; the other direction is not acceptable.
-      const wanted = msg.type === MessageType.ICRQ ? 'lns' : 'lac';
-      if (this.cfg.role !== wanted) {
-        this.sendCdn(peerSid, WRONG_DIRECTION, now);
-        return;
-      }
-      const sid = this.sessions.size < this.cfg.maxSessionsPerTunnel ? this.host.allocateSessionId(this) : undefined;
-      if (sid === undefined) {
-        this.sendCdn(peerSid, SESSION_LIMIT, now);
-        return;
-      }
-      const s = new Session(this, sid);
-      this.sessions.set(sid, s);
-      s.handleMessage(msg, now);
-      this.reap(s);
-      return;
-    }
-    const s = this.sessions.get(sessionId);
-    if (s === undefined) return; // unknown or already closed session: the ZLB ack is enough
-    s.handleMessage(msg, now);
-    this.reap(s);
-  }
-
-  private sendCdn(peerSessionId: number, r: DisconnectReason, now: Instant): void {
-    this.channel.send(peerSessionId, this.encode(refusalCdnMessage(r)), now);
-  }
-
-  private addChallenge(avps: RawAvp[]): void {
-    if (!this.cfg.challengePeer || this.secret === undefined) return;
+  /** A fresh Challenge for our SCCRQ/SCCRP when we authenticate the peer (§5.1.1). */
+  private newChallenge(): Uint8Array | undefined {
+    if (!this.cfg.challengePeer || this.secret === undefined) return undefined;
     this.ourChallenge = this.cfg.random.fill(new Uint8Array(16));
-    avps.push(makeBytesAvp(AvpType.Challenge, this.ourChallenge));
+    return this.ourChallenge;
   }
 
-  private addResponse(avps: RawAvp[], type: number): void {
-    if (this.peerChallenge === undefined || this.secret === undefined) return;
-    avps.push(makeBytesAvp(AvpType.ChallengeResponse, challengeResponse(type, this.secret, this.peerChallenge)));
+  /** The Response to the peer's Challenge in a message of `type`, when it sent one and we have a secret. */
+  private responseTo(type: number): Uint8Array | undefined {
+    if (this.peerChallenge === undefined || this.secret === undefined) return undefined;
+    return challengeResponse(type, this.secret, this.peerChallenge);
+  }
+
+  /** Queues a tunnel-scope message (Session ID 0); `hide`: may its AVPs be hidden (§4.3). */
+  private send(msg: ControlMessage, hide: boolean, now: Instant): void {
+    this.channel.send(0, hide ? this.encode(msg) : encodeControlMessage(msg), now);
   }
 
   /** Encodes, hiding every AVP §4.4 allows when hideAvps is on and a secret exists (§4.3). */
@@ -539,9 +440,9 @@ export class Tunnel {
 
 /** The reason our StopCCN in this step carries (and its tunnel-down reports): the cell says which. */
 function stopReason(step: TunnelStep): DisconnectReason {
-  if (step.cell.includes('send-stopccn-fsm')) return FSM_ERROR;
+  if (step.cell.includes('send-stopccn-fsm')) return StopReason.FsmError;
   if (step.cell.includes('send-stopccn-fault')) {
-    return step.input.fault === undefined ? { resultCode: StopCcnResult.GeneralError } : faultReason(step.input.fault);
+    return step.input.fault === undefined ? StopReason.GeneralError : faultReason(step.input.fault);
   }
-  return step.input.reason ?? { resultCode: StopCcnResult.GeneralClear };
+  return step.input.reason ?? StopReason.Clear;
 }
