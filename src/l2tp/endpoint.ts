@@ -253,7 +253,11 @@ export class Endpoint implements Engine<L2tpEvent> {
     }
   }
 
-  /** True while some tunnel still has to reach its peer (not closing yet, or its StopCCN unacked). */
+  /**
+   * True while some tunnel still has to reach its peer: not closing yet, or its StopCCN unacked. A
+   * tunnel lingering after the ack (§5.7, a full retransmission cycle) needs nothing more, so a
+   * driver's close() need not wait for it to reach 'closed'.
+   */
   awaitingStopAck(): boolean {
     for (const t of this.byId.values()) if (t.awaitingStopAck()) return true;
     return false;
