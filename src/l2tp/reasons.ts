@@ -3,13 +3,15 @@
 // Related: wire/result-codes.ts (the code catalogue), types.ts (DisconnectReason).
 import type { DisconnectReason } from './types.js';
 import { type ControlMessage, resultCodeOf } from './wire/message.js';
-import { CdnResult, ErrorCode, HIGHEST_SUPPORTED_VERSION, StopCcnResult } from './wire/result-codes.js';
+import { CdnResult, ErrorCode, HIGHEST_SUPPORTED_VERSION, NO_RESULT_CODE, StopCcnResult } from './wire/result-codes.js';
 
 const stop = (resultCode: number, errorCode: number, message: string): DisconnectReason =>
   Object.freeze({ resultCode, errorCode, message });
 
 /** StopCCN reasons (§4.4.2 StopCCN Result Codes). */
 export const StopReason = {
+  /** No StopCCN was sent (a lost §4.4.3 tie break drops our request quietly). */
+  None: Object.freeze({ resultCode: NO_RESULT_CODE }) as DisconnectReason,
   /** Local close without a reason given. */
   Clear: Object.freeze({ resultCode: StopCcnResult.GeneralClear }) as DisconnectReason,
   /** A fault without a FAULT_REPLY entry to name. */
@@ -64,7 +66,7 @@ export const CdnReason = {
 export function peerReason(msg: ControlMessage | undefined): DisconnectReason {
   const rc = msg === undefined ? undefined : resultCodeOf(msg);
   return {
-    resultCode: rc?.resultCode ?? 0,
+    resultCode: rc?.resultCode ?? NO_RESULT_CODE,
     ...(rc?.errorCode !== undefined ? { errorCode: rc.errorCode } : {}),
     ...(rc?.message !== undefined ? { message: rc.message } : {}),
   };

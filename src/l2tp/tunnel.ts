@@ -157,7 +157,7 @@ export class Tunnel {
     return this.machine.ignored;
   }
 
-  /** True while the tunnel still has to reach its peer: not closing yet, or our StopCCN unacked. */
+  /** True while this tunnel still needs its peer: not closing yet, or our StopCCN unacked (§5.7 linger: no). */
   awaitingStopAck(): boolean {
     if (this.state === 'closed') return false;
     return this.state !== 'closing' || this.channel.outstanding > 0;
@@ -378,7 +378,7 @@ export class Tunnel {
         this.down(StopReason.PeerUnreachable, 'local', 'retransmission-timeout', now);
         return;
       case 'down-tie-break':
-        this.down({ resultCode: 0 }, 'local', 'tie-breaker-lost', now);
+        this.down(StopReason.None, 'local', 'tie-breaker-lost', now);
         return;
       case 'down-internal':
         this.down(input.reason ?? StopReason.GeneralError, 'local', 'internal-error', now);

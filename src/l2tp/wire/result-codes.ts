@@ -4,6 +4,9 @@
 import type { Fault, FaultCode } from './message.js';
 import { MessageType } from './message-catalogue.js';
 
+/** Result Code 0 is reserved (§4.4.2): what we report when a peer gave none or none was sent. */
+export const NO_RESULT_CODE = 0;
+
 /** StopCCN Result Codes (§4.4.2). */
 export const StopCcnResult = {
   GeneralClear: 1,
