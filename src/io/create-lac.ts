@@ -2,7 +2,6 @@
 // Related: ../lac/lac.ts, udp-driver.ts.
 import type { PeerAddress } from '../core/engine.js';
 import type { Random } from '../core/random.js';
-import type { Endpoint } from '../l2tp/endpoint.js';
 import { LacEngine, type LacEngineOptions, type LacEvent } from '../lac/lac.js';
 import type { PppSession } from '../lns/ppp-over-l2tp.js';
 import { monotonicNow } from './clock.js';
@@ -86,7 +85,7 @@ export async function createLac(opts: CreateLacOptions): Promise<LacClient> {
       engine.stop(monotonicNow());
       driver.flush();
       const deadline = Date.now() + graceMs;
-      while (Date.now() < deadline && awaitingStopAck(engine.endpoint)) {
+      while (Date.now() < deadline && engine.endpoint.awaitingStopAck()) {
         await new Promise((r) => setTimeout(r, 20));
       }
       await driver.close();
@@ -94,18 +93,4 @@ export async function createLac(opts: CreateLacOptions): Promise<LacClient> {
     },
   };
   return client;
-}
-
-/**
- * True while a tunnel still has to reach the peer: not yet closing, or closing with our StopCCN
- * unacknowledged. A tunnel lingering after the ack (RFC 2661 §5.7, a full retransmission cycle)
- * needs nothing more from us, so close() need not wait for it to reach 'closed'.
- */
-function awaitingStopAck(endpoint: Endpoint): boolean {
-  for (const info of endpoint.tunnels()) {
-    const t = endpoint.tunnel(info.tunnelId);
-    if (t === undefined || t.state === 'closed') continue;
-    if (t.state !== 'closing' || t.channel.outstanding > 0) return true;
-  }
-  return false;
 }

@@ -2,7 +2,6 @@
 // What a test or `l2tp-ts lns` starts. Related: ../lns/lns.ts, udp-driver.ts, tun-device.ts.
 import type { PeerAddress } from '../core/engine.js';
 import type { Random } from '../core/random.js';
-import type { Endpoint } from '../l2tp/endpoint.js';
 import { AddressPool } from '../lns/address-pool.js';
 import { LnsEngine, type LnsEngineOptions, type LnsEvent } from '../lns/lns.js';
 import { monotonicNow } from './clock.js';
@@ -179,7 +178,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       engine.closeAll(monotonicNow());
       d.flush();
       const deadline = Date.now() + graceMs;
-      while (Date.now() < deadline && awaitingStopAck(engine.endpoint)) {
+      while (Date.now() < deadline && engine.endpoint.awaitingStopAck()) {
         await new Promise((r) => setTimeout(r, 20));
       }
       await d.close();
@@ -197,18 +196,4 @@ function normalizeUsers(users: NonNullable<CreateLnsOptions['users']>): LnsEngin
   const table = new Map<string, { secret: string; staticAddress?: string }>();
   for (const [name, v] of Object.entries(users)) table.set(name, typeof v === 'string' ? { secret: v } : v);
   return (user) => table.get(user);
-}
-
-/**
- * True while a tunnel still has to reach the peer: not yet closing, or closing with our StopCCN
- * unacknowledged. A tunnel lingering after the ack (RFC 2661 §5.7, a full retransmission cycle)
- * needs nothing more from us, so close() need not wait for it to reach 'closed'.
- */
-function awaitingStopAck(endpoint: Endpoint): boolean {
-  for (const info of endpoint.tunnels()) {
-    const t = endpoint.tunnel(info.tunnelId);
-    if (t === undefined || t.state === 'closed') continue;
-    if (t.state !== 'closing' || t.channel.outstanding > 0) return true;
-  }
-  return false;
 }

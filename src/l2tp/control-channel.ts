@@ -3,7 +3,8 @@
 // Related: tunnel.ts (owns one), wire/header.ts (the 12-octet header it writes).
 //
 // Theory of operation. Sans-IO: `send()` queues a message body (the AVPs), `handleMessage()` takes
-// the Ns/Nr/Session ID/body of a received control message, `handleTimeout()` runs the timers.
+// the Ns/Nr/Session ID of a received control message and what to deliver for it (the tunnel hands
+// in the message it already decoded; undefined = ZLB), `handleTimeout()` runs the timers.
 // Out come datagrams (`pollDatagram`) and messages to deliver in order, at most once
 // (`pollDelivered`). The channel never decodes AVPs except the one HELLO body it writes itself.
 //  - Ns of our next new message starts at 0 and grows by one per non-ZLB message (§5.8).
@@ -49,11 +50,11 @@ export interface ControlChannelOptions {
 export type ChannelState = 'open' | 'lingering' | 'failed' | 'done';
 
 /** A message delivered in order, exactly once. */
-export interface DeliveredMessage {
+export interface DeliveredMessage<Body> {
   readonly ns: number;
   readonly sessionId: number;
-  /** The AVPs (the header stripped); never empty (ZLBs are not delivered). */
-  readonly body: Uint8Array;
+  /** What handleMessage was given for it (ZLBs are not delivered). */
+  readonly body: Body;
 }
 
 interface Outgoing {
@@ -74,8 +75,8 @@ export function fullRetransmissionCycleMs(initialMs = 1000, capMs = 8000, maxRet
   return total;
 }
 
-/** §5.8 reliable delivery for one tunnel, sans-IO. */
-export class ControlChannel {
+/** §5.8 reliable delivery for one tunnel, sans-IO; `Body` is what a received message is delivered as. */
+export class ControlChannel<Body = Uint8Array> {
   /** The peer's Tunnel ID, written into every header (0 until the peer assigns one). */
   peerTunnelId = 0;
   /** Messages that were out of window, badly acked or otherwise discarded (diagnostics). */
@@ -99,8 +100,8 @@ export class ControlChannel {
   private lastSentNr = 0;
   private readonly unacked: Outgoing[] = [];
   private readonly pending: Outgoing[] = [];
-  private readonly reorder = new Map<number, DeliveredMessage>();
-  private readonly delivered = new Fifo<DeliveredMessage>();
+  private readonly reorder = new Map<number, DeliveredMessage<Body>>();
+  private readonly delivered = new Fifo<DeliveredMessage<Body>>();
   private readonly datagrams = new Fifo<Uint8Array>();
   private readonly timers = new TimerTable<Timer>();
   private retries = 0;
@@ -177,8 +178,8 @@ export class ControlChannel {
     return this.pending[0]?.ns ?? this.nextNs;
   }
 
-  /** Feeds one received control message (header fields plus its AVPs; empty body = ZLB). */
-  handleMessage(ns: number, nr: number, sessionId: number, body: Uint8Array, now: Instant): void {
+  /** Feeds one received control message: its header fields and what to deliver (undefined = ZLB). */
+  handleMessage(ns: number, nr: number, sessionId: number, body: Body | undefined, now: Instant): void {
     if (this.status === 'failed' || this.status === 'done') return;
     // RFC 3931 §4.2: an Nr beyond what we have sent makes the message invalid.
     if (serialDiff(nr, this.nextNs) > 0) {
@@ -187,7 +188,7 @@ export class ControlChannel {
     }
     this.armHello(now);
     this.acknowledge(nr, now);
-    if (body.length === 0) return; // §5.8: a ZLB is only an ack; it is never delivered or acked.
+    if (body === undefined) return; // §5.8: a ZLB is only an ack; it is never delivered or acked.
     const d = serialDiff(ns, this.nextNr);
     if (d < 0) {
       // §5.8: "the duplicate ... MUST be acknowledged" (B.2: discard and send a ZLB).
@@ -259,7 +260,7 @@ export class ControlChannel {
   }
 
   /** Next message delivered in order; each Ns is delivered at most once. */
-  pollDelivered(): DeliveredMessage | undefined {
+  pollDelivered(): DeliveredMessage<Body> | undefined {
     return this.delivered.shift();
   }
 

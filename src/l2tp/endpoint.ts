@@ -5,16 +5,21 @@
 // Rules: garbage never throws out of handleDatagram and never leaves state behind; an SCCRQ the
 // endpoint refuses gets a one-shot StopCCN (no state) or is dropped. Pending tunnels are keyed by
 // (peer address, peer port, peer's Assigned Tunnel ID), so a retransmitted SCCRQ reaches the same
-// tunnel (whose channel re-acks it) instead of creating a second one. Each tunnel's handling runs
-// inside one try/catch: a bug tears down that tunnel only (counted in `internalErrors`, reported as
-// tunnel-down 'internal-error'). Deadlines of all tunnels sit in one DeadlineHeap.
+// tunnel (whose channel re-acks it) instead of creating a second one. An SCCRQ is decoded once,
+// here, and the decoded message is handed to its tunnel. Each tunnel's handling runs inside one
+// try/catch: a bug tears down that tunnel only (its 'internal-error' table row; counted in
+// `internalErrors`). The endpoint never writes a tunnel's state: a lost tie break is a table row
+// too. Deadlines of all tunnels sit in one DeadlineHeap.
 import { DeadlineHeap } from '../core/deadline-heap.js';
 import { type Engine, L2tpUsageError, type PeerAddress, peerKey, type Transmit } from '../core/engine.js';
 import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { scanString, scanU16 } from './avp-scan.js';
+import { isVersion10 } from './handshake.js';
+import { StopReason } from './reasons.js';
 import { Tunnel, type TunnelConfig, type TunnelHost } from './tunnel.js';
+import { stopCcnMessage } from './tunnel-messages.js';
 import type { DisconnectReason, L2tpEvent, SessionHandle, TunnelInfo } from './types.js';
 import { AvpType } from './wire/avp-catalogue.js';
 import { CONTROL_HEADER_LENGTH, L2tpHeaderView, writeControlHeader } from './wire/header.js';
@@ -22,13 +27,13 @@ import {
   avpBytes,
   avpString,
   avpU16,
+  type ControlMessage,
+  type Decoded,
   decodeControlMessage,
   encodeControlMessage,
-  makeResultCodeAvp,
-  makeU16Avp,
 } from './wire/message.js';
 import { MessageType } from './wire/message-catalogue.js';
-import { describeFault, FAULT_REPLY } from './wire/result-codes.js';
+import { faultReason } from './wire/result-codes.js';
 
 export type {
   CallErrors,
@@ -248,6 +253,16 @@ export class Endpoint implements Engine<L2tpEvent> {
     }
   }
 
+  /**
+   * True while some tunnel still has to reach its peer: not closing yet, or its StopCCN unacked. A
+   * tunnel lingering after the ack (§5.7, a full retransmission cycle) needs nothing more, so a
+   * driver's close() need not wait for it to reach 'closed'.
+   */
+  awaitingStopAck(): boolean {
+    for (const t of this.byId.values()) if (t.awaitingStopAck()) return true;
+    return false;
+  }
+
   /** Sessions held across all tunnels. */
   get sessionTotal(): number {
     return this.sessionCount;
@@ -272,21 +287,10 @@ export class Endpoint implements Engine<L2tpEvent> {
     } catch (e) {
       this.counters.internalErrors++;
       try {
-        t.channel.abandon();
-      } catch {}
-      t.state = 'closed';
-      this.sessionCount -= t.sessions.size;
-      t.sessions.clear();
-      this.events.push({
-        type: 'tunnel-down',
-        tunnelId: t.tunnelId,
-        peer: t.peer,
-        resultCode: 2,
-        errorCode: 6,
-        message: e instanceof Error ? e.message : String(e),
-        initiator: 'local',
-        reason: 'internal-error',
-      });
+        t.fail(e instanceof Error ? e.message : String(e), now);
+      } catch {
+        // The runner sets 'closed' before the row's actions run: flush forgets the tunnel anyway.
+      }
     }
     this.flush(t, now);
   }
@@ -320,12 +324,13 @@ export class Endpoint implements Engine<L2tpEvent> {
   ): void {
     // Pick the secret by Host Name before decoding: Host Name is never hidden (§4.4.3), other AVPs may be.
     const hostName = scanString(body, AvpType.HostName);
+    const secret = this.opts.tunnelSecret?.(from, hostName);
+    let decoded: Decoded<ControlMessage> | undefined;
     let peerTid = scanU16(body, AvpType.AssignedTunnelId);
     if (peerTid === undefined && ns === 0) {
-      // §4.4.3: Assigned Tunnel ID may be hidden; the scan skips hidden AVPs, so unhide to read it.
-      const hiddenSecret = this.opts.tunnelSecret?.(from, hostName);
-      const unhidden = hiddenSecret === undefined ? undefined : decodeControlMessage(body, { secret: hiddenSecret });
-      if (unhidden?.ok) peerTid = avpU16(unhidden.value, AvpType.AssignedTunnelId);
+      // §4.4.3: Assigned Tunnel ID may be hidden; the scan skips hidden AVPs, so decode to read it.
+      decoded = decodeControlMessage(body, secret === undefined ? undefined : { secret });
+      if (decoded.ok && secret !== undefined) peerTid = avpU16(decoded.value, AvpType.AssignedTunnelId);
     }
     if (peerTid === undefined || peerTid === 0 || ns !== 0) {
       this.drop('bad-sccrq', from);
@@ -335,18 +340,16 @@ export class Endpoint implements Engine<L2tpEvent> {
     const existing = this.byPeerRequest.get(key);
     if (existing !== undefined) {
       // A retransmitted SCCRQ: its channel sees a duplicate and re-acks it (§5.8).
-      this.guard(existing, now, () => existing.handleControl(ns, nr, sessionId, body, from, now));
+      this.guard(existing, now, () => existing.handleControl(ns, nr, sessionId, body, from, now, decoded));
       return;
     }
-    const secret = this.opts.tunnelSecret?.(from, hostName);
-    const decoded = decodeControlMessage(body, secret === undefined ? undefined : { secret });
+    decoded ??= decodeControlMessage(body, secret === undefined ? undefined : { secret });
     if (!decoded.ok) {
       if (decoded.fault.scope === 'drop') {
         this.drop(`sccrq-${decoded.fault.code}`, from);
         return;
       }
-      const reply = FAULT_REPLY[decoded.fault.code];
-      this.refuse(from, peerTid, reply.resultCode, reply.errorCode, describeFault(decoded.fault));
+      this.refuse(from, peerTid, faultReason(decoded.fault));
       return;
     }
     const msg = decoded.value;
@@ -354,40 +357,35 @@ export class Endpoint implements Engine<L2tpEvent> {
       this.drop('tunnel-id-0-not-sccrq', from);
       return;
     }
-    if (!this.allowRate(from.address, now)) {
-      this.refuse(from, peerTid, 2, 4, 'Too many new tunnels');
+    const refusal = this.judgeSccrq(msg, from, secret, now);
+    if (refusal !== undefined) {
+      this.refuse(from, peerTid, refusal);
       return;
     }
-    if (this.byId.size >= this.maxTunnels) {
-      this.refuse(from, peerTid, 2, 4, 'Tunnel limit reached');
-      return;
-    }
-    const version = avpBytes(msg, AvpType.ProtocolVersion);
-    if (version === undefined || version[0] !== 1 || version[1] !== 0) {
-      this.refuse(from, peerTid, 5, 0x0100, 'Protocol version 1.0 required');
-      return;
-    }
-    const name = avpString(msg, AvpType.HostName) ?? '';
-    if (this.opts.acceptTunnel !== undefined && !this.opts.acceptTunnel(from, name)) {
-      this.refuse(from, peerTid, 4, 0, 'Not authorized');
-      return;
-    }
-    if (avpBytes(msg, AvpType.Challenge) !== undefined && secret === undefined) {
-      this.refuse(from, peerTid, 4, 0, 'Challenge received but no secret configured');
-      return;
-    }
-    if (this.opts.challengePeer && secret === undefined) {
-      this.refuse(from, peerTid, 4, 0, 'No secret for this peer');
-      return;
-    }
-    if (this.loseTieBreak(from, msg)) return;
+    if (this.loseTieBreak(from, msg, now)) return;
     const tid = this.allocateTunnelId();
     const t = new Tunnel(this.cfg, this.host, tid, from, secret, now);
     this.byId.set(tid, t);
     this.byPeerRequest.set(key, t);
     this.requestKeyOf.set(t, key);
-    t.adoptSccrq(msg);
-    this.guard(t, now, () => t.handleControl(ns, nr, sessionId, body, from, now));
+    this.guard(t, now, () => t.handleControl(ns, nr, sessionId, body, from, now, decoded));
+  }
+
+  /** Whether to hold state for this SCCRQ: limits, rate, version, acceptTunnel, §5.1.1. Undefined = yes. */
+  private judgeSccrq(
+    msg: ControlMessage,
+    from: PeerAddress,
+    secret: Uint8Array | undefined,
+    now: Instant,
+  ): DisconnectReason | undefined {
+    if (!this.allowRate(from.address, now)) return StopReason.TooManyNewTunnels;
+    if (this.byId.size >= this.maxTunnels) return StopReason.TunnelLimit;
+    if (!isVersion10(msg)) return StopReason.SccrqNotVersion10;
+    const name = avpString(msg, AvpType.HostName) ?? '';
+    if (this.opts.acceptTunnel !== undefined && !this.opts.acceptTunnel(from, name)) return StopReason.NotAuthorized;
+    if (avpBytes(msg, AvpType.Challenge) !== undefined && secret === undefined) return StopReason.NoSecretForChallenge;
+    if (this.opts.challengePeer && secret === undefined) return StopReason.NoSecretForPeer;
+    return undefined;
   }
 
   /**
@@ -395,7 +393,7 @@ export class Endpoint implements Engine<L2tpEvent> {
    * the loser drops its own request. Equal values: both drop theirs. Returns true when the incoming
    * SCCRQ must be discarded.
    */
-  private loseTieBreak(from: PeerAddress, msg: import('./wire/message.js').ControlMessage): boolean {
+  private loseTieBreak(from: PeerAddress, msg: ControlMessage, now: Instant): boolean {
     const theirs = avpBytes(msg, AvpType.TieBreaker);
     if (theirs === undefined) return false;
     for (const t of [...this.outgoing]) {
@@ -406,17 +404,7 @@ export class Endpoint implements Engine<L2tpEvent> {
         return true;
       }
       // Ours loses (or ties): abandon our pending tunnel quietly.
-      t.channel.abandon();
-      t.state = 'closed';
-      this.events.push({
-        type: 'tunnel-down',
-        tunnelId: t.tunnelId,
-        peer: t.peer,
-        resultCode: 0,
-        initiator: 'local',
-        reason: 'tie-breaker-lost',
-      });
-      this.flush(t, 0);
+      this.guard(t, now, () => t.loseTieBreak(now));
       if (c === 0) {
         this.drop('tie-breaker-equal', from);
         return true;
@@ -426,26 +414,14 @@ export class Endpoint implements Engine<L2tpEvent> {
   }
 
   /** A one-shot StopCCN for an SCCRQ we will not hold state for (Ns 0, Nr 1: it acks their SCCRQ). */
-  private refuse(
-    to: PeerAddress,
-    peerTid: number,
-    resultCode: number,
-    errorCode: number | undefined,
-    message: string,
-  ): void {
+  private refuse(to: PeerAddress, peerTid: number, reason: DisconnectReason): void {
     this.counters.refusedSccrq++;
-    const body = encodeControlMessage({
-      type: MessageType.StopCCN,
-      avps: [
-        makeU16Avp(AvpType.AssignedTunnelId, 0),
-        makeResultCodeAvp(AvpType.ResultCode, resultCode, errorCode, message),
-      ],
-    });
+    const body = encodeControlMessage(stopCcnMessage(0, reason));
     const bytes = new Uint8Array(CONTROL_HEADER_LENGTH + body.length);
     writeControlHeader(bytes, 0, bytes.length, peerTid, 0, 0, 1);
     bytes.set(body, CONTROL_HEADER_LENGTH);
     this.transmits.push({ to, bytes });
-    this.events.push({ type: 'datagram-dropped', reason: `sccrq-refused-${resultCode}`, peer: to });
+    this.events.push({ type: 'datagram-dropped', reason: `sccrq-refused-${reason.resultCode}`, peer: to });
   }
 
   /** Fixed one-second windows per peer address; the table is bounded (stale windows are pruned). */

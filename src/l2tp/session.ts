@@ -2,8 +2,9 @@
 // Related: tunnel.ts (owns sessions, routes their messages), types.ts (events), endpoint.ts.
 //
 // Theory of operation. Every transition lives in SESSION_TRANSITIONS: a cell is
-// [next state, ...actions]. A missing cell is the RFC's "cannot happen here": the event is ignored
-// and recorded in the transition log, nothing else changes. Where §7.4 says an unexpected message
+// [next state, ...actions], run by the shared TableRunner. A missing cell is the RFC's "cannot
+// happen here": the event is ignored and recorded in the transition log, nothing else changes.
+// Each event carries its input (the decoded message, the reason, the fault) as an argument. Where §7.4 says an unexpected message
 // clears the call, the cell sends a CDN ("FSM error": Result 2, Error 0, message "FSM error").
 // Acceptability of a call request (role, limits) is judged by the tunnel before a Session exists,
 // so a refused ICRQ/OCRQ leaves no state behind. Actions only queue messages and events; fire()
@@ -11,14 +12,15 @@
 // (no CDN is sent then: StopCCN clears all sessions, §5.7).
 import type { PeerAddress } from '../core/engine.js';
 import type { Instant } from '../core/time.js';
-import type {
-  DisconnectCause,
-  DisconnectReason,
-  IccnInfo,
-  L2tpEvent,
-  SessionHandle,
-  TransitionRecord,
-} from './types.js';
+import {
+  type Cell,
+  type Step,
+  TableRunner,
+  type TransitionRecord,
+  type TransitionTable,
+} from '../core/transition-table.js';
+import { CdnReason, peerReason } from './reasons.js';
+import type { DisconnectReason, IccnInfo, L2tpEvent, SessionHandle } from './types.js';
 import { AvpType } from './wire/avp-catalogue.js';
 import {
   avpBytes,
@@ -34,10 +36,10 @@ import {
   makeU16Avp,
   makeU32Avp,
   type RawAvp,
-  resultCodeOf,
 } from './wire/message.js';
 import { MessageType } from './wire/message-catalogue.js';
-import { describeFault, FAULT_REPLY } from './wire/result-codes.js';
+import { faultReason } from './wire/result-codes.js';
+import { decodeAccm, decodeCallErrors, decodeDisconnectCause, encodeDisconnectCause } from './wire/session-avps.js';
 
 /** §7.4/§7.5 session states; ic-* are incoming calls, oc-* outgoing calls. */
 export const SESSION_STATES = [
@@ -91,7 +93,7 @@ export type SessionAction =
   | 'report-sli';
 
 /** One table cell: the next state, then the actions in order. */
-export type SessionCell = readonly [SessionState, ...SessionAction[]];
+export type SessionCell = Cell<SessionState, SessionAction>;
 
 const FSM_CDN: SessionCell = ['closed', 'send-cdn-fsm', 'down-local'];
 const CLOSE: SessionCell = ['closed', 'send-cdn', 'down-local'];
@@ -106,7 +108,7 @@ const all = (cell: SessionCell): Partial<Record<SessionState, SessionCell>> =>
  * §7.4 (incoming) and §7.5 (outgoing), both roles, rows = events, columns = states.
  * 'idle' is where a session is born: a local open or a peer's ICRQ/OCRQ moves it on at once.
  */
-export const SESSION_TRANSITIONS: Record<SessionEvent, Partial<Record<SessionState, SessionCell>>> = {
+export const SESSION_TRANSITIONS: TransitionTable<SessionState, SessionEvent, SessionAction> = {
   // LAC: "Incoming call" → send ICRQ, wait-reply (§7.4.1).
   'open-incoming': { idle: ['ic-wait-reply', 'send-icrq'] },
   // LNS: "Open request" → send OCRQ, wait-reply (§7.5.2).
@@ -146,28 +148,60 @@ export interface SessionHost {
   noteReceived(now: Instant): void;
 }
 
+/** What a session event carries into its cell's actions. */
+export interface SessionInput {
+  /** The decoded message that caused the event. */
+  readonly message?: ControlMessage;
+  /** Why we close (local-close) or why the tunnel went (tunnel-down). */
+  readonly reason?: DisconnectReason;
+  /** Who sent the StopCCN that took the tunnel down (tunnel-down). */
+  readonly initiator?: 'local' | 'peer';
+  /** The decode fault of rx-fault. */
+  readonly fault?: Fault;
+}
+
+type SessionStep = Step<SessionState, SessionEvent, SessionAction, SessionInput>;
+
+const NO_INPUT: SessionInput = {};
 const LOG_SIZE = 16;
 
 /** One call: the §7.4/§7.5 automaton plus the data-path handle. */
 export class Session implements SessionHandle {
-  state: SessionState = 'idle';
   peerSessionId = 0;
   callSerialNumber = 0;
   sequencing = false;
-  /** Ignored (state, event) pairs seen, for diagnostics. */
-  ignored = 0;
-  readonly log: TransitionRecord[] = [];
   private dataNs = 0;
-  private message: ControlMessage | undefined;
-  private reason: DisconnectReason | undefined;
-  private fault: Fault | undefined;
-  private iccn: IccnInfo | undefined;
-  private tunnelInitiator: 'local' | 'peer' = 'local';
+  private readonly machine: TableRunner<SessionState, SessionEvent, SessionAction, SessionInput>;
 
   constructor(
     private readonly host: SessionHost,
     readonly sessionId: number,
-  ) {}
+  ) {
+    this.machine = new TableRunner({
+      table: SESSION_TRANSITIONS,
+      initial: 'idle',
+      perform: (action, step) => this.perform(action, step),
+      logSize: LOG_SIZE,
+    });
+  }
+
+  /** The §7.4/§7.5 state. Set only by the table (tests may set it as a fixture). */
+  get state(): SessionState {
+    return this.machine.state;
+  }
+  set state(s: SessionState) {
+    this.machine.state = s;
+  }
+
+  /** The last transitions, oldest first. */
+  get log(): readonly TransitionRecord[] {
+    return this.machine.log;
+  }
+
+  /** Ignored (state, event) pairs seen, for diagnostics. */
+  get ignored(): number {
+    return this.machine.ignored;
+  }
 
   /** Our Tunnel ID. */
   get tunnelId(): number {
@@ -207,54 +241,34 @@ export class Session implements SessionHandle {
 
   /** Local disconnect: CDN with `reason` (where the state has a peer to tell). */
   close(reason: DisconnectReason, now: Instant): void {
-    this.reason = reason;
-    this.fire('local-close', now);
+    this.fire('local-close', now, { reason });
   }
 
   /** The tunnel went down: the session is gone without a CDN. */
   tunnelDown(reason: DisconnectReason, initiator: 'local' | 'peer', now: Instant): void {
-    this.reason = reason;
-    this.tunnelInitiator = initiator;
-    this.fire('tunnel-down', now);
+    this.fire('tunnel-down', now, { reason, initiator });
   }
 
   /** A session-scoped decode fault for this session. */
   handleFault(fault: Fault, now: Instant): void {
-    this.fault = fault;
-    this.fire('rx-fault', now);
+    this.fire('rx-fault', now, { fault });
   }
 
   /** A decoded session-scoped message for this session. */
   handleMessage(msg: ControlMessage, now: Instant): void {
     const event = EVENT_OF_TYPE.get(msg.type);
     if (event === undefined) return;
-    this.message = msg;
-    this.fire(event, now);
-    this.message = undefined;
+    this.fire(event, now, { message: msg });
   }
 
-  /** Runs one table cell; a missing cell is recorded as ignored. */
-  fire(event: SessionEvent, now: Instant): void {
-    const from = this.state;
-    const cell = SESSION_TRANSITIONS[event][from];
-    if (cell === undefined) {
-      this.ignored++;
-      this.record({ at: now, event, from, to: from, ignored: true });
-      return;
-    }
-    const [next, ...actions] = cell;
-    this.state = next;
-    this.record({ at: now, event, from, to: next, ignored: false });
-    for (const a of actions) this.perform(a, now);
+  /** Runs one table cell with the event's input; a missing cell is recorded as ignored. */
+  fire(event: SessionEvent, now: Instant, input: SessionInput = NO_INPUT): void {
+    this.machine.fire(event, now, input);
   }
 
-  private record(r: TransitionRecord): void {
-    if (this.log.length >= LOG_SIZE) this.log.shift();
-    this.log.push(r);
-  }
-
-  private perform(action: SessionAction, now: Instant): void {
-    const m = this.message;
+  private perform(action: SessionAction, step: SessionStep): void {
+    const { now, input } = step;
+    const m = input.message;
     switch (action) {
       case 'send-icrq':
         // §6.6: Assigned Session ID and Call Serial Number are required; Bearer Type optional.
@@ -305,30 +319,17 @@ export class Session implements SessionHandle {
         );
         return;
       case 'send-cdn':
-        this.sendCdn(this.reason ?? { resultCode: 3 }, now);
-        return;
       case 'send-cdn-fsm':
-        this.reason = { resultCode: 2, errorCode: 0, message: 'FSM error' };
-        this.sendCdn(this.reason, now);
+      case 'send-cdn-fault':
+        this.sendCdn(localReason(step), now);
         return;
-      case 'send-cdn-fault': {
-        const f = this.fault;
-        const reply = f === undefined ? { resultCode: 2 } : FAULT_REPLY[f.code];
-        this.reason = {
-          resultCode: reply.resultCode,
-          ...(reply.errorCode !== undefined ? { errorCode: reply.errorCode } : {}),
-          ...(f !== undefined ? { message: describeFault(f) } : {}),
-        };
-        this.sendCdn(this.reason, now);
-        return;
-      }
-      case 'up':
+      case 'up': {
         if (m !== undefined) this.adoptPeer(m);
         if (m?.type === MessageType.ICCN || m?.type === MessageType.OCCN) {
           // §4.4.5: Sequencing Required → data messages MUST carry sequence numbers (§5.4).
           this.sequencing = hasAvp(m, AvpType.SequencingRequired);
-          if (m.type === MessageType.ICCN) this.iccn = iccnInfo(m);
         }
+        const iccn = m?.type === MessageType.ICCN ? iccnInfo(m) : undefined;
         this.host.emit({
           type: 'session-up',
           tunnelId: this.tunnelId,
@@ -336,73 +337,52 @@ export class Session implements SessionHandle {
           peerSessionId: this.peerSessionId,
           callSerialNumber: this.callSerialNumber,
           sequencing: this.sequencing,
-          ...(this.iccn !== undefined ? { iccn: this.iccn } : {}),
-        });
-        return;
-      case 'down-local':
-      case 'down-tunnel': {
-        const r = this.reason ?? { resultCode: 3 };
-        this.host.emit({
-          type: 'session-down',
-          tunnelId: this.tunnelId,
-          sessionId: this.sessionId,
-          resultCode: r.resultCode,
-          ...(r.errorCode !== undefined ? { errorCode: r.errorCode } : {}),
-          ...(r.message !== undefined ? { message: r.message } : {}),
-          // The tunnel's StopCCN took the call with it: whoever sent the StopCCN initiated.
-          initiator: action === 'down-tunnel' ? this.tunnelInitiator : 'local',
-          ...(r.cause !== undefined ? { cause: r.cause } : {}),
+          ...(iccn !== undefined ? { iccn } : {}),
         });
         return;
       }
+      case 'down-local':
+        this.down(localReason(step), 'local');
+        return;
+      case 'down-tunnel':
+        // The tunnel's StopCCN took the call with it: whoever sent the StopCCN initiated.
+        this.down(input.reason ?? CdnReason.Administrative, input.initiator ?? 'local');
+        return;
       case 'down-peer': {
-        const rc = m === undefined ? undefined : resultCodeOf(m);
-        const cause = m === undefined ? undefined : disconnectCause(m);
-        this.host.emit({
-          type: 'session-down',
-          tunnelId: this.tunnelId,
-          sessionId: this.sessionId,
-          resultCode: rc?.resultCode ?? 0,
-          ...(rc?.errorCode !== undefined ? { errorCode: rc.errorCode } : {}),
-          ...(rc?.message !== undefined ? { message: rc.message } : {}),
-          initiator: 'peer',
-          ...(cause !== undefined ? { cause } : {}),
-        });
+        const value = m === undefined ? undefined : avpBytes(m, AvpType.PppDisconnectCauseCode);
+        const cause = value === undefined ? undefined : decodeDisconnectCause(value);
+        const r = peerReason(m);
+        this.down(cause === undefined ? r : { ...r, cause }, 'peer');
         return;
       }
       case 'report-wen': {
         const v = m === undefined ? undefined : avpBytes(m, AvpType.CallErrors);
-        if (v === undefined || v.length < 26) return;
-        const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
-        this.host.emit({
-          type: 'wan-error',
-          tunnelId: this.tunnelId,
-          sessionId: this.sessionId,
-          callErrors: {
-            crcErrors: dv.getUint32(2),
-            framingErrors: dv.getUint32(6),
-            hardwareOverruns: dv.getUint32(10),
-            bufferOverruns: dv.getUint32(14),
-            timeoutErrors: dv.getUint32(18),
-            alignmentErrors: dv.getUint32(22),
-          },
-        });
+        const callErrors = v === undefined ? undefined : decodeCallErrors(v);
+        if (callErrors === undefined) return;
+        this.host.emit({ type: 'wan-error', tunnelId: this.tunnelId, sessionId: this.sessionId, callErrors });
         return;
       }
       case 'report-sli': {
         const v = m === undefined ? undefined : avpBytes(m, AvpType.Accm);
-        if (v === undefined || v.length < 10) return;
-        const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
-        this.host.emit({
-          type: 'set-link-info',
-          tunnelId: this.tunnelId,
-          sessionId: this.sessionId,
-          sendAccm: dv.getUint32(2),
-          receiveAccm: dv.getUint32(6),
-        });
+        const accm = v === undefined ? undefined : decodeAccm(v);
+        if (accm === undefined) return;
+        this.host.emit({ type: 'set-link-info', tunnelId: this.tunnelId, sessionId: this.sessionId, ...accm });
         return;
       }
     }
+  }
+
+  private down(r: DisconnectReason, initiator: 'local' | 'peer'): void {
+    this.host.emit({
+      type: 'session-down',
+      tunnelId: this.tunnelId,
+      sessionId: this.sessionId,
+      resultCode: r.resultCode,
+      ...(r.errorCode !== undefined ? { errorCode: r.errorCode } : {}),
+      ...(r.message !== undefined ? { message: r.message } : {}),
+      initiator,
+      ...(r.cause !== undefined ? { cause: r.cause } : {}),
+    });
   }
 
   private assigned(): RawAvp {
@@ -429,7 +409,7 @@ export class Session implements SessionHandle {
       makeResultCodeAvp(AvpType.ResultCode, r.resultCode, r.errorCode, r.message),
       this.assigned(),
     ];
-    if (r.cause !== undefined) avps.push(makeBytesAvp(AvpType.PppDisconnectCauseCode, encodeCause(r.cause)));
+    if (r.cause !== undefined) avps.push(makeBytesAvp(AvpType.PppDisconnectCauseCode, encodeDisconnectCause(r.cause)));
     this.send(MessageType.CDN, avps, now);
   }
 }
@@ -446,29 +426,13 @@ const EVENT_OF_TYPE: ReadonlyMap<number, SessionEvent> = new Map([
   [MessageType.SLI, 'rx-sli'],
 ]);
 
-/** RFC 3145 §3: Code(2) Protocol(2) Direction(1) [Message]. */
-function encodeCause(c: DisconnectCause): Uint8Array {
-  const text = c.message === undefined ? new Uint8Array(0) : new TextEncoder().encode(c.message);
-  const b = new Uint8Array(5 + text.length);
-  b[0] = (c.code >>> 8) & 0xff;
-  b[1] = c.code & 0xff;
-  b[2] = (c.protocol >>> 8) & 0xff;
-  b[3] = c.protocol & 0xff;
-  b[4] = c.direction & 0xff;
-  b.set(text, 5);
-  return b;
-}
-
-function disconnectCause(m: ControlMessage): DisconnectCause | undefined {
-  const v = avpBytes(m, AvpType.PppDisconnectCauseCode);
-  if (v === undefined || v.length < 5) return undefined;
-  const message = v.length > 5 ? new TextDecoder().decode(v.subarray(5)) : undefined;
-  return {
-    code: (v[0]! << 8) | v[1]!,
-    protocol: (v[2]! << 8) | v[3]!,
-    direction: v[4]!,
-    ...(message !== undefined ? { message } : {}),
-  };
+/** The reason our CDN in this step carries (and its session-down reports): the cell says which. */
+function localReason(step: SessionStep): DisconnectReason {
+  if (step.cell.includes('send-cdn-fsm')) return CdnReason.FsmError;
+  if (step.cell.includes('send-cdn-fault')) {
+    return step.input.fault === undefined ? CdnReason.GeneralError : faultReason(step.input.fault);
+  }
+  return step.input.reason ?? CdnReason.Administrative;
 }
 
 function iccnInfo(m: ControlMessage): IccnInfo {

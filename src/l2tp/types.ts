@@ -2,15 +2,10 @@
 // RFC 2661 §4.4.2 (Result/Error Codes), RFC 3145 (PPP Disconnect Cause). Related: endpoint.ts.
 import type { PeerAddress } from '../core/engine.js';
 import type { Instant } from '../core/time.js';
+import type { CallErrors, DisconnectCause } from './wire/session-avps.js';
 
-/** RFC 3145 PPP Disconnect Cause Code (AVP 46). */
-export interface DisconnectCause {
-  readonly code: number;
-  readonly protocol: number;
-  /** 1: from the peer (global), 2: from the local side (RFC 3145 §3). */
-  readonly direction: number;
-  readonly message?: string;
-}
+export type { TransitionRecord } from '../core/transition-table.js';
+export type { CallErrors, DisconnectCause } from './wire/session-avps.js';
 
 /** Why we tear a session (CDN) or a tunnel (StopCCN) down: §4.4.2 Result Code AVP (+ RFC 3145 cause in a CDN). */
 export interface DisconnectReason {
@@ -50,16 +45,6 @@ export interface IccnInfo {
   readonly proxyAuthenId?: number;
   readonly proxyAuthenResponse?: Uint8Array;
   readonly privateGroupId?: Uint8Array;
-}
-
-/** RFC 2661 §6.14 Call Errors AVP counters (WEN). */
-export interface CallErrors {
-  readonly crcErrors: number;
-  readonly framingErrors: number;
-  readonly hardwareOverruns: number;
-  readonly bufferOverruns: number;
-  readonly timeoutErrors: number;
-  readonly alignmentErrors: number;
 }
 
 /** What the endpoint reports; drained with Endpoint.pollEvent(). */
@@ -124,14 +109,4 @@ export interface TunnelInfo {
   readonly peerHostName: string | undefined;
   readonly state: string;
   readonly sessions: number;
-}
-
-/** One entry of a tunnel's or session's transition log (STYLE.md B.4). */
-export interface TransitionRecord {
-  readonly at: Instant;
-  readonly event: string;
-  readonly from: string;
-  readonly to: string;
-  /** True when the cell was missing: the event was ignored. */
-  readonly ignored: boolean;
 }

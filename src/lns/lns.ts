@@ -9,6 +9,8 @@ import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
+import { CdnResult, StopCcnResult } from '../l2tp/wire/result-codes.js';
+import { CauseDirection, GlobalCause } from '../l2tp/wire/session-avps.js';
 import type { AuthServer } from '../ppp/auth.js';
 import { PppLink } from '../ppp/link.js';
 import type { AddressPool } from './address-pool.js';
@@ -230,7 +232,7 @@ export class LnsEngine implements Engine<LnsEvent> {
 
   /** Sends StopCCN to every peer (shutdown). */
   closeAll(now: Instant, message = 'LNS shutting down'): void {
-    this.bridge.withEndpoint(now, (e) => e.closeAll({ resultCode: 6, message }, now));
+    this.bridge.withEndpoint(now, (e) => e.closeAll({ resultCode: StopCcnResult.ShuttingDown, message }, now));
   }
 
   /** Disconnects one session (CDN, result 3 administrative). */
@@ -240,7 +242,11 @@ export class LnsEngine implements Engine<LnsEvent> {
     session.link.close('Administrative disconnect', now);
     this.bridge.disconnect(
       session,
-      { resultCode: 3, message: 'Administrative disconnect', cause: { code: 1, protocol: 0, direction: 2 } },
+      {
+        resultCode: CdnResult.Administrative,
+        message: 'Administrative disconnect',
+        cause: { code: GlobalCause.AdministrativeDisconnect, protocol: 0, direction: CauseDirection.Local },
+      },
       now,
     );
     return true;
@@ -250,7 +256,9 @@ export class LnsEngine implements Engine<LnsEvent> {
   disconnectTunnel(tunnelId: number, now: Instant): boolean {
     const known = [...this.bridge.endpoint.tunnels()].some((t) => t.tunnelId === tunnelId);
     if (!known) return false;
-    this.bridge.withEndpoint(now, (e) => e.close(tunnelId, { resultCode: 1, message: 'Administrative' }, now));
+    this.bridge.withEndpoint(now, (e) =>
+      e.close(tunnelId, { resultCode: StopCcnResult.GeneralClear, message: 'Administrative' }, now),
+    );
     return true;
   }
 

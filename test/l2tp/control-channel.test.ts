@@ -18,7 +18,7 @@ function drain(c: ControlChannel): Uint8Array[] {
 }
 function feed(c: ControlChannel, d: Uint8Array, now: number): void {
   expect(view.wrap(d)).toBeUndefined();
-  c.handleMessage(view.ns, view.nr, view.sessionId, view.body, now);
+  c.handleMessage(view.ns, view.nr, view.sessionId, view.body.length === 0 ? undefined : view.body, now);
 }
 function delivered(c: ControlChannel): number[] {
   const out: number[] = [];

@@ -192,11 +192,6 @@ export function avpName(vendorId: number, type: number): string {
   return AVPS.get(type)?.name ?? LATER_AVP_NAMES.get(type) ?? `Avp${type}`;
 }
 
-/** True when this implementation understands the AVP (§4.1: otherwise its M bit decides). */
-export function isRecognizedAvp(vendorId: number, type: number): boolean {
-  return vendorId === 0 && AVPS.has(type);
-}
-
 /** True when `length` octets is a valid (clear) value length for a recognized AVP. */
 export function isValidAvpValueLength(s: AvpSpec, length: number): boolean {
   if (length < s.minLength || length > s.maxLength) return false;

@@ -94,11 +94,6 @@ function failure(
   return Object.freeze({ ok: false as const, fault: Object.freeze({ code, scope, avpType }) });
 }
 
-/** True for a ZLB acknowledgement (§5.8): a control message with no AVPs at all. Callers test this before decoding. */
-export function isZlb(body: Uint8Array): boolean {
-  return body.length === 0;
-}
-
 const cursor = new AvpCursor(new Uint8Array(0));
 
 /** AVPS as a dense array (types 0..63): the decoder's per-AVP lookup without hashing. */

@@ -2,6 +2,10 @@
 // and FAULT_REPLY: the one reviewed table mapping a decode fault to the Result/Error Code to answer with.
 // Related: message.ts (FaultCode), format.ts.
 import type { Fault, FaultCode } from './message.js';
+import { MessageType } from './message-catalogue.js';
+
+/** Result Code 0 is reserved (§4.4.2): what we report when a peer gave none or none was sent. */
+export const NO_RESULT_CODE = 0;
 
 /** StopCCN Result Codes (§4.4.2). */
 export const StopCcnResult = {
@@ -41,6 +45,9 @@ export const ErrorCode = {
   TryAnother: 7,
   UnknownMandatoryAvp: 8,
 } as const;
+
+/** §4.4.2: with StopCCN Result 5 the Error Code field carries the highest version supported (1.0). */
+export const HIGHEST_SUPPORTED_VERSION = 0x0100;
 
 const STOPCCN_NAMES: readonly string[] = [
   'Reserved',
@@ -92,7 +99,7 @@ const ERROR_NAMES: readonly string[] = [
 
 /** Human name of a Result Code in a StopCCN (message type 4) or CDN (14); `Result <n>` if unknown. */
 export function resultCodeName(messageType: number, resultCode: number): string {
-  const names = messageType === 14 ? CDN_NAMES : STOPCCN_NAMES;
+  const names = messageType === MessageType.CDN ? CDN_NAMES : STOPCCN_NAMES;
   return names[resultCode] ?? `Result ${resultCode}`;
 }
 
@@ -126,6 +133,16 @@ export const FAULT_REPLY: Readonly<Record<FaultCode, FaultReply>> = Object.freez
   'hidden-avp-without-random-vector': { resultCode: 2, errorCode: ErrorCode.BadValue },
   'hidden-avp-bad-length': { resultCode: 2, errorCode: ErrorCode.BadLength },
 });
+
+/** The Result/Error Code and Error Message a StopCCN or CDN answering `fault` carries (FAULT_REPLY). */
+export function faultReason(fault: Fault): FaultReply & { readonly message: string } {
+  const reply = FAULT_REPLY[fault.code];
+  return {
+    resultCode: reply.resultCode,
+    ...(reply.errorCode !== undefined ? { errorCode: reply.errorCode } : {}),
+    message: describeFault(fault),
+  };
+}
 
 /** An Error Message for the reply to `fault` (§4.4.2: it SHOULD name the attribute for error 8). */
 export function describeFault(fault: Fault): string {

@@ -1,0 +1,45 @@
+// Judging the control-connection handshake: Protocol Version 1.0 (§4.4.3) and tunnel
+// authentication (§5.1.1). A refusal is the StopCCN reason; undefined means acceptable.
+// Related: tunnel.ts (SCCRP, SCCCN), endpoint.ts (SCCRQ).
+import { StopReason } from './reasons.js';
+import type { DisconnectReason } from './types.js';
+import { AvpType } from './wire/avp-catalogue.js';
+import { avpBytes, type ControlMessage } from './wire/message.js';
+import { verifyChallengeResponse } from './wire/tunnel-auth.js';
+
+/** §4.4.3: the Protocol Version AVP says 1.0 (RFC 2661's only version). */
+export function isVersion10(msg: ControlMessage): boolean {
+  const version = avpBytes(msg, AvpType.ProtocolVersion);
+  return version !== undefined && version[0] === 1 && version[1] === 0;
+}
+
+/** What judging an SCCRP or SCCCN needs from the tunnel. */
+export interface HandshakeSecrets {
+  readonly secret: Uint8Array | undefined;
+  /** The Challenge we sent, if any. */
+  readonly ourChallenge: Uint8Array | undefined;
+  /** The Challenge the peer sent (in its SCCRQ or in this SCCRP), if any. */
+  readonly peerChallenge: Uint8Array | undefined;
+}
+
+/** §5.1.1: our Challenge needs the right Response; a peer's Challenge needs a secret to answer. */
+export function judgeAuthentication(msg: ControlMessage, s: HandshakeSecrets): DisconnectReason | undefined {
+  if (s.ourChallenge !== undefined && s.secret !== undefined) {
+    const response = avpBytes(msg, AvpType.ChallengeResponse);
+    if (response === undefined) return StopReason.ChallengeResponseMissing;
+    if (!verifyChallengeResponse(msg.type, s.secret, s.ourChallenge, response))
+      return StopReason.ChallengeResponseMismatch;
+  }
+  if (s.peerChallenge !== undefined && s.secret === undefined) return StopReason.NoSecretForChallenge;
+  return undefined;
+}
+
+/** An SCCRP in wait-ctl-reply: version 1.0, then §5.1.1 (the peer's Challenge is in this SCCRP). */
+export function judgeSccrp(
+  msg: ControlMessage,
+  secret: Uint8Array | undefined,
+  ourChallenge: Uint8Array | undefined,
+): DisconnectReason | undefined {
+  if (!isVersion10(msg)) return StopReason.NotVersion10;
+  return judgeAuthentication(msg, { secret, ourChallenge, peerChallenge: avpBytes(msg, AvpType.Challenge) });
+}
