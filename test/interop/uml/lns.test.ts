@@ -2,6 +2,7 @@
 // RFC 1661 LCP, RFC 1994 CHAP-MD5, RFC 2759 MS-CHAPv2, RFC 1334 PAP, RFC 1332 IPCP). Every
 // scenario also runs against the real xl2tpd + pppd LNS with the same seed config (in a guest).
 // Related: harness.ts, lns-under-test.ts. All scenarios in one file, so they run serially.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dissect, formatFlags, tsharkAvailable } from '../../support/tshark.js';
@@ -296,10 +297,14 @@ for (const impl of IMPLS) {
       );
 
       extra(
-        'RFC2661: three LACs dial at once and get three distinct addresses from a three-address range',
+        "RFC2661: three LACs with ONE account dial at once under the seed's `exclusive = yes` and get three distinct addresses from a three-address range",
         async () => {
           const { lab, lns } = await open('three', { range: THREE_RANGE });
-          const names = Object.keys(USERS) as (keyof typeof USERS)[];
+          // Issue 9: a household or a test farm logs in with one account from several clients;
+          // xl2tpd's `exclusive` restricts nothing, so neither may we.
+          const conf = join(lab.dir, 'lns-config', 'xl2tpd.conf');
+          if (existsSync(conf)) expect(readFileSync(conf, 'utf8')).toMatch(/^exclusive = yes$/m);
+          const names = ['alice', 'alice', 'alice'] as const;
           const guests = names.map((user, i) =>
             lab.bootLac({
               lnsIp: lns.ip,
@@ -320,7 +325,7 @@ for (const impl of IMPLS) {
           expect(ready).toEqual([true, true, true]);
           for (const r of rs) expectUp(r);
           expect(new Set(rs.map((r) => r.localIp)).size).toBe(3);
-          if (listed !== undefined) for (const u of names) expect(listed).toContain(u);
+          if (listed !== undefined) expect(listed.split('alice').length - 1).toBeGreaterThanOrEqual(3);
         },
         120_000,
       );
