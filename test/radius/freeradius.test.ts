@@ -16,7 +16,6 @@ import {
   Attr,
   chapMd5Request,
   getIpaddr,
-  getText,
   MsAttr,
   makeAttribute,
   msChapV2Outcome,
