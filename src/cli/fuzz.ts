@@ -8,7 +8,7 @@ import { describeWire, type FuzzReport, fuzz, replay } from '../fuzz/fuzzer.js';
 import { endpointTargetFactory, lnsEngineTargetFactory } from '../fuzz/in-process.js';
 import { fuzzRandom } from '../fuzz/seeded-random.js';
 import type { FuzzTargetFactory } from '../fuzz/target.js';
-import { udpTargetFactory } from '../fuzz/udp-target.js';
+import { udpTargetFactory } from '../io/udp-fuzz-target.js';
 import { formatFlags, parseArgs, parseHostPort, UsageError } from './args.js';
 
 const FLAGS = {

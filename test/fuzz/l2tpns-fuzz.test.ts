@@ -1,7 +1,7 @@
 // The UDP fuzz target against a real l2tpns 2.4.1 LNS (+ FreeRADIUS) in a lab namespace (bounded).
 // Asserts only that the harness works against a real peer (a clean setup passes the oracles, cases
 // run, findings come back replayable); l2tpns's own deviations are printed, not failed.
-// Related: src/fuzz/udp-target.ts, test/support/peers/l2tpns.ts, xl2tpd-fuzz.test.ts (same shape).
+// Related: src/io/udp-fuzz-target.ts, test/support/peers/l2tpns.ts, xl2tpd-fuzz.test.ts (same shape).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLiveness } from '../../src/fuzz/conversation.js';
 import { fuzzRandom } from '../../src/fuzz/seeded-random.js';

@@ -7,7 +7,7 @@ import type { FuzzStep } from '../../src/fuzz/fuzz-case.js';
 import { describeWire, fuzz, replay } from '../../src/fuzz/fuzzer.js';
 import { fuzzRandom } from '../../src/fuzz/seeded-random.js';
 import type { FuzzTarget, FuzzTargetFactory } from '../../src/fuzz/target.js';
-import { UdpTarget } from '../../src/fuzz/udp-target.js';
+import { UdpTarget } from '../../src/io/udp-fuzz-target.js';
 import type { NetLab } from '../support/netns.js';
 
 /** Options both helpers take: how far liveness goes (xl2tpd's pppd cannot run: 'icrp'), the tunnel secret. */

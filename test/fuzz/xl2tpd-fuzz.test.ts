@@ -1,7 +1,7 @@
 // The UDP fuzz target against a real xl2tpd 1.3.18 LNS in a lab namespace (bounded: ~25 s of cases).
 // Asserts only that the harness works against a real peer (a clean setup passes the oracles, cases
 // run, findings come back shrunk and replayable); xl2tpd's own deviations are printed, not failed.
-// Related: src/fuzz/udp-target.ts, test/support/peers/xl2tpd.ts (its pppd cannot run: CDN after ICCN).
+// Related: src/io/udp-fuzz-target.ts, test/support/peers/xl2tpd.ts (its pppd cannot run: CDN after ICCN).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLiveness } from '../../src/fuzz/conversation.js';
 import { fuzzRandom } from '../../src/fuzz/seeded-random.js';
