@@ -10,7 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PeerAddress } from '../src/core/engine.js';
 import { TunDevice } from '../src/io/tun-device.js';
-import { openUdpTransport, type UdpTransportKind } from '../src/io/udp-transport.js';
+import { openUdpTransport } from '../src/io/udp-open.js';
+import type { UdpTransportKind } from '../src/io/udp-transport.js';
 import { L2tpHeaderView, writeDataHeader } from '../src/l2tp/wire/header.js';
 import { floodUdp, holdUdp, machineBusyJiffies, median } from './io-common.js';
 

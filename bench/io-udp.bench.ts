@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { Engine, PeerAddress, Transmit } from '../src/core/engine.js';
 import type { Instant } from '../src/core/time.js';
 import { driveOverUdp } from '../src/io/udp-driver.js';
-import { openUdpTransport, type UdpTransportKind } from '../src/io/udp-transport.js';
+import { openUdpTransport } from '../src/io/udp-open.js';
+import type { UdpTransportKind } from '../src/io/udp-transport.js';
 import { cpuSeconds, floodUdp, machineBusyJiffies, median } from './io-common.js';
 
 const args = process.argv.slice(2);

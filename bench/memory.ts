@@ -8,7 +8,7 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSetupLoad } from '../src/cli/bench.js';
+import { startSetupLoad } from '../src/io/setup-load.js';
 import { labSkipReason, NetLab } from '../test/support/netns.js';
 import { startL2tpns } from '../test/support/peers/l2tpns.js';
 import { heapGrowthPerSession, summarizeHeap } from './lib/heap-summary.js';

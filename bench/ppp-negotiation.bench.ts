@@ -12,6 +12,7 @@ import {
   createPapServer,
 } from '../src/chap/index.js';
 import type { Random } from '../src/core/random.js';
+import { seededRandom } from '../src/core/seeded-random.js';
 import type { AuthClient, AuthMethod, AuthServer } from '../src/ppp/auth.js';
 import { PppLink } from '../src/ppp/link.js';
 import { decodeCpPacket } from '../src/ppp/wire/cp-packet.js';
@@ -25,26 +26,6 @@ const arg = (name: string, dflt: number): number => {
 };
 const SESSIONS = arg('sessions', 3000);
 const RUNS = arg('runs', 5);
-
-/** A cheap deterministic Random (xorshift32): the bench measures PPP, not a CSPRNG. */
-function fastRandom(seed: number): Random {
-  let x = seed >>> 0 || 1;
-  const next = (): number => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-  return {
-    fill(into: Uint8Array): Uint8Array {
-      for (let i = 0; i < into.length; i++) into[i] = next() & 0xff;
-      return into;
-    },
-    int: (min: number, max: number): number => min + (next() % (max - min + 1)),
-  };
-}
 
 type Method = 'none' | 'pap' | 'chap-md5' | 'mschapv2';
 const lookup = (u: string): string | undefined => (u === 'user' ? 'password' : undefined);
@@ -135,7 +116,8 @@ function measure(label: string, n: number, fn: () => void): number {
   return us;
 }
 
-const random = fastRandom(0x1661);
+// The project's one seeded Random: deterministic runs, and cheap next to a CSPRNG.
+const random = seededRandom(0x1661);
 for (const m of ['none', 'pap', 'chap-md5', 'mschapv2'] as const) {
   if (!session(m, random)) throw new Error(`${m}: negotiation did not complete`);
   for (let i = 0; i < 200; i++) session(m, random); // warm-up

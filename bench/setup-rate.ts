@@ -1,5 +1,5 @@
 // Session setup rate (full LCP + auth + IPCP) of our LNS (MS-CHAPv2 and CHAP-MD5) and of l2tpns +
-// FreeRADIUS (CHAP-MD5; it has no MS-CHAPv2), same LAC (src/cli/bench.ts), same run, LNS side on
+// FreeRADIUS (CHAP-MD5; it has no MS-CHAPv2), same LAC (src/io/setup-load.ts), same run, LNS side on
 // CPU 1 and the load generator on CPU 0. Related: bench/memory.ts, docs/BENCHMARKS.md.
 //
 //   node --import tsx bench/setup-rate.ts [--tunnels 100] [--sessions 10] [--concurrency 200] [--per-tunnel 2]
@@ -7,7 +7,8 @@
 //
 // Topology: netns LNS (10.206.1.1, .2, .3: one address per target) —veth— netns LAC (10.206.1.100),
 // made and removed by NetLab. Runs are interleaved over the targets.
-import { type SetupLoadResult, startSetupLoad } from '../src/cli/bench.js';
+import { startSetupLoad } from '../src/io/setup-load.js';
+import type { SetupLoadResult } from '../src/lac/load-scheduler.js';
 import { labSkipReason, NetLab } from '../test/support/netns.js';
 import { startL2tpns } from '../test/support/peers/l2tpns.js';
 import { cpuMsOf, findProcess, machineBusyMs, machineNote, median, pin, sleep, startLnsChild } from './lib/procs.js';

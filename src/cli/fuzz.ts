@@ -3,12 +3,12 @@
 // Related: src/fuzz/fuzzer.ts (the loop), src/fuzz/conversation.ts (the oracles).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { seededRandom } from '../core/seeded-random.js';
 import { parseSavedCase, type SavedCase } from '../fuzz/fuzz-case.js';
 import { describeWire, type FuzzReport, fuzz, replay } from '../fuzz/fuzzer.js';
 import { endpointTargetFactory, lnsEngineTargetFactory } from '../fuzz/in-process.js';
-import { fuzzRandom } from '../fuzz/seeded-random.js';
 import type { FuzzTargetFactory } from '../fuzz/target.js';
-import { udpTargetFactory } from '../fuzz/udp-target.js';
+import { udpTargetFactory } from '../io/udp-fuzz-target.js';
 import { formatFlags, parseArgs, parseHostPort, UsageError } from './args.js';
 
 const FLAGS = {
@@ -77,7 +77,7 @@ export async function runFuzz(argv: readonly string[]): Promise<number> {
     });
   } else {
     let k = 0;
-    const o = { random: () => fuzzRandom(0x2661 + k++), ...(secret !== undefined ? { secret } : {}) };
+    const o = { random: () => seededRandom(0x2661 + k++), ...(secret !== undefined ? { secret } : {}) };
     factory = a.engine === 'endpoint' ? endpointTargetFactory(o) : lnsEngineTargetFactory(o);
   }
   const livenessThrough = a.liveness === 'icrp' ? ('icrp' as const) : ('iccn' as const);

@@ -1,5 +1,5 @@
 // Randomness is injected into every engine: IDs, challenges, magic numbers, Random Vectors.
-// src/io supplies a CSPRNG; test/support supplies a seeded one, so simulations replay exactly.
+// src/io supplies a CSPRNG; seeded-random.ts a seeded one (tests, the fuzzer), so runs replay exactly.
 
 /** The only source of randomness an engine may use. */
 export interface Random {

@@ -1,10 +1,10 @@
 // The fuzz loop: generate case N from (seed, N), run it, judge it, shrink any failure on fresh
 // targets to a minimal case, and hand it out as a replayable SavedCase. Also replays saved cases.
 // Related: generate.ts, conversation.ts (oracles), shrink.ts, src/cli/fuzz.ts (the command).
+import { seededRandom } from '../core/seeded-random.js';
 import { runCase } from './conversation.js';
 import type { Finding, FuzzCase, SavedCase } from './fuzz-case.js';
 import { generateCase } from './generate.js';
-import { caseSeed, fuzzRandom } from './seeded-random.js';
 import { shrinkCase } from './shrink.js';
 import type { FuzzTarget, FuzzTargetFactory } from './target.js';
 
@@ -39,8 +39,13 @@ export interface FuzzReport {
   readonly families: Readonly<Record<string, number>>;
 }
 
+/** A case's own seed, derived from the run seed and the case index (so case N replays alone). */
+export function caseSeed(runSeed: number, index: number): number {
+  return (Math.imul(runSeed >>> 0, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b)) >>> 0;
+}
+
 /** The Random a case's run uses (separate from its generator's, so a shrunk case keeps its IDs). */
-export const runRandom = (seed: number, index: number) => fuzzRandom(caseSeed(seed, index) ^ 0x5bd1e995);
+export const runRandom = (seed: number, index: number) => seededRandom(caseSeed(seed, index) ^ 0x5bd1e995);
 
 /** Runs cases until `cases`/`durationMs`/`maxFindings` says stop. */
 export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
@@ -58,7 +63,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
     if (o.cases !== undefined && done >= o.cases) break;
     if (o.durationMs !== undefined && o.clock !== undefined && o.clock() - started >= o.durationMs) break;
     if (findings.length >= (o.maxFindings ?? 5)) break;
-    const c = generateCase(fuzzRandom(caseSeed(o.seed, index)));
+    const c = generateCase(seededRandom(caseSeed(o.seed, index)));
     families[c.family] = (families[c.family] ?? 0) + 1;
     const r = await runCase(target, c, { random: runRandom(o.seed, index), ...secretOpt });
     done++;
@@ -100,7 +105,8 @@ async function minimize(
     const t = await o.factory();
     // Fresh Tunnel/Session IDs per attempt: a real peer still holds the earlier attempts' tunnels and
     // would take a repeated (address, Assigned Tunnel ID) for a retransmission.
-    const random = salt++ === 0 ? runRandom(o.seed, index) : fuzzRandom(caseSeed(o.seed, index) ^ (salt * 0x27d4eb2f));
+    const random =
+      salt++ === 0 ? runRandom(o.seed, index) : seededRandom(caseSeed(o.seed, index) ^ (salt * 0x27d4eb2f));
     try {
       return await runCase(t, cand, { random, ...secretOpt });
     } finally {

@@ -3,10 +3,10 @@
 // AVPs, hidden AVPs with wrong secrets, bad lengths, out-of-window Ns/Nr, duplicated and reordered
 // messages, truncations, bit flips, data for unknown sessions, oversized messages, raw garbage).
 import { toHex } from '../core/bytes.js';
+import type { SeededRandom } from '../core/seeded-random.js';
 import { CANONICAL, type FuzzCase, type FuzzStep, type MessageStepKind, type Mutation } from './fuzz-case.js';
-import type { fuzzRandom } from './seeded-random.js';
 
-type Rnd = ReturnType<typeof fuzzRandom>;
+type Rnd = SeededRandom;
 
 /** Case families and their weights. */
 const FAMILIES: readonly [string, number][] = [

@@ -1,6 +1,6 @@
 // What the fuzzer drives: any L2TP endpoint reachable by datagrams. Each case gets a fresh
 // connection (a fresh source address), so a case's tunnels never collide with an earlier case's.
-// Implementations: in-process.ts (our engines on virtual time), udp-target.ts (a real peer).
+// Implementations: in-process.ts (our engines on virtual time), ../io/udp-fuzz-target.ts (a real peer).
 
 /** One source address talking to the target. */
 export interface FuzzConnection {

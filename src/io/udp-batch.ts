@@ -1,6 +1,6 @@
 // The batched UDP transport: a non-blocking AF_INET socket made with libc, readiness from a libuv
 // poll (koffi.node.poll), recvmmsg/sendmmsg over fixed native slots (LIMITS.md §1/§3: ~2.5x the
-// datagrams per core of node:dgram). Related: udp-transport.ts (interface, dgram fallback), libc.ts.
+// datagrams per core of node:dgram). Related: udp-transport.ts (interface), udp-dgram.ts (fallback), libc.ts.
 import type { PeerAddress } from '../core/engine.js';
 import { EAGAIN, EINTR, loadLibc } from './libc.js';
 import type { UdpTransport, UdpTransportOptions } from './udp-transport.js';

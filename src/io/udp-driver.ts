@@ -1,10 +1,11 @@
 // The thin adapter of STYLE.md C.5: the only place a clock, a UDP socket and a timer meet a
 // sans-IO Engine (src/core/engine.ts). One OS timer, re-armed to pollTimeout() after every flush.
-// Related: udp-transport.ts (dgram or batched koffi socket), clock.ts.
+// Related: udp-open.ts (dgram or batched koffi socket), clock.ts.
 import type { Engine, PeerAddress } from '../core/engine.js';
 import type { Instant } from '../core/time.js';
 import { monotonicNow } from './clock.js';
-import { openUdpTransport, type UdpTransport, type UdpTransportKind } from './udp-transport.js';
+import { openUdpTransport } from './udp-open.js';
+import type { UdpTransport, UdpTransportKind } from './udp-transport.js';
 
 /** Options of driveOverUdp. */
 export interface UdpDriverOptions<E> {

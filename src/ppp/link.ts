@@ -19,7 +19,7 @@ import { CpCode, PppProtocol } from './wire/protocol-numbers.js';
 /** Link phases of RFC 1661 §3.2. */
 export type Phase = 'dead' | 'establish' | 'authenticate' | 'network' | 'terminate';
 
-/** Configuration of one link (see the team brief; defaults follow pppd). */
+/** Configuration of one link (defaults follow pppd; docs/PPP.md describes the options). */
 export interface PppLinkOptions {
   readonly role: 'lns' | 'lac';
   readonly random: Random;

@@ -5,7 +5,6 @@ import { checkLiveness } from '../../src/fuzz/conversation.js';
 import { parseSavedCase } from '../../src/fuzz/fuzz-case.js';
 import { fuzz, replay } from '../../src/fuzz/fuzzer.js';
 import { endpointTargetFactory, lnsEngineTargetFactory } from '../../src/fuzz/in-process.js';
-import { fuzzRandom } from '../../src/fuzz/seeded-random.js';
 import { seededRandom } from '../support/seeded-random.js';
 import {
   crashesOnUnknownAvp,
@@ -39,7 +38,7 @@ describe('fuzz: our engines', () => {
     });
     const t = await factory();
     // The harness answers the Challenge and unhides the replies: a clean setup works.
-    expect(await checkLiveness(t, { random: fuzzRandom(1), secret })).toBeUndefined();
+    expect(await checkLiveness(t, { random: seededRandom(1), secret })).toBeUndefined();
     const r = await fuzz({ factory, seed: 7, cases: 200, secret });
     expect(r.findings.map((f) => f.expect)).toEqual([]);
   });

@@ -1,13 +1,13 @@
 // The UDP fuzz target against a real l2tpns 2.4.1 LNS (+ FreeRADIUS) in a lab namespace (bounded).
 // Asserts only that the harness works against a real peer (a clean setup passes the oracles, cases
 // run, findings come back replayable); l2tpns's own deviations are printed, not failed.
-// Related: src/fuzz/udp-target.ts, test/support/peers/l2tpns.ts, xl2tpd-fuzz.test.ts (same shape).
+// Related: src/io/udp-fuzz-target.ts, test/support/peers/l2tpns.ts, xl2tpd-fuzz.test.ts (same shape).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLiveness } from '../../src/fuzz/conversation.js';
-import { fuzzRandom } from '../../src/fuzz/seeded-random.js';
 import type { FuzzTargetFactory } from '../../src/fuzz/target.js';
 import { labSkipReason, NetLab } from '../support/netns.js';
 import { type L2tpns, startL2tpns } from '../support/peers/l2tpns.js';
+import { seededRandom } from '../support/seeded-random.js';
 import { boundedPeerFuzz, runPeerProbes, targetInNamespace } from './peer-fuzz.js';
 
 const skip = labSkipReason(['l2tpns', 'freeradius', 'ss', 'mount']);
@@ -44,7 +44,7 @@ describe.skipIf(skip !== undefined)(`fuzz vs l2tpns${skip ? ` (skipped: ${skip})
 
   it('a clean tunnel + call setup passes every oracle (the harness speaks to a real LNS)', async () => {
     const t = await factory();
-    const f = await checkLiveness(t, { random: fuzzRandom(1), livenessThrough: 'iccn', secret });
+    const f = await checkLiveness(t, { random: seededRandom(1), livenessThrough: 'iccn', secret });
     await t.close();
     expect(f, l2tpns.logFile).toBeUndefined();
   });

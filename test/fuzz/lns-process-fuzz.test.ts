@@ -1,9 +1,9 @@
 // The UDP fuzz target against our own LNS as a process (`l2tp-ts lns --userspace` on 127.0.0.1):
 // the same oracles as in-process, through the real socket layer (src/io). Bounded to ~10 s.
-// Related: test/e2e/cli-process.ts (starts the LNS), src/fuzz/udp-target.ts.
+// Related: test/e2e/cli-process.ts (starts the LNS), src/io/udp-fuzz-target.ts.
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeWire, fuzz } from '../../src/fuzz/fuzzer.js';
-import { udpTargetFactory } from '../../src/fuzz/udp-target.js';
+import { udpTargetFactory } from '../../src/io/udp-fuzz-target.js';
 import { cleanupProcesses, startLns } from '../e2e/cli-process.js';
 
 describe('fuzz vs l2tp-ts lns (process, UDP)', () => {

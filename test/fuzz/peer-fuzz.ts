@@ -5,10 +5,10 @@ import { expect } from 'vitest';
 import { runCase } from '../../src/fuzz/conversation.js';
 import type { FuzzStep } from '../../src/fuzz/fuzz-case.js';
 import { describeWire, fuzz, replay } from '../../src/fuzz/fuzzer.js';
-import { fuzzRandom } from '../../src/fuzz/seeded-random.js';
 import type { FuzzTarget, FuzzTargetFactory } from '../../src/fuzz/target.js';
-import { UdpTarget } from '../../src/fuzz/udp-target.js';
+import { UdpTarget } from '../../src/io/udp-fuzz-target.js';
 import type { NetLab } from '../support/netns.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 /** Options both helpers take: how far liveness goes (xl2tpd's pppd cannot run: 'icrp'), the tunnel secret. */
 export interface PeerFuzzOptions {
@@ -97,7 +97,7 @@ export async function runPeerProbes(label: string, factory: FuzzTargetFactory, o
       t,
       { family: 'probe', steps },
       {
-        random: fuzzRandom(0x7000 + k++),
+        random: seededRandom(0x7000 + k++),
         livenessThrough: o.livenessThrough,
         ...(o.secret !== undefined && { secret: o.secret }),
       },

@@ -1,13 +1,13 @@
 // The UDP fuzz target against a real xl2tpd 1.3.18 LNS in a lab namespace (bounded: ~25 s of cases).
 // Asserts only that the harness works against a real peer (a clean setup passes the oracles, cases
 // run, findings come back shrunk and replayable); xl2tpd's own deviations are printed, not failed.
-// Related: src/fuzz/udp-target.ts, test/support/peers/xl2tpd.ts (its pppd cannot run: CDN after ICCN).
+// Related: src/io/udp-fuzz-target.ts, test/support/peers/xl2tpd.ts (its pppd cannot run: CDN after ICCN).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLiveness } from '../../src/fuzz/conversation.js';
-import { fuzzRandom } from '../../src/fuzz/seeded-random.js';
 import type { FuzzTargetFactory } from '../../src/fuzz/target.js';
 import { labSkipReason, NetLab } from '../support/netns.js';
 import { startXl2tpdLns, type Xl2tpd } from '../support/peers/xl2tpd.js';
+import { seededRandom } from '../support/seeded-random.js';
 import { boundedPeerFuzz, runPeerProbes, targetInNamespace } from './peer-fuzz.js';
 
 const skip = labSkipReason(['xl2tpd', 'ss']);
@@ -35,7 +35,7 @@ describe.skipIf(skip !== undefined)(`fuzz vs xl2tpd LNS${skip ? ` (skipped: ${sk
 
   it('a clean tunnel + call setup passes every oracle (the harness speaks to a real LNS)', async () => {
     const t = await factory();
-    const f = await checkLiveness(t, { random: fuzzRandom(1), livenessThrough: 'icrp' });
+    const f = await checkLiveness(t, { random: seededRandom(1), livenessThrough: 'icrp' });
     await t.close();
     expect(f, xl2tpd.log()).toBeUndefined();
   });

@@ -1,10 +1,10 @@
 // The batched koffi UDP transport on loopback: batching, reused slots, truncation, the fallback.
-// Related: src/io/udp-batch.ts, src/io/udp-transport.ts.
+// Related: src/io/udp-batch.ts, src/io/udp-open.ts.
 import { createSocket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import type { PeerAddress } from '../../src/core/engine.js';
 import { openBatchUdp, parseIpv4 } from '../../src/io/udp-batch.js';
-import { openUdpTransport } from '../../src/io/udp-transport.js';
+import { openUdpTransport } from '../../src/io/udp-open.js';
 
 const until = async (cond: () => boolean, ms = 5000): Promise<void> => {
   const end = Date.now() + ms;

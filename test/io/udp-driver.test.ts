@@ -1,5 +1,5 @@
 // driveOverUdp over real loopback sockets, with a tiny echo engine, on both transports.
-// Related: src/io/udp-driver.ts, src/io/udp-transport.ts, src/io/udp-batch.ts.
+// Related: src/io/udp-driver.ts, src/io/udp-open.ts (picks udp-dgram.ts or udp-batch.ts).
 import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Engine, PeerAddress, Transmit } from '../../src/core/engine.js';

@@ -1,5 +1,5 @@
 // When koffi/libc cannot be loaded, 'auto' falls back to node:dgram and 'mmsg' fails loudly.
-// Related: src/io/udp-transport.ts, src/io/libc.ts.
+// Related: src/io/udp-open.ts, src/io/libc.ts.
 import { describe, expect, it, vi } from 'vitest';
 
 vi.mock('../../src/io/libc.js', () => ({
@@ -10,7 +10,7 @@ vi.mock('../../src/io/libc.js', () => ({
   },
 }));
 
-const { openUdpTransport } = await import('../../src/io/udp-transport.js');
+const { openUdpTransport } = await import('../../src/io/udp-open.js');
 const { driveOverUdp } = await import('../../src/io/udp-driver.js');
 
 describe('UDP transport fallback', () => {

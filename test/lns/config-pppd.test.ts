@@ -213,7 +213,7 @@ describe('parsePppOptions', () => {
     );
   });
 
-  it('knows the options of the brief (lock … noipx, hide-password, nobsdcomp, nodeflate, novj)', () => {
+  it('knows the pppd options of the seed and of common L2TP/IPsec how-tos (lock … noipx, hide-password, nobsdcomp, nodeflate, novj)', () => {
     for (const name of [
       'lock',
       'noauth',

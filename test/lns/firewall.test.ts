@@ -24,7 +24,7 @@ function capture(exec?: CommandIo['exec']): CommandIo & { out: string; err: stri
   return io;
 }
 
-/** Runs `program args` inside network namespace `ns` (the test helper the brief asks for). */
+/** Runs `program args` inside network namespace `ns`, as CommandIo.exec: the rules land there, not on the host. */
 function inNetns(ns: string): NonNullable<CommandIo['exec']> {
   return async (program, args, input) => {
     const r = spawnSync('ip', ['netns', 'exec', ns, program, ...args], { input: input ?? '', encoding: 'utf8' });

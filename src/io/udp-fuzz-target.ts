@@ -1,8 +1,10 @@
 // The UDP fuzz target: a real L2TP endpoint (xl2tpd, l2tpns, our LNS as a process) at HOST:PORT.
 // Each connection is a fresh UDP socket (a fresh source port), so the peer sees each case as a new
-// LAC. Related: target.ts, in-process.ts (the same interface on virtual time).
+// LAC. It lives in io/ because it owns sockets and a real timer; the fuzz core only sees the
+// FuzzTarget interface. Related: ../fuzz/target.ts, ../fuzz/in-process.ts (the same interface on
+// virtual time).
 import { createSocket, type Socket } from 'node:dgram';
-import type { FuzzConnection, FuzzTarget, FuzzTargetFactory } from './target.js';
+import type { FuzzConnection, FuzzTarget, FuzzTargetFactory } from '../fuzz/target.js';
 
 /** Options of a UDP target. */
 export interface UdpTargetOptions {

@@ -1,0 +1,176 @@
+// The driver of a setup-load run (`l2tp-ts bench`, bench/setup-rate.ts, bench/memory.ts): a
+// LacEngine on a UDP socket, the sans-IO SetupLoadScheduler (src/lac/load-scheduler.ts) placing
+// its calls, one deadline timer, this process's CPU time, and pings through the sessions after
+// setup. Related: udp-driver.ts, src/cli/bench.ts (the command and its output).
+import type { PeerAddress } from '../core/engine.js';
+import { type LacAuth, LacEngine, type LacEvent } from '../lac/lac.js';
+import { type Percentiles, percentiles, type SetupLoadResult, SetupLoadScheduler } from '../lac/load-scheduler.js';
+import { type PppSession, sessionKey } from '../lns/ppp-over-l2tp.js';
+import { monotonicNow } from './clock.js';
+import { systemRandom } from './system-random.js';
+import { driveOverUdp, type UdpDriver } from './udp-driver.js';
+
+/** What one load run asks for. */
+export interface SetupLoadOptions {
+  readonly server: PeerAddress;
+  readonly user: string;
+  readonly password: string;
+  readonly auth?: LacAuth;
+  readonly secret?: string;
+  readonly tunnels: number;
+  readonly sessionsPerTunnel: number;
+  /** Calls in setup at once over all tunnels. */
+  readonly concurrency: number;
+  /** Calls in setup at once per tunnel (default 2; see src/lac/load-scheduler.ts rule 2). */
+  readonly perTunnel?: number;
+  /** Tunnels being opened at once (default 1; see src/lac/load-scheduler.ts rule 1). */
+  readonly tunnelsAtOnce?: number;
+  /** Setup phase bound: sessions not up by then count as pending (failed). */
+  readonly durationMs: number;
+  readonly localAddress?: string;
+  /** Runs `bind` (the socket creation), e.g. inside a network namespace. */
+  readonly bindWith?: <T>(bind: () => Promise<T>) => Promise<T>;
+  readonly transport?: 'auto' | 'mmsg' | 'dgram';
+}
+
+/** A running load: sessions stay up until close(). */
+export interface SetupLoad {
+  readonly engine: LacEngine;
+  /** Settles when every session is up or failed, or at the deadline. */
+  readonly result: Promise<SetupLoadResult>;
+  /** Pings every established session (at most `concurrency` at once); RTT percentiles in ms. */
+  ping(timeoutMs?: number): Promise<{ ok: number; failed: number; rttMs: Percentiles }>;
+  /** StopCCN to every tunnel, waits up to `graceMs`, closes the socket. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts the load: binds, then lets the scheduler open every tunnel and place calls round-robin
+ * over the tunnels that are up, keeping at most `concurrency` in setup. Resolves once the socket
+ * is bound.
+ */
+export async function startSetupLoad(o: SetupLoadOptions): Promise<SetupLoad> {
+  const secret = o.secret === undefined ? undefined : new TextEncoder().encode(o.secret);
+  const engine = new LacEngine({
+    random: systemRandom(),
+    server: o.server,
+    user: o.user,
+    password: o.password,
+    auth: o.auth === undefined ? undefined : [o.auth],
+    hostName: 'l2tp-ts-bench',
+    // Tunnels are opened and calls placed by the scheduler (under its bounds), not all at once by
+    // LacEngine.start or on tunnel-up.
+    tunnels: 0,
+    sessionsPerTunnel: 0,
+    endpoint: {
+      tunnelSecret: secret === undefined ? undefined : () => secret,
+      challengePeer: secret !== undefined,
+      // Let the LNS keep many ICRPs in flight towards us.
+      receiveWindow: 64,
+    },
+  });
+  const cpu0 = process.cpuUsage();
+  const scheduler = new SetupLoadScheduler(
+    {
+      openTunnel: (now) => engine.endpoint.openTunnel(o.server, now),
+      startSession: (tunnelId, now) => engine.endpoint.startSession(tunnelId, now),
+    },
+    o,
+    monotonicNow(),
+  );
+  let deadline: NodeJS.Timeout | undefined;
+  let settled = false;
+  let settle: (r: SetupLoadResult) => void = () => {};
+  const result = new Promise<SetupLoadResult>((r) => {
+    settle = r;
+  });
+  const settleIfFinished = (): void => {
+    if (settled || !scheduler.finished) return;
+    settled = true;
+    clearTimeout(deadline);
+    const cpu = process.cpuUsage(cpu0);
+    settle(scheduler.report(monotonicNow(), (cpu.user + cpu.system) / 1000));
+  };
+
+  let driver: UdpDriver | undefined;
+  let pumpQueued = false;
+  // Calls are placed in a microtask, never inside the engine's event delivery.
+  const pump = (): void => {
+    pumpQueued = false;
+    if (scheduler.finished) return;
+    scheduler.pump(monotonicNow());
+    driver?.flush();
+    settleIfFinished();
+  };
+  const pingWaiters = new Map<number, (rtt: number | undefined) => void>();
+  const onEvent = (e: LacEvent): void => {
+    if (e.type === 'ping-reply') pingWaiters.get(sessionKey(e.tunnelId, e.sessionId))?.(e.rttMs);
+    else if (scheduler.handleEvent(e, monotonicNow()) && !pumpQueued) {
+      pumpQueued = true;
+      queueMicrotask(pump);
+    }
+  };
+
+  const bind = (): Promise<UdpDriver> =>
+    driveOverUdp(engine, {
+      address: o.localAddress ?? '0.0.0.0',
+      port: 0,
+      transport: o.transport,
+      onEvent,
+    });
+  driver = await (o.bindWith ? o.bindWith(bind) : bind());
+  const d = driver;
+  const onDeadline = (): void => {
+    const now = monotonicNow();
+    if (scheduler.handleTimeout(now)) settleIfFinished();
+    // A timer may fire a little before the clock reaches the deadline: wait for the rest.
+    else if (!scheduler.finished) deadline = setTimeout(onDeadline, Math.max(1, scheduler.deadline - now));
+  };
+  deadline = setTimeout(onDeadline, Math.max(0, scheduler.deadline - monotonicNow()));
+  pump();
+
+  return {
+    engine,
+    result,
+    async ping(timeoutMs = 3000) {
+      const sessions = [...engine.sessions.values()].filter((s) => s.peerAddress !== undefined && !s.closing);
+      const rtts: number[] = [];
+      let failedPings = 0;
+      let next = 0;
+      const one = async (s: PppSession): Promise<void> => {
+        const k = sessionKey(s.handle.tunnelId, s.handle.sessionId);
+        const rtt = await new Promise<number | undefined>((resolve) => {
+          const timer = setTimeout(() => resolve(undefined), timeoutMs);
+          pingWaiters.set(k, (r) => {
+            clearTimeout(timer);
+            resolve(r);
+          });
+          if (!engine.ping(s, monotonicNow())) {
+            clearTimeout(timer);
+            resolve(undefined);
+          }
+          d.flush();
+        });
+        pingWaiters.delete(k);
+        if (rtt === undefined) failedPings++;
+        else rtts.push(rtt);
+      };
+      const worker = async (): Promise<void> => {
+        while (next < sessions.length) await one(sessions[next++]!);
+      };
+      await Promise.all(Array.from({ length: Math.min(o.concurrency, sessions.length) }, worker));
+      return { ok: rtts.length, failed: failedPings, rttMs: percentiles(rtts) };
+    },
+    async close(graceMs = 3000) {
+      clearTimeout(deadline);
+      scheduler.finish();
+      engine.stop(monotonicNow());
+      d.flush();
+      const end = Date.now() + graceMs;
+      while (Date.now() < end && [...engine.endpoint.tunnels()].some((t) => t.state !== 'closed')) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await d.close();
+    },
+  };
+}
