@@ -6,6 +6,7 @@ import { createChapMd5Server, createMsChapV2Server, createPapServer } from '../c
 import { u32 } from '../core/bytes.js';
 import type { Engine, PeerAddress, Transmit } from '../core/engine.js';
 import { Fifo } from '../core/fifo.js';
+import { parseIpv4 } from '../core/ipv4.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
@@ -137,7 +138,7 @@ export class LnsEngine implements Engine<LnsEvent> {
       hostName: opts.hostName,
       random: opts.random,
     });
-    this.localAddressNumber = ipv4ToNumber(opts.localAddress);
+    this.localAddressNumber = parseIpv4(opts.localAddress) ?? 0;
     this.bridge = new PppOverL2tp(endpoint, {
       dataLengthBit: opts.dataLengthBit,
       createLink: (handle) => this.createLink(sessionKey(handle.tunnelId, handle.sessionId)),
@@ -349,7 +350,7 @@ export class LnsEngine implements Engine<LnsEvent> {
       }
       return undefined;
     }
-    if (session !== undefined) this.byAddress.set(ipv4ToNumber(peer), session);
+    if (session !== undefined) this.byAddress.set(parseIpv4(peer) ?? 0, session);
     return { local: o.localAddress, peer };
   }
 
@@ -416,7 +417,7 @@ export class LnsEngine implements Engine<LnsEvent> {
   private onSessionClosed(session: PppSession): void {
     const address = this.opts.pool.release(String(session.key));
     if (address !== undefined) {
-      const n = ipv4ToNumber(address);
+      const n = parseIpv4(address) ?? 0;
       if (this.byAddress.get(n) === session) this.byAddress.delete(n);
     }
     this.push({
@@ -446,17 +447,4 @@ export class LnsEngine implements Engine<LnsEvent> {
   private push(e: LnsEvent): void {
     this.events.push(e);
   }
-}
-
-/** Dotted quad → 32-bit number (0 for anything else). */
-export function ipv4ToNumber(address: string): number {
-  const parts = address.split('.');
-  if (parts.length !== 4) return 0;
-  let n = 0;
-  for (const p of parts) {
-    const v = Number(p);
-    if (!Number.isInteger(v) || v < 0 || v > 255) return 0;
-    n = n * 256 + v;
-  }
-  return n >>> 0;
 }
