@@ -1,6 +1,6 @@
-// The layering rules of DESIGN.md and STYLE.md B.1, checked on the source text:
-// dependencies point one way (cli → io → lns/lac → l2tp, ppp, chap → core), and nothing outside
-// src/io and src/cli touches sockets, files, timers, clocks or randomness.
+// The layering rules of DESIGN.md and STYLE.md B.1, checked on the source text: dependencies
+// point one way (cli → io → lns | lac → session → l2tp, ppp, chap → core), and nothing outside
+// src/io and src/cli touches sockets, files, timers, clocks or randomness. docs/ARCHITECTURE.md.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,13 +24,15 @@ const ALLOWED: Record<string, readonly string[]> = {
   chap: ['chap', 'core'],
   l2tp: ['l2tp', 'core'],
   ppp: ['ppp', 'core'],
-  lns: ['lns', 'l2tp', 'ppp', 'chap', 'core'],
-  lac: ['lac', 'lns', 'l2tp', 'ppp', 'chap', 'core'],
-  io: ['io', 'lns', 'lac', 'l2tp', 'ppp', 'chap', 'core'],
-  cli: ['cli', 'fuzz', 'io', 'lns', 'lac', 'l2tp', 'ppp', 'chap', 'core'],
-  fuzz: ['fuzz', 'io', 'lns', 'lac', 'l2tp', 'ppp', 'chap', 'core'],
-  bench: ['bench', 'io', 'lns', 'lac', 'l2tp', 'ppp', 'chap', 'core'],
-  index: ['io', 'lns', 'lac', 'l2tp', 'ppp', 'chap', 'core'],
+  session: ['session', 'l2tp', 'ppp', 'chap', 'core'],
+  // The two roles sit side by side on the session layer: neither imports the other.
+  lns: ['lns', 'session', 'l2tp', 'ppp', 'chap', 'core'],
+  lac: ['lac', 'session', 'l2tp', 'ppp', 'chap', 'core'],
+  io: ['io', 'lns', 'lac', 'session', 'l2tp', 'ppp', 'chap', 'core'],
+  cli: ['cli', 'fuzz', 'io', 'lns', 'lac', 'session', 'l2tp', 'ppp', 'chap', 'core'],
+  fuzz: ['fuzz', 'io', 'lns', 'lac', 'session', 'l2tp', 'ppp', 'chap', 'core'],
+  bench: ['bench', 'io', 'lns', 'lac', 'session', 'l2tp', 'ppp', 'chap', 'core'],
+  index: ['io', 'lns', 'lac', 'session', 'l2tp', 'ppp', 'chap', 'core'],
 };
 const IO_LAYERS = new Set(['io', 'cli', 'fuzz', 'bench', 'index']);
 const FORBIDDEN_IN_CORE: readonly [RegExp, string][] = [

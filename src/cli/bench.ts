@@ -6,7 +6,8 @@ import { monotonicNow } from '../io/clock.js';
 import { systemRandom } from '../io/system-random.js';
 import { driveOverUdp, type UdpDriver } from '../io/udp-driver.js';
 import { type LacAuth, LacEngine, type LacEvent } from '../lac/lac.js';
-import type { PppSession } from '../lns/ppp-over-l2tp.js';
+import type { PppSession } from '../session/ppp-over-l2tp.js';
+import { sessionKey, tunnelIdOfKey } from '../session/session-key.js';
 import { DIAL_FLAGS, formatFlags, parseArgs, parseHostPort, UsageError } from './args.js';
 
 const FLAGS = {
@@ -188,11 +189,10 @@ export async function startSetupLoad(o: SetupLoadOptions): Promise<SetupLoad> {
     finish = r;
   });
   const pingWaiters = new Map<number, (rtt: number | undefined) => void>();
-  const key = (tunnelId: number, sessionId: number): number => tunnelId * 0x10000 + sessionId;
 
   const fail = (reason: string, k: number): void => {
     if (!startedAt.delete(k)) return;
-    slots.get(Math.floor(k / 0x10000))?.pending.delete(k);
+    slots.get(tunnelIdOfKey(k))?.pending.delete(k);
     failed++;
     inFlight--;
     failures[reason] = (failures[reason] ?? 0) + 1;
@@ -221,7 +221,7 @@ export async function startSetupLoad(o: SetupLoadOptions): Promise<SetupLoad> {
       idle = 0;
       // The endpoint sends the ICRQ; session-up of L2TP then creates the PPP link in LacEngine.
       const sessionId = engine.endpoint.startSession(slot.tunnelId, now);
-      const k = key(slot.tunnelId, sessionId);
+      const k = sessionKey(slot.tunnelId, sessionId);
       startedAt.set(k, now);
       slot.pending.add(k);
       firstCallAt ??= now;
@@ -302,7 +302,7 @@ export async function startSetupLoad(o: SetupLoadOptions): Promise<SetupLoad> {
         break;
       }
       case 'session-up': {
-        const k = key(e.tunnelId, e.sessionId);
+        const k = sessionKey(e.tunnelId, e.sessionId);
         const at = startedAt.get(k);
         if (at === undefined) break;
         startedAt.delete(k);
@@ -317,15 +317,15 @@ export async function startSetupLoad(o: SetupLoadOptions): Promise<SetupLoad> {
         break;
       }
       case 'auth-failed':
-        fail(`auth failed: ${e.reason}`, key(e.tunnelId, e.sessionId));
+        fail(`auth failed: ${e.reason}`, sessionKey(e.tunnelId, e.sessionId));
         schedulePump();
         break;
       case 'session-down':
-        fail(`session down: ${e.reason}`, key(e.tunnelId, e.sessionId));
+        fail(`session down: ${e.reason}`, sessionKey(e.tunnelId, e.sessionId));
         schedulePump();
         break;
       case 'ping-reply':
-        pingWaiters.get(key(e.tunnelId, e.sessionId))?.(e.rttMs);
+        pingWaiters.get(sessionKey(e.tunnelId, e.sessionId))?.(e.rttMs);
         break;
       default:
         break;
@@ -357,7 +357,7 @@ export async function startSetupLoad(o: SetupLoadOptions): Promise<SetupLoad> {
       let failedPings = 0;
       let next = 0;
       const one = async (s: PppSession): Promise<void> => {
-        const k = key(s.handle.tunnelId, s.handle.sessionId);
+        const k = sessionKey(s.handle.tunnelId, s.handle.sessionId);
         const rtt = await new Promise<number | undefined>((resolve) => {
           const timer = setTimeout(() => resolve(undefined), timeoutMs);
           pingWaiters.set(k, (r) => {

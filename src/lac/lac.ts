@@ -1,6 +1,7 @@
 // The LAC, sans-IO: opens tunnels to one LNS, places incoming calls (ICRQ) in each, and runs the
 // peer side of PPP (LCP, CHAP/PAP as the LNS asks, IPCP) until every session has an address.
-// Used by `l2tp-ts lac`, the benchmark and tests. Related: ../lns/ppp-over-l2tp.ts.
+// Used by `l2tp-ts lac`, the benchmark and tests. The role policy only: the bridge to PPP is
+// ../session/ppp-over-l2tp.ts, shared with the LNS (neither role imports the other).
 import { createChapMd5Client, createMsChapV2Client, createPapClient } from '../chap/index.js';
 import type { Engine, PeerAddress, Transmit } from '../core/engine.js';
 import { Fifo } from '../core/fifo.js';
@@ -8,9 +9,10 @@ import { buildIcmpEcho, IcmpType, parseIcmpEcho, parseIpv4 } from '../core/ipv4.
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
-import { PppOverL2tp, type PppSession, sessionKey } from '../lns/ppp-over-l2tp.js';
 import type { AuthClient } from '../ppp/auth.js';
 import { type PppEvent, PppLink } from '../ppp/link.js';
+import { PppOverL2tp, type PppSession } from '../session/ppp-over-l2tp.js';
+import { sessionKey, tunnelIdOfKey } from '../session/session-key.js';
 
 /** Methods the LAC will answer, as `--auth` names them. */
 export type LacAuth = 'mschapv2' | 'chap' | 'pap';
@@ -115,7 +117,7 @@ export class LacEngine implements Engine<LacEvent> {
     return this.bridge.sendIp(session, icmpEcho(session.localAddress, session.peerAddress, id, size));
   }
 
-  /** Sends an arbitrary IPv4 packet through `session`. */
+  /** Slow path, us → peer: sends an arbitrary IPv4 packet through `session` (copied). */
   sendIp(session: PppSession, packet: Uint8Array): boolean {
     return this.bridge.sendIp(session, packet);
   }
@@ -186,7 +188,7 @@ export class LacEngine implements Engine<LacEvent> {
         break;
       case 'tunnel-down':
         for (const key of this.callStartedAt.keys())
-          if (Math.floor(key / 0x10000) === e.tunnelId) this.callStartedAt.delete(key);
+          if (tunnelIdOfKey(key) === e.tunnelId) this.callStartedAt.delete(key);
         this.events.push({
           type: 'tunnel-down',
           tunnelId: e.tunnelId,
@@ -233,7 +235,7 @@ export class LacEngine implements Engine<LacEvent> {
 
   /** Echo replies to our pings become events; other packets are dropped. */
   private readIp(now: Instant): void {
-    for (let p = this.bridge.pollIp(); p !== undefined; p = this.bridge.pollIp()) {
+    for (let p = this.bridge.pollIpPacket(); p !== undefined; p = this.bridge.pollIpPacket()) {
       const echo = parseIcmpEcho(p.packet);
       if (echo === undefined || echo.type !== IcmpType.echoReply) continue;
       const sentAt = this.pings.get(echo.sequence);
