@@ -1,6 +1,6 @@
 // The built-in IP responder of `l2tp-ts lns --userspace` (no TUN, no root): answers IPv4 ICMP
 // echo requests (RFC 792) and UDP echo on port 7 (RFC 862) addressed to a local address.
-// Pure: bytes in, bytes out. Related: src/lns/lns.ts (routeIp), RFC 791 §3.1, RFC 768, RFC 1071.
+// Pure: bytes in, bytes out. Related: src/lns/lns.ts (answerIp), ../core/ipv4.ts, RFC 791 §3.1, RFC 768, RFC 1071.
 import { put16, u16 } from '../core/bytes.js';
 import {
   IcmpType,
