@@ -19,5 +19,5 @@ export {
   type LnsEvent,
   type SessionInfo,
 } from './lns/lns.js';
-export type { PppSession, SessionCounters } from './lns/ppp-over-l2tp.js';
 export { type PppEvent, PppLink, type PppLinkOptions } from './ppp/link.js';
+export type { PppSession, SessionCounters } from './session/ppp-over-l2tp.js';

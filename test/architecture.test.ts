@@ -1,7 +1,8 @@
-// The layering rules of DESIGN.md and STYLE.md B.1, checked on the source text:
-// dependencies point one way (cli → io → lns/lac → l2tp, ppp, chap → core), and nothing outside
-// src/io and src/cli touches sockets, files, timers, clocks or randomness; there is no import cycle;
-// lac/ and lns/ do not import each other; only src/io imports sockets or FFI.
+// The layering rules of DESIGN.md and STYLE.md B.1, checked on the source text: dependencies
+// point one way (cli → io → lns | lac → session → l2tp, ppp, chap, radius → core), and nothing
+// outside src/io and src/cli touches sockets, files, timers, clocks or randomness; there is no
+// import cycle; lac/ and lns/ do not import each other; only src/io imports sockets or FFI.
+// docs/ARCHITECTURE.md.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,13 +27,15 @@ const ALLOWED: Record<string, readonly string[]> = {
   l2tp: ['l2tp', 'core'],
   ppp: ['ppp', 'core'],
   radius: ['radius', 'core'],
-  lns: ['lns', 'l2tp', 'ppp', 'chap', 'core'],
-  lac: ['lac', 'lns', 'l2tp', 'ppp', 'chap', 'core'],
-  io: ['io', 'fuzz', 'lns', 'lac', 'l2tp', 'ppp', 'chap', 'radius', 'core'],
-  cli: ['cli', 'fuzz', 'io', 'lns', 'lac', 'l2tp', 'ppp', 'chap', 'core'],
-  fuzz: ['fuzz', 'lns', 'lac', 'l2tp', 'ppp', 'chap', 'core'],
-  bench: ['bench', 'io', 'lns', 'lac', 'l2tp', 'ppp', 'chap', 'core'],
-  index: ['io', 'lns', 'lac', 'l2tp', 'ppp', 'chap', 'core'],
+  session: ['session', 'l2tp', 'ppp', 'chap', 'core'],
+  // The two roles sit side by side on the session layer: neither imports the other.
+  lns: ['lns', 'session', 'l2tp', 'ppp', 'chap', 'radius', 'core'],
+  lac: ['lac', 'session', 'l2tp', 'ppp', 'chap', 'core'],
+  io: ['io', 'fuzz', 'lns', 'lac', 'session', 'l2tp', 'ppp', 'chap', 'radius', 'core'],
+  cli: ['cli', 'fuzz', 'io', 'lns', 'lac', 'session', 'l2tp', 'ppp', 'chap', 'radius', 'core'],
+  fuzz: ['fuzz', 'lns', 'lac', 'session', 'l2tp', 'ppp', 'chap', 'core'],
+  bench: ['bench', 'io', 'lns', 'lac', 'session', 'l2tp', 'ppp', 'chap', 'core'],
+  index: ['io', 'lns', 'lac', 'session', 'l2tp', 'ppp', 'chap', 'radius', 'core'],
 };
 const IO_LAYERS = new Set(['io', 'cli', 'bench', 'index']);
 const FORBIDDEN_IN_CORE: readonly [RegExp, string][] = [
@@ -124,16 +127,6 @@ function importCycles(g: ReadonlyMap<string, readonly string[]>): string[][] {
   return cycles;
 }
 
-/**
- * TEMPORARY (issue 8): lac/lac.ts still uses the L2TP↔PPP bridge and ipv4ToNumber from lns/ until
- * they move to src/session/. Exactly today's offending imports; delete this list (and its
- * staleness check below) once that move is merged.
- */
-const TEMPORARY_LAC_LNS_IMPORTS: ReadonlySet<string> = new Set([
-  'lac/lac.ts -> lns/lns.ts',
-  'lac/lac.ts -> lns/ppp-over-l2tp.ts',
-]);
-
 /** Modules only src/io may import: sockets and the FFI. */
 const IO_ONLY_MODULES = /^(node:)?(dgram|net)$|^koffi$/;
 
@@ -156,7 +149,7 @@ describe('architecture: the import graph', () => {
     expect(importCycles(g)).toEqual([['a', 'b', 'c', 'a']]);
   });
 
-  it('lac/ and lns/ import neither each other (beside the temporary list)', () => {
+  it('lac/ and lns/ import neither each other', () => {
     const crossing = [...graph].flatMap(([from, tos]) =>
       tos
         .filter((to) => {
@@ -165,11 +158,7 @@ describe('architecture: the import graph', () => {
         })
         .map((to) => `${from} -> ${to}`),
     );
-    expect(crossing.filter((edge) => !TEMPORARY_LAC_LNS_IMPORTS.has(edge))).toEqual([]);
-    expect(
-      [...TEMPORARY_LAC_LNS_IMPORTS].filter((edge) => !crossing.includes(edge)),
-      'stale entries of TEMPORARY_LAC_LNS_IMPORTS: delete them (and the list when it is empty)',
-    ).toEqual([]);
+    expect(crossing).toEqual([]);
   });
 
   it('only src/io imports sockets (node:dgram, node:net) or the FFI (koffi)', () => {

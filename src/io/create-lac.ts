@@ -3,7 +3,7 @@
 import type { PeerAddress } from '../core/engine.js';
 import type { Random } from '../core/random.js';
 import { LacEngine, type LacEngineOptions, type LacEvent } from '../lac/lac.js';
-import type { PppSession } from '../lns/ppp-over-l2tp.js';
+import type { PppSession } from '../session/ppp-over-l2tp.js';
 import { monotonicNow } from './clock.js';
 import { EventHub } from './event-hub.js';
 import { systemRandom } from './system-random.js';

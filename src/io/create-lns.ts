@@ -4,6 +4,8 @@ import type { PeerAddress } from '../core/engine.js';
 import type { Random } from '../core/random.js';
 import { AddressPool } from '../lns/address-pool.js';
 import { LnsEngine, type LnsEngineOptions, type LnsEvent } from '../lns/lns.js';
+import type { IpPacket, PppSession } from '../session/ppp-over-l2tp.js';
+import { sessionKey } from '../session/session-key.js';
 import { monotonicNow } from './clock.js';
 import { EventHub } from './event-hub.js';
 import { systemRandom } from './system-random.js';
@@ -80,25 +82,23 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
   let driver: UdpDriver | undefined;
   let tun: TunProvider | undefined;
   const leases = new Map<number, TunLease>();
-  const writeToTun = (packet: Uint8Array, tunnelId: number, sessionId: number): void => {
-    const device = tun?.shared ?? leases.get(tunnelId * 0x10000 + sessionId)?.device;
+  const writeToTun = (packet: Uint8Array, session: PppSession): void => {
+    const device = tun?.shared ?? leases.get(session.key)?.device;
     device?.write(packet);
   };
-  const drainIp = (): void => {
-    for (let p = engine.pollIp(); p !== undefined; p = engine.pollIp()) {
-      if (opts.onIp) opts.onIp(p.packet);
-      else writeToTun(p.packet, p.tunnelId, p.sessionId);
-    }
+  const onIpPacket = (p: IpPacket): void => {
+    if (opts.onIp) opts.onIp(p.packet);
+    else writeToTun(p.packet, p.session);
   };
   const onEvent = (e: LnsEvent): void => {
     if (tun && e.type === 'session-up') {
       try {
-        leases.set(e.tunnelId * 0x10000 + e.sessionId, tun.acquire(e.localAddress, e.address));
+        leases.set(sessionKey(e.tunnelId, e.sessionId), tun.acquire(e.localAddress, e.address));
       } catch (err) {
         hub.emitInternalError(err);
       }
     } else if (tun && e.type === 'session-down') {
-      const key = e.tunnelId * 0x10000 + e.sessionId;
+      const key = sessionKey(e.tunnelId, e.sessionId);
       leases.get(key)?.release();
       leases.delete(key);
     }
@@ -110,32 +110,22 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       { sharedAddress: `${localAddress}/32`, linkMtu: opts.mtu ?? 1400, ...opts.tun },
       (slot, at, length) => {
         // TUN → peer: headers written into the slot's headroom, handed to the socket, no copy here.
-        if (driver !== undefined) engine.forwardIp(slot, at, length, driver.send);
+        if (driver !== undefined) engine.encapsulateInPlace(slot, at, length, driver.send);
       },
       () => driver?.flush(),
     );
   }
   try {
-    // IP packets for the TUN side come out with any input, not only with events: drain them
-    // when the driver has drained the events (it does after every input).
-    const driven = {
-      handleDatagram: engine.handleDatagram.bind(engine),
-      handleTimeout: engine.handleTimeout.bind(engine),
-      pollTransmit: engine.pollTransmit.bind(engine),
-      pollTimeout: engine.pollTimeout.bind(engine),
-      pollEvent: (): LnsEvent | undefined => {
-        const e = engine.pollEvent();
-        if (e === undefined) drainIp();
-        return e;
-      },
-    };
-    driver = await driveOverUdp(driven, {
+    driver = await driveOverUdp(engine, {
       address: opts.address ?? '127.0.0.1',
       port: opts.port ?? 1701,
       onEvent,
+      // IP packets for the TUN side (or onIp) come out with any input, not only with events.
+      onIpPacket,
       // Peer → TUN: IP in an open session skips the engine's queues (and the copy of the datagram).
       ...(tun !== undefined && {
-        onDatagram: (bytes: Uint8Array, _from: PeerAddress, now: number) => engine.tryDeliverIp(bytes, now, writeToTun),
+        onDatagram: (bytes: Uint8Array, _from: PeerAddress, now: number) =>
+          engine.deliverInPlace(bytes, now, writeToTun),
       }),
       transport: opts.transport,
       onError: (err) => hub.emitInternalError(err),
@@ -164,14 +154,13 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
     },
     waitFor: (type, predicate, timeoutMs) => hub.waitFor(type, predicate, timeoutMs),
     sendIp(packet) {
-      const ok = engine.handleIp(packet);
+      const ok = engine.sendIp(packet);
       d.flush();
       return ok;
     },
     command(fn) {
       const result = fn(engine, monotonicNow());
       d.flush();
-      drainIp();
       return result;
     },
     async close(graceMs = 2000) {

@@ -5,7 +5,8 @@
 import type { PeerAddress } from '../core/engine.js';
 import { type LacAuth, LacEngine, type LacEvent } from '../lac/lac.js';
 import { type Percentiles, percentiles, type SetupLoadResult, SetupLoadScheduler } from '../lac/load-scheduler.js';
-import { type PppSession, sessionKey } from '../lns/ppp-over-l2tp.js';
+import type { PppSession } from '../session/ppp-over-l2tp.js';
+import { sessionKey } from '../session/session-key.js';
 import { monotonicNow } from './clock.js';
 import { systemRandom } from './system-random.js';
 import { driveOverUdp, type UdpDriver } from './udp-driver.js';

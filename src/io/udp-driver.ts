@@ -7,14 +7,21 @@ import { monotonicNow } from './clock.js';
 import { openUdpTransport } from './udp-open.js';
 import type { UdpTransport, UdpTransportKind } from './udp-transport.js';
 
+/** An engine with IP packets to drain besides its events (the LNS towards a TUN device). */
+export interface IpPacketSource<P> {
+  pollIpPacket(): P | undefined;
+}
+
 /** Options of driveOverUdp. */
-export interface UdpDriverOptions<E> {
+export interface UdpDriverOptions<E, P = never> {
   /** Local address to bind; default '0.0.0.0'. */
   readonly address?: string;
   /** Local port (1701 for L2TP); 0 picks an ephemeral one. */
   readonly port: number;
   /** Every engine event, in order, after each input. */
   readonly onEvent: (event: E) => void;
+  /** Every packet of the engine's pollIpPacket(), drained after the events on each flush. */
+  readonly onIpPacket?: (packet: P) => void;
   /** The clock; default monotonicNow. */
   readonly now?: () => Instant;
   /**
@@ -54,7 +61,10 @@ export interface UdpDriver {
 const MAX_TIMER_MS = 0x7fff_ffff;
 
 /** Binds a UDP socket and drives `engine` with it until close(); resolves once bound. */
-export async function driveOverUdp<E>(engine: Engine<E>, opts: UdpDriverOptions<E>): Promise<UdpDriver> {
+export async function driveOverUdp<E, P = never>(
+  engine: Engine<E> & Partial<IpPacketSource<P>>,
+  opts: UdpDriverOptions<E, P>,
+): Promise<UdpDriver> {
   const now = opts.now ?? monotonicNow;
   const copy = opts.copyDatagrams ?? true;
   let timer: NodeJS.Timeout | undefined;
@@ -77,6 +87,10 @@ export async function driveOverUdp<E>(engine: Engine<E>, opts: UdpDriverOptions<
     guard(() => {
       for (let x = engine.pollTransmit(); x !== undefined; x = engine.pollTransmit()) t.send(x.bytes, x.to);
       for (let e = engine.pollEvent(); e !== undefined; e = engine.pollEvent()) opts.onEvent(e);
+      const onIp = opts.onIpPacket;
+      if (onIp !== undefined && engine.pollIpPacket !== undefined) {
+        for (let p = engine.pollIpPacket(); p !== undefined; p = engine.pollIpPacket()) onIp(p);
+      }
     });
     t.flush();
     if (closed) return; // onEvent may have closed us

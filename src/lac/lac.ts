@@ -1,17 +1,18 @@
 // The LAC, sans-IO: opens tunnels to one LNS, places incoming calls (ICRQ) in each, and runs the
 // peer side of PPP (LCP, CHAP/PAP as the LNS asks, IPCP) until every session has an address.
-// Used by `l2tp-ts lac`, the benchmark and tests. Related: ../lns/ppp-over-l2tp.ts.
+// Used by `l2tp-ts lac`, the benchmark and tests. The role policy only: the bridge to PPP is
+// ../session/ppp-over-l2tp.ts, shared with the LNS (neither role imports the other).
 import { createChapMd5Client, createMsChapV2Client, createPapClient } from '../chap/index.js';
-import { put16, u16 } from '../core/bytes.js';
 import type { Engine, PeerAddress, Transmit } from '../core/engine.js';
 import { Fifo } from '../core/fifo.js';
+import { buildIcmpEcho, IcmpType, parseIcmpEcho, parseIpv4 } from '../core/ipv4.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
-import { ipv4ToNumber } from '../lns/lns.js';
-import { PppOverL2tp, type PppSession, sessionKey } from '../lns/ppp-over-l2tp.js';
 import type { AuthClient } from '../ppp/auth.js';
 import { type PppEvent, PppLink } from '../ppp/link.js';
+import { PppOverL2tp, type PppSession } from '../session/ppp-over-l2tp.js';
+import { sessionKey, tunnelIdOfKey } from '../session/session-key.js';
 
 /** Methods the LAC will answer, as `--auth` names them. */
 export type LacAuth = 'mschapv2' | 'chap' | 'pap';
@@ -116,7 +117,7 @@ export class LacEngine implements Engine<LacEvent> {
     return this.bridge.sendIp(session, icmpEcho(session.localAddress, session.peerAddress, id, size));
   }
 
-  /** Sends an arbitrary IPv4 packet through `session`. */
+  /** Slow path, us → peer: sends an arbitrary IPv4 packet through `session` (copied). */
   sendIp(session: PppSession, packet: Uint8Array): boolean {
     return this.bridge.sendIp(session, packet);
   }
@@ -187,7 +188,7 @@ export class LacEngine implements Engine<LacEvent> {
         break;
       case 'tunnel-down':
         for (const key of this.callStartedAt.keys())
-          if (Math.floor(key / 0x10000) === e.tunnelId) this.callStartedAt.delete(key);
+          if (tunnelIdOfKey(key) === e.tunnelId) this.callStartedAt.delete(key);
         this.events.push({
           type: 'tunnel-down',
           tunnelId: e.tunnelId,
@@ -234,54 +235,32 @@ export class LacEngine implements Engine<LacEvent> {
 
   /** Echo replies to our pings become events; other packets are dropped. */
   private readIp(now: Instant): void {
-    for (let p = this.bridge.pollIp(); p !== undefined; p = this.bridge.pollIp()) {
-      const b = p.packet;
-      if (b.length < 28 || b[0]! >> 4 !== 4 || b[9] !== 1) continue;
-      const ihl = (b[0]! & 0x0f) * 4;
-      if (b.length < ihl + 8 || b[ihl] !== 0) continue; // ICMP echo reply
-      const id = u16(b, ihl + 6);
-      const sentAt = this.pings.get(id);
+    for (let p = this.bridge.pollIpPacket(); p !== undefined; p = this.bridge.pollIpPacket()) {
+      const echo = parseIcmpEcho(p.packet);
+      if (echo === undefined || echo.type !== IcmpType.echoReply) continue;
+      const sentAt = this.pings.get(echo.sequence);
       if (sentAt === undefined) continue;
-      this.pings.delete(id);
+      this.pings.delete(echo.sequence);
       const { tunnelId, sessionId } = p.session.handle;
       this.events.push({ type: 'ping-reply', tunnelId, sessionId, rttMs: now - sentAt });
     }
   }
 }
 
-/** An IPv4 ICMP echo request from `src` to `dst` with `size` octets of data. */
+/**
+ * An IPv4 ICMP echo request from `src` to `dst` with `size` octets of data (0, 1, 2, …); the
+ * sequence number is also the identifier and the IP Identification.
+ */
 export function icmpEcho(src: string, dst: string, sequence: number, size = 56): Uint8Array {
-  const total = 20 + 8 + size;
-  const b = new Uint8Array(total);
-  b[0] = 0x45;
-  put16(b, 2, total);
-  put16(b, 4, sequence);
-  b[8] = 64;
-  b[9] = 1;
-  writeIpv4(b, 12, src);
-  writeIpv4(b, 16, dst);
-  put16(b, 10, internetChecksum(b, 0, 20));
-  b[20] = 8;
-  put16(b, 24, sequence);
-  put16(b, 26, sequence);
-  for (let i = 0; i < size; i++) b[28 + i] = i & 0xff;
-  put16(b, 22, internetChecksum(b, 20, total));
-  return b;
-}
-
-function writeIpv4(b: Uint8Array, at: number, address: string): void {
-  const n = ipv4ToNumber(address);
-  b[at] = n >>> 24;
-  b[at + 1] = (n >>> 16) & 0xff;
-  b[at + 2] = (n >>> 8) & 0xff;
-  b[at + 3] = n & 0xff;
-}
-
-/** RFC 1071 Internet checksum over b[start, end). */
-export function internetChecksum(b: Uint8Array, start: number, end: number): number {
-  let sum = 0;
-  for (let i = start; i + 1 < end; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
-  if ((end - start) & 1) sum += b[end - 1]! << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
+  const data = new Uint8Array(size);
+  for (let i = 0; i < size; i++) data[i] = i & 0xff;
+  return buildIcmpEcho({
+    type: IcmpType.echoRequest,
+    source: parseIpv4(src) ?? 0,
+    destination: parseIpv4(dst) ?? 0,
+    identifier: sequence,
+    sequence,
+    data,
+    ip: { identification: sequence },
+  });
 }

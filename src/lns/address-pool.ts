@@ -3,7 +3,8 @@
 // handed out; chap-secrets static addresses are kept out of dynamic allocation.
 // Related: config/settings.ts (poolRanges, localAddress), lns.ts (allocate on Network phase).
 import { DeadlineHeap } from '../core/deadline-heap.js';
-import { formatIpv4, type Ipv4Range, parseIpv4, parseIpv4Range } from './config/ipv4.js';
+import { formatIpv4, parseIpv4 } from '../core/ipv4.js';
+import { type Ipv4Range, parseIpv4Range } from './config/ipv4.js';
 import type { LnsSettings } from './config/settings.js';
 
 /** Options: addresses never handed out (`exclude`, the local ip) or only as a static address (`reserve`). */

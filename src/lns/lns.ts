@@ -1,20 +1,30 @@
 // The LNS, sans-IO: an L2TP Endpoint in the LNS role, a PppLink per session (authenticator side),
 // CHAP/PAP authentication against the users table, IPCP addresses from the pool, and the IP
 // packets that come out of it. src/io drives it over UDP and a TUN device (or the userspace
-// responder). Related: ppp-over-l2tp.ts, address-pool.ts, config/settings.ts.
+// responder). The role policy only: the bridge to PPP is ../session/ppp-over-l2tp.ts; the LNS
+// adds routing by destination address to its data path.
+// Related: address-pool.ts, config/settings.ts, userspace-responder.ts.
 import { createChapMd5Server, createMsChapV2Server, createPapServer } from '../chap/index.js';
 import { u32 } from '../core/bytes.js';
 import type { Engine, PeerAddress, Transmit } from '../core/engine.js';
 import { Fifo } from '../core/fifo.js';
+import { parseIpv4 } from '../core/ipv4.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
 import { CdnResult, StopCcnResult } from '../l2tp/wire/result-codes.js';
 import { CauseDirection, GlobalCause } from '../l2tp/wire/session-avps.js';
 import type { AuthServer } from '../ppp/auth.js';
-import { PppLink } from '../ppp/link.js';
+import { type PppEvent, PppLink } from '../ppp/link.js';
+import {
+  type IpPacket,
+  type IpSink,
+  PppOverL2tp,
+  type PppSession,
+  type SessionCounters,
+} from '../session/ppp-over-l2tp.js';
+import { sessionKey } from '../session/session-key.js';
 import type { AddressPool } from './address-pool.js';
-import { PppOverL2tp, type PppSession, type SessionCounters, sessionKey } from './ppp-over-l2tp.js';
 import { respond } from './userspace-responder.js';
 
 /** Authentication methods, as pppd's require-* options name them. */
@@ -124,7 +134,6 @@ export class LnsEngine implements Engine<LnsEvent> {
   /** Peer IPv4 address (as a number) → session, for packets from the TUN device. */
   private readonly byAddress = new Map<number, PppSession>();
   private readonly localAddressNumber: number;
-  private readonly toTun = new Fifo<{ packet: Uint8Array; tunnelId: number; sessionId: number }>();
   /** Why PPP finished, per session key, for the session-down event (else 'call cleared'). */
   private readonly downReasons = new Map<number, string>();
 
@@ -139,7 +148,7 @@ export class LnsEngine implements Engine<LnsEvent> {
       hostName: opts.hostName,
       random: opts.random,
     });
-    this.localAddressNumber = ipv4ToNumber(opts.localAddress);
+    this.localAddressNumber = parseIpv4(opts.localAddress) ?? 0;
     this.bridge = new PppOverL2tp(endpoint, {
       dataLengthBit: opts.dataLengthBit,
       createLink: (handle) => this.createLink(sessionKey(handle.tunnelId, handle.sessionId)),
@@ -156,12 +165,12 @@ export class LnsEngine implements Engine<LnsEvent> {
 
   handleDatagram(bytes: Uint8Array, from: PeerAddress, now: Instant): void {
     this.bridge.handleDatagram(bytes, from, now);
-    this.routeIp();
+    this.answerIp();
   }
 
   handleTimeout(now: Instant): void {
     this.bridge.handleTimeout(now);
-    this.routeIp();
+    this.answerIp();
   }
 
   pollTransmit(): Transmit | undefined {
@@ -176,58 +185,58 @@ export class LnsEngine implements Engine<LnsEvent> {
     return this.events.shift();
   }
 
+  // The data path: one fast pair (in place) and one slow pair, as in ../session/ppp-over-l2tp.ts,
+  // with the LNS's routing (TUN → the session holding the destination address) on the way out.
+
   /**
-   * Data path, peer → TUN: an IPv4 packet of an open session goes straight to `sink` (a subarray of
-   * `bytes`, valid during the call). False for anything else (control messages, PPP control
+   * Fast path, peer → TUN: an IPv4 packet of an open session goes straight to `sink` (a subarray
+   * of `bytes`, valid during the call). False for anything else (control messages, PPP control
    * frames, userspace mode): then call handleDatagram with a copy.
    */
-  tryDeliverIp(
-    bytes: Uint8Array,
-    now: Instant,
-    sink: (packet: Uint8Array, tunnelId: number, sessionId: number) => void,
-  ): boolean {
+  deliverInPlace(bytes: Uint8Array, now: Instant, sink: IpSink): boolean {
     if (this.opts.userspace) return false;
-    this.ipSink = sink;
-    return this.bridge.tryDeliverIp(bytes, now, this.deliverToSink);
+    return this.bridge.deliverInPlace(bytes, now, sink);
   }
 
-  private ipSink: ((packet: Uint8Array, tunnelId: number, sessionId: number) => void) | undefined;
-  /** Bound once, so the data path allocates no closure per packet. */
-  private readonly deliverToSink = (session: PppSession, packet: Uint8Array): void => {
-    this.ipSink?.(packet, session.handle.tunnelId, session.handle.sessionId);
-  };
-
   /**
-   * Data path, TUN → peer: the IPv4 packet at buf[at, at + length) is encapsulated in place (the
+   * Fast path, TUN → peer: the IPv4 packet at buf[at, at + length) is encapsulated in place (the
    * headers go into the headroom before `at`) and handed to `send` with its peer. False when no
    * session holds the destination address or the headroom is too small.
    */
-  forwardIp(
+  encapsulateInPlace(
     buf: Uint8Array,
     at: number,
     length: number,
     send: (datagram: Uint8Array, to: PeerAddress) => void,
   ): boolean {
-    if (length < 20 || buf[at]! >> 4 !== 4) return false;
-    const session = this.byAddress.get(u32(buf, at + 16));
+    const session = this.route(buf, at, length);
     if (session === undefined) return false;
-    const datagram = this.bridge.encapsulateIp(session, buf, at, length);
+    const datagram = this.bridge.encapsulateInPlace(session, buf, at, length);
     if (datagram === undefined) return false;
     send(datagram, session.handle.peer);
     return true;
   }
 
-  /** An IPv4 packet from the TUN device: to the session that holds its destination address. */
-  handleIp(packet: Uint8Array): boolean {
-    if (packet.length < 20 || packet[0]! >> 4 !== 4) return false;
-    const session = this.byAddress.get(u32(packet, 16));
+  /**
+   * Slow path, peer → TUN: the next IPv4 packet for the TUN device, with its session (a copy the
+   * caller owns). Never one in userspace mode, where the responder has answered them.
+   */
+  pollIpPacket(): IpPacket | undefined {
+    const p = this.bridge.pollIpPacket();
+    return p === undefined ? undefined : { session: p.session, packet: p.packet.slice() };
+  }
+
+  /** Slow path, TUN → peer: an IPv4 packet to the session that holds its destination address. */
+  sendIp(packet: Uint8Array): boolean {
+    const session = this.route(packet, 0, packet.length);
     if (session === undefined) return false;
     return this.bridge.sendIp(session, packet);
   }
 
-  /** The next IPv4 packet for the TUN device, with its session (not used in userspace mode). */
-  pollIp(): { packet: Uint8Array; tunnelId: number; sessionId: number } | undefined {
-    return this.toTun.shift();
+  /** The session whose peer address is the destination of the IPv4 packet at buf[at, at + length). */
+  private route(buf: Uint8Array, at: number, length: number): PppSession | undefined {
+    if (length < 20 || buf[at]! >> 4 !== 4) return undefined;
+    return this.byAddress.get(u32(buf, at + 16));
   }
 
   /** Sends StopCCN to every peer (shutdown). */
@@ -357,11 +366,11 @@ export class LnsEngine implements Engine<LnsEvent> {
       }
       return undefined;
     }
-    if (session !== undefined) this.byAddress.set(ipv4ToNumber(peer), session);
+    if (session !== undefined) this.byAddress.set(parseIpv4(peer) ?? 0, session);
     return { local: o.localAddress, peer };
   }
 
-  private onPppEvent(session: PppSession, e: import('../ppp/link.js').PppEvent): void {
+  private onPppEvent(session: PppSession, e: PppEvent): void {
     const { tunnelId, sessionId } = session.handle;
     switch (e.type) {
       case 'link-up':
@@ -424,7 +433,7 @@ export class LnsEngine implements Engine<LnsEvent> {
   private onSessionClosed(session: PppSession): void {
     const address = this.opts.pool.release(String(session.key));
     if (address !== undefined) {
-      const n = ipv4ToNumber(address);
+      const n = parseIpv4(address) ?? 0;
       if (this.byAddress.get(n) === session) this.byAddress.delete(n);
     }
     this.push({
@@ -438,14 +447,10 @@ export class LnsEngine implements Engine<LnsEvent> {
     this.downReasons.delete(session.key);
   }
 
-  /** IP packets that came out of sessions: to the TUN queue, or answered in userspace mode. */
-  private routeIp(): void {
-    for (let p = this.bridge.pollIp(); p !== undefined; p = this.bridge.pollIp()) {
-      if (!this.opts.userspace) {
-        const { tunnelId, sessionId } = p.session.handle;
-        this.toTun.push({ packet: p.packet.slice(), tunnelId, sessionId });
-        continue;
-      }
+  /** Userspace mode: IP packets that came out of sessions are answered here (else pollIpPacket). */
+  private answerIp(): void {
+    if (!this.opts.userspace) return;
+    for (let p = this.bridge.pollIpPacket(); p !== undefined; p = this.bridge.pollIpPacket()) {
       const reply = respond(p.packet, (addr) => addr === this.localAddressNumber);
       if (reply !== undefined) this.bridge.sendIp(p.session, reply);
     }
@@ -454,17 +459,4 @@ export class LnsEngine implements Engine<LnsEvent> {
   private push(e: LnsEvent): void {
     this.events.push(e);
   }
-}
-
-/** Dotted quad → 32-bit number (0 for anything else). */
-export function ipv4ToNumber(address: string): number {
-  const parts = address.split('.');
-  if (parts.length !== 4) return 0;
-  let n = 0;
-  for (const p of parts) {
-    const v = Number(p);
-    if (!Number.isInteger(v) || v < 0 || v > 255) return 0;
-    n = n * 256 + v;
-  }
-  return n >>> 0;
 }

@@ -1,8 +1,9 @@
 // chap-secrets (pppd's authentication secrets file): `client server secret [addresses…]` per line,
 // pppd word syntax (quotes, escapes, `#` comments), `*` wildcards. The address column is the
 // client's static address. Related: pppd-tokens.ts, settings.ts (users table).
+
+import { formatIpv4, parseIpv4 } from '../../core/ipv4.js';
 import { type Parsed, WarningSink } from './config-error.js';
-import { formatIpv4, parseIpv4 } from './ipv4.js';
 import { type PppWord, pppWords } from './pppd-tokens.js';
 
 /** One line of chap-secrets. */

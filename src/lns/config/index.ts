@@ -1,16 +1,10 @@
 // The LNS configuration in one import: parsers (xl2tpd.conf, pppd options, chap-secrets,
 // l2tp-secrets, JSON), the LnsSettings model and its resolver. Related: docs/CONFIG.md.
+
+export { formatIpv4, parseIpv4 } from '../../core/ipv4.js';
 export { type ChapSecret, parseChapSecrets } from './chap-secrets.js';
 export { ConfigError, type ConfigWarning, formatWarning, type Parsed } from './config-error.js';
-export {
-  applyRangeRules,
-  formatIpv4,
-  type Ipv4Range,
-  inRanges,
-  parseIpv4,
-  parseIpv4Range,
-  type RangeRule,
-} from './ipv4.js';
+export { applyRangeRules, type Ipv4Range, inRanges, parseIpv4Range, type RangeRule } from './ipv4.js';
 export { JSON_CONFIG_KEYS, parseJsonConfig, settingsToJson } from './json-config.js';
 export { lookupTunnelSecret, parseL2tpSecrets, type TunnelSecret } from './l2tp-secrets.js';
 export {

@@ -1,30 +1,16 @@
 // IPv4 addresses and ranges as unsigned 32-bit numbers: the parsing behind xl2tpd's `ip range`
 // (both `a.b.c.d-e` and `a.b.c.d-a.b.c.e`, file.c set_range) and pppd's address columns.
-// Related: xl2tpd-conf.ts, ../address-pool.ts.
+// The dotted quad itself is ../../core/ipv4.ts. Related: xl2tpd-conf.ts, ../address-pool.ts.
+import { formatIpv4, parseIpv4 } from '../../core/ipv4.js';
+
+// The dotted quad lives in core; re-exported for config parsers that import it from here (main's
+// radius-conf.ts). New code imports ../../core/ipv4.js.
+export { formatIpv4, parseIpv4 };
 
 /** An inclusive range of IPv4 addresses in dotted form. */
 export interface Ipv4Range {
   readonly start: string;
   readonly end: string;
-}
-
-/** Dotted quad → number (0..2^32-1), or undefined unless exactly four decimal octets 0..255. */
-export function parseIpv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    n = n * 256 + v;
-  }
-  return n;
-}
-
-/** Number → dotted quad. */
-export function formatIpv4(n: number): string {
-  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
 /**

@@ -1,8 +1,10 @@
 // The native JSON config: the LnsSettings model itself (any subset of its keys over
 // DEFAULT_LNS_SETTINGS), validated with messages that give the path and the reason.
 // Related: settings.ts (the model and defaults), docs/CONFIG.md (the keys).
+
+import { formatIpv4, parseIpv4 } from '../../core/ipv4.js';
 import { ConfigError, type Parsed, WarningSink } from './config-error.js';
-import { formatIpv4, type Ipv4Range, parseIpv4, parseIpv4Range, type RangeRule } from './ipv4.js';
+import { type Ipv4Range, parseIpv4Range, type RangeRule } from './ipv4.js';
 import type { TunnelSecret } from './l2tp-secrets.js';
 import { type AuthMethod, DEFAULT_LNS_SETTINGS, type LnsSettings, type LnsUser } from './settings.js';
 

@@ -1,8 +1,9 @@
 // pppd options file parser (options.xl2tpd): the options an LNS acts on, typed and range-checked,
 // plus the long tail pppd accepts that mean nothing without a serial line (accepted, ignored).
 // Related: pppd-tokens.ts (word reader), settings.ts (auth order, pitfall 8), docs/CONFIG.md.
+
+import { formatIpv4, parseIpv4 } from '../../core/ipv4.js';
 import { type Parsed, WarningSink } from './config-error.js';
-import { formatIpv4, parseIpv4 } from './ipv4.js';
 import { type PppWord, pppWords } from './pppd-tokens.js';
 
 /** Peer-authentication protocols pppd can require or refuse. */

@@ -1,9 +1,11 @@
 // LnsSettings: the ONE runtime model the LNS composition consumes, resolved from xl2tpd.conf +
 // the pppd options file + chap-secrets + l2tp-secrets the way xl2tpd hands them to pppd (its
 // argv first, then `file pppoptfile`). Related: xl2tpd-conf.ts, pppd-options.ts, ../lns.ts.
+
+import { parseIpv4 } from '../../core/ipv4.js';
 import { type ChapSecret, parseChapSecrets } from './chap-secrets.js';
 import { ConfigError, type ConfigWarning, type Parsed, WarningSink } from './config-error.js';
-import { applyRangeRules, type Ipv4Range, parseIpv4, type RangeRule } from './ipv4.js';
+import { applyRangeRules, type Ipv4Range, type RangeRule } from './ipv4.js';
 import { lookupTunnelSecret, parseL2tpSecrets, type TunnelSecret } from './l2tp-secrets.js';
 import { type PppAuthProtocol, type PppOptions, parsePppOptions } from './pppd-options.js';
 import { SEED_CHAP_SECRETS, SEED_OPTIONS_XL2TPD, SEED_XL2TPD_CONF } from './seed.js';

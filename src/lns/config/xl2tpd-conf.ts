@@ -1,8 +1,10 @@
 // xl2tpd.conf parser: `[global]`, `[lns NAME]`, `[lac NAME]` sections of `key = value` lines,
 // matching xl2tpd's own reader (file.c parse_config + its keyword table). Pure: text in, value out.
 // Related: config-error.ts, ipv4.ts, settings.ts (turns this into LnsSettings).
+
+import { formatIpv4, parseIpv4 } from '../../core/ipv4.js';
 import { type ConfigWarning, type Parsed, WarningSink } from './config-error.js';
-import { formatIpv4, parseIpv4, parseIpv4Range, type RangeRule } from './ipv4.js';
+import { parseIpv4Range, type RangeRule } from './ipv4.js';
 
 /** `[global]`: one per file; absent keys keep xl2tpd's defaults (applied in settings.ts). */
 export interface Xl2tpdGlobal {

@@ -1,7 +1,15 @@
-// PPP sessions carried in L2TP (RFC 2661 §5.4): the demultiplexer shared by the LNS and the LAC.
+// The session layer: PPP sessions carried in L2TP (RFC 2661 §5.4), the bridge both roles share.
 // Control messages go to the Endpoint; data messages go by (Tunnel ID, Session ID) to the
-// session's PppLink, or straight to the IP queue when IPCP is open (the data path).
-// Related: lns.ts, ../lac/lac.ts, ../l2tp/endpoint.ts, ../ppp/link.ts.
+// session's PppLink, or straight out as IP when IPCP is open (the data path). lns/ and lac/ are
+// the role policies on top (which link to build, what an event means); neither imports the other.
+//
+// The data path has two pairs of entry points, and only these:
+// - fast (in place, no copy, no allocation): deliverInPlace (peer → us: the IPv4 packet is handed
+//   to a sink as a subarray of the datagram) and encapsulateInPlace (us → peer: the PPP and L2TP
+//   headers are written into the headroom before the packet);
+// - slow (fully checked, queued): handleDatagram, whose IP packets are drained with pollIpPacket,
+//   and sendIp, which copies the packet into a new datagram.
+// Related: session-key.ts, ../lns/lns.ts, ../lac/lac.ts, ../l2tp/endpoint.ts, ../ppp/link.ts.
 import { DeadlineHeap } from '../core/deadline-heap.js';
 import type { PeerAddress, Transmit } from '../core/engine.js';
 import { Fifo } from '../core/fifo.js';
@@ -9,6 +17,7 @@ import type { Instant } from '../core/time.js';
 import type { DisconnectReason, Endpoint, L2tpEvent, SessionHandle } from '../l2tp/endpoint.js';
 import { dataHeaderLength, L2tpHeaderView, writeDataHeader } from '../l2tp/wire/header.js';
 import type { PppEvent, PppLink } from '../ppp/link.js';
+import { sessionKey } from './session-key.js';
 
 /** Octets of the PPP header we send before an IP packet: FF 03 00 21. */
 const PPP_IP_HEADER = Uint8Array.of(0xff, 0x03, 0x00, 0x21);
@@ -74,8 +83,14 @@ export function ipv4Offset(frame: Uint8Array): number {
   return -1;
 }
 
-/** Session key: one number for (local Tunnel ID, local Session ID). */
-export const sessionKey = (tunnelId: number, sessionId: number): number => tunnelId * 0x10000 + sessionId;
+/** An IPv4 packet that came out of a session (peer → us). */
+export interface IpPacket {
+  readonly session: PppSession;
+  readonly packet: Uint8Array;
+}
+
+/** Where deliverInPlace hands an IPv4 packet: `packet` is valid during the call only. */
+export type IpSink = (packet: Uint8Array, session: PppSession) => void;
 
 /** Why a data message was dropped. Stable strings: counter labels. */
 export type DataDropReason = 'not-l2tp' | 'unknown-session' | 'session-closing' | 'empty-frame';
@@ -95,7 +110,7 @@ export class PppOverL2tp {
   private readonly view = new L2tpHeaderView();
   private readonly timers = new DeadlineHeap<number>();
   private readonly transmits = new Fifo<Transmit>();
-  private readonly ipOut = new Fifo<{ session: PppSession; packet: Uint8Array }>();
+  private readonly ipOut = new Fifo<IpPacket>();
 
   constructor(
     readonly endpoint: Endpoint,
@@ -162,12 +177,12 @@ export class PppOverL2tp {
   }
 
   /**
-   * The data path, peer → us: an IPv4 packet in a data message of a session whose IPCP is open goes
-   * to `deliver` as a subarray of `bytes` (valid during the call), with no copy and no allocation.
+   * Fast path, peer → us: an IPv4 packet in a data message of a session whose IPCP is open goes to
+   * `sink` as a subarray of `bytes` (valid during the call), with no copy and no allocation.
    * Returns false for anything else; the caller then hands the datagram (a copy of it, if its
    * buffer is reused) to handleDatagram, the fully checked slow path.
    */
-  tryDeliverIp(bytes: Uint8Array, now: Instant, deliver: (session: PppSession, packet: Uint8Array) => void): boolean {
+  deliverInPlace(bytes: Uint8Array, now: Instant, sink: IpSink): boolean {
     const view = this.view;
     if (view.wrap(bytes) !== undefined || view.isControl) return false;
     const session = this.sessions.get(sessionKey(view.tunnelId, view.sessionId));
@@ -178,17 +193,17 @@ export class PppOverL2tp {
     session.handle.noteReceived(now);
     session.counters.rxPackets++;
     session.counters.rxBytes += frame.length;
-    deliver(session, frame.subarray(ipAt));
+    sink(frame.subarray(ipAt), session);
     return true;
   }
 
   /**
-   * The data path, us → peer: encapsulates the IPv4 packet at buf[at, at + length) in place, writing
+   * Fast path, us → peer: encapsulates the IPv4 packet at buf[at, at + length) in place, writing
    * the PPP header and the L2TP data header into the headroom before `at`. Returns the datagram (a
    * subarray of buf) to send to `session.handle.peer`, or undefined when the session carries no IP
    * or the headroom is too small.
    */
-  encapsulateIp(session: PppSession, buf: Uint8Array, at: number, length: number): Uint8Array | undefined {
+  encapsulateInPlace(session: PppSession, buf: Uint8Array, at: number, length: number): Uint8Array | undefined {
     if (!session.link.ipUp || session.closing) return undefined;
     const h = session.handle;
     const opts = h.sequencing
@@ -206,7 +221,10 @@ export class PppOverL2tp {
     return buf.subarray(start, end);
   }
 
-  /** Sends an IPv4 packet to the peer of `session` (IPCP must be open). Returns false if not. */
+  /**
+   * Slow path, us → peer: sends an IPv4 packet to the peer of `session` in a new datagram (the
+   * packet is copied). Returns false unless IPCP is open.
+   */
   sendIp(session: PppSession, packet: Uint8Array): boolean {
     if (!session.link.ipUp || session.closing) return false;
     const frame = new Uint8Array(PPP_IP_HEADER.length + packet.length);
@@ -223,8 +241,11 @@ export class PppOverL2tp {
     return this.transmits.shift();
   }
 
-  /** The next IPv4 packet received from a peer (a subarray of the datagram: use before the next input). */
-  pollIp(): { session: PppSession; packet: Uint8Array } | undefined {
+  /**
+   * Slow path, peer → us: the next IPv4 packet that handleDatagram took out of a session (a
+   * subarray of the datagram: copy it or use it before that datagram's buffer is reused).
+   */
+  pollIpPacket(): IpPacket | undefined {
     return this.ipOut.shift();
   }
 
