@@ -1,11 +1,13 @@
 // `l2tp-ts bench`: session setup load against any LNS — T tunnels × N sessions, each with full LCP,
 // authentication and IPCP, at most C calls in setup at once; reports sessions/s, setup latency
 // percentiles, failures and optional ping RTT. Related: ../lac/lac.ts, bench/setup-rate.ts.
+
+import type { AuthMethodName } from '../chap/methods.js';
 import type { PeerAddress } from '../core/engine.js';
 import { monotonicNow } from '../io/clock.js';
 import { systemRandom } from '../io/system-random.js';
 import { driveOverUdp, type UdpDriver } from '../io/udp-driver.js';
-import { type LacAuth, LacEngine, type LacEvent } from '../lac/lac.js';
+import { LacEngine, type LacEvent } from '../lac/lac.js';
 import type { PppSession } from '../lns/ppp-over-l2tp.js';
 import { DIAL_FLAGS, formatFlags, parseArgs, parseHostPort, UsageError } from './args.js';
 
@@ -52,7 +54,7 @@ export interface SetupLoadOptions {
   readonly server: PeerAddress;
   readonly user: string;
   readonly password: string;
-  readonly auth?: LacAuth;
+  readonly auth?: AuthMethodName;
   readonly secret?: string;
   readonly tunnels: number;
   readonly sessionsPerTunnel: number;
@@ -434,7 +436,7 @@ export async function runBench(argv: readonly string[], out = process.stdout): P
     server: parseHostPort(a.server, 1701),
     user: a.user,
     password,
-    auth: a.auth as LacAuth | undefined,
+    auth: a.auth as AuthMethodName | undefined,
     secret: a.secret,
     tunnels: a.tunnels ?? 10,
     tunnelsAtOnce: a['tunnels-at-once'],

@@ -2,21 +2,18 @@
 // CHAP/PAP authentication against the users table, IPCP addresses from the pool, and the IP
 // packets that come out of it. src/io drives it over UDP and a TUN device (or the userspace
 // responder). Related: ppp-over-l2tp.ts, address-pool.ts, config/settings.ts.
-import { createChapMd5Server, createMsChapV2Server, createPapServer } from '../chap/index.js';
+import { type AuthMethodName, authServerOffer } from '../chap/methods.js';
+import type { AuthOffer } from '../core/auth-engine.js';
 import { u32 } from '../core/bytes.js';
 import type { Engine, PeerAddress, Transmit } from '../core/engine.js';
 import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
-import type { AuthServer } from '../ppp/auth.js';
 import { PppLink } from '../ppp/link.js';
 import type { AddressPool } from './address-pool.js';
 import { PppOverL2tp, type PppSession, type SessionCounters, sessionKey } from './ppp-over-l2tp.js';
 import { respond } from './userspace-responder.js';
-
-/** Authentication methods, as pppd's require-* options name them. */
-export type AuthMethod = 'mschapv2' | 'chap' | 'pap';
 
 /** A user from chap-secrets: the secret and, optionally, the static address column. */
 export interface LnsUser {
@@ -32,7 +29,7 @@ export interface LnsEngineOptions {
   readonly chapName?: string;
   readonly endpoint?: Partial<Omit<EndpointOptions, 'role' | 'hostName' | 'random'>>;
   /** Accepted methods in preference order; empty: no authentication (pppd `noauth`). */
-  readonly auth: readonly AuthMethod[];
+  readonly auth: readonly AuthMethodName[];
   /** chap-secrets lookup by user name (the server column already matched). */
   readonly users: (user: string) => LnsUser | undefined;
   readonly pool: AddressPool;
@@ -127,10 +124,19 @@ export class LnsEngine implements Engine<LnsEvent> {
   private readonly downReasons = new Map<number, string>();
 
   /** The method descriptors are the same for every link: built once, not per session. */
-  private readonly authServers: readonly { protocol: number; algorithm?: number; create(): AuthServer }[];
+  private readonly authServers: readonly AuthOffer[];
 
   constructor(private readonly opts: LnsEngineOptions) {
-    this.authServers = opts.auth.map((m) => this.authServer(m));
+    const o = opts;
+    const lookup = (user: string): string | undefined => o.users(user)?.secret;
+    const ctx = {
+      random: o.random,
+      name: o.chapName ?? o.hostName,
+      lookup,
+      chapRestartMs: o.chapRestartMs,
+      papTimeoutMs: o.papTimeoutMs,
+    };
+    this.authServers = opts.auth.map((m) => authServerOffer(m, ctx));
     const endpoint = new Endpoint({
       ...opts.endpoint,
       role: 'lns',
@@ -286,7 +292,6 @@ export class LnsEngine implements Engine<LnsEvent> {
       role: 'lns',
       random: o.random,
       mru: o.mru,
-      mtu: o.mtu,
       authServers: this.authServers,
       assignAddress: (user) => this.assignAddress(key, user),
       dns: o.dns,
@@ -300,33 +305,7 @@ export class LnsEngine implements Engine<LnsEvent> {
       maxFailure: o.maxFailure,
       rejectProtocols: o.rejectCcp ? [0x80fd] : [],
       debug: o.pppDebug,
-      name: o.chapName ?? o.hostName,
     });
-  }
-
-  private authServer(method: AuthMethod): { protocol: number; algorithm?: number; create(): AuthServer } {
-    const o = this.opts;
-    const lookup = (user: string): string | undefined => o.users(user)?.secret;
-    const name = o.chapName ?? o.hostName;
-    switch (method) {
-      case 'mschapv2':
-        return {
-          protocol: 0xc223,
-          algorithm: 0x81,
-          create: () => createMsChapV2Server({ random: o.random, name, lookup, timeoutMs: o.chapRestartMs }),
-        };
-      case 'chap':
-        return {
-          protocol: 0xc223,
-          algorithm: 0x05,
-          create: () => createChapMd5Server({ random: o.random, name, lookup, timeoutMs: o.chapRestartMs }),
-        };
-      case 'pap':
-        return {
-          protocol: 0xc023,
-          create: () => createPapServer({ lookup, ...(o.papTimeoutMs ? { timeoutMs: o.papTimeoutMs } : {}) }),
-        };
-    }
   }
 
   private assignAddress(key: number, user: string | undefined): { local: string; peer: string } | undefined {

@@ -1,16 +1,18 @@
 // One PPP link: the phases of RFC 1661 §3.2 (Dead → Establish → Authenticate → Network → Terminate)
-// driving LCP, the authentication engines, IPCP and IPv6CP. Sans-IO: handle*/poll*, timers as data.
-// Related: control-protocol.ts (one automaton per protocol), lcp.ts, ipcp.ts, ipv6cp.ts, auth.ts, echo.ts.
+// driving LCP, the Authenticate phase, IPCP and IPv6CP. Sans-IO: handle*/poll*, timers as data.
+// Related: control-protocol.ts (one automaton per protocol), lcp.ts, ipcp.ts, ipv6cp.ts, auth-phase.ts, echo.ts.
 
+import type { AuthOffer } from '../core/auth-engine.js';
+import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
-import type { AuthClient, AuthMethod, AuthServer } from './auth.js';
-import { authMethodName } from './auth.js';
+import { TimerTable } from '../core/timer-table.js';
+import { AuthPhase } from './auth-phase.js';
 import { ControlProtocol, type CpEvent } from './control-protocol.js';
 import { EchoKeepalive } from './echo.js';
 import { formatIpv4, IpcpPolicy } from './ipcp.js';
 import { formatInterfaceId, Ipv6cpPolicy } from './ipv6cp.js';
-import { LcpPolicy } from './lcp.js';
+import { type LcpNotice, LcpPolicy } from './lcp.js';
 import { CP_HEADER_LENGTH } from './wire/cp-packet.js';
 import { formatPacket } from './wire/format.js';
 import { encodeFrame, PppFrameView } from './wire/frame.js';
@@ -19,17 +21,16 @@ import { CpCode, PppProtocol } from './wire/protocol-numbers.js';
 /** Link phases of RFC 1661 §3.2. */
 export type Phase = 'dead' | 'establish' | 'authenticate' | 'network' | 'terminate';
 
-/** Configuration of one link (see the team brief; defaults follow pppd). */
+/** Configuration of one link (defaults follow pppd). */
 export interface PppLinkOptions {
   readonly role: 'lns' | 'lac';
   readonly random: Random;
-  /** Our MRU (default 1500) and MTU (informational here; the composition enforces it). */
+  /** Our MRU (default 1500). */
   readonly mru?: number;
-  readonly mtu?: number;
   /** Methods we authenticate the peer with, in preference order; empty: noauth. */
-  readonly authServers?: readonly AuthMethod<AuthServer>[];
+  readonly authServers?: readonly AuthOffer[];
   /** Methods we can authenticate ourselves with, in preference order. */
-  readonly authClients?: readonly AuthMethod<AuthClient>[];
+  readonly authClients?: readonly AuthOffer[];
   /** LNS: called once on entering the Network phase; undefined → link down, RFC 3145 cause 20. */
   readonly assignAddress?: (user: string | undefined) => { local: string; peer: string } | undefined;
   /** LNS: ms-dns / ms-wins handed out (RFC 1877). */
@@ -53,8 +54,6 @@ export interface PppLinkOptions {
   readonly rejectProtocols?: readonly number[];
   /** Emit pppd-style 'log' events for every control packet sent and received. */
   readonly debug?: boolean;
-  /** Name of this link in logs (informational). */
-  readonly name?: string;
   /** Configure-Requests carrying our own magic before declaring a loop (pppd lcp-loopbackfail, 10). */
   readonly loopbackFail?: number;
 }
@@ -80,11 +79,6 @@ export type PppEvent =
 const NONE: readonly never[] = [];
 /** Automaton states in which a control protocol has finished (or never started). */
 const FINISHED: ReadonlySet<string> = new Set(['initial', 'starting', 'closed', 'stopped']);
-
-/** The earlier of two optional deadlines. */
-function earliest(a: Instant | undefined, b: Instant | undefined): Instant | undefined {
-  return a === undefined ? b : b === undefined || a <= b ? a : b;
-}
 const NONE_NUMBERS: readonly number[] = [];
 
 interface Down {
@@ -93,10 +87,8 @@ interface Down {
   direction: 1 | 2;
 }
 
-interface Running<T> {
-  readonly engine: T;
-  readonly method: { protocol: number; algorithm?: number };
-}
+/** The deadlines of a link: each part's next deadline, copied in before every poll. */
+type LinkTimer = 'lcp' | 'ipcp' | 'ipv6cp' | 'auth' | 'echo';
 
 /** RFC 3145 §3 disconnect cause codes the link reports. */
 export const DisconnectCause = {
@@ -128,14 +120,10 @@ export class PppLink {
   private ipv6cpPolicy: Ipv6cpPolicy | undefined;
   private ipv6cp: ControlProtocol | undefined;
   private readonly echo: EchoKeepalive;
-  private server: Running<AuthServer> | undefined;
-  private client: Running<AuthClient> | undefined;
-  private authDeadline: Instant | undefined;
-  private authReported = false;
-  private lastClientPacket: Uint8Array | undefined;
-  private lastRepeatAt: Instant | undefined;
-  private readonly frames: Uint8Array[] = [];
-  private readonly events: PppEvent[] = [];
+  private auth: AuthPhase | undefined;
+  private readonly timers = new TimerTable<LinkTimer>();
+  private readonly frames = new Fifo<Uint8Array>();
+  private readonly events = new Fifo<PppEvent>();
   private readonly view = new PppFrameView();
   private readonly rejectProtocols: readonly number[];
   private down: Down | undefined;
@@ -160,7 +148,6 @@ export class PppLink {
       maxConfigure: opts.maxConfigure,
       maxTerminate: opts.maxTerminate,
       maxFailure: opts.maxFailure,
-      lcp: this.lcpPolicy,
     });
     this.echo = new EchoKeepalive(opts.echoIntervalMs ?? 0, opts.echoFailure ?? 0);
     this.rejectProtocols = opts.rejectProtocols ?? NONE_NUMBERS;
@@ -174,11 +161,6 @@ export class PppLink {
   /** True while IPCP is Opened: IPv4 frames may flow both ways. */
   get ipUp(): boolean {
     return this.ipcp?.state === 'opened' && this.currentPhase === 'network';
-  }
-
-  /** The LCP automaton state (diagnostics). */
-  get lcpState(): string {
-    return this.lcp.state;
   }
 
   /** Lower layer up plus administrative Open: LCP starts negotiating. */
@@ -244,7 +226,10 @@ export class PppLink {
     // RFC 1661 §3.5: until authentication completes, only LCP, LQR and authentication packets.
     if (this.currentPhase === 'authenticate' || this.currentPhase === 'establish') {
       this.droppedFrames++;
-      if (this.currentPhase === 'authenticate' && protocol >= 0x8000 && protocol < 0xc000) this.repeatAuthAnswer(now);
+      if (this.currentPhase === 'authenticate' && protocol >= 0x8000 && protocol < 0xc000) {
+        this.auth?.repeatAnswer(now);
+        this.pump(now);
+      }
       return;
     }
     if (protocol === PppProtocol.Lqr || protocol === PppProtocol.Padding) return;
@@ -271,19 +256,48 @@ export class PppLink {
     if (this.currentPhase === 'network') this.protocolReject(protocol, info, now);
   }
 
-  /** Call when `pollTimeout()` is due. */
+  /** Call when `pollTimeout()` is due. Each part rechecks its own deadline, so a stale entry is harmless. */
   handleTimeout(now: Instant): void {
-    this.lcp.handleTimeout(now);
-    this.ipcp?.handleTimeout(now);
-    this.ipv6cp?.handleTimeout(now);
-    for (const r of [this.server, this.client]) {
-      const at = r?.engine.pollTimeout();
-      if (r !== undefined && at !== undefined && at <= now) r.engine.handleTimeout(now);
-    }
-    if (this.authDeadline !== undefined && this.authDeadline <= now) {
-      this.authDeadline = undefined;
+    this.syncTimers();
+    const t = this.timers;
+    if (t.fire('lcp', now)) this.lcp.handleTimeout(now);
+    if (t.fire('ipcp', now)) this.ipcp?.handleTimeout(now);
+    if (t.fire('ipv6cp', now)) this.ipv6cp?.handleTimeout(now);
+    if (t.fire('auth', now) && this.auth?.handleTimeout(now) === true) {
       this.fail('authentication timed out', DisconnectCause.AuthTimeout, now);
     }
+    if (t.fire('echo', now)) this.handleEchoTimeout(now);
+    this.pump(now);
+  }
+
+  /** Next frame to send (`FF 03 protocol information`); the caller owns it. */
+  pollFrame(): Uint8Array | undefined {
+    return this.frames.shift();
+  }
+
+  /** Earliest deadline at which handleTimeout must be called. */
+  pollTimeout(): Instant | undefined {
+    this.syncTimers();
+    return this.timers.next();
+  }
+
+  /** Next event. */
+  pollEvent(): PppEvent | undefined {
+    return this.events.shift();
+  }
+
+  /** Copies each part's next deadline into the table. */
+  private syncTimers(): void {
+    const t = this.timers;
+    t.set('lcp', this.lcp.pollTimeout());
+    t.set('ipcp', this.ipcp?.pollTimeout());
+    t.set('ipv6cp', this.ipv6cp?.pollTimeout());
+    t.set('auth', this.auth?.pollTimeout());
+    t.set('echo', this.echo.pollTimeout());
+  }
+
+  /** pppd lcp-echo-interval / lcp-echo-failure. */
+  private handleEchoTimeout(now: Instant): void {
     const action = this.echo.handleTimeout(now);
     if (action === 'fail') {
       this.fail(`peer not responding to ${this.echo.pending} echo-requests`, DisconnectCause.EchoTimeout, now);
@@ -297,28 +311,6 @@ export class PppLink {
       this.lcp.send(CpCode.EchoRequest, data, this.echoId);
       this.echoId = (this.echoId + 1) & 0xff;
     }
-    this.pump(now);
-  }
-
-  /** Next frame to send (`FF 03 protocol information`); the caller owns it. */
-  pollFrame(): Uint8Array | undefined {
-    return this.frames.shift();
-  }
-
-  /** Earliest deadline at which handleTimeout must be called. */
-  pollTimeout(): Instant | undefined {
-    return earliest(
-      earliest(
-        earliest(this.lcp.pollTimeout(), this.ipcp?.pollTimeout()),
-        earliest(this.ipv6cp?.pollTimeout(), this.echo.pollTimeout()),
-      ),
-      earliest(this.authDeadline, earliest(this.server?.engine.pollTimeout(), this.client?.engine.pollTimeout())),
-    );
-  }
-
-  /** Next event. */
-  pollEvent(): PppEvent | undefined {
-    return this.events.shift();
   }
 
   private counters() {
@@ -351,9 +343,7 @@ export class PppLink {
 
   private finish(): void {
     this.echo.stop();
-    this.server = undefined;
-    this.client = undefined;
-    this.authDeadline = undefined;
+    this.auth = undefined;
     this.setPhase('dead');
     if (!this.downReported) {
       this.downReported = true;
@@ -371,6 +361,10 @@ export class PppLink {
       for (let e = this.lcp.pollEvent(); e !== undefined; e = this.lcp.pollEvent()) {
         progress = true;
         this.onLcpEvent(e, now);
+      }
+      for (let n = this.lcpPolicy.pollNotice(); n !== undefined; n = this.lcpPolicy.pollNotice()) {
+        progress = true;
+        this.onLcpNotice(n, now);
       }
       if (this.ipcp !== undefined) {
         progress = this.drainCp(this.ipcp) || progress;
@@ -415,40 +409,33 @@ export class PppLink {
         return;
       case 'this-layer-down':
         // RFC 1661 §3.7: a Terminate-Request from the peer; say so when the link is finished.
-        if (this.lcp.lastEvent === 'rtr') this.setDown('peer requested termination', DisconnectCause.Normal, 1);
+        if (e.cause === 'rtr') this.setDown('peer requested termination', DisconnectCause.Normal, 1);
         this.echo.stop();
         this.ncpDown(now);
-        this.server = undefined;
-        this.client = undefined;
-        this.authDeadline = undefined;
-        this.authReported = false;
+        this.auth = undefined;
         this.setPhase(this.lcp.state === 'closing' || this.lcp.state === 'stopping' ? 'terminate' : 'establish');
         return;
-      case 'this-layer-finished': {
-        const last = this.lcp.lastEvent;
-        if (last === 'to-') this.setDown('LCP negotiation timed out', DisconnectCause.LcpTimeout, 2);
-        else if (last === 'rxj-') this.setDown('peer rejected LCP', DisconnectCause.None, 1);
+      case 'this-layer-finished':
+        if (e.cause === 'to-') this.setDown('LCP negotiation timed out', DisconnectCause.LcpTimeout, 2);
+        else if (e.cause === 'rxj-') this.setDown('peer rejected LCP', DisconnectCause.None, 1);
         // Dead is final for this link object: move Stopped to Closed so late packets get Terminate-Ack.
         this.finish();
         this.lcp.fire('close', now);
         return;
-      }
-      case 'protocol-rejected':
-        if (e.protocol === PppProtocol.Ipcp) this.ipcp?.fire('rxj-', now);
-        else if (e.protocol === PppProtocol.Ipv6cp) this.ipv6cp?.fire('rxj-', now);
-        else if (e.protocol === this.server?.method.protocol || e.protocol === this.client?.method.protocol) {
-          this.fail('peer rejected the authentication protocol', DisconnectCause.AuthProtocolUnacceptable, now);
-        }
-        return;
-      case 'echo-reply': {
-        // pppd lcp_received_echo_reply: a reply with our own magic means a looped link; ignore it.
-        const magic =
-          e.data.length >= 4 ? ((e.data[0]! << 24) | (e.data[1]! << 16) | (e.data[2]! << 8) | e.data[3]!) >>> 0 : 0;
-        if (magic === 0 || magic !== this.lcpPolicy.magic) this.echo.onReply();
-        return;
-      }
       default:
         return;
+    }
+  }
+
+  private onLcpNotice(n: LcpNotice, now: Instant): void {
+    if (n.type === 'echo-reply') {
+      this.echo.onReply();
+    } else if (n.protocol === PppProtocol.Ipcp) {
+      this.ipcp?.fire('rxj-', now);
+    } else if (n.protocol === PppProtocol.Ipv6cp) {
+      this.ipv6cp?.fire('rxj-', now);
+    } else if (this.auth?.speaks(n.protocol) === true) {
+      this.fail('peer rejected the authentication protocol', DisconnectCause.AuthProtocolUnacceptable, now);
     }
   }
 
@@ -467,84 +454,42 @@ export class PppLink {
       return;
     }
     this.setPhase('authenticate');
-    this.authReported = false;
-    this.lastClientPacket = undefined;
-    this.lastRepeatAt = undefined;
-    this.authDeadline = now + (this.o.authTimeoutMs ?? 30_000);
-    this.server = serverMethod && { engine: serverMethod.create(), method: serverMethod };
-    this.client = clientMethod && { engine: clientMethod.create(), method: clientMethod };
-    this.server?.engine.start(now);
-    this.client?.engine.start(now);
+    const o = this.o;
+    this.auth = new AuthPhase(
+      serverMethod,
+      clientMethod,
+      { limitMs: o.authTimeoutMs ?? 30_000, repeatMs: o.restartMs ?? 3000 },
+      now,
+    );
   }
 
   private handleAuth(protocol: number, info: Uint8Array, now: Instant): void {
-    const server = this.server?.method.protocol === protocol ? this.server : undefined;
-    const client = this.client?.method.protocol === protocol ? this.client : undefined;
-    const code = info.length > 0 ? info[0]! : 0;
-    // CHAP: Response (2) goes to the authenticator, Challenge/Success/Failure to the peer.
-    // PAP: Authenticate-Request (1) goes to the authenticator, Ack/Nak to the peer.
-    const toServer = protocol === PppProtocol.Chap ? code === 2 : code === 1;
-    const target = server !== undefined && client !== undefined ? (toServer ? server : client) : (server ?? client);
-    if (target === undefined) {
+    if (this.auth?.handlePacket(protocol, info, now) !== true) {
       this.droppedFrames++;
       return;
     }
-    target.engine.handlePacket(info, now);
     this.pump(now);
   }
 
-  /**
-   * The peer already runs an NCP, so it judged our answer and its Success was lost; the CHAP peer
-   * has no timer (the authenticator retransmits only Challenges). RFC 1994 §4.1: an authenticator
-   * MUST answer a repeated Response with the same Code, so repeat ours, at most once a Restart time.
-   */
-  private repeatAuthAnswer(now: Instant): void {
-    const c = this.client;
-    if (c === undefined || c.engine.outcome !== undefined || this.lastClientPacket === undefined) return;
-    if (this.lastRepeatAt !== undefined && now < this.lastRepeatAt + (this.o.restartMs ?? 3000)) return;
-    this.lastRepeatAt = now;
-    this.sendPacket(c.method.protocol, this.lastClientPacket.slice());
-  }
-
   private drainAuth(now: Instant): boolean {
+    const auth = this.auth;
+    if (auth === undefined) return false;
     let any = false;
-    if (this.server !== undefined) {
-      for (let p = this.server.engine.pollPacket(); p !== undefined; p = this.server.engine.pollPacket()) {
-        any = true;
-        this.sendPacket(this.server.method.protocol, p);
-      }
+    for (let p = auth.pollPacket(); p !== undefined; p = auth.pollPacket()) {
+      any = true;
+      this.sendPacket(p.protocol, p.info);
     }
-    if (this.client !== undefined) {
-      for (let p = this.client.engine.pollPacket(); p !== undefined; p = this.client.engine.pollPacket()) {
-        any = true;
-        this.lastClientPacket = p.slice();
-        this.sendPacket(this.client.method.protocol, p);
-      }
-    }
-    if (this.authReported || (this.server === undefined && this.client === undefined)) return any;
-    const s = this.server?.engine.outcome;
-    const c = this.client?.engine.outcome;
-    const failed = s?.ok === false ? s : c?.ok === false ? c : undefined;
-    if (failed !== undefined) {
-      this.authReported = true;
-      this.authDeadline = undefined;
-      this.events.push({ type: 'auth-failed', user: failed.user, reason: failed.reason });
-      this.fail(`authentication failed: ${failed.reason}`, DisconnectCause.AuthFailed, now);
+    const r = auth.pollResult();
+    if (r === undefined) return any;
+    if (!r.ok) {
+      this.events.push({ type: 'auth-failed', user: r.user, reason: r.reason });
+      this.fail(`authentication failed: ${r.reason}`, DisconnectCause.AuthFailed, now);
       return true;
     }
-    const serverDone = this.server === undefined || s?.ok === true;
-    const clientDone = this.client === undefined || c?.ok === true;
-    if (serverDone && clientDone && this.currentPhase === 'authenticate') {
-      this.authReported = true;
-      this.authDeadline = undefined;
-      const method = (this.server ?? this.client)!.method;
-      const user = s?.ok === true ? s.user : c?.ok === true ? c.user : '';
-      this.user = user;
-      this.events.push({ type: 'auth-succeeded', user, protocol: authMethodName(method) });
-      this.enterNetwork(now);
-      return true;
-    }
-    return any;
+    this.user = r.user;
+    this.events.push({ type: 'auth-succeeded', user: r.user, protocol: r.label });
+    this.enterNetwork(now);
+    return true;
   }
 
   private enterNetwork(now: Instant): void {
@@ -604,7 +549,7 @@ export class PppLink {
       const other = cp === this.ipcp ? this.ipv6cp : this.ipcp;
       const otherAlive = other !== undefined && !FINISHED.has(other.state);
       if (!otherAlive) {
-        const timedOut = cp.lastEvent === 'to-';
+        const timedOut = e.cause === 'to-';
         this.fail(
           timedOut ? `${cp.policy.protocolName} negotiation timed out` : 'no network protocols running',
           timedOut ? DisconnectCause.NcpTimeout : DisconnectCause.NoNcp,
