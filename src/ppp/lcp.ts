@@ -2,12 +2,12 @@
 // MRU, ACCM, Authentication-Protocol, Magic-Number (loop detection), PFC, ACFC; everything else is
 // Configure-Rejected in order; plus LCP's own codes (§5.7–§5.9) through the extcode hook.
 // The automaton lives in control-protocol.ts. Related: link.ts, echo.ts.
-import { put32, u16, u32 } from '../core/bytes.js';
+import { put16, put32, u16, u32 } from '../core/bytes.js';
 import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { State } from './automaton.js';
 import type { ExtendedCode, Option, OptionPolicy, Verdict } from './option-policy.js';
-import { u16Value, u32Value } from './wire/cp-packet.js';
+import { CP_HEADER_LENGTH, u16Value, u32Value } from './wire/cp-packet.js';
 import { CpCode, DEFAULT_MRU, LcpOption, MIN_MRU, PppProtocol } from './wire/protocol-numbers.js';
 
 /** An authentication method as LCP sees it: protocol and, for CHAP, the algorithm. */
@@ -93,6 +93,22 @@ export class LcpPolicy implements OptionPolicy {
   /** True when we require authentication but the peer refused every method we offered. */
   get peerRefusedAuth(): boolean {
     return this.servers.length > 0 && this.authRefused;
+  }
+
+  /** RFC 1661 §5.8: Echo-Request data, our Magic-Number (zero when not negotiated). */
+  echoRequestData(): Uint8Array {
+    const data = new Uint8Array(4);
+    put32(data, 0, this.magic);
+    return data;
+  }
+
+  /** RFC 1661 §5.7: Protocol-Reject data (the protocol, then the rejected information), cut to fit the peer's MRU. */
+  protocolRejectData(protocol: number, info: Uint8Array): Uint8Array {
+    const room = Math.max(0, this.peerMru - CP_HEADER_LENGTH - 2);
+    const data = new Uint8Array(2 + Math.min(room, info.length));
+    put16(data, 0, protocol);
+    data.set(info.subarray(0, data.length - 2), 2);
+    return data;
   }
 
   /** Next notice for the link. */

@@ -1,6 +1,6 @@
 // One PPP link: the phases of RFC 1661 §3.2 (Dead → Establish → Authenticate → Network → Terminate)
-// driving LCP, the Authenticate phase, IPCP and IPv6CP. Sans-IO: handle*/poll*, timers as data.
-// Related: control-protocol.ts (one automaton per protocol), lcp.ts, ipcp.ts, ipv6cp.ts, auth-phase.ts, echo.ts.
+// driving LCP, the Authenticate phase and the Network phase. Sans-IO: handle*/poll*, timers as data.
+// Related: control-protocol.ts, lcp.ts, auth-phase.ts, network-phase.ts, link-events.ts, echo.ts.
 
 import type { AuthOffer } from '../core/auth-engine.js';
 import { Fifo } from '../core/fifo.js';
@@ -8,18 +8,16 @@ import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { TimerTable } from '../core/timer-table.js';
 import { AuthPhase } from './auth-phase.js';
-import { ControlProtocol, type CpEvent } from './control-protocol.js';
+import { ControlProtocol, type ControlProtocolOptions, type CpEvent } from './control-protocol.js';
 import { EchoKeepalive } from './echo.js';
-import { formatIpv4, IpcpPolicy } from './ipcp.js';
-import { formatInterfaceId, Ipv6cpPolicy } from './ipv6cp.js';
 import { type LcpNotice, LcpPolicy } from './lcp.js';
-import { CP_HEADER_LENGTH } from './wire/cp-packet.js';
+import { DisconnectCause, type Phase, type PppEvent } from './link-events.js';
+import { type NetworkOutput, NetworkPhase } from './network-phase.js';
 import { formatPacket } from './wire/format.js';
 import { encodeFrame, PppFrameView } from './wire/frame.js';
 import { CpCode, PppProtocol } from './wire/protocol-numbers.js';
 
-/** Link phases of RFC 1661 §3.2. */
-export type Phase = 'dead' | 'establish' | 'authenticate' | 'network' | 'terminate';
+export { DisconnectCause, type Phase, type PppEvent } from './link-events.js';
 
 /** Configuration of one link (defaults follow pppd). */
 export interface PppLinkOptions {
@@ -58,53 +56,13 @@ export interface PppLinkOptions {
   readonly loopbackFail?: number;
 }
 
-/** What a link reports. */
-export type PppEvent =
-  | { readonly type: 'phase'; readonly phase: Phase }
-  | { readonly type: 'auth-succeeded'; readonly user: string; readonly protocol: string }
-  | { readonly type: 'auth-failed'; readonly user?: string; readonly reason: string }
-  | {
-      readonly type: 'link-up';
-      readonly localAddress: string;
-      readonly peerAddress: string;
-      readonly dns: string[];
-      readonly nbns: string[];
-      readonly user?: string;
-      readonly ipv6?: { localId: string; peerId: string };
-    }
-  | { readonly type: 'link-down'; readonly reason: string; readonly cause: number; readonly direction: 1 | 2 }
-  | { readonly type: 'ip'; readonly packet: Uint8Array }
-  | { readonly type: 'log'; readonly text: string };
-
 const NONE: readonly never[] = [];
-/** Automaton states in which a control protocol has finished (or never started). */
-const FINISHED: ReadonlySet<string> = new Set(['initial', 'starting', 'closed', 'stopped']);
-const NONE_NUMBERS: readonly number[] = [];
 
-interface Down {
-  reason: string;
-  cause: number;
-  direction: 1 | 2;
-}
+/** Why the link goes down, kept until Dead reports it. */
+type Down = Omit<Extract<PppEvent, { type: 'link-down' }>, 'type'>;
 
 /** The deadlines of a link: each part's next deadline, copied in before every poll. */
-type LinkTimer = 'lcp' | 'ipcp' | 'ipv6cp' | 'auth' | 'echo';
-
-/** RFC 3145 §3 disconnect cause codes the link reports. */
-export const DisconnectCause = {
-  None: 0,
-  Admin: 1,
-  Normal: 3,
-  LcpTimeout: 5,
-  Loopback: 7,
-  EchoTimeout: 8,
-  AuthTimeout: 13,
-  AuthProtocolUnacceptable: 15,
-  AuthFailed: 16,
-  NcpTimeout: 17,
-  NoNcp: 18,
-  NoAddress: 20,
-} as const;
+type LinkTimer = 'lcp' | 'network' | 'auth' | 'echo';
 
 /**
  * One PPP link (RFC 1661). Inputs: `open`, `close`, `lowerDown`, `handleFrame`, `handleTimeout`;
@@ -113,12 +71,11 @@ export const DisconnectCause = {
  */
 export class PppLink {
   private readonly o: PppLinkOptions;
+  /** RFC 1661 §4.6 timer and counters, the same for LCP and the NCPs. */
+  private readonly counters: ControlProtocolOptions;
   private readonly lcpPolicy: LcpPolicy;
   private readonly lcp: ControlProtocol;
-  private ipcpPolicy: IpcpPolicy | undefined;
-  private ipcp: ControlProtocol | undefined;
-  private ipv6cpPolicy: Ipv6cpPolicy | undefined;
-  private ipv6cp: ControlProtocol | undefined;
+  private network: NetworkPhase | undefined;
   private readonly echo: EchoKeepalive;
   private auth: AuthPhase | undefined;
   private readonly timers = new TimerTable<LinkTimer>();
@@ -131,7 +88,6 @@ export class PppLink {
   private assigned: { local: string; peer: string } | undefined;
   private user: string | undefined;
   private currentPhase: Phase = 'dead';
-  private echoId = 0;
   /** Frames dropped (malformed, or not allowed in the current phase). */
   droppedFrames = 0;
 
@@ -143,14 +99,11 @@ export class PppLink {
       authServers: opts.authServers ?? NONE,
       authClients: opts.authClients ?? NONE,
     });
-    this.lcp = new ControlProtocol(PppProtocol.Lcp, this.lcpPolicy, {
-      restartMs: opts.restartMs,
-      maxConfigure: opts.maxConfigure,
-      maxTerminate: opts.maxTerminate,
-      maxFailure: opts.maxFailure,
-    });
+    const { restartMs, maxConfigure, maxTerminate, maxFailure } = opts;
+    this.counters = { restartMs, maxConfigure, maxTerminate, maxFailure };
+    this.lcp = new ControlProtocol(PppProtocol.Lcp, this.lcpPolicy, this.counters);
     this.echo = new EchoKeepalive(opts.echoIntervalMs ?? 0, opts.echoFailure ?? 0);
-    this.rejectProtocols = opts.rejectProtocols ?? NONE_NUMBERS;
+    this.rejectProtocols = opts.rejectProtocols ?? NONE;
   }
 
   /** The current RFC 1661 §3.2 phase. */
@@ -160,7 +113,7 @@ export class PppLink {
 
   /** True while IPCP is Opened: IPv4 frames may flow both ways. */
   get ipUp(): boolean {
-    return this.ipcp?.state === 'opened' && this.currentPhase === 'network';
+    return this.network?.ipv4Up === true && this.currentPhase === 'network';
   }
 
   /** Lower layer up plus administrative Open: LCP starts negotiating. */
@@ -220,7 +173,8 @@ export class PppLink {
       return;
     }
     if (protocol === PppProtocol.Chap || protocol === PppProtocol.Pap) {
-      this.handleAuth(protocol, info, now);
+      if (this.auth?.handlePacket(protocol, info, now) === true) this.pump(now);
+      else this.droppedFrames++;
       return;
     }
     // RFC 1661 §3.5: until authentication completes, only LCP, LQR and authentication packets.
@@ -234,26 +188,23 @@ export class PppLink {
     }
     if (protocol === PppProtocol.Lqr || protocol === PppProtocol.Padding) return;
     if (!this.rejectProtocols.includes(protocol)) {
-      if (protocol === PppProtocol.Ipcp && this.ipcp !== undefined) {
-        this.ipcp.handlePacket(info, now);
+      if (this.network?.handlePacket(protocol, info, now) === true) {
         this.pump(now);
         return;
       }
-      if (protocol === PppProtocol.Ipv6cp && this.ipv6cp !== undefined) {
-        this.ipv6cp.handlePacket(info, now);
-        this.pump(now);
-        return;
-      }
-      if (protocol === PppProtocol.Ipv6 && this.ipv6cp?.state === 'opened') {
+      if (protocol === PppProtocol.Ipv6 && this.network?.ipv6Up === true) {
         this.events.push({ type: 'ip', packet: info });
         return;
       }
-      if (protocol === PppProtocol.Ipcp || protocol === PppProtocol.Ipv4) {
+      if (protocol === PppProtocol.Ipcp) {
         this.droppedFrames++;
         return;
       }
     }
-    if (this.currentPhase === 'network') this.protocolReject(protocol, info, now);
+    if (this.currentPhase !== 'network') return;
+    // RFC 1661 §5.7: Protocol-Reject, cut to fit the peer's MRU.
+    this.lcp.send(CpCode.ProtocolReject, this.lcpPolicy.protocolRejectData(protocol, info));
+    this.pump(now);
   }
 
   /** Call when `pollTimeout()` is due. Each part rechecks its own deadline, so a stale entry is harmless. */
@@ -261,8 +212,7 @@ export class PppLink {
     this.syncTimers();
     const t = this.timers;
     if (t.fire('lcp', now)) this.lcp.handleTimeout(now);
-    if (t.fire('ipcp', now)) this.ipcp?.handleTimeout(now);
-    if (t.fire('ipv6cp', now)) this.ipv6cp?.handleTimeout(now);
+    if (t.fire('network', now)) this.network?.handleTimeout(now);
     if (t.fire('auth', now) && this.auth?.handleTimeout(now) === true) {
       this.fail('authentication timed out', DisconnectCause.AuthTimeout, now);
     }
@@ -290,8 +240,7 @@ export class PppLink {
   private syncTimers(): void {
     const t = this.timers;
     t.set('lcp', this.lcp.pollTimeout());
-    t.set('ipcp', this.ipcp?.pollTimeout());
-    t.set('ipv6cp', this.ipv6cp?.pollTimeout());
+    t.set('network', this.network?.pollTimeout());
     t.set('auth', this.auth?.pollTimeout());
     t.set('echo', this.echo.pollTimeout());
   }
@@ -302,25 +251,8 @@ export class PppLink {
     if (action === 'fail') {
       this.fail(`peer not responding to ${this.echo.pending} echo-requests`, DisconnectCause.EchoTimeout, now);
     } else if (action === 'send' && this.lcp.state === 'opened') {
-      const data = new Uint8Array(4);
-      const m = this.lcpPolicy.magic;
-      data[0] = m >>> 24;
-      data[1] = (m >>> 16) & 0xff;
-      data[2] = (m >>> 8) & 0xff;
-      data[3] = m & 0xff;
-      this.lcp.send(CpCode.EchoRequest, data, this.echoId);
-      this.echoId = (this.echoId + 1) & 0xff;
+      this.lcp.send(CpCode.EchoRequest, this.lcpPolicy.echoRequestData(), this.echo.takeIdentifier());
     }
-  }
-
-  private counters() {
-    const o = this.o;
-    return {
-      restartMs: o.restartMs,
-      maxConfigure: o.maxConfigure,
-      maxTerminate: o.maxTerminate,
-      maxFailure: o.maxFailure,
-    };
   }
 
   private setPhase(phase: Phase): void {
@@ -357,7 +289,10 @@ export class PppLink {
     for (let progress = true; progress; ) {
       progress = false;
       // Packets first, so logs show a Configure-Ack before the This-Layer-Up it caused.
-      progress = this.drainCp(this.lcp) || progress;
+      for (let p = this.lcp.pollPacket(); p !== undefined; p = this.lcp.pollPacket()) {
+        progress = true;
+        this.sendPacket(PppProtocol.Lcp, p);
+      }
       for (let e = this.lcp.pollEvent(); e !== undefined; e = this.lcp.pollEvent()) {
         progress = true;
         this.onLcpEvent(e, now);
@@ -366,32 +301,34 @@ export class PppLink {
         progress = true;
         this.onLcpNotice(n, now);
       }
-      if (this.ipcp !== undefined) {
-        progress = this.drainCp(this.ipcp) || progress;
-        for (let e = this.ipcp.pollEvent(); e !== undefined; e = this.ipcp.pollEvent()) {
-          progress = true;
-          this.onNcpEvent(this.ipcp, e, now);
-        }
-      }
-      if (this.ipv6cp !== undefined) {
-        progress = this.drainCp(this.ipv6cp) || progress;
-        for (let e = this.ipv6cp.pollEvent(); e !== undefined; e = this.ipv6cp.pollEvent()) {
-          progress = true;
-          this.onNcpEvent(this.ipv6cp, e, now);
-        }
-      }
+      if (this.network !== undefined) progress = this.network.drain(now) || progress;
       progress = this.drainAuth(now) || progress;
     }
   }
 
-  private drainCp(cp: ControlProtocol): boolean {
-    let any = false;
-    for (let p = cp.pollPacket(); p !== undefined; p = cp.pollPacket()) {
-      any = true;
-      this.sendPacket(cp.protocol, p);
-    }
-    return any;
-  }
+  /** What the Network phase reports back. */
+  private readonly networkOutput: NetworkOutput = {
+    send: (protocol, info) => this.sendPacket(protocol, info),
+    up: (u) =>
+      this.events.push({
+        type: 'link-up',
+        localAddress: u.localAddress,
+        peerAddress: u.peerAddress,
+        dns: u.dns,
+        nbns: u.nbns,
+        user: this.user,
+        ...(u.ipv6 && { ipv6: u.ipv6 }),
+      }),
+    finished: (protocolName, timedOut, now) => {
+      // pppd np_finished: with no network protocol left, the link has no purpose.
+      if (this.currentPhase !== 'network') return;
+      this.fail(
+        timedOut ? `${protocolName} negotiation timed out` : 'no network protocols running',
+        timedOut ? DisconnectCause.NcpTimeout : DisconnectCause.NoNcp,
+        now,
+      );
+    },
+  };
 
   private sendPacket(protocol: number, info: Uint8Array): void {
     if (this.o.debug === true) this.log('sent', protocol, info);
@@ -411,7 +348,7 @@ export class PppLink {
         // RFC 1661 §3.7: a Terminate-Request from the peer; say so when the link is finished.
         if (e.cause === 'rtr') this.setDown('peer requested termination', DisconnectCause.Normal, 1);
         this.echo.stop();
-        this.ncpDown(now);
+        this.network?.down(now);
         this.auth = undefined;
         this.setPhase(this.lcp.state === 'closing' || this.lcp.state === 'stopping' ? 'terminate' : 'establish');
         return;
@@ -430,10 +367,8 @@ export class PppLink {
   private onLcpNotice(n: LcpNotice, now: Instant): void {
     if (n.type === 'echo-reply') {
       this.echo.onReply();
-    } else if (n.protocol === PppProtocol.Ipcp) {
-      this.ipcp?.fire('rxj-', now);
-    } else if (n.protocol === PppProtocol.Ipv6cp) {
-      this.ipv6cp?.fire('rxj-', now);
+    } else if (this.network?.protocolRejected(n.protocol, now) === true) {
+      // RFC 1661 §5.7: the NCP finishes (RXJ-); the link goes on while another NCP runs.
     } else if (this.auth?.speaks(n.protocol) === true) {
       this.fail('peer rejected the authentication protocol', DisconnectCause.AuthProtocolUnacceptable, now);
     }
@@ -461,14 +396,6 @@ export class PppLink {
       { limitMs: o.authTimeoutMs ?? 30_000, repeatMs: o.restartMs ?? 3000 },
       now,
     );
-  }
-
-  private handleAuth(protocol: number, info: Uint8Array, now: Instant): void {
-    if (this.auth?.handlePacket(protocol, info, now) !== true) {
-      this.droppedFrames++;
-      return;
-    }
-    this.pump(now);
   }
 
   private drainAuth(now: Instant): boolean {
@@ -502,72 +429,12 @@ export class PppLink {
       }
     }
     this.setPhase('network');
-    if (this.ipcp === undefined) {
-      this.ipcpPolicy = new IpcpPolicy({
-        role: o.role,
-        local: this.assigned?.local,
-        peer: this.assigned?.peer,
-        dns: o.dns,
-        nbns: o.nbns,
-        localAddress: o.localAddress,
-      });
-      this.ipcp = new ControlProtocol(PppProtocol.Ipcp, this.ipcpPolicy, this.counters());
-      this.ipcp.open(now);
-    }
-    this.ipcp.up(now);
-    if (o.ipv6 === true) {
-      if (this.ipv6cp === undefined) {
-        this.ipv6cpPolicy = new Ipv6cpPolicy(o.random);
-        this.ipv6cp = new ControlProtocol(PppProtocol.Ipv6cp, this.ipv6cpPolicy, this.counters());
-        this.ipv6cp.open(now);
-      }
-      this.ipv6cp.up(now);
-    }
-  }
-
-  private ncpDown(now: Instant): void {
-    this.ipcp?.down(now);
-    this.ipv6cp?.down(now);
-  }
-
-  private onNcpEvent(cp: ControlProtocol, e: CpEvent, now: Instant): void {
-    if (e.type === 'this-layer-up' && cp === this.ipcp && this.ipcpPolicy !== undefined) {
-      const p = this.ipcpPolicy;
-      const v6 = this.ipv6cp?.state === 'opened' && this.ipv6cpPolicy !== undefined ? this.ipv6cpPolicy : undefined;
-      this.events.push({
-        type: 'link-up',
-        localAddress: formatIpv4(p.localAddress),
-        peerAddress: formatIpv4(p.peerAddress),
-        dns: p.dns,
-        nbns: p.nbns,
-        user: this.user,
-        ...(v6 && { ipv6: { localId: formatInterfaceId(v6.localId), peerId: formatInterfaceId(v6.peerId) } }),
-      });
-    } else if (e.type === 'this-layer-finished' && this.currentPhase === 'network') {
-      // pppd np_finished: with no network protocol left, the link has no purpose.
-      // The other NCP may still be negotiating (a ProtRej of IPv6CP often precedes IPCP's Ack).
-      const other = cp === this.ipcp ? this.ipv6cp : this.ipcp;
-      const otherAlive = other !== undefined && !FINISHED.has(other.state);
-      if (!otherAlive) {
-        const timedOut = e.cause === 'to-';
-        this.fail(
-          timedOut ? `${cp.policy.protocolName} negotiation timed out` : 'no network protocols running',
-          timedOut ? DisconnectCause.NcpTimeout : DisconnectCause.NoNcp,
-          now,
-        );
-      }
-    }
-  }
-
-  /** RFC 1661 §5.7: Protocol-Reject, cut to fit the peer's MRU. */
-  private protocolReject(protocol: number, info: Uint8Array, now: Instant): void {
-    const room = Math.max(0, this.lcpPolicy.peerMru - CP_HEADER_LENGTH - 2);
-    const data = new Uint8Array(2 + Math.min(room, info.length));
-    data[0] = protocol >>> 8;
-    data[1] = protocol & 0xff;
-    data.set(info.subarray(0, data.length - 2), 2);
-    this.lcp.send(CpCode.ProtocolReject, data);
-    this.pump(now);
+    this.network ??= new NetworkPhase(
+      { ...o, assigned: this.assigned, counters: this.counters },
+      this.networkOutput,
+      now,
+    );
+    this.network.up(now);
   }
 
   private checkLoop(now: Instant): void {
