@@ -11,9 +11,9 @@ import {
   createPapClient,
   createPapServer,
 } from '../src/chap/index.js';
+import type { AuthOffer } from '../src/core/auth-engine.js';
 import type { Random } from '../src/core/random.js';
 import { seededRandom } from '../src/core/seeded-random.js';
-import type { AuthClient, AuthMethod, AuthServer } from '../src/ppp/auth.js';
 import { PppLink } from '../src/ppp/link.js';
 import { decodeCpPacket } from '../src/ppp/wire/cp-packet.js';
 import { formatFrame } from '../src/ppp/wire/format.js';
@@ -30,33 +30,51 @@ const RUNS = arg('runs', 5);
 type Method = 'none' | 'pap' | 'chap-md5' | 'mschapv2';
 const lookup = (u: string): string | undefined => (u === 'user' ? 'password' : undefined);
 
-function methods(m: Method, random: Random): { server: AuthMethod<AuthServer>[]; client: AuthMethod<AuthClient>[] } {
+function methods(m: Method, random: Random): { server: AuthOffer[]; client: AuthOffer[] } {
   switch (m) {
     case 'none':
       return { server: [], client: [] };
     case 'pap':
       return {
-        server: [{ protocol: 0xc023, create: () => createPapServer({ lookup }) }],
-        client: [{ protocol: 0xc023, create: () => createPapClient({ user: 'user', password: 'password' }) }],
+        server: [{ protocol: 0xc023, label: 'pap', create: () => createPapServer({ lookup }) }],
+        client: [
+          { protocol: 0xc023, label: 'pap', create: () => createPapClient({ user: 'user', password: 'password' }) },
+        ],
       };
     case 'chap-md5':
       return {
         server: [
-          { protocol: 0xc223, algorithm: 5, create: () => createChapMd5Server({ random, name: 'lns', lookup }) },
+          {
+            protocol: 0xc223,
+            algorithm: 5,
+            label: 'chap-md5',
+            create: () => createChapMd5Server({ random, name: 'lns', lookup }),
+          },
         ],
         client: [
-          { protocol: 0xc223, algorithm: 5, create: () => createChapMd5Client({ user: 'user', password: 'password' }) },
+          {
+            protocol: 0xc223,
+            algorithm: 5,
+            label: 'chap-md5',
+            create: () => createChapMd5Client({ user: 'user', password: 'password' }),
+          },
         ],
       };
     case 'mschapv2':
       return {
         server: [
-          { protocol: 0xc223, algorithm: 0x81, create: () => createMsChapV2Server({ random, name: 'lns', lookup }) },
+          {
+            protocol: 0xc223,
+            algorithm: 0x81,
+            label: 'mschapv2',
+            create: () => createMsChapV2Server({ random, name: 'lns', lookup }),
+          },
         ],
         client: [
           {
             protocol: 0xc223,
             algorithm: 0x81,
+            label: 'mschapv2',
             create: () => createMsChapV2Client({ user: 'user', password: 'password', random }),
           },
         ],

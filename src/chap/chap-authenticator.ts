@@ -10,6 +10,7 @@
 // - RFC 1994 §4.2: after the outcome, a repeated Response with that Identifier gets the same reply
 //   (the Success or Failure may have been lost). Anything else, and every malformed packet, is ignored.
 import { equalConstantTime, toHex } from '../core/bytes.js';
+import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { TimerTable } from '../core/timer-table.js';
@@ -29,7 +30,7 @@ import {
   MSCHAPV2_CHALLENGE_SIZE,
   MSCHAPV2_RESPONSE_SIZE,
 } from './mschapv2-wire.js';
-import { type AuthOutcome, AuthProtocol, type AuthServer, ChapAlgorithm } from './types.js';
+import { type AuthEngine, type AuthOutcome, AuthProtocol, ChapAlgorithm } from './types.js';
 
 /** Options of a CHAP authenticator (MS-CHAPv2 or CHAP-MD5). */
 export interface ChapServerOptions {
@@ -74,12 +75,12 @@ type State =
 
 const CHALLENGE_SIZE = 16;
 
-class ChapAuthenticator implements AuthServer {
+class ChapAuthenticator implements AuthEngine {
   readonly protocol = AuthProtocol.Chap;
   readonly lcpData: Uint8Array;
   private state: State = { kind: 'initial' };
   private result: AuthOutcome;
-  private readonly out: Uint8Array[] = [];
+  private readonly out = new Fifo<Uint8Array>();
   private readonly timers = new TimerTable<'challenge'>();
   private readonly maxChallenges: number;
   private readonly timeoutMs: number;
@@ -207,11 +208,11 @@ const MD5_METHOD: ChapMethod = {
 };
 
 /** An MS-CHAPv2 authenticator (RFC 2759); LCP option data c2 23 81. */
-export function createMsChapV2Server(opts: ChapServerOptions): AuthServer {
+export function createMsChapV2Server(opts: ChapServerOptions): AuthEngine {
   return new ChapAuthenticator(msChapV2Method(opts.random), opts);
 }
 
 /** A CHAP-MD5 authenticator (RFC 1994); LCP option data c2 23 05. */
-export function createChapMd5Server(opts: ChapServerOptions): AuthServer {
+export function createChapMd5Server(opts: ChapServerOptions): AuthEngine {
   return new ChapAuthenticator(MD5_METHOD, opts);
 }

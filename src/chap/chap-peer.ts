@@ -10,6 +10,7 @@
 // (RFC 1994 §4.2). After a failure everything is ignored. The peer has no timer: the
 // authenticator retransmits (RFC 1994 §4.1).
 import { equalConstantTime } from '../core/bytes.js';
+import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { chapMd5Response } from './chap-md5.js';
@@ -21,7 +22,7 @@ import {
   parseMsChapV2Failure,
   parseMsChapV2Success,
 } from './mschapv2-wire.js';
-import { type AuthClient, type AuthOutcome, AuthProtocol, ChapAlgorithm } from './types.js';
+import { type AuthEngine, type AuthOutcome, AuthProtocol, ChapAlgorithm } from './types.js';
 
 /** Options of a CHAP peer. */
 export interface ChapClientOptions {
@@ -63,12 +64,12 @@ type State =
     }
   | { readonly kind: 'failed' };
 
-class ChapPeer implements AuthClient {
+class ChapPeer implements AuthEngine {
   readonly protocol = AuthProtocol.Chap;
   readonly lcpData: Uint8Array;
   private state: State = { kind: 'waiting' };
   private result: AuthOutcome;
-  private readonly out: Uint8Array[] = [];
+  private readonly out = new Fifo<Uint8Array>();
 
   constructor(
     private readonly method: ChapPeerMethod,
@@ -214,11 +215,11 @@ function md5PeerMethod(opts: ChapClientOptions): ChapPeerMethod {
 }
 
 /** An MS-CHAPv2 peer (RFC 2759) that also verifies the authenticator (mutual authentication). */
-export function createMsChapV2Client(opts: MsChapV2ClientOptions): AuthClient {
+export function createMsChapV2Client(opts: MsChapV2ClientOptions): AuthEngine {
   return new ChapPeer(msChapV2PeerMethod(opts), opts.user);
 }
 
 /** A CHAP-MD5 peer (RFC 1994). */
-export function createChapMd5Client(opts: ChapClientOptions): AuthClient {
+export function createChapMd5Client(opts: ChapClientOptions): AuthEngine {
   return new ChapPeer(md5PeerMethod(opts), opts.user);
 }

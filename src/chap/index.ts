@@ -1,6 +1,6 @@
 // Public API of src/chap: CHAP-MD5 (RFC 1994), MS-CHAPv2 (RFC 2759) and PAP (RFC 1334)
 // authenticators and peers, their packet codecs, and the MD4/DES primitives OpenSSL 3 lacks.
-// Related: types.ts (the AuthServer/AuthClient shape src/ppp drives).
+// Related: methods.ts (the catalogue), ../core/auth-engine.ts (the engine interface src/ppp drives).
 export { type ChapServerOptions, createChapMd5Server, createMsChapV2Server } from './chap-authenticator.js';
 export { CHAP_MD5_RESPONSE_SIZE, chapMd5Response } from './chap-md5.js';
 export {
@@ -20,6 +20,17 @@ export {
 } from './chap-peer.js';
 export { desEncryptBlock, expandDesKey } from './des.js';
 export { md4 } from './md4.js';
+export {
+  AUTH_METHOD_NAMES,
+  AUTH_METHODS,
+  type AuthClientContext,
+  type AuthMethodEntry,
+  type AuthMethodName,
+  type AuthServerContext,
+  authClientOffer,
+  authServerOffer,
+  isAuthMethodName,
+} from './methods.js';
 export {
   authenticatorResponseDigest,
   challengeHash,
@@ -57,12 +68,4 @@ export {
 } from './pap.js';
 export { createPapServer, type PapServerOptions } from './pap-authenticator.js';
 export { createPapClient, type PapClientOptions } from './pap-peer.js';
-export {
-  type AuthClient,
-  type AuthEngine,
-  type AuthMethodName,
-  type AuthOutcome,
-  AuthProtocol,
-  type AuthServer,
-  ChapAlgorithm,
-} from './types.js';
+export { type AuthEngine, type AuthOffer, type AuthOutcome, AuthProtocol, ChapAlgorithm } from './types.js';

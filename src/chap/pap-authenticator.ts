@@ -5,11 +5,12 @@
 // that, repeated Requests (the Ack/Nak may have been lost) get the same reply code, with the
 // Identifier copied from each Request (RFC 1334 §2.2.2). Malformed packets are ignored.
 import { equalConstantTime } from '../core/bytes.js';
+import { Fifo } from '../core/fifo.js';
 import type { Instant } from '../core/time.js';
 import { TimerTable } from '../core/timer-table.js';
 import { nameText, utf8 } from './chap-packet.js';
 import { decodePapPacket, encodePapReply, PapCode } from './pap.js';
-import { type AuthOutcome, AuthProtocol, type AuthServer } from './types.js';
+import { type AuthEngine, type AuthOutcome, AuthProtocol } from './types.js';
 
 /** Options of a PAP authenticator. */
 export interface PapServerOptions {
@@ -22,12 +23,12 @@ export interface PapServerOptions {
 const ACK_MESSAGE = 'Login ok';
 const NAK_MESSAGE = 'Login incorrect';
 
-class PapAuthenticator implements AuthServer {
+class PapAuthenticator implements AuthEngine {
   readonly protocol = AuthProtocol.Pap;
   readonly lcpData = Uint8Array.of(0xc0, 0x23);
   private result: AuthOutcome;
   private replyCode: typeof PapCode.AuthenticateAck | typeof PapCode.AuthenticateNak | undefined;
-  private readonly out: Uint8Array[] = [];
+  private readonly out = new Fifo<Uint8Array>();
   private readonly timers = new TimerTable<'request'>();
 
   constructor(private readonly opts: PapServerOptions) {}
@@ -80,6 +81,6 @@ class PapAuthenticator implements AuthServer {
 }
 
 /** A PAP authenticator (RFC 1334); LCP option data c0 23. */
-export function createPapServer(opts: PapServerOptions): AuthServer {
+export function createPapServer(opts: PapServerOptions): AuthEngine {
   return new PapAuthenticator(opts);
 }

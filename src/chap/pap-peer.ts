@@ -1,11 +1,13 @@
 // The PAP peer, RFC 1334 §2: sends Authenticate-Request at start and repeats it every restartMs
 // (a new Identifier each time, §2.2.1) until an Ack/Nak or maxRequests.
 // Related: pap-authenticator.ts (the other side), pap.ts (codec).
+
+import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { TimerTable } from '../core/timer-table.js';
 import { decodePapPacket, encodePapRequest, PapCode } from './pap.js';
-import { type AuthClient, type AuthOutcome, AuthProtocol } from './types.js';
+import { type AuthEngine, type AuthOutcome, AuthProtocol } from './types.js';
 
 /** Options of a PAP peer. */
 export interface PapClientOptions {
@@ -19,7 +21,7 @@ export interface PapClientOptions {
   readonly random?: Random;
 }
 
-class PapPeer implements AuthClient {
+class PapPeer implements AuthEngine {
   readonly protocol = AuthProtocol.Pap;
   readonly lcpData = Uint8Array.of(0xc0, 0x23);
   private result: AuthOutcome;
@@ -27,7 +29,7 @@ class PapPeer implements AuthClient {
   private sent = 0;
   /** Identifiers of every Request sent: a late Ack to an earlier copy still counts. */
   private readonly sentIdentifiers = new Set<number>();
-  private readonly out: Uint8Array[] = [];
+  private readonly out = new Fifo<Uint8Array>();
   private readonly timers = new TimerTable<'restart'>();
   private readonly restartMs: number;
   private readonly maxRequests: number;
@@ -87,6 +89,6 @@ class PapPeer implements AuthClient {
 }
 
 /** A PAP peer (RFC 1334) that sends its Authenticate-Request on start(). */
-export function createPapClient(opts: PapClientOptions): AuthClient {
+export function createPapClient(opts: PapClientOptions): AuthEngine {
   return new PapPeer(opts);
 }

@@ -2,8 +2,9 @@
 // authentication and IPCP, at most C calls in setup at once; reports sessions/s, setup latency
 // percentiles, failures and optional ping RTT. Related: ../io/setup-load.ts (the run),
 // ../lac/load-scheduler.ts (which call goes next), bench/setup-rate.ts.
+
+import type { AuthMethodName } from '../chap/methods.js';
 import { type SetupLoad, startSetupLoad } from '../io/setup-load.js';
-import type { LacAuth } from '../lac/lac.js';
 import type { SetupLoadResult } from '../lac/load-scheduler.js';
 import { DIAL_FLAGS, formatFlags, parseArgs, parseHostPort, UsageError } from './args.js';
 
@@ -85,7 +86,7 @@ export async function runBench(argv: readonly string[], out = process.stdout): P
     server: parseHostPort(a.server, 1701),
     user: a.user,
     password,
-    auth: a.auth as LacAuth | undefined,
+    auth: a.auth as AuthMethodName | undefined,
     secret: a.secret,
     tunnels: a.tunnels ?? 10,
     tunnelsAtOnce: a['tunnels-at-once'],

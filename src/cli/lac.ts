@@ -1,6 +1,7 @@
 // `l2tp-ts lac`: dial an LNS, bring up T tunnels × N sessions with full PPP, optionally ping
 // through each, print what came up, and exit 0 only when everything did.
 
+import type { AuthMethodName } from '../chap/methods.js';
 import { monotonicNow } from '../io/clock.js';
 import { createLac } from '../io/create-lac.js';
 import type { LacEvent } from '../lac/lac.js';
@@ -65,7 +66,7 @@ export async function runLac(argv: readonly string[], out = process.stdout, err 
     server,
     user: a.user,
     password,
-    auth: a.auth === undefined ? undefined : [a.auth as 'mschapv2' | 'chap' | 'pap'],
+    auth: a.auth === undefined ? undefined : [a.auth as AuthMethodName],
     hostName: a['host-name'],
     tunnels,
     sessionsPerTunnel: perTunnel,

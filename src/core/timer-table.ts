@@ -6,9 +6,10 @@ import type { Instant } from './time.js';
 export class TimerTable<Kind extends string> {
   private readonly deadlines = new Map<Kind, Instant>();
 
-  /** Sets (or moves) the deadline of `kind`. */
-  set(kind: Kind, at: Instant): void {
-    this.deadlines.set(kind, at);
+  /** Sets (or moves) the deadline of `kind`; undefined stops it (so a part's own poll can be copied in). */
+  set(kind: Kind, at: Instant | undefined): void {
+    if (at === undefined) this.deadlines.delete(kind);
+    else this.deadlines.set(kind, at);
   }
 
   /** Cancels `kind`. */

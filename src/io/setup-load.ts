@@ -2,8 +2,10 @@
 // LacEngine on a UDP socket, the sans-IO SetupLoadScheduler (src/lac/load-scheduler.ts) placing
 // its calls, one deadline timer, this process's CPU time, and pings through the sessions after
 // setup. Related: udp-driver.ts, src/cli/bench.ts (the command and its output).
+
+import type { AuthMethodName } from '../chap/methods.js';
 import type { PeerAddress } from '../core/engine.js';
-import { type LacAuth, LacEngine, type LacEvent } from '../lac/lac.js';
+import { LacEngine, type LacEvent } from '../lac/lac.js';
 import { type Percentiles, percentiles, type SetupLoadResult, SetupLoadScheduler } from '../lac/load-scheduler.js';
 import type { PppSession } from '../session/ppp-over-l2tp.js';
 import { sessionKey } from '../session/session-key.js';
@@ -16,7 +18,7 @@ export interface SetupLoadOptions {
   readonly server: PeerAddress;
   readonly user: string;
   readonly password: string;
-  readonly auth?: LacAuth;
+  readonly auth?: AuthMethodName;
   readonly secret?: string;
   readonly tunnels: number;
   readonly sessionsPerTunnel: number;

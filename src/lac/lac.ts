@@ -2,20 +2,16 @@
 // peer side of PPP (LCP, CHAP/PAP as the LNS asks, IPCP) until every session has an address.
 // Used by `l2tp-ts lac`, the benchmark and tests. The role policy only: the bridge to PPP is
 // ../session/ppp-over-l2tp.ts, shared with the LNS (neither role imports the other).
-import { createChapMd5Client, createMsChapV2Client, createPapClient } from '../chap/index.js';
+import { AUTH_METHOD_NAMES, type AuthMethodName, authClientOffer } from '../chap/methods.js';
 import type { Engine, PeerAddress, Transmit } from '../core/engine.js';
 import { Fifo } from '../core/fifo.js';
 import { buildIcmpEcho, IcmpType, parseIcmpEcho, parseIpv4 } from '../core/ipv4.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
-import type { AuthClient } from '../ppp/auth.js';
 import { type PppEvent, PppLink } from '../ppp/link.js';
 import { PppOverL2tp, type PppSession } from '../session/ppp-over-l2tp.js';
 import { sessionKey, tunnelIdOfKey } from '../session/session-key.js';
-
-/** Methods the LAC will answer, as `--auth` names them. */
-export type LacAuth = 'mschapv2' | 'chap' | 'pap';
 
 /** Options of the LAC engine. */
 export interface LacEngineOptions {
@@ -24,7 +20,7 @@ export interface LacEngineOptions {
   readonly user: string;
   readonly password: string;
   /** Methods we answer, in preference order (default all three, MS-CHAPv2 first). */
-  readonly auth?: readonly LacAuth[];
+  readonly auth?: readonly AuthMethodName[];
   readonly hostName?: string;
   readonly tunnels?: number;
   readonly sessionsPerTunnel?: number;
@@ -146,30 +142,18 @@ export class LacEngine implements Engine<LacEvent> {
 
   private createLink(): PppLink {
     const o = this.opts;
-    const methods = o.auth ?? ['mschapv2', 'chap', 'pap'];
+    const methods = o.auth ?? AUTH_METHOD_NAMES;
+    const ctx = { user: o.user, password: o.password, random: o.random };
     return new PppLink({
       role: 'lac',
       random: o.random,
       mru: o.mru,
-      authClients: methods.map((m) => this.authClient(m)),
+      authClients: methods.map((m) => authClientOffer(m, ctx)),
       ipv6: o.ipv6,
       debug: o.pppDebug,
       echoIntervalMs: o.echoIntervalMs,
       echoFailure: o.echoFailure,
-      name: o.user,
     });
-  }
-
-  private authClient(method: LacAuth): { protocol: number; algorithm?: number; create(): AuthClient } {
-    const { user, password, random } = this.opts;
-    switch (method) {
-      case 'mschapv2':
-        return { protocol: 0xc223, algorithm: 0x81, create: () => createMsChapV2Client({ user, password, random }) };
-      case 'chap':
-        return { protocol: 0xc223, algorithm: 0x05, create: () => createChapMd5Client({ user, password }) };
-      case 'pap':
-        return { protocol: 0xc023, create: () => createPapClient({ user, password }) };
-    }
   }
 
   private onL2tpEvent(e: L2tpEvent, now: Instant): void {

@@ -4,7 +4,8 @@
 // responder). The role policy only: the bridge to PPP is ../session/ppp-over-l2tp.ts; the LNS
 // adds routing by destination address to its data path.
 // Related: address-pool.ts, config/settings.ts, userspace-responder.ts.
-import { createChapMd5Server, createMsChapV2Server, createPapServer } from '../chap/index.js';
+import { type AuthMethodName, authServerOffer } from '../chap/methods.js';
+import type { AuthOffer } from '../core/auth-engine.js';
 import { u32 } from '../core/bytes.js';
 import type { Engine, PeerAddress, Transmit } from '../core/engine.js';
 import { Fifo } from '../core/fifo.js';
@@ -14,7 +15,6 @@ import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
 import { CdnResult, StopCcnResult } from '../l2tp/wire/result-codes.js';
 import { CauseDirection, GlobalCause } from '../l2tp/wire/session-avps.js';
-import type { AuthServer } from '../ppp/auth.js';
 import { type PppEvent, PppLink } from '../ppp/link.js';
 import {
   type IpPacket,
@@ -26,9 +26,6 @@ import {
 import { sessionKey } from '../session/session-key.js';
 import type { AddressPool } from './address-pool.js';
 import { respond } from './userspace-responder.js';
-
-/** Authentication methods, as pppd's require-* options name them. */
-export type AuthMethod = 'mschapv2' | 'chap' | 'pap';
 
 /** A user from chap-secrets: the secret and, optionally, the static address column. */
 export interface LnsUser {
@@ -44,7 +41,7 @@ export interface LnsEngineOptions {
   readonly chapName?: string;
   readonly endpoint?: Partial<Omit<EndpointOptions, 'role' | 'hostName' | 'random'>>;
   /** Accepted methods in preference order; empty: no authentication (pppd `noauth`). */
-  readonly auth: readonly AuthMethod[];
+  readonly auth: readonly AuthMethodName[];
   /** chap-secrets lookup by user name (the server column already matched). */
   readonly users: (user: string) => LnsUser | undefined;
   readonly pool: AddressPool;
@@ -138,10 +135,19 @@ export class LnsEngine implements Engine<LnsEvent> {
   private readonly downReasons = new Map<number, string>();
 
   /** The method descriptors are the same for every link: built once, not per session. */
-  private readonly authServers: readonly { protocol: number; algorithm?: number; create(): AuthServer }[];
+  private readonly authServers: readonly AuthOffer[];
 
   constructor(private readonly opts: LnsEngineOptions) {
-    this.authServers = opts.auth.map((m) => this.authServer(m));
+    const o = opts;
+    const lookup = (user: string): string | undefined => o.users(user)?.secret;
+    const ctx = {
+      random: o.random,
+      name: o.chapName ?? o.hostName,
+      lookup,
+      chapRestartMs: o.chapRestartMs,
+      papTimeoutMs: o.papTimeoutMs,
+    };
+    this.authServers = opts.auth.map((m) => authServerOffer(m, ctx));
     const endpoint = new Endpoint({
       ...opts.endpoint,
       role: 'lns',
@@ -303,7 +309,6 @@ export class LnsEngine implements Engine<LnsEvent> {
       role: 'lns',
       random: o.random,
       mru: o.mru,
-      mtu: o.mtu,
       authServers: this.authServers,
       assignAddress: (user) => this.assignAddress(key, user),
       dns: o.dns,
@@ -317,33 +322,7 @@ export class LnsEngine implements Engine<LnsEvent> {
       maxFailure: o.maxFailure,
       rejectProtocols: o.rejectCcp ? [0x80fd] : [],
       debug: o.pppDebug,
-      name: o.chapName ?? o.hostName,
     });
-  }
-
-  private authServer(method: AuthMethod): { protocol: number; algorithm?: number; create(): AuthServer } {
-    const o = this.opts;
-    const lookup = (user: string): string | undefined => o.users(user)?.secret;
-    const name = o.chapName ?? o.hostName;
-    switch (method) {
-      case 'mschapv2':
-        return {
-          protocol: 0xc223,
-          algorithm: 0x81,
-          create: () => createMsChapV2Server({ random: o.random, name, lookup, timeoutMs: o.chapRestartMs }),
-        };
-      case 'chap':
-        return {
-          protocol: 0xc223,
-          algorithm: 0x05,
-          create: () => createChapMd5Server({ random: o.random, name, lookup, timeoutMs: o.chapRestartMs }),
-        };
-      case 'pap':
-        return {
-          protocol: 0xc023,
-          create: () => createPapServer({ lookup, ...(o.papTimeoutMs ? { timeoutMs: o.papTimeoutMs } : {}) }),
-        };
-    }
   }
 
   private assignAddress(key: number, user: string | undefined): { local: string; peer: string } | undefined {

@@ -1,7 +1,7 @@
 // One control protocol (LCP, IPCP or IPv6CP): packet codec + RFC 1661 §4 automaton + option policy,
 // with the Restart timer, Max-Configure, Max-Terminate and Max-Failure counters of §4.6.
 // Related: automaton.ts (the table), option-policy.ts, lcp.ts / ipcp.ts / ipv6cp.ts (policies), link.ts.
-import { put32, u16, u32 } from '../core/bytes.js';
+import { Fifo } from '../core/fifo.js';
 import type { Instant } from '../core/time.js';
 import { type Action, Automaton, type Cell, type Event, type State, TIMER_STATES } from './automaton.js';
 import type { OptionPolicy, Verdict } from './option-policy.js';
@@ -13,7 +13,7 @@ import {
   encodeOptions,
   type Option,
 } from './wire/cp-packet.js';
-import { CpCode, PppProtocol } from './wire/protocol-numbers.js';
+import { CpCode } from './wire/protocol-numbers.js';
 
 /** Counters and timer of RFC 1661 §4.6 (pppd defaults: 3 s, 10, 2, 5). */
 export interface ControlProtocolOptions {
@@ -21,26 +21,19 @@ export interface ControlProtocolOptions {
   readonly maxConfigure?: number;
   readonly maxTerminate?: number;
   readonly maxFailure?: number;
-  /**
-   * LCP only: codes 8–13 (Protocol-Reject, Echo, Discard, Identification, Time-Remaining) exist;
-   * `magic` is our Magic-Number for Echo-Reply (0 when not negotiated), `peerMru` the largest
-   * Information field the peer accepts (Code-Reject is cut to fit). Read at the time of use.
-   */
-  readonly lcp?: { readonly magic: number; readonly peerMru: number };
-  /** NCPs: the peer's MRU for cutting Code-Reject (default 1500). */
+  /** The peer's MRU for cutting Code-Reject when the policy has none (default 1500). */
   readonly peerMru?: number;
 }
 
 /** What a control protocol reports to the link (drained after every call). */
 export type CpEvent =
   | { readonly type: 'this-layer-up' }
-  | { readonly type: 'this-layer-down' }
+  /** `cause`: the §4.3 event whose cell went down ('rtr': the peer asked to terminate). */
+  | { readonly type: 'this-layer-down'; readonly cause: Event }
   | { readonly type: 'this-layer-started' }
-  | { readonly type: 'this-layer-finished' }
+  /** `cause`: the §4.3 event whose cell finished ('to-': Max-Configure/Terminate, 'rxj-': rejected). */
+  | { readonly type: 'this-layer-finished'; readonly cause: Event }
   | { readonly type: 'ignored-event'; readonly event: Event; readonly state: State }
-  | { readonly type: 'protocol-rejected'; readonly protocol: number }
-  | { readonly type: 'echo-reply'; readonly id: number; readonly data: Uint8Array }
-  | { readonly type: 'echo-request'; readonly magic: number | undefined }
   | { readonly type: 'dropped'; readonly reason: string };
 
 /** The packet being answered while an event's actions run. */
@@ -50,6 +43,8 @@ interface Current {
   data: Uint8Array;
   verdict: Verdict | undefined;
   raw: Uint8Array;
+  /** Set by the policy's extcode for an Echo-Request: the data 'ser' answers with. */
+  echoReply: Uint8Array | undefined;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -61,8 +56,8 @@ const EMPTY = new Uint8Array(0);
  */
 export class ControlProtocol {
   private readonly automaton: Automaton;
-  private readonly packets: Uint8Array[] = [];
-  private readonly events: CpEvent[] = [];
+  private readonly packets = new Fifo<Uint8Array>();
+  private readonly events = new Fifo<CpEvent>();
   private readonly restartMs: number;
   private readonly maxConfigure: number;
   private readonly maxTerminate: number;
@@ -74,13 +69,13 @@ export class ControlProtocol {
   private reqId = -1;
   private reqData: Uint8Array = EMPTY;
   private seenAck = false;
-  private current: Current = { code: 0, id: 0, data: EMPTY, verdict: undefined, raw: EMPTY };
+  private current: Current = { code: 0, id: 0, data: EMPTY, verdict: undefined, raw: EMPTY, echoReply: undefined };
   private now: Instant = 0;
+  /** The event whose cell is running: the cause This-Layer-Down/Finished report. */
+  private firing: Event = 'up';
   private terminateReason: Uint8Array = EMPTY;
   /** Packets dropped as malformed or unmatched (diagnostics). */
   dropped = 0;
-  /** The event most recently fired (the link reads it to explain This-Layer-Finished). */
-  lastEvent: Event | undefined;
 
   constructor(
     readonly protocol: number,
@@ -126,7 +121,7 @@ export class ControlProtocol {
   /** Fires a raw §4.3 event (tests, and Protocol-Reject of an NCP → RXJ-). */
   fire(event: Event, now: Instant): void {
     this.now = now;
-    this.lastEvent = event;
+    this.firing = event;
     this.automaton.fire(event);
     // §4.6: the Restart timer runs only in Closing, Stopping, Req-Sent, Ack-Rcvd and Ack-Sent.
     if (!TIMER_STATES.has(this.automaton.state)) this.timerAt = undefined;
@@ -141,7 +136,7 @@ export class ControlProtocol {
     }
     const { code, id, data } = decoded.value;
     const packetBytes = info.subarray(0, CP_HEADER_LENGTH + data.length);
-    this.current = { code, id, data, verdict: undefined, raw: packetBytes };
+    this.current = { code, id, data, verdict: undefined, raw: packetBytes, echoReply: undefined };
     switch (code) {
       case CpCode.ConfigureRequest: {
         const options = decodeOptions(data);
@@ -202,50 +197,30 @@ export class ControlProtocol {
         return;
       }
       default:
-        if (this.opts.lcp !== undefined) {
-          const handled = this.handleLcpCode(code, id, data, now);
-          if (handled) return;
-        }
-        // §5.6: an unknown code is answered with Code-Reject (RUC → scj).
-        {
-          this.fire('ruc', now);
-          return;
-        }
+        this.handleExtendedCode(code, id, data, now);
+        return;
     }
   }
 
-  /** RFC 1661 §5.7–§5.9 and RFC 1570 codes that only LCP has. True when the code was handled. */
-  private handleLcpCode(code: number, id: number, data: Uint8Array, now: Instant): boolean {
-    switch (code) {
-      case CpCode.ProtocolReject: {
-        if (data.length < 2) {
-          this.drop('short-protocol-reject');
-          return true;
-        }
-        const protocol = u16(data, 0);
-        // §5.7: a rejected LCP is catastrophic; any other protocol is permitted to be rejected.
-        if (protocol !== PppProtocol.Lcp && this.state === 'opened')
-          this.events.push({ type: 'protocol-rejected', protocol });
-        this.fire(protocol === PppProtocol.Lcp ? 'rxj-' : 'rxj+', now);
-        return true;
-      }
-      case CpCode.EchoRequest:
-        this.events.push({ type: 'echo-request', magic: data.length >= 4 ? u32(data, 0) : undefined });
+  /** Codes beyond 1–7 go to the policy (pppd extcode); what it does not know is Code-Rejected (§5.6, RUC). */
+  private handleExtendedCode(code: number, id: number, data: Uint8Array, now: Instant): void {
+    const ext = this.policy.extcode?.(code, id, data, this.automaton.state);
+    if (ext === undefined) {
+      this.fire('ruc', now);
+      return;
+    }
+    switch (ext.event) {
+      case 'none':
+        return;
+      case 'drop':
+        this.drop(ext.reason);
+        return;
+      case 'rxr':
+        this.current.echoReply = ext.echoReply;
         this.fire('rxr', now);
-        return true;
-      case CpCode.EchoReply:
-        if (this.state === 'opened') this.events.push({ type: 'echo-reply', id, data });
-        this.fire('rxr', now);
-        return true;
-      case CpCode.DiscardRequest:
-        this.fire('rxr', now);
-        return true;
-      case CpCode.Identification:
-      case CpCode.TimeRemaining:
-        // RFC 1570 §2: informational; a receiver that does not use them silently discards them.
-        return true;
+        return;
       default:
-        return false;
+        this.fire(ext.event, now);
     }
   }
 
@@ -303,13 +278,13 @@ export class ControlProtocol {
         return;
       case 'tld':
         this.policy.onDown();
-        this.events.push({ type: 'this-layer-down' });
+        this.events.push({ type: 'this-layer-down', cause: this.firing });
         return;
       case 'tls':
         this.events.push({ type: 'this-layer-started' });
         return;
       case 'tlf':
-        this.events.push({ type: 'this-layer-finished' });
+        this.events.push({ type: 'this-layer-finished', cause: this.firing });
         return;
       case 'irc': {
         // §4.4: Max-Terminate when a Terminate-Request follows, Max-Configure otherwise.
@@ -370,20 +345,16 @@ export class ControlProtocol {
         return;
       case 'scj': {
         // §5.6: the rejected packet, cut so the Code-Reject fits the peer's MRU.
-        const max = (this.opts.lcp?.peerMru ?? this.opts.peerMru ?? 1500) - CP_HEADER_LENGTH;
+        const max = (this.policy.peerMru ?? this.opts.peerMru ?? 1500) - CP_HEADER_LENGTH;
         const rejected = this.current.raw.subarray(0, Math.max(0, max));
         this.packets.push(encodeCpPacket({ code: CpCode.CodeReject, id: this.takeId(), data: rejected }));
         return;
       }
       case 'ser': {
         // §4.4: RXR also covers Echo-Reply and Discard-Request; only an Echo-Request is answered.
-        if (this.current.code !== CpCode.EchoRequest) return;
-        // §5.8: Echo-Reply with our Magic-Number, then the request's data after its magic.
-        const req = this.current.data;
-        const out = new Uint8Array(Math.max(4, req.length));
-        out.set(req.subarray(4), 4);
-        put32(out, 0, this.opts.lcp?.magic ?? 0);
-        this.packets.push(encodeCpPacket({ code: CpCode.EchoReply, id: this.current.id, data: out }));
+        const data = this.current.echoReply;
+        if (data === undefined) return;
+        this.packets.push(encodeCpPacket({ code: CpCode.EchoReply, id: this.current.id, data }));
         return;
       }
     }

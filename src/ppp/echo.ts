@@ -10,6 +10,7 @@ export class EchoKeepalive {
   private nextAt: Instant | undefined;
   /** Echo-Requests sent and not answered. */
   pending = 0;
+  private identifier = 0;
 
   constructor(
     private readonly intervalMs: number,
@@ -36,6 +37,13 @@ export class EchoKeepalive {
   /** An Echo-Reply arrived (pppd: any reply not carrying our own magic clears the count). */
   onReply(): void {
     this.pending = 0;
+  }
+
+  /** The Identifier of the next Echo-Request sent (RFC 1661 §5.8: a new one for each request). */
+  takeIdentifier(): number {
+    const id = this.identifier;
+    this.identifier = (id + 1) & 0xff;
+    return id;
   }
 
   /** The deadline, if running. */

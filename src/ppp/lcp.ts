@@ -1,18 +1,39 @@
 // LCP option policy (RFC 1661 §6, RFC 1570; RFC 1994 §3 and RFC 2759 §2 for the CHAP algorithm):
 // MRU, ACCM, Authentication-Protocol, Magic-Number (loop detection), PFC, ACFC; everything else is
-// Configure-Rejected in order. The automaton lives in control-protocol.ts. Related: link.ts, echo.ts.
-import { u16, u32 } from '../core/bytes.js';
+// Configure-Rejected in order; plus LCP's own codes (§5.7–§5.9) through the extcode hook.
+// The automaton lives in control-protocol.ts. Related: link.ts, echo.ts.
+import { put16, put32, u16, u32 } from '../core/bytes.js';
+import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
-import { authOptionData } from './auth.js';
-import type { Option, OptionPolicy, Verdict } from './option-policy.js';
-import { u16Value, u32Value } from './wire/cp-packet.js';
-import { DEFAULT_MRU, LcpOption, MIN_MRU, PppProtocol } from './wire/protocol-numbers.js';
+import type { State } from './automaton.js';
+import type { ExtendedCode, Option, OptionPolicy, Verdict } from './option-policy.js';
+import { CP_HEADER_LENGTH, u16Value, u32Value } from './wire/cp-packet.js';
+import { CpCode, DEFAULT_MRU, LcpOption, MIN_MRU, PppProtocol } from './wire/protocol-numbers.js';
 
 /** An authentication method as LCP sees it: protocol and, for CHAP, the algorithm. */
 export interface AuthChoice {
   readonly protocol: number;
   readonly algorithm?: number;
 }
+
+/** The Authentication-Protocol option data for a method (RFC 1661 §6.2, RFC 1994 §3). */
+export function authOptionData(m: AuthChoice): Uint8Array {
+  const p = [(m.protocol >>> 8) & 0xff, m.protocol & 0xff];
+  return new Uint8Array(m.algorithm === undefined ? p : [...p, m.algorithm & 0xff]);
+}
+
+/** What LCP's own codes tell the link, drained with `pollNotice` after every input. */
+export type LcpNotice =
+  /** RFC 1661 §5.7: the peer rejected a protocol other than LCP while Opened. */
+  | { readonly type: 'protocol-rejected'; readonly protocol: number }
+  /** An Echo-Reply while Opened that does not carry our own magic (a keepalive answer). */
+  | { readonly type: 'echo-reply' };
+
+const RXR: ExtendedCode = { event: 'rxr' };
+const SILENT: ExtendedCode = { event: 'none' };
+const SHORT_PROTOCOL_REJECT: ExtendedCode = { event: 'drop', reason: 'short-protocol-reject' };
+const RXJ_PLUS: ExtendedCode = { event: 'rxj+' };
+const RXJ_MINUS: ExtendedCode = { event: 'rxj-' };
 
 /** Configuration of the LCP policy. */
 export interface LcpPolicyOptions {
@@ -53,6 +74,7 @@ export class LcpPolicy implements OptionPolicy {
   peerAcfc = false;
   /** Configure-Requests received carrying our own Magic-Number (RFC 1661 §6.4 loop detection). */
   loops = 0;
+  private readonly notices = new Fifo<LcpNotice>();
 
   constructor(o: LcpPolicyOptions) {
     this.random = o.random;
@@ -73,9 +95,62 @@ export class LcpPolicy implements OptionPolicy {
     return this.servers.length > 0 && this.authRefused;
   }
 
-  /** The MRU the peer acked for us. */
-  get ourMru(): number {
-    return this.sendMru ? this.mru : DEFAULT_MRU;
+  /** RFC 1661 §5.8: Echo-Request data, our Magic-Number (zero when not negotiated). */
+  echoRequestData(): Uint8Array {
+    const data = new Uint8Array(4);
+    put32(data, 0, this.magic);
+    return data;
+  }
+
+  /** RFC 1661 §5.7: Protocol-Reject data (the protocol, then the rejected information), cut to fit the peer's MRU. */
+  protocolRejectData(protocol: number, info: Uint8Array): Uint8Array {
+    const room = Math.max(0, this.peerMru - CP_HEADER_LENGTH - 2);
+    const data = new Uint8Array(2 + Math.min(room, info.length));
+    put16(data, 0, protocol);
+    data.set(info.subarray(0, data.length - 2), 2);
+    return data;
+  }
+
+  /** Next notice for the link. */
+  pollNotice(): LcpNotice | undefined {
+    return this.notices.shift();
+  }
+
+  /** RFC 1661 §5.7–§5.9 and RFC 1570: the codes only LCP has (pppd lcp_extcode). */
+  extcode(code: number, _id: number, data: Uint8Array, state: State): ExtendedCode | undefined {
+    switch (code) {
+      case CpCode.ProtocolReject: {
+        if (data.length < 2) return SHORT_PROTOCOL_REJECT;
+        const protocol = u16(data, 0);
+        // §5.7: a rejected LCP is catastrophic; any other protocol is permitted to be rejected.
+        if (protocol === PppProtocol.Lcp) return RXJ_MINUS;
+        if (state === 'opened') this.notices.push({ type: 'protocol-rejected', protocol });
+        return RXJ_PLUS;
+      }
+      case CpCode.EchoRequest: {
+        // The automaton answers ('ser') only when Opened.
+        if (state !== 'opened') return RXR;
+        // §5.8: Echo-Reply with our Magic-Number, then the request's data after its magic.
+        const reply = new Uint8Array(Math.max(4, data.length));
+        reply.set(data.subarray(4), 4);
+        put32(reply, 0, this.magic);
+        return { event: 'rxr', echoReply: reply };
+      }
+      case CpCode.EchoReply: {
+        // pppd lcp_received_echo_reply: a reply with our own magic means a looped link; ignore it.
+        const magic = data.length >= 4 ? u32(data, 0) : 0;
+        if (state === 'opened' && (magic === 0 || magic !== this.magic)) this.notices.push({ type: 'echo-reply' });
+        return RXR;
+      }
+      case CpCode.DiscardRequest:
+        return RXR;
+      case CpCode.Identification:
+      case CpCode.TimeRemaining:
+        // RFC 1570 §2: informational; a receiver that does not use them silently discards them.
+        return SILENT;
+      default:
+        return undefined;
+    }
   }
 
   onStart(): void {

@@ -1,35 +1,34 @@
 // One PPP link: the phases of RFC 1661 §3.2 (Dead → Establish → Authenticate → Network → Terminate)
-// driving LCP, the authentication engines, IPCP and IPv6CP. Sans-IO: handle*/poll*, timers as data.
-// Related: control-protocol.ts (one automaton per protocol), lcp.ts, ipcp.ts, ipv6cp.ts, auth.ts, echo.ts.
+// driving LCP, the Authenticate phase and the Network phase. Sans-IO: handle*/poll*, timers as data.
+// Related: control-protocol.ts, lcp.ts, auth-phase.ts, network-phase.ts, link-events.ts, echo.ts.
 
+import type { AuthOffer } from '../core/auth-engine.js';
+import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
-import type { AuthClient, AuthMethod, AuthServer } from './auth.js';
-import { authMethodName } from './auth.js';
-import { ControlProtocol, type CpEvent } from './control-protocol.js';
+import { TimerTable } from '../core/timer-table.js';
+import { AuthPhase } from './auth-phase.js';
+import { ControlProtocol, type ControlProtocolOptions, type CpEvent } from './control-protocol.js';
 import { EchoKeepalive } from './echo.js';
-import { formatIpv4, IpcpPolicy } from './ipcp.js';
-import { formatInterfaceId, Ipv6cpPolicy } from './ipv6cp.js';
-import { LcpPolicy } from './lcp.js';
-import { CP_HEADER_LENGTH } from './wire/cp-packet.js';
+import { type LcpNotice, LcpPolicy } from './lcp.js';
+import { DisconnectCause, type Phase, type PppEvent } from './link-events.js';
+import { type NetworkOutput, NetworkPhase } from './network-phase.js';
 import { formatPacket } from './wire/format.js';
 import { encodeFrame, PppFrameView } from './wire/frame.js';
 import { CpCode, PppProtocol } from './wire/protocol-numbers.js';
 
-/** Link phases of RFC 1661 §3.2. */
-export type Phase = 'dead' | 'establish' | 'authenticate' | 'network' | 'terminate';
+export { DisconnectCause, type Phase, type PppEvent } from './link-events.js';
 
 /** Configuration of one link (defaults follow pppd; docs/PPP.md describes the options). */
 export interface PppLinkOptions {
   readonly role: 'lns' | 'lac';
   readonly random: Random;
-  /** Our MRU (default 1500) and MTU (informational here; the composition enforces it). */
+  /** Our MRU (default 1500). */
   readonly mru?: number;
-  readonly mtu?: number;
   /** Methods we authenticate the peer with, in preference order; empty: noauth. */
-  readonly authServers?: readonly AuthMethod<AuthServer>[];
+  readonly authServers?: readonly AuthOffer[];
   /** Methods we can authenticate ourselves with, in preference order. */
-  readonly authClients?: readonly AuthMethod<AuthClient>[];
+  readonly authClients?: readonly AuthOffer[];
   /** LNS: called once on entering the Network phase; undefined → link down, RFC 3145 cause 20. */
   readonly assignAddress?: (user: string | undefined) => { local: string; peer: string } | undefined;
   /** LNS: ms-dns / ms-wins handed out (RFC 1877). */
@@ -53,66 +52,17 @@ export interface PppLinkOptions {
   readonly rejectProtocols?: readonly number[];
   /** Emit pppd-style 'log' events for every control packet sent and received. */
   readonly debug?: boolean;
-  /** Name of this link in logs (informational). */
-  readonly name?: string;
   /** Configure-Requests carrying our own magic before declaring a loop (pppd lcp-loopbackfail, 10). */
   readonly loopbackFail?: number;
 }
 
-/** What a link reports. */
-export type PppEvent =
-  | { readonly type: 'phase'; readonly phase: Phase }
-  | { readonly type: 'auth-succeeded'; readonly user: string; readonly protocol: string }
-  | { readonly type: 'auth-failed'; readonly user?: string; readonly reason: string }
-  | {
-      readonly type: 'link-up';
-      readonly localAddress: string;
-      readonly peerAddress: string;
-      readonly dns: string[];
-      readonly nbns: string[];
-      readonly user?: string;
-      readonly ipv6?: { localId: string; peerId: string };
-    }
-  | { readonly type: 'link-down'; readonly reason: string; readonly cause: number; readonly direction: 1 | 2 }
-  | { readonly type: 'ip'; readonly packet: Uint8Array }
-  | { readonly type: 'log'; readonly text: string };
-
 const NONE: readonly never[] = [];
-/** Automaton states in which a control protocol has finished (or never started). */
-const FINISHED: ReadonlySet<string> = new Set(['initial', 'starting', 'closed', 'stopped']);
 
-/** The earlier of two optional deadlines. */
-function earliest(a: Instant | undefined, b: Instant | undefined): Instant | undefined {
-  return a === undefined ? b : b === undefined || a <= b ? a : b;
-}
-const NONE_NUMBERS: readonly number[] = [];
+/** Why the link goes down, kept until Dead reports it. */
+type Down = Omit<Extract<PppEvent, { type: 'link-down' }>, 'type'>;
 
-interface Down {
-  reason: string;
-  cause: number;
-  direction: 1 | 2;
-}
-
-interface Running<T> {
-  readonly engine: T;
-  readonly method: { protocol: number; algorithm?: number };
-}
-
-/** RFC 3145 §3 disconnect cause codes the link reports. */
-export const DisconnectCause = {
-  None: 0,
-  Admin: 1,
-  Normal: 3,
-  LcpTimeout: 5,
-  Loopback: 7,
-  EchoTimeout: 8,
-  AuthTimeout: 13,
-  AuthProtocolUnacceptable: 15,
-  AuthFailed: 16,
-  NcpTimeout: 17,
-  NoNcp: 18,
-  NoAddress: 20,
-} as const;
+/** The deadlines of a link: each part's next deadline, copied in before every poll. */
+type LinkTimer = 'lcp' | 'network' | 'auth' | 'echo';
 
 /**
  * One PPP link (RFC 1661). Inputs: `open`, `close`, `lowerDown`, `handleFrame`, `handleTimeout`;
@@ -121,21 +71,16 @@ export const DisconnectCause = {
  */
 export class PppLink {
   private readonly o: PppLinkOptions;
+  /** RFC 1661 §4.6 timer and counters, the same for LCP and the NCPs. */
+  private readonly counters: ControlProtocolOptions;
   private readonly lcpPolicy: LcpPolicy;
   private readonly lcp: ControlProtocol;
-  private ipcpPolicy: IpcpPolicy | undefined;
-  private ipcp: ControlProtocol | undefined;
-  private ipv6cpPolicy: Ipv6cpPolicy | undefined;
-  private ipv6cp: ControlProtocol | undefined;
+  private network: NetworkPhase | undefined;
   private readonly echo: EchoKeepalive;
-  private server: Running<AuthServer> | undefined;
-  private client: Running<AuthClient> | undefined;
-  private authDeadline: Instant | undefined;
-  private authReported = false;
-  private lastClientPacket: Uint8Array | undefined;
-  private lastRepeatAt: Instant | undefined;
-  private readonly frames: Uint8Array[] = [];
-  private readonly events: PppEvent[] = [];
+  private auth: AuthPhase | undefined;
+  private readonly timers = new TimerTable<LinkTimer>();
+  private readonly frames = new Fifo<Uint8Array>();
+  private readonly events = new Fifo<PppEvent>();
   private readonly view = new PppFrameView();
   private readonly rejectProtocols: readonly number[];
   private down: Down | undefined;
@@ -143,7 +88,6 @@ export class PppLink {
   private assigned: { local: string; peer: string } | undefined;
   private user: string | undefined;
   private currentPhase: Phase = 'dead';
-  private echoId = 0;
   /** Frames dropped (malformed, or not allowed in the current phase). */
   droppedFrames = 0;
 
@@ -155,15 +99,11 @@ export class PppLink {
       authServers: opts.authServers ?? NONE,
       authClients: opts.authClients ?? NONE,
     });
-    this.lcp = new ControlProtocol(PppProtocol.Lcp, this.lcpPolicy, {
-      restartMs: opts.restartMs,
-      maxConfigure: opts.maxConfigure,
-      maxTerminate: opts.maxTerminate,
-      maxFailure: opts.maxFailure,
-      lcp: this.lcpPolicy,
-    });
+    const { restartMs, maxConfigure, maxTerminate, maxFailure } = opts;
+    this.counters = { restartMs, maxConfigure, maxTerminate, maxFailure };
+    this.lcp = new ControlProtocol(PppProtocol.Lcp, this.lcpPolicy, this.counters);
     this.echo = new EchoKeepalive(opts.echoIntervalMs ?? 0, opts.echoFailure ?? 0);
-    this.rejectProtocols = opts.rejectProtocols ?? NONE_NUMBERS;
+    this.rejectProtocols = opts.rejectProtocols ?? NONE;
   }
 
   /** The current RFC 1661 §3.2 phase. */
@@ -173,12 +113,7 @@ export class PppLink {
 
   /** True while IPCP is Opened: IPv4 frames may flow both ways. */
   get ipUp(): boolean {
-    return this.ipcp?.state === 'opened' && this.currentPhase === 'network';
-  }
-
-  /** The LCP automaton state (diagnostics). */
-  get lcpState(): string {
-    return this.lcp.state;
+    return this.network?.ipv4Up === true && this.currentPhase === 'network';
   }
 
   /** Lower layer up plus administrative Open: LCP starts negotiating. */
@@ -238,65 +173,50 @@ export class PppLink {
       return;
     }
     if (protocol === PppProtocol.Chap || protocol === PppProtocol.Pap) {
-      this.handleAuth(protocol, info, now);
+      if (this.auth?.handlePacket(protocol, info, now) === true) this.pump(now);
+      else this.droppedFrames++;
       return;
     }
     // RFC 1661 §3.5: until authentication completes, only LCP, LQR and authentication packets.
     if (this.currentPhase === 'authenticate' || this.currentPhase === 'establish') {
       this.droppedFrames++;
-      if (this.currentPhase === 'authenticate' && protocol >= 0x8000 && protocol < 0xc000) this.repeatAuthAnswer(now);
+      if (this.currentPhase === 'authenticate' && protocol >= 0x8000 && protocol < 0xc000) {
+        this.auth?.repeatAnswer(now);
+        this.pump(now);
+      }
       return;
     }
     if (protocol === PppProtocol.Lqr || protocol === PppProtocol.Padding) return;
     if (!this.rejectProtocols.includes(protocol)) {
-      if (protocol === PppProtocol.Ipcp && this.ipcp !== undefined) {
-        this.ipcp.handlePacket(info, now);
+      if (this.network?.handlePacket(protocol, info, now) === true) {
         this.pump(now);
         return;
       }
-      if (protocol === PppProtocol.Ipv6cp && this.ipv6cp !== undefined) {
-        this.ipv6cp.handlePacket(info, now);
-        this.pump(now);
-        return;
-      }
-      if (protocol === PppProtocol.Ipv6 && this.ipv6cp?.state === 'opened') {
+      if (protocol === PppProtocol.Ipv6 && this.network?.ipv6Up === true) {
         this.events.push({ type: 'ip', packet: info });
         return;
       }
-      if (protocol === PppProtocol.Ipcp || protocol === PppProtocol.Ipv4) {
+      if (protocol === PppProtocol.Ipcp) {
         this.droppedFrames++;
         return;
       }
     }
-    if (this.currentPhase === 'network') this.protocolReject(protocol, info, now);
+    if (this.currentPhase !== 'network') return;
+    // RFC 1661 §5.7: Protocol-Reject, cut to fit the peer's MRU.
+    this.lcp.send(CpCode.ProtocolReject, this.lcpPolicy.protocolRejectData(protocol, info));
+    this.pump(now);
   }
 
-  /** Call when `pollTimeout()` is due. */
+  /** Call when `pollTimeout()` is due. Each part rechecks its own deadline, so a stale entry is harmless. */
   handleTimeout(now: Instant): void {
-    this.lcp.handleTimeout(now);
-    this.ipcp?.handleTimeout(now);
-    this.ipv6cp?.handleTimeout(now);
-    for (const r of [this.server, this.client]) {
-      const at = r?.engine.pollTimeout();
-      if (r !== undefined && at !== undefined && at <= now) r.engine.handleTimeout(now);
-    }
-    if (this.authDeadline !== undefined && this.authDeadline <= now) {
-      this.authDeadline = undefined;
+    this.syncTimers();
+    const t = this.timers;
+    if (t.fire('lcp', now)) this.lcp.handleTimeout(now);
+    if (t.fire('network', now)) this.network?.handleTimeout(now);
+    if (t.fire('auth', now) && this.auth?.handleTimeout(now) === true) {
       this.fail('authentication timed out', DisconnectCause.AuthTimeout, now);
     }
-    const action = this.echo.handleTimeout(now);
-    if (action === 'fail') {
-      this.fail(`peer not responding to ${this.echo.pending} echo-requests`, DisconnectCause.EchoTimeout, now);
-    } else if (action === 'send' && this.lcp.state === 'opened') {
-      const data = new Uint8Array(4);
-      const m = this.lcpPolicy.magic;
-      data[0] = m >>> 24;
-      data[1] = (m >>> 16) & 0xff;
-      data[2] = (m >>> 8) & 0xff;
-      data[3] = m & 0xff;
-      this.lcp.send(CpCode.EchoRequest, data, this.echoId);
-      this.echoId = (this.echoId + 1) & 0xff;
-    }
+    if (t.fire('echo', now)) this.handleEchoTimeout(now);
     this.pump(now);
   }
 
@@ -307,13 +227,8 @@ export class PppLink {
 
   /** Earliest deadline at which handleTimeout must be called. */
   pollTimeout(): Instant | undefined {
-    return earliest(
-      earliest(
-        earliest(this.lcp.pollTimeout(), this.ipcp?.pollTimeout()),
-        earliest(this.ipv6cp?.pollTimeout(), this.echo.pollTimeout()),
-      ),
-      earliest(this.authDeadline, earliest(this.server?.engine.pollTimeout(), this.client?.engine.pollTimeout())),
-    );
+    this.syncTimers();
+    return this.timers.next();
   }
 
   /** Next event. */
@@ -321,14 +236,23 @@ export class PppLink {
     return this.events.shift();
   }
 
-  private counters() {
-    const o = this.o;
-    return {
-      restartMs: o.restartMs,
-      maxConfigure: o.maxConfigure,
-      maxTerminate: o.maxTerminate,
-      maxFailure: o.maxFailure,
-    };
+  /** Copies each part's next deadline into the table. */
+  private syncTimers(): void {
+    const t = this.timers;
+    t.set('lcp', this.lcp.pollTimeout());
+    t.set('network', this.network?.pollTimeout());
+    t.set('auth', this.auth?.pollTimeout());
+    t.set('echo', this.echo.pollTimeout());
+  }
+
+  /** pppd lcp-echo-interval / lcp-echo-failure. */
+  private handleEchoTimeout(now: Instant): void {
+    const action = this.echo.handleTimeout(now);
+    if (action === 'fail') {
+      this.fail(`peer not responding to ${this.echo.pending} echo-requests`, DisconnectCause.EchoTimeout, now);
+    } else if (action === 'send' && this.lcp.state === 'opened') {
+      this.lcp.send(CpCode.EchoRequest, this.lcpPolicy.echoRequestData(), this.echo.takeIdentifier());
+    }
   }
 
   private setPhase(phase: Phase): void {
@@ -351,9 +275,7 @@ export class PppLink {
 
   private finish(): void {
     this.echo.stop();
-    this.server = undefined;
-    this.client = undefined;
-    this.authDeadline = undefined;
+    this.auth = undefined;
     this.setPhase('dead');
     if (!this.downReported) {
       this.downReported = true;
@@ -367,37 +289,46 @@ export class PppLink {
     for (let progress = true; progress; ) {
       progress = false;
       // Packets first, so logs show a Configure-Ack before the This-Layer-Up it caused.
-      progress = this.drainCp(this.lcp) || progress;
+      for (let p = this.lcp.pollPacket(); p !== undefined; p = this.lcp.pollPacket()) {
+        progress = true;
+        this.sendPacket(PppProtocol.Lcp, p);
+      }
       for (let e = this.lcp.pollEvent(); e !== undefined; e = this.lcp.pollEvent()) {
         progress = true;
         this.onLcpEvent(e, now);
       }
-      if (this.ipcp !== undefined) {
-        progress = this.drainCp(this.ipcp) || progress;
-        for (let e = this.ipcp.pollEvent(); e !== undefined; e = this.ipcp.pollEvent()) {
-          progress = true;
-          this.onNcpEvent(this.ipcp, e, now);
-        }
+      for (let n = this.lcpPolicy.pollNotice(); n !== undefined; n = this.lcpPolicy.pollNotice()) {
+        progress = true;
+        this.onLcpNotice(n, now);
       }
-      if (this.ipv6cp !== undefined) {
-        progress = this.drainCp(this.ipv6cp) || progress;
-        for (let e = this.ipv6cp.pollEvent(); e !== undefined; e = this.ipv6cp.pollEvent()) {
-          progress = true;
-          this.onNcpEvent(this.ipv6cp, e, now);
-        }
-      }
+      if (this.network !== undefined) progress = this.network.drain(now) || progress;
       progress = this.drainAuth(now) || progress;
     }
   }
 
-  private drainCp(cp: ControlProtocol): boolean {
-    let any = false;
-    for (let p = cp.pollPacket(); p !== undefined; p = cp.pollPacket()) {
-      any = true;
-      this.sendPacket(cp.protocol, p);
-    }
-    return any;
-  }
+  /** What the Network phase reports back. */
+  private readonly networkOutput: NetworkOutput = {
+    send: (protocol, info) => this.sendPacket(protocol, info),
+    up: (u) =>
+      this.events.push({
+        type: 'link-up',
+        localAddress: u.localAddress,
+        peerAddress: u.peerAddress,
+        dns: u.dns,
+        nbns: u.nbns,
+        user: this.user,
+        ...(u.ipv6 && { ipv6: u.ipv6 }),
+      }),
+    finished: (protocolName, timedOut, now) => {
+      // pppd np_finished: with no network protocol left, the link has no purpose.
+      if (this.currentPhase !== 'network') return;
+      this.fail(
+        timedOut ? `${protocolName} negotiation timed out` : 'no network protocols running',
+        timedOut ? DisconnectCause.NcpTimeout : DisconnectCause.NoNcp,
+        now,
+      );
+    },
+  };
 
   private sendPacket(protocol: number, info: Uint8Array): void {
     if (this.o.debug === true) this.log('sent', protocol, info);
@@ -415,40 +346,31 @@ export class PppLink {
         return;
       case 'this-layer-down':
         // RFC 1661 §3.7: a Terminate-Request from the peer; say so when the link is finished.
-        if (this.lcp.lastEvent === 'rtr') this.setDown('peer requested termination', DisconnectCause.Normal, 1);
+        if (e.cause === 'rtr') this.setDown('peer requested termination', DisconnectCause.Normal, 1);
         this.echo.stop();
-        this.ncpDown(now);
-        this.server = undefined;
-        this.client = undefined;
-        this.authDeadline = undefined;
-        this.authReported = false;
+        this.network?.down(now);
+        this.auth = undefined;
         this.setPhase(this.lcp.state === 'closing' || this.lcp.state === 'stopping' ? 'terminate' : 'establish');
         return;
-      case 'this-layer-finished': {
-        const last = this.lcp.lastEvent;
-        if (last === 'to-') this.setDown('LCP negotiation timed out', DisconnectCause.LcpTimeout, 2);
-        else if (last === 'rxj-') this.setDown('peer rejected LCP', DisconnectCause.None, 1);
+      case 'this-layer-finished':
+        if (e.cause === 'to-') this.setDown('LCP negotiation timed out', DisconnectCause.LcpTimeout, 2);
+        else if (e.cause === 'rxj-') this.setDown('peer rejected LCP', DisconnectCause.None, 1);
         // Dead is final for this link object: move Stopped to Closed so late packets get Terminate-Ack.
         this.finish();
         this.lcp.fire('close', now);
         return;
-      }
-      case 'protocol-rejected':
-        if (e.protocol === PppProtocol.Ipcp) this.ipcp?.fire('rxj-', now);
-        else if (e.protocol === PppProtocol.Ipv6cp) this.ipv6cp?.fire('rxj-', now);
-        else if (e.protocol === this.server?.method.protocol || e.protocol === this.client?.method.protocol) {
-          this.fail('peer rejected the authentication protocol', DisconnectCause.AuthProtocolUnacceptable, now);
-        }
-        return;
-      case 'echo-reply': {
-        // pppd lcp_received_echo_reply: a reply with our own magic means a looped link; ignore it.
-        const magic =
-          e.data.length >= 4 ? ((e.data[0]! << 24) | (e.data[1]! << 16) | (e.data[2]! << 8) | e.data[3]!) >>> 0 : 0;
-        if (magic === 0 || magic !== this.lcpPolicy.magic) this.echo.onReply();
-        return;
-      }
       default:
         return;
+    }
+  }
+
+  private onLcpNotice(n: LcpNotice, now: Instant): void {
+    if (n.type === 'echo-reply') {
+      this.echo.onReply();
+    } else if (this.network?.protocolRejected(n.protocol, now) === true) {
+      // RFC 1661 §5.7: the NCP finishes (RXJ-); the link goes on while another NCP runs.
+    } else if (this.auth?.speaks(n.protocol) === true) {
+      this.fail('peer rejected the authentication protocol', DisconnectCause.AuthProtocolUnacceptable, now);
     }
   }
 
@@ -467,84 +389,34 @@ export class PppLink {
       return;
     }
     this.setPhase('authenticate');
-    this.authReported = false;
-    this.lastClientPacket = undefined;
-    this.lastRepeatAt = undefined;
-    this.authDeadline = now + (this.o.authTimeoutMs ?? 30_000);
-    this.server = serverMethod && { engine: serverMethod.create(), method: serverMethod };
-    this.client = clientMethod && { engine: clientMethod.create(), method: clientMethod };
-    this.server?.engine.start(now);
-    this.client?.engine.start(now);
-  }
-
-  private handleAuth(protocol: number, info: Uint8Array, now: Instant): void {
-    const server = this.server?.method.protocol === protocol ? this.server : undefined;
-    const client = this.client?.method.protocol === protocol ? this.client : undefined;
-    const code = info.length > 0 ? info[0]! : 0;
-    // CHAP: Response (2) goes to the authenticator, Challenge/Success/Failure to the peer.
-    // PAP: Authenticate-Request (1) goes to the authenticator, Ack/Nak to the peer.
-    const toServer = protocol === PppProtocol.Chap ? code === 2 : code === 1;
-    const target = server !== undefined && client !== undefined ? (toServer ? server : client) : (server ?? client);
-    if (target === undefined) {
-      this.droppedFrames++;
-      return;
-    }
-    target.engine.handlePacket(info, now);
-    this.pump(now);
-  }
-
-  /**
-   * The peer already runs an NCP, so it judged our answer and its Success was lost; the CHAP peer
-   * has no timer (the authenticator retransmits only Challenges). RFC 1994 §4.1: an authenticator
-   * MUST answer a repeated Response with the same Code, so repeat ours, at most once a Restart time.
-   */
-  private repeatAuthAnswer(now: Instant): void {
-    const c = this.client;
-    if (c === undefined || c.engine.outcome !== undefined || this.lastClientPacket === undefined) return;
-    if (this.lastRepeatAt !== undefined && now < this.lastRepeatAt + (this.o.restartMs ?? 3000)) return;
-    this.lastRepeatAt = now;
-    this.sendPacket(c.method.protocol, this.lastClientPacket.slice());
+    const o = this.o;
+    this.auth = new AuthPhase(
+      serverMethod,
+      clientMethod,
+      { limitMs: o.authTimeoutMs ?? 30_000, repeatMs: o.restartMs ?? 3000 },
+      now,
+    );
   }
 
   private drainAuth(now: Instant): boolean {
+    const auth = this.auth;
+    if (auth === undefined) return false;
     let any = false;
-    if (this.server !== undefined) {
-      for (let p = this.server.engine.pollPacket(); p !== undefined; p = this.server.engine.pollPacket()) {
-        any = true;
-        this.sendPacket(this.server.method.protocol, p);
-      }
+    for (let p = auth.pollPacket(); p !== undefined; p = auth.pollPacket()) {
+      any = true;
+      this.sendPacket(p.protocol, p.info);
     }
-    if (this.client !== undefined) {
-      for (let p = this.client.engine.pollPacket(); p !== undefined; p = this.client.engine.pollPacket()) {
-        any = true;
-        this.lastClientPacket = p.slice();
-        this.sendPacket(this.client.method.protocol, p);
-      }
-    }
-    if (this.authReported || (this.server === undefined && this.client === undefined)) return any;
-    const s = this.server?.engine.outcome;
-    const c = this.client?.engine.outcome;
-    const failed = s?.ok === false ? s : c?.ok === false ? c : undefined;
-    if (failed !== undefined) {
-      this.authReported = true;
-      this.authDeadline = undefined;
-      this.events.push({ type: 'auth-failed', user: failed.user, reason: failed.reason });
-      this.fail(`authentication failed: ${failed.reason}`, DisconnectCause.AuthFailed, now);
+    const r = auth.pollResult();
+    if (r === undefined) return any;
+    if (!r.ok) {
+      this.events.push({ type: 'auth-failed', user: r.user, reason: r.reason });
+      this.fail(`authentication failed: ${r.reason}`, DisconnectCause.AuthFailed, now);
       return true;
     }
-    const serverDone = this.server === undefined || s?.ok === true;
-    const clientDone = this.client === undefined || c?.ok === true;
-    if (serverDone && clientDone && this.currentPhase === 'authenticate') {
-      this.authReported = true;
-      this.authDeadline = undefined;
-      const method = (this.server ?? this.client)!.method;
-      const user = s?.ok === true ? s.user : c?.ok === true ? c.user : '';
-      this.user = user;
-      this.events.push({ type: 'auth-succeeded', user, protocol: authMethodName(method) });
-      this.enterNetwork(now);
-      return true;
-    }
-    return any;
+    this.user = r.user;
+    this.events.push({ type: 'auth-succeeded', user: r.user, protocol: r.label });
+    this.enterNetwork(now);
+    return true;
   }
 
   private enterNetwork(now: Instant): void {
@@ -557,72 +429,12 @@ export class PppLink {
       }
     }
     this.setPhase('network');
-    if (this.ipcp === undefined) {
-      this.ipcpPolicy = new IpcpPolicy({
-        role: o.role,
-        local: this.assigned?.local,
-        peer: this.assigned?.peer,
-        dns: o.dns,
-        nbns: o.nbns,
-        localAddress: o.localAddress,
-      });
-      this.ipcp = new ControlProtocol(PppProtocol.Ipcp, this.ipcpPolicy, this.counters());
-      this.ipcp.open(now);
-    }
-    this.ipcp.up(now);
-    if (o.ipv6 === true) {
-      if (this.ipv6cp === undefined) {
-        this.ipv6cpPolicy = new Ipv6cpPolicy(o.random);
-        this.ipv6cp = new ControlProtocol(PppProtocol.Ipv6cp, this.ipv6cpPolicy, this.counters());
-        this.ipv6cp.open(now);
-      }
-      this.ipv6cp.up(now);
-    }
-  }
-
-  private ncpDown(now: Instant): void {
-    this.ipcp?.down(now);
-    this.ipv6cp?.down(now);
-  }
-
-  private onNcpEvent(cp: ControlProtocol, e: CpEvent, now: Instant): void {
-    if (e.type === 'this-layer-up' && cp === this.ipcp && this.ipcpPolicy !== undefined) {
-      const p = this.ipcpPolicy;
-      const v6 = this.ipv6cp?.state === 'opened' && this.ipv6cpPolicy !== undefined ? this.ipv6cpPolicy : undefined;
-      this.events.push({
-        type: 'link-up',
-        localAddress: formatIpv4(p.localAddress),
-        peerAddress: formatIpv4(p.peerAddress),
-        dns: p.dns,
-        nbns: p.nbns,
-        user: this.user,
-        ...(v6 && { ipv6: { localId: formatInterfaceId(v6.localId), peerId: formatInterfaceId(v6.peerId) } }),
-      });
-    } else if (e.type === 'this-layer-finished' && this.currentPhase === 'network') {
-      // pppd np_finished: with no network protocol left, the link has no purpose.
-      // The other NCP may still be negotiating (a ProtRej of IPv6CP often precedes IPCP's Ack).
-      const other = cp === this.ipcp ? this.ipv6cp : this.ipcp;
-      const otherAlive = other !== undefined && !FINISHED.has(other.state);
-      if (!otherAlive) {
-        const timedOut = cp.lastEvent === 'to-';
-        this.fail(
-          timedOut ? `${cp.policy.protocolName} negotiation timed out` : 'no network protocols running',
-          timedOut ? DisconnectCause.NcpTimeout : DisconnectCause.NoNcp,
-          now,
-        );
-      }
-    }
-  }
-
-  /** RFC 1661 §5.7: Protocol-Reject, cut to fit the peer's MRU. */
-  private protocolReject(protocol: number, info: Uint8Array, now: Instant): void {
-    const room = Math.max(0, this.lcpPolicy.peerMru - CP_HEADER_LENGTH - 2);
-    const data = new Uint8Array(2 + Math.min(room, info.length));
-    data[0] = protocol >>> 8;
-    data[1] = protocol & 0xff;
-    data.set(info.subarray(0, data.length - 2), 2);
-    this.lcp.send(CpCode.ProtocolReject, data);
-    this.pump(now);
+    this.network ??= new NetworkPhase(
+      { ...o, assigned: this.assigned, counters: this.counters },
+      this.networkOutput,
+      now,
+    );
+    this.network.up(now);
   }
 
   private checkLoop(now: Instant): void {

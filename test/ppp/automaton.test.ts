@@ -13,8 +13,10 @@ import {
   TRANSITIONS,
 } from '../../src/ppp/automaton.js';
 import { ControlProtocol } from '../../src/ppp/control-protocol.js';
-import type { Option, OptionPolicy, Verdict } from '../../src/ppp/option-policy.js';
+import { LcpPolicy } from '../../src/ppp/lcp.js';
+import type { ExtendedCode, Option, OptionPolicy, Verdict } from '../../src/ppp/option-policy.js';
 import { decodeCpPacket, encodeCpPacket, encodeOptions } from '../../src/ppp/wire/cp-packet.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 // RFC 1661 §4.1, copied as printed ("-" = cannot occur; r/p/x footnotes dropped).
 const RFC_TABLE_LEFT = `
@@ -150,6 +152,21 @@ class TestPolicy implements OptionPolicy {
   }
 }
 
+/** TestPolicy plus LCP's own codes (Protocol-Reject, Echo, Discard) with a fixed magic and peer MRU. */
+class TestLcpPolicy extends TestPolicy {
+  private readonly lcp = new LcpPolicy({ random: seededRandom(1) });
+  constructor(
+    magic: number,
+    readonly peerMru: number,
+  ) {
+    super();
+    this.lcp.magic = magic;
+  }
+  extcode(code: number, id: number, data: Uint8Array, state: State): ExtendedCode | undefined {
+    return this.lcp.extcode(code, id, data, state);
+  }
+}
+
 /** Raw events that put a fresh engine into each state. */
 const PATH: Record<State, Event[]> = {
   initial: [],
@@ -181,7 +198,7 @@ const EVENT_OF: Partial<Record<Action, string>> = {
 };
 
 function engineIn(state: State): { cp: ControlProtocol; lastReq: { id: number; data: Uint8Array } | undefined } {
-  const cp = new ControlProtocol(0xc021, new TestPolicy(), { lcp: { magic: 0x01020304, peerMru: 1500 } });
+  const cp = new ControlProtocol(0xc021, new TestLcpPolicy(0x01020304, 1500));
   for (const e of PATH[state]) cp.fire(e, 0);
   expect(cp.state).toBe(state);
   let lastReq: { id: number; data: Uint8Array } | undefined;
@@ -329,7 +346,7 @@ describe('RFC1661-4.6: Restart timer and counters', () => {
   });
 
   it('RFC1661-5.6: Code-Reject carries the rejected packet, cut to the peer MRU', () => {
-    const cp = new ControlProtocol(0xc021, new TestPolicy(), { lcp: { magic: 0, peerMru: 64 } });
+    const cp = new ControlProtocol(0xc021, new TestLcpPolicy(0, 64));
     cp.fire('up', 0);
     cp.fire('open', 0);
     while (cp.pollPacket() !== undefined);
@@ -406,7 +423,7 @@ describe('the engine after garbage', () => {
           while (a.pollPacket() !== undefined);
           // A closed engine needs an administrative Open; every other state recovers from the peer's requests.
           if (a.state === 'closed' || a.state === 'closing') a.open(0);
-          const b = new ControlProtocol(0xc021, new TestPolicy(), { lcp: { magic: 7, peerMru: 1500 } });
+          const b = new ControlProtocol(0xc021, new TestLcpPolicy(7, 1500));
           b.open(0);
           b.up(0);
           expect(converge(a, b, 0)).toBe(true);

@@ -10,8 +10,8 @@ import {
   createPapClient,
   createPapServer,
 } from '../../src/chap/index.js';
+import type { AuthOffer } from '../../src/core/auth-engine.js';
 import { fromHex, toHex } from '../../src/core/bytes.js';
-import type { AuthClient, AuthMethod, AuthServer } from '../../src/ppp/auth.js';
 import { PppLink, type PppLinkOptions } from '../../src/ppp/link.js';
 import { decodeCpPacket, encodeCpPacket } from '../../src/ppp/wire/cp-packet.js';
 import { decodeFrame, encodeFrame } from '../../src/ppp/wire/frame.js';
@@ -19,9 +19,10 @@ import { seededRandom } from '../support/seeded-random.js';
 import { L2TPNS_LCP_CONFREJ_OPTIONS, L2TPNS_LCP_CONFREQ } from '../vectors/ppp.js';
 import { FramePipe, fakePapClient, fakePapServer } from './pipe.js';
 
-const PAP_SERVER: AuthMethod<AuthServer> = { protocol: 0xc023, create: () => fakePapServer({ bob: 'secret' }) };
-const papClient = (password = 'secret'): AuthMethod<AuthClient> => ({
+const PAP_SERVER: AuthOffer = { protocol: 0xc023, label: 'pap', create: () => fakePapServer({ bob: 'secret' }) };
+const papClient = (password = 'secret'): AuthOffer => ({
   protocol: 0xc023,
+  label: 'pap',
   create: () => fakePapClient('bob', password),
 });
 
@@ -96,8 +97,9 @@ describe('PppLink: LNS and LAC reach the Network phase', () => {
   });
 
   it('RFC1661-3.5: in the Authenticate phase only LCP and authentication packets are accepted', () => {
-    const silent: AuthMethod<AuthClient> = {
+    const silent: AuthOffer = {
       protocol: 0xc023,
+      label: 'pap',
       create: () => ({ ...fakePapClient('bob', 'x'), start() {} }),
     };
     const { a, pipe } = pair({}, { authClients: [silent] });
@@ -196,8 +198,9 @@ describe('PppLink: failures', () => {
   });
 
   it('RFC3145-15: a Protocol-Reject of the authentication protocol ends the link at once', () => {
-    const silent: AuthMethod<AuthClient> = {
+    const silent: AuthOffer = {
       protocol: 0xc023,
+      label: 'pap',
       create: () => ({ ...fakePapClient('bob', 'x'), start() {} }),
     };
     const { a, pipe } = pair({}, { authClients: [silent] });
@@ -215,8 +218,9 @@ describe('PppLink: failures', () => {
   });
 
   it('RFC3145-13: authentication that never completes times out', () => {
-    const silent: AuthMethod<AuthClient> = {
+    const silent: AuthOffer = {
       protocol: 0xc023,
+      label: 'pap',
       create: () => ({ ...fakePapClient('bob', 'x'), start() {} }),
     };
     const { a, pipe } = pair({ authTimeoutMs: 5000 }, { authClients: [silent] });
@@ -332,7 +336,12 @@ describe('PppLink: LCP details', () => {
       role: 'lac',
       random: seededRandom(5),
       authClients: [
-        { protocol: 0xc223, algorithm: 5, create: () => createChapMd5Client({ user: 'u', password: 'p' }) },
+        {
+          protocol: 0xc223,
+          algorithm: 5,
+          label: 'chap-md5',
+          create: () => createChapMd5Client({ user: 'u', password: 'p' }),
+        },
       ],
     });
     b.open(0);
@@ -374,18 +383,25 @@ describe('PppLink: LCP details', () => {
           {
             protocol: 0xc223,
             algorithm: 0x81,
+            label: 'mschapv2',
             create: () => createMsChapV2Server({ random: seededRandom(3), name: 'l2tp-ts', lookup: () => 'pw' }),
           },
           {
             protocol: 0xc223,
             algorithm: 0x05,
+            label: 'chap-md5',
             create: () => createChapMd5Server({ random: seededRandom(4), name: 'l2tp-ts', lookup: () => 'pw' }),
           },
         ],
       },
       {
         authClients: [
-          { protocol: 0xc223, algorithm: 5, create: () => createChapMd5Client({ user: 'bob', password: 'pw' }) },
+          {
+            protocol: 0xc223,
+            algorithm: 5,
+            label: 'chap-md5',
+            create: () => createChapMd5Client({ user: 'bob', password: 'pw' }),
+          },
         ],
       },
     );
@@ -507,6 +523,7 @@ describe('PppLink with the real src/chap engines', () => {
       server: {
         protocol: 0xc223,
         algorithm: 0x81,
+        label: 'mschapv2',
         create: () =>
           createMsChapV2Server({
             random: seededRandom(7),
@@ -517,6 +534,7 @@ describe('PppLink with the real src/chap engines', () => {
       client: (pw: string) => ({
         protocol: 0xc223,
         algorithm: 0x81,
+        label: 'mschapv2',
         create: () => createMsChapV2Client({ user: 'alice', password: pw, random: seededRandom(8) }),
       }),
       name: 'mschapv2',
@@ -525,6 +543,7 @@ describe('PppLink with the real src/chap engines', () => {
       server: {
         protocol: 0xc223,
         algorithm: 0x05,
+        label: 'chap-md5',
         create: () =>
           createChapMd5Server({
             random: seededRandom(7),
@@ -535,6 +554,7 @@ describe('PppLink with the real src/chap engines', () => {
       client: (pw: string) => ({
         protocol: 0xc223,
         algorithm: 0x05,
+        label: 'chap-md5',
         create: () => createChapMd5Client({ user: 'alice', password: pw }),
       }),
       name: 'chap-md5',
@@ -542,9 +562,14 @@ describe('PppLink with the real src/chap engines', () => {
     pap: {
       server: {
         protocol: 0xc023,
+        label: 'pap',
         create: () => createPapServer({ lookup: (u: string) => (u === 'alice' ? 'correct horse' : undefined) }),
       },
-      client: (pw: string) => ({ protocol: 0xc023, create: () => createPapClient({ user: 'alice', password: pw }) }),
+      client: (pw: string) => ({
+        protocol: 0xc023,
+        label: 'pap',
+        create: () => createPapClient({ user: 'alice', password: pw }),
+      }),
       name: 'pap',
     },
   } as const;

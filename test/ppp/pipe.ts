@@ -1,7 +1,8 @@
 // Test support: two PppLinks joined by an in-memory frame pipe on virtual time, with seeded loss
 // (quinn `Pair`, aioquic loss-by-non-delivery). Related: link.test.ts, ../support/seeded-random.ts.
+
+import type { AuthEngine } from '../../src/core/auth-engine.js';
 import type { Instant } from '../../src/core/time.js';
-import type { AuthClient, AuthServer } from '../../src/ppp/auth.js';
 import type { PppEvent, PppLink } from '../../src/ppp/link.js';
 import { seededRandom } from '../support/seeded-random.js';
 
@@ -88,12 +89,12 @@ const te = new TextEncoder();
 const td = new TextDecoder();
 
 /** A tiny in-test PAP-like authenticator (RFC 1334 §2.2 packet shapes, no real security). */
-export function fakePapServer(users: Record<string, string>): AuthServer {
+export function fakePapServer(users: Record<string, string>): AuthEngine {
   const out: Uint8Array[] = [];
   const s = {
     protocol: 0xc023,
     lcpData: new Uint8Array([0xc0, 0x23]),
-    outcome: undefined as AuthServer['outcome'],
+    outcome: undefined as AuthEngine['outcome'],
     start(): void {},
     handlePacket(p: Uint8Array): void {
       if (p.length < 6 || p[0] !== 1) return;
@@ -113,7 +114,7 @@ export function fakePapServer(users: Record<string, string>): AuthServer {
 }
 
 /** The matching PAP-like peer: sends Authenticate-Request at start and every second until answered. */
-export function fakePapClient(user: string, password: string): AuthClient {
+export function fakePapClient(user: string, password: string): AuthEngine {
   const out: Uint8Array[] = [];
   let id = 0;
   let retryAt: Instant | undefined;
@@ -132,7 +133,7 @@ export function fakePapClient(user: string, password: string): AuthClient {
   const c = {
     protocol: 0xc023,
     lcpData: new Uint8Array([0xc0, 0x23]),
-    outcome: undefined as AuthClient['outcome'],
+    outcome: undefined as AuthEngine['outcome'],
     start: (now: Instant): void => request(now),
     handlePacket(p: Uint8Array): void {
       if (p.length < 4 || c.outcome !== undefined) return;

@@ -2,10 +2,11 @@
 // IPCP, address pool bookkeeping, dead-peer detection, fault isolation.
 // Related: src/lns/lns.ts, src/lac/lac.ts, test/support/sim-network.ts.
 import { describe, expect, it } from 'vitest';
+import type { AuthMethodName } from '../../src/chap/methods.js';
 import type { Engine, PeerAddress, Transmit } from '../../src/core/engine.js';
 import { LacEngine, type LacEngineOptions, type LacEvent } from '../../src/lac/lac.js';
 import { AddressPool } from '../../src/lns/address-pool.js';
-import { type AuthMethod, LnsEngine, type LnsEngineOptions, type LnsEvent } from '../../src/lns/lns.js';
+import { LnsEngine, type LnsEngineOptions, type LnsEvent } from '../../src/lns/lns.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { type LinkProfile, SimNetwork } from '../support/sim-network.js';
 
@@ -24,7 +25,7 @@ interface World {
 function world(
   seed: number,
   profile: LinkProfile,
-  lnsOpts: Partial<LnsEngineOptions> & { auth?: readonly AuthMethod[]; poolRanges?: readonly string[] } = {},
+  lnsOpts: Partial<LnsEngineOptions> & { auth?: readonly AuthMethodName[]; poolRanges?: readonly string[] } = {},
 ): World {
   const net = new SimNetwork(seed, profile);
   const pool = new AddressPool(lnsOpts.poolRanges ?? ['10.1.20.31-10.1.20.50'], { exclude: ['10.1.20.30'] });
@@ -91,7 +92,7 @@ const of = <T extends { type: string }, K extends T['type']>(es: readonly T[], t
   es.filter((e): e is Extract<T, { type: K }> => e.type === type);
 
 describe('LNS + LAC on a simulated network', () => {
-  const methods: { lns: AuthMethod; lac: string }[] = [
+  const methods: { lns: AuthMethodName; lac: string }[] = [
     { lns: 'mschapv2', lac: 'mschapv2' },
     { lns: 'chap', lac: 'chap-md5' },
     { lns: 'pap', lac: 'pap' },

@@ -16,7 +16,6 @@ export {
 export { PPP_OPTION_NAMES, type PppAuthProtocol, type PppOptions, parsePppOptions } from './pppd-options.js';
 export { SEED_CHAP_SECRETS, SEED_OPTIONS_XL2TPD, SEED_XL2TPD_CONF } from './seed.js';
 export {
-  type AuthMethod,
   DEFAULT_LNS_SETTINGS,
   type LnsConfigInput,
   type LnsConfigTexts,

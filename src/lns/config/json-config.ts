@@ -2,11 +2,12 @@
 // DEFAULT_LNS_SETTINGS), validated with messages that give the path and the reason.
 // Related: settings.ts (the model and defaults), docs/CONFIG.md (the keys).
 
+import { type AuthMethodName, isAuthMethodName } from '../../chap/methods.js';
 import { formatIpv4, parseIpv4 } from '../../core/ipv4.js';
 import { ConfigError, type Parsed, WarningSink } from './config-error.js';
 import { type Ipv4Range, parseIpv4Range, type RangeRule } from './ipv4.js';
 import type { TunnelSecret } from './l2tp-secrets.js';
-import { type AuthMethod, DEFAULT_LNS_SETTINGS, type LnsSettings, type LnsUser } from './settings.js';
+import { DEFAULT_LNS_SETTINGS, type LnsSettings, type LnsUser } from './settings.js';
 
 type Check = (value: unknown, path: string, fail: (path: string, reason: string) => never) => unknown;
 
@@ -43,7 +44,7 @@ const rule: Check = (v, p, fail): RangeRule => {
   return { ...(range(v, p, fail) as Ipv4Range), allow: allow as boolean };
 };
 const method: Check = (v, p, fail) =>
-  v === 'mschapv2' || v === 'chap' || v === 'pap' ? v : fail(p, `expected "mschapv2", "chap" or "pap", got ${show(v)}`);
+  isAuthMethodName(v) ? v : fail(p, `expected "mschapv2", "chap" or "pap", got ${show(v)}`);
 const tunnelSecret: Check = (v, p, fail): TunnelSecret => {
   if (!isObject(v)) return fail(p, `expected {"us","them","secret"}, got ${show(v)}`);
   return {
@@ -169,9 +170,9 @@ export function parseJsonConfig(text: string, file: string): Parsed<LnsSettings>
     out[key] = check(value, `$.${key}`, fail);
   }
   if (data.authMethods !== undefined && data.authRequired === undefined) {
-    out.authRequired = (out.authMethods as AuthMethod[]).length > 0;
+    out.authRequired = (out.authMethods as AuthMethodName[]).length > 0;
   }
-  if (out.authRequired === true && (out.authMethods as AuthMethod[]).length === 0) {
+  if (out.authRequired === true && (out.authMethods as AuthMethodName[]).length === 0) {
     throw new ConfigError(
       file,
       lineOfKey(text, 'authRequired'),

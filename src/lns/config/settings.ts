@@ -2,6 +2,7 @@
 // the pppd options file + chap-secrets + l2tp-secrets the way xl2tpd hands them to pppd (its
 // argv first, then `file pppoptfile`). Related: xl2tpd-conf.ts, pppd-options.ts, ../lns.ts.
 
+import type { AuthMethodName } from '../../chap/methods.js';
 import { parseIpv4 } from '../../core/ipv4.js';
 import { type ChapSecret, parseChapSecrets } from './chap-secrets.js';
 import { ConfigError, type ConfigWarning, type Parsed, WarningSink } from './config-error.js';
@@ -10,9 +11,6 @@ import { lookupTunnelSecret, parseL2tpSecrets, type TunnelSecret } from './l2tp-
 import { type PppAuthProtocol, type PppOptions, parsePppOptions } from './pppd-options.js';
 import { SEED_CHAP_SECRETS, SEED_OPTIONS_XL2TPD, SEED_XL2TPD_CONF } from './seed.js';
 import { parseXl2tpdConf, type Xl2tpdConf, type Xl2tpdLns } from './xl2tpd-conf.js';
-
-/** Peer authentication methods the LNS implements. */
-export type AuthMethod = 'mschapv2' | 'chap' | 'pap';
 
 /** A chap-secrets user: the secret and, optionally, the static address column. */
 export interface LnsUser {
@@ -63,7 +61,7 @@ export interface LnsSettings {
   /** Whether the peer must authenticate; when false `authMethods` is empty. */
   readonly authRequired: boolean;
   /** Methods we ask for, in pppd's preference order (CHAP-MD5, then MS-CHAPv2, then PAP). */
-  readonly authMethods: readonly AuthMethod[];
+  readonly authMethods: readonly AuthMethodName[];
   readonly mtu: number;
   readonly mru: number;
   /** `ms-dns` (RFC 1877), at most two. */
@@ -130,7 +128,7 @@ const PPPD_DEFAULTS = {
 } as const;
 
 /** pppd lcp.c / chap-new.h: the order our Configure-Request asks for methods (EAP and MS-CHAPv1 unsupported). */
-const PPPD_ORDER: readonly { readonly protocol: PppAuthProtocol; readonly method: AuthMethod }[] = [
+const PPPD_ORDER: readonly { readonly protocol: PppAuthProtocol; readonly method: AuthMethodName }[] = [
   { protocol: 'chap', method: 'chap' },
   { protocol: 'mschap-v2', method: 'mschapv2' },
   { protocol: 'pap', method: 'pap' },
@@ -264,7 +262,7 @@ function resolveAuth(
   ppp: PppOptions | undefined,
   confSink: WarningSink,
   optSink: WarningSink,
-): { required: boolean; methods: AuthMethod[] } {
+): { required: boolean; methods: AuthMethodName[] } {
   const wanted = new Set<PppAuthProtocol>();
   const refused = new Set<PppAuthProtocol>();
   let required = false;

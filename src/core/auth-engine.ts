@@ -1,0 +1,49 @@
+// The seam between the PPP link (src/ppp drives it) and the authentication engines (src/chap
+// implements them): ppp/ and chap/ may not import each other, so the one interface lives here.
+// Related: ../ppp/auth-phase.ts, ../chap/methods.ts.
+import type { Instant } from './time.js';
+
+/** Result of an authentication: undefined while it runs. Reasons never contain a password. */
+export type AuthOutcome =
+  | undefined
+  | { readonly ok: true; readonly user: string }
+  | { readonly ok: false; readonly user?: string; readonly reason: string };
+
+/**
+ * A sans-IO authentication engine for one PPP link, authenticator or peer side: handle* feed the
+ * PPP information field of each CHAP/PAP packet and timeouts, poll* drain packets to send under
+ * `protocol` and the next deadline. Remote input never throws.
+ */
+export interface AuthEngine {
+  /** PPP protocol number: 0xc223 CHAP, 0xc023 PAP. */
+  readonly protocol: number;
+  /** LCP Authentication-Protocol option data after type/length: c2 23 81 | c2 23 05 | c0 23. */
+  readonly lcpData: Uint8Array;
+  /** Called when the link enters the Authenticate phase. */
+  start(now: Instant): void;
+  /** One received packet (code, identifier, length, data); malformed packets are ignored. */
+  handlePacket(packet: Uint8Array, now: Instant): void;
+  /** Call when `pollTimeout()` is due. */
+  handleTimeout(now: Instant): void;
+  /** Next packet (information field) to send; the caller owns it. */
+  pollPacket(): Uint8Array | undefined;
+  /** Earliest deadline at which handleTimeout must be called, if any. */
+  pollTimeout(): Instant | undefined;
+  /** Set once authentication has succeeded or failed. */
+  readonly outcome: AuthOutcome;
+}
+
+/**
+ * One method a link may negotiate, bound to that link's credentials: what LCP offers or accepts
+ * (RFC 1661 §6.2, RFC 1994 §3) and a factory for the engine of one Authenticate phase.
+ */
+export interface AuthOffer {
+  /** PPP protocol number: 0xc223 CHAP, 0xc023 PAP. */
+  readonly protocol: number;
+  /** CHAP only: the Algorithm octet (5 MD5, 0x81 MS-CHAPv2). */
+  readonly algorithm?: number;
+  /** The stable name the link reports in 'auth-succeeded' ('mschapv2', 'chap-md5', 'pap'). */
+  readonly label: string;
+  /** A fresh engine for one Authenticate phase. */
+  create(): AuthEngine;
+}

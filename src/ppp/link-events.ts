@@ -1,0 +1,39 @@
+// What a PppLink reports: its phases (RFC 1661 §3.2), its events, and the RFC 3145 §3 cause codes
+// of 'link-down'. Related: link.ts.
+
+/** Link phases of RFC 1661 §3.2. */
+export type Phase = 'dead' | 'establish' | 'authenticate' | 'network' | 'terminate';
+
+/** What a link reports. */
+export type PppEvent =
+  | { readonly type: 'phase'; readonly phase: Phase }
+  | { readonly type: 'auth-succeeded'; readonly user: string; readonly protocol: string }
+  | { readonly type: 'auth-failed'; readonly user?: string; readonly reason: string }
+  | {
+      readonly type: 'link-up';
+      readonly localAddress: string;
+      readonly peerAddress: string;
+      readonly dns: string[];
+      readonly nbns: string[];
+      readonly user?: string;
+      readonly ipv6?: { localId: string; peerId: string };
+    }
+  | { readonly type: 'link-down'; readonly reason: string; readonly cause: number; readonly direction: 1 | 2 }
+  | { readonly type: 'ip'; readonly packet: Uint8Array }
+  | { readonly type: 'log'; readonly text: string };
+
+/** RFC 3145 §3 disconnect cause codes the link reports. */
+export const DisconnectCause = {
+  None: 0,
+  Admin: 1,
+  Normal: 3,
+  LcpTimeout: 5,
+  Loopback: 7,
+  EchoTimeout: 8,
+  AuthTimeout: 13,
+  AuthProtocolUnacceptable: 15,
+  AuthFailed: 16,
+  NcpTimeout: 17,
+  NoNcp: 18,
+  NoAddress: 20,
+} as const;
