@@ -115,6 +115,10 @@ Signals: SIGTERM/SIGINT send StopCCN to every peer and exit 0; SIGHUP reloads ch
 the tunnel secrets without dropping sessions (a missing or unreadable file fails the reload and
 the old secrets stay).
 
+Exit status: 0 after SIGTERM/SIGINT; 1 when the TUN device or the UDP socket fails (deleted
+device, I/O error: a supervisor should restart it) or the start fails; 2 on usage and
+configuration errors. During the SIGTERM grace no new tunnel is accepted.
+
 Environment: L2TP_TS_USERS adds users as --user does, one NAME:PASSWORD[:ADDRESS] per line,
 without putting passwords in the process arguments.
 
@@ -313,13 +317,13 @@ export async function runLns(argv: readonly string[]): Promise<number> {
 
   return await new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (signal: string): void => {
+    const stop = (signal: string, code = 0): void => {
       if (stopping) return;
       stopping = true;
       log({ event: 'stopping', signal }, `${signal}: sending StopCCN to every peer`);
       clearInterval(dropTimer);
       flushDrops();
-      const force = setTimeout(() => resolve(0), 4500);
+      const force = setTimeout(() => resolve(code), 4500);
       force.unref();
       void (async () => {
         await server.close(2000).catch(() => undefined);
@@ -329,9 +333,15 @@ export async function runLns(argv: readonly string[]): Promise<number> {
         process.off('SIGINT', onInt);
         process.off('SIGHUP', onHup);
         clearTimeout(force);
-        resolve(0);
+        resolve(code);
       })();
     };
+    // A deleted TUN device or a broken socket: an LNS that cannot carry traffic must not look
+    // alive. Exit 1 so that systemd (Restart=on-failure) or procd restarts it.
+    server.onFatal((err) => {
+      log({ event: 'fatal', error: err.message }, `fatal: ${err.message}; exiting`);
+      stop('fatal', 1);
+    });
     const onTerm = (): void => stop('SIGTERM');
     const onInt = (): void => stop('SIGINT');
     const onHup = (): void => {

@@ -5,7 +5,7 @@ import type { Random } from '../core/random.js';
 import { AddressPool } from '../lns/address-pool.js';
 import { LnsEngine, type LnsEngineOptions, type LnsEvent } from '../lns/lns.js';
 import type { IpPacket, PppSession } from '../session/ppp-over-l2tp.js';
-import { sessionKey } from '../session/session-key.js';
+import { sessionIdOfKey, sessionKey, tunnelIdOfKey } from '../session/session-key.js';
 import { monotonicNow } from './clock.js';
 import { EventHub } from './event-hub.js';
 import { systemRandom } from './system-random.js';
@@ -42,6 +42,12 @@ export interface LnsServer {
   off(type: string, listener: (...args: never[]) => void): this;
   /** An engine method threw (a bug): its tunnel was torn down and the LNS serves on. */
   onInternalError(listener: (err: unknown) => void): this;
+  /**
+   * The UDP socket or the shared TUN device stopped working (the device was deleted, an I/O
+   * error): the LNS cannot serve any more. The owner should close() and exit non-zero so that a
+   * supervisor restarts it. (A per-session device that fails ends only its session.)
+   */
+  onFatal(listener: (err: Error) => void): this;
   /** Resolves with the first event of `type` that matches, rejects after `timeoutMs`. */
   waitFor<T extends LnsEvent['type']>(
     type: T,
@@ -79,6 +85,13 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
     pool,
   });
   const hub = new EventHub<LnsEvent>();
+  const fatalListeners: ((err: Error) => void)[] = [];
+  let fatal: Error | undefined;
+  const onFatal = (err: Error): void => {
+    if (fatal !== undefined) return;
+    fatal = err;
+    for (const l of fatalListeners) l(err);
+  };
   let driver: UdpDriver | undefined;
   let tun: TunProvider | undefined;
   const leases = new Map<number, TunLease>();
@@ -113,6 +126,19 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
         if (driver !== undefined) engine.encapsulateInPlace(slot, at, length, driver.send);
       },
       () => driver?.flush(),
+      (err, device) => {
+        if (device === tun?.shared) {
+          onFatal(err);
+          return;
+        }
+        // A per-session device (ppp%d) failed: end that session only, as pppd would.
+        for (const [key, lease] of leases) {
+          if (lease.device !== device) continue;
+          engine.disconnectSession(tunnelIdOfKey(key), sessionIdOfKey(key), monotonicNow());
+          hub.emitInternalError(err);
+        }
+        driver?.flush();
+      },
     );
   }
   try {
@@ -129,6 +155,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       }),
       transport: opts.transport,
       onError: (err) => hub.emitInternalError(err),
+      onFatal,
     });
   } catch (err) {
     tun?.close();
@@ -150,6 +177,11 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
     },
     onInternalError(listener) {
       hub.onInternalError(listener);
+      return server;
+    },
+    onFatal(listener) {
+      fatalListeners.push(listener);
+      if (fatal !== undefined) listener(fatal);
       return server;
     },
     waitFor: (type, predicate, timeoutMs) => hub.waitFor(type, predicate, timeoutMs),

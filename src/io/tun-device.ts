@@ -3,7 +3,7 @@
 // headroom for the L2TP+PPP header; write() from a native buffer. LIMITS.md §2: 79 % of C for reads.
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
-import { EINTR, type Libc, loadLibc, type NativeBlock, type PollHandle } from './libc.js';
+import { EAGAIN, EINTR, type Libc, loadLibc, type NativeBlock, type PollHandle } from './libc.js';
 
 const TUNSETIFF = 0x400454ca;
 const IFF_TUN = 0x0001;
@@ -121,7 +121,7 @@ export class TunDevice {
    * Starts reading: on readiness, reads until EAGAIN (or `batch` packets), calling `onPacket` for
    * each, then `onBatchEnd`. libuv alone would deliver one packet per loop turn (LIMITS.md §2).
    */
-  start(onPacket: TunPacketHandler, onBatchEnd?: () => void): void {
+  start(onPacket: TunPacketHandler, onBatchEnd?: () => void, onFatal?: (err: Error) => void): void {
     if (this.closed) throw new Error(`${this.name} is closed`);
     if (this.poll !== undefined) throw new Error(`${this.name} is already started`);
     const { libc, fd, headroom, slots, slotBytes, mtu, stats, batch } = this;
@@ -132,9 +132,17 @@ export class TunDevice {
       for (; k < batch && !this.closed; k++) {
         const n = libc.read(fd, base + k * slotBytes + headroom, readCap);
         if (n < 0) {
-          if (libc.errno() === EINTR) {
+          const e = libc.errno();
+          if (e === EINTR) {
             k--;
             continue;
+          }
+          if (e !== EAGAIN) {
+            // EBADFD: the interface was deleted under us (ip link del); EIO and the rest: the
+            // device is gone. Level-triggered poll would spin on it: stop and report instead.
+            this.stop();
+            onFatal?.(new Error(`${this.name}: read failed with errno ${e}${e === 77 ? ' (the interface was deleted)' : ''}`));
+            return;
           }
           break; // EAGAIN: drained
         }
@@ -252,6 +260,8 @@ export function createTunProvider(
   opts: TunProviderOptions,
   onPacket: TunPacketHandler,
   onBatchEnd?: () => void,
+  /** A device stopped working (deleted, I/O error): `device` is the shared one or a session's. */
+  onFatal?: (err: Error, device: TunDevice) => void,
 ): TunProvider {
   const mode = opts.mode ?? 'shared';
   const mtu = opts.linkMtu ?? 1400;
@@ -266,7 +276,7 @@ export function createTunProvider(
       dev.close();
       throw err;
     }
-    dev.start(onPacket, onBatchEnd);
+    dev.start(onPacket, onBatchEnd, (err) => onFatal?.(err, dev));
     open.add(dev);
     shared = dev;
   }
@@ -286,7 +296,7 @@ export function createTunProvider(
         dev.close();
         throw err;
       }
-      dev.start(onPacket, onBatchEnd);
+      dev.start(onPacket, onBatchEnd, (err) => onFatal?.(err, dev));
       open.add(dev);
       return {
         device: dev,

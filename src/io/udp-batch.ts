@@ -3,6 +3,16 @@
 // datagrams per core of node:dgram). Related: udp-transport.ts (interface), udp-dgram.ts (fallback), libc.ts.
 import type { PeerAddress } from '../core/engine.js';
 import { EAGAIN, EINTR, loadLibc } from './libc.js';
+
+/** recvmmsg errors that an ICMP message about one peer can raise (Linux errno values): never fatal. */
+const TRANSIENT_RECV_ERRORS: ReadonlySet<number> = new Set([
+  90, // EMSGSIZE
+  100, // ENETDOWN
+  101, // ENETUNREACH
+  111, // ECONNREFUSED
+  112, // EHOSTDOWN
+  113, // EHOSTUNREACH
+]);
 import type { UdpTransport, UdpTransportOptions } from './udp-transport.js';
 
 const AF_INET = 2;
@@ -173,7 +183,19 @@ export function openBatchUdp(opts: UdpTransportOptions): BatchUdpTransport {
     for (let round = 0; round < MAX_ROUNDS && !closed; round++) {
       stats.recvCalls++;
       const n = libc.recvmmsg(fd, base + RXMSG, B, MSG_DONTWAIT, 0);
-      if (n <= 0) break;
+      if (n < 0) {
+        const e = libc.errno();
+        if (e === EINTR) continue;
+        // EAGAIN: drained. ICMP-reported errors (port/host/net unreachable, refused) concern one
+        // peer; anything else (EBADF, ENOTSOCK, EFAULT, ENOMEM) means this socket is broken.
+        if (e !== EAGAIN && !TRANSIENT_RECV_ERRORS.has(e)) {
+          closed = true;
+          poll.close();
+          opts.onFatal?.(new Error(`udp socket: recvmmsg failed with errno ${e}`));
+        }
+        break;
+      }
+      if (n === 0) break;
       for (let i = 0; i < n && !closed; i++) {
         const m = RXMSG + i * MMSG;
         const len = dv.getUint32(m + 56, true);

@@ -31,7 +31,13 @@ export function openDgramTransport(opts: UdpTransportOptions): Promise<UdpTransp
     socket.once('error', onBindError);
     socket.bind(opts.port, opts.address ?? '0.0.0.0', () => {
       socket.off('error', onBindError);
-      socket.on('error', (err) => opts.onError?.(err));
+      // A refused send (EPERM from a firewall, ENETUNREACH) concerns one datagram; any other
+      // error after bind means the socket stopped receiving.
+      socket.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.syscall === 'send') opts.onError?.(err);
+        else if (opts.onFatal !== undefined) opts.onFatal(err);
+        else opts.onError?.(err);
+      });
       resolve({
         kind: 'dgram',
         port: socket.address().port,

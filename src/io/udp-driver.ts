@@ -38,6 +38,8 @@ export interface UdpDriverOptions<E, P = never> {
   readonly copyDatagrams?: boolean;
   /** An engine method threw (a bug): report it here and keep serving; default: rethrow. */
   readonly onError?: (err: unknown) => void;
+  /** The socket stopped receiving (see UdpTransportOptions.onFatal); default: onError. */
+  readonly onFatal?: (err: Error) => void;
 }
 
 /** A running driver. */
@@ -125,6 +127,7 @@ export async function driveOverUdp<E, P = never>(
       });
     },
     onBatchEnd: flush,
+    onFatal: (err) => (opts.onFatal ?? opts.onError)?.(err),
   });
   // Deadlines set before the first datagram (e.g. a LAC's openTunnel) arm the timer now.
   flush();

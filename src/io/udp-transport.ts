@@ -22,6 +22,12 @@ export interface UdpTransportOptions {
   readonly onBatchEnd?: () => void;
   /** Socket errors that are not per-datagram (default: ignored; ICMP errors are never fatal). */
   readonly onError?: (err: Error) => void;
+  /**
+   * The socket can no longer receive (recvmmsg failed with an error other than EAGAIN/EINTR or
+   * an ICMP-reported one; dgram: an 'error' outside send). Receiving has stopped; the owner
+   * should close and exit (a supervisor restarts it) rather than run deaf.
+   */
+  readonly onFatal?: (err: Error) => void;
   /** SO_RCVBUF in bytes (default 4 MiB). */
   readonly receiveBufferBytes?: number;
   /** Datagrams per recvmmsg/sendmmsg (batched transport only; default 64). */

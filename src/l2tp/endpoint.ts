@@ -229,8 +229,13 @@ export class Endpoint implements Engine<L2tpEvent> {
     if (t !== undefined) this.guard(t, now, () => t.close(reason, now));
   }
 
-  /** StopCCN on every tunnel. */
+  /**
+   * StopCCN on every tunnel, and no new tunnel from now on: during the shutdown grace an SCCRQ
+   * is dropped ('shutting-down'), so a LAC retries elsewhere instead of getting a tunnel that is
+   * about to be torn down.
+   */
   closeAll(reason: DisconnectReason, now: Instant): void {
+    this.draining = true;
     for (const tid of [...this.byId.keys()]) this.close(tid, reason, now);
   }
 
@@ -274,6 +279,9 @@ export class Endpoint implements Engine<L2tpEvent> {
   }
 
   // ---- internals --------------------------------------------------------------------------------
+
+  /** Set by closeAll: new tunnels are refused. */
+  private draining = false;
 
   private drop(reason: string, peer: PeerAddress): void {
     this.counters.dropped++;
@@ -322,6 +330,10 @@ export class Endpoint implements Engine<L2tpEvent> {
     from: PeerAddress,
     now: Instant,
   ): void {
+    if (this.draining) {
+      this.drop('shutting-down', from);
+      return;
+    }
     // Pick the secret by Host Name before decoding: Host Name is never hidden (§4.4.3), other AVPs may be.
     const hostName = scanString(body, AvpType.HostName);
     const secret = this.opts.tunnelSecret?.(from, hostName);

@@ -183,6 +183,25 @@ describe('Endpoint', () => {
 });
 
 describe('Endpoint under attack and races', () => {
+  it('after closeAll (the shutdown grace) an SCCRQ gets no tunnel: dropped as shutting-down', () => {
+    const { net, lac, lns, lacEvents, lnsEvents } = pair();
+    lac.openTunnel(LNS, 0);
+    expect(net.runUntil(() => has(lacEvents, 'tunnel-up'), 10_000)).toBe(true);
+    lns.closeAll({ resultCode: 6 }, net.now);
+    const other = new Endpoint({ role: 'lac', hostName: 'late', random: seededRandom(9) });
+    other.openTunnel(LNS, net.now);
+    const sccrq = other.pollTransmit()!.bytes;
+    lns.handleDatagram(sccrq, { address: '10.0.0.3', port: 1701 }, net.now);
+    const out: string[] = [];
+    for (let t = lns.pollTransmit(); t; t = lns.pollTransmit()) out.push(t.to.address);
+    expect(out).not.toContain('10.0.0.3');
+    const drops = [];
+    for (let e = lns.pollEvent(); e; e = lns.pollEvent()) if (e.type === 'datagram-dropped') drops.push(e.reason);
+    expect(drops).toContain('shutting-down');
+    expect([...lns.tunnels()].filter((t) => t.peerHostName === 'late')).toEqual([]);
+    void lnsEvents;
+  });
+
   it('an SCCRQ flood from one address is rate limited: bounded tunnels, stateless refusals', () => {
     const lns = new Endpoint({
       role: 'lns',
