@@ -93,6 +93,12 @@ const FLAGS = {
     min: 0,
     valueName: 'SECONDS',
   },
+  pcap: {
+    kind: 'string',
+    help: 'write every L2TP datagram sent and received to this pcap file (tshark/Wireshark)',
+    valueName: 'FILE',
+  },
+  'pcap-max-mb': { kind: 'int', help: 'stop the capture at this size (default 100)', min: 1, valueName: 'MB' },
   metrics: {
     kind: 'string',
     help: 'serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9101)',
@@ -227,6 +233,14 @@ export async function runLns(argv: readonly string[]): Promise<number> {
       address: settings.listenAddress,
       port: settings.port,
       userspace,
+      ...(a.pcap !== undefined && {
+        pcap: {
+          path: a.pcap,
+          maxBytes: (a['pcap-max-mb'] ?? 100) * 1024 * 1024,
+          onFull: () =>
+            process.stderr.write(`warning: ${a.pcap} reached ${a['pcap-max-mb'] ?? 100} MB: capture stopped\n`),
+        },
+      }),
       ...(!userspace && {
         tun: {
           mode: a['per-session-tun'] ? 'per-session' : 'shared',

@@ -8,6 +8,7 @@ import type { IpPacket, PppSession } from '../session/ppp-over-l2tp.js';
 import { sessionIdOfKey, sessionKey, tunnelIdOfKey } from '../session/session-key.js';
 import { monotonicNow } from './clock.js';
 import { EventHub } from './event-hub.js';
+import { PcapWriter } from './pcap-writer.js';
 import { systemRandom } from './system-random.js';
 import { createTunProvider, type TunLease, type TunProvider, type TunProviderOptions } from './tun-device.js';
 import { driveOverUdp, type UdpDriver } from './udp-driver.js';
@@ -30,6 +31,8 @@ export interface CreateLnsOptions extends Partial<Omit<LnsEngineOptions, 'random
   /** Carry IP through TUN devices (needs root): one shared device (default) or one per session. */
   readonly tun?: TunProviderOptions;
   readonly transport?: 'auto' | 'mmsg' | 'dgram';
+  /** Write every L2TP datagram sent and received to this pcap file (bounded; see PcapWriter). */
+  readonly pcap?: { readonly path: string; readonly maxBytes?: number; readonly onFull?: () => void };
 }
 
 /** Typed events of a running LNS. */
@@ -141,6 +144,11 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       },
     );
   }
+  const capture = opts.pcap === undefined ? undefined : new PcapWriter(opts.pcap.path, opts.pcap);
+  // The capture file is flushed once a second, so a reader (tshark -r, tail) sees it grow.
+  const captureTimer = capture === undefined ? undefined : setInterval(() => capture.flush(), 1000);
+  captureTimer?.unref();
+  const local = { address: opts.address ?? '127.0.0.1', port: opts.port ?? 1701 };
   try {
     driver = await driveOverUdp(engine, {
       address: opts.address ?? '127.0.0.1',
@@ -156,12 +164,19 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       transport: opts.transport,
       onError: (err) => hub.emitInternalError(err),
       onFatal,
+      ...(capture !== undefined && {
+        tap: (bytes: Uint8Array, peer: PeerAddress, direction: 'in' | 'out') =>
+          direction === 'in' ? capture.write(peer, local, bytes) : capture.write(local, peer, bytes),
+      }),
     });
   } catch (err) {
+    clearInterval(captureTimer);
+    capture?.close();
     tun?.close();
     throw err;
   }
   const d = driver;
+  local.port = d.port;
 
   const server: LnsServer = {
     address: opts.address ?? '127.0.0.1',
@@ -206,6 +221,8 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       for (const lease of leases.values()) lease.release();
       leases.clear();
       tun?.close();
+      clearInterval(captureTimer);
+      capture?.close();
       hub.clear();
     },
   };

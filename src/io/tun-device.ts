@@ -141,7 +141,9 @@ export class TunDevice {
             // EBADFD: the interface was deleted under us (ip link del); EIO and the rest: the
             // device is gone. Level-triggered poll would spin on it: stop and report instead.
             this.stop();
-            onFatal?.(new Error(`${this.name}: read failed with errno ${e}${e === 77 ? ' (the interface was deleted)' : ''}`));
+            onFatal?.(
+              new Error(`${this.name}: read failed with errno ${e}${e === 77 ? ' (the interface was deleted)' : ''}`),
+            );
             return;
           }
           break; // EAGAIN: drained

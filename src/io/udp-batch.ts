@@ -4,6 +4,8 @@
 import type { PeerAddress } from '../core/engine.js';
 import { EAGAIN, EINTR, loadLibc } from './libc.js';
 
+import type { UdpTransport, UdpTransportOptions } from './udp-transport.js';
+
 /** recvmmsg errors that an ICMP message about one peer can raise (Linux errno values): never fatal. */
 const TRANSIENT_RECV_ERRORS: ReadonlySet<number> = new Set([
   90, // EMSGSIZE
@@ -13,7 +15,6 @@ const TRANSIENT_RECV_ERRORS: ReadonlySet<number> = new Set([
   112, // EHOSTDOWN
   113, // EHOSTUNREACH
 ]);
-import type { UdpTransport, UdpTransportOptions } from './udp-transport.js';
 
 const AF_INET = 2;
 const SOCK_DGRAM = 2;

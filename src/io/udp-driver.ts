@@ -40,6 +40,11 @@ export interface UdpDriverOptions<E, P = never> {
   readonly onError?: (err: unknown) => void;
   /** The socket stopped receiving (see UdpTransportOptions.onFatal); default: onError. */
   readonly onFatal?: (err: Error) => void;
+  /**
+   * Sees every datagram received ('in', before the engine) and sent ('out'), e.g. a packet
+   * capture. `bytes` is only valid during the call. Absent: one undefined check per datagram.
+   */
+  readonly tap?: (bytes: Uint8Array, peer: PeerAddress, direction: 'in' | 'out') => void;
 }
 
 /** A running driver. */
@@ -87,7 +92,10 @@ export async function driveOverUdp<E, P = never>(
     if (closed || transport === undefined) return;
     const t = transport;
     guard(() => {
-      for (let x = engine.pollTransmit(); x !== undefined; x = engine.pollTransmit()) t.send(x.bytes, x.to);
+      for (let x = engine.pollTransmit(); x !== undefined; x = engine.pollTransmit()) {
+        opts.tap?.(x.bytes, x.to, 'out');
+        t.send(x.bytes, x.to);
+      }
       for (let e = engine.pollEvent(); e !== undefined; e = engine.pollEvent()) opts.onEvent(e);
       const onIp = opts.onIpPacket;
       if (onIp !== undefined && engine.pollIpPacket !== undefined) {
@@ -119,6 +127,7 @@ export async function driveOverUdp<E, P = never>(
     port: opts.port,
     onDatagram: (bytes, from) => {
       if (closed) return;
+      opts.tap?.(bytes, from, 'in');
       const at = now();
       guard(() => {
         if (opts.onDatagram?.(bytes, from, at) === true) return;
@@ -135,7 +144,13 @@ export async function driveOverUdp<E, P = never>(
   return {
     port: t.port,
     transport: t.kind,
-    send: (bytes, to) => t.send(bytes, to),
+    send:
+      opts.tap === undefined
+        ? (bytes, to) => t.send(bytes, to)
+        : (bytes, to) => {
+            opts.tap?.(bytes, to, 'out');
+            t.send(bytes, to);
+          },
     flush,
     async close(): Promise<void> {
       if (closed) return;
