@@ -12,7 +12,7 @@ import {
   serveControl,
 } from '../io/control-socket.js';
 import { createLns, type LnsServer } from '../io/create-lns.js';
-import { type MetricsServer, serveMetrics } from '../io/metrics.js';
+import type { MetricsServer } from '../io/metrics.js';
 import { systemRandom } from '../io/system-random.js';
 import { AddressPool, staticAddresses } from '../lns/address-pool.js';
 import { ConfigError, type ConfigWarning, formatWarning } from '../lns/config/config-error.js';
@@ -305,6 +305,8 @@ export async function runLns(argv: readonly string[]): Promise<number> {
   let metrics: MetricsServer | undefined;
   if (metricsAt !== undefined) {
     const host = metricsAt.host;
+    // Loaded only when asked for: prom-client costs start-up time (seconds in a UML guest).
+    const { serveMetrics } = await import('../io/metrics.js');
     metrics = await serveMetrics(server, host, metricsAt.port);
     log(
       { event: 'metrics', address: host, port: metrics.port },

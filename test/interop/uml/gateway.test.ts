@@ -69,8 +69,10 @@ describe.skipIf(skip !== undefined)(
         const gateway = bootGateway(lab, ipsec);
         // the client holds the session until released (after the gateway answered the query)
         const client = bootClient(lab, { holdS: 60 });
-        if (!(await gateway.waitFile('ready', 60_000))) {
-          throw new Error(`gateway not ready after 60 s: ${gateway.file('guest.log').slice(-2000)}`);
+        // Node starts slowly in a UML guest (the firewall apply alone took 30 s on a loaded host);
+        // the guest itself gives the LNS 60 s to listen.
+        if (!(await gateway.waitFile('ready', 150_000))) {
+          throw new Error(`gateway not ready after 150 s: ${gateway.file('guest.log').slice(-2000)}`);
         }
         const gatewayReadyS = (Date.now() - gateway.bootedAt) / 1000;
         // plain L2TP from a third party (the host bridge), no IPsec: the firewall must drop it
