@@ -16,9 +16,12 @@
 //    consumes no Ns and is never acknowledged. When the peer has as many unacknowledged messages
 //    with us as our window allows, it is blocked: the ack is due at once (the deadline is `now`, so
 //    a reply queued in the same turn still carries it), never after the delay (issue 10 item 1).
-//  - Bounded memory: messages waiting for window space are capped at `maxPending`; one more sets
-//    `overflowed` and is dropped (the tunnel answers StopCCN 2/4 and goes down). The peer's
-//    advertised window is honoured up to MAX_PEER_WINDOW, so unacked messages are bounded too.
+//  - Bounded memory: replies the peer caused (sent while `peerTurn` is set: the tunnel sets it while
+//    it handles a received message) may wait for window space up to `maxPending`; one more sets
+//    `overflowed` and is dropped (the tunnel answers StopCCN 2/4 and goes down). Messages we
+//    originate (a CDN per expired call, HELLO) are bounded by our own state and never overflow, so
+//    a burst of our own never kills a tunnel. The peer's advertised window is honoured up to
+//    MAX_PEER_WINDOW, so unacked messages are bounded too.
 //  - One retransmission timer times the oldest unacknowledged message: 1 s doubling to an 8 s
 //    cap; after `maxRetries` retransmissions without progress the channel fails (§5.8: "the
 //    tunnel and all sessions within MUST be cleared").
@@ -68,6 +71,8 @@ interface Outgoing {
   readonly ns: number;
   readonly sessionId: number;
   readonly body: Uint8Array;
+  /** Queued during a peer turn: counted in `repliesPending`. */
+  readonly reply: boolean;
 }
 
 type Timer = 'retransmit' | 'ack' | 'hello' | 'linger';
@@ -114,8 +119,10 @@ export class ControlChannel<Body = Uint8Array> {
   discarded = 0;
   /** Duplicates received (each answered by one ZLB). */
   duplicates = 0;
-  /** True once a message was refused because `maxPending` messages already waited (the tunnel must go). */
+  /** True once a reply was refused because `maxPending` replies already waited (the tunnel must go). */
   overflowed = false;
+  /** Set by the owner while it handles a received message: what it sends then counts against maxPending. */
+  peerTurn = false;
 
   private readonly receiveWindow: number;
   private readonly initialMs: number;
@@ -140,6 +147,8 @@ export class ControlChannel<Body = Uint8Array> {
   private readonly timers = new TimerTable<Timer>();
   private retries = 0;
   private status: ChannelState = 'open';
+  /** Entries of `pending` queued during a peer turn. */
+  private repliesPending = 0;
 
   constructor(opts: ControlChannelOptions = {}, now: Instant = 0) {
     this.receiveWindow = Math.max(1, opts.receiveWindow ?? DEFAULT_RECEIVE_WINDOW);
@@ -182,6 +191,11 @@ export class ControlChannel<Body = Uint8Array> {
     return this.pending.length;
   }
 
+  /** Of those, replies the peer caused (bounded by maxPending). */
+  get repliesQueued(): number {
+    return this.repliesPending;
+  }
+
   /** True when nothing is outstanding, queued or owed. */
   get isIdle(): boolean {
     return this.unacked.length === 0 && this.pending.length === 0 && this.lastSentNr === this.nextNr;
@@ -204,13 +218,15 @@ export class ControlChannel<Body = Uint8Array> {
    * its Ns, or -1 when `maxPending` messages already wait (then `overflowed` is set, nothing queued).
    */
   send(sessionId: number, body: Uint8Array, now: Instant): number {
-    if (this.pending.length >= this.maxPending) {
+    const reply = this.peerTurn;
+    if (reply && this.repliesPending >= this.maxPending) {
       this.overflowed = true;
       return -1;
     }
     const ns = this.nextNs;
     this.nextNs = serialNext(ns);
-    this.pending.push({ ns, sessionId, body });
+    this.pending.push({ ns, sessionId, body, reply });
+    if (reply) this.repliesPending++;
     this.fillWindow(now);
     return ns;
   }
@@ -287,6 +303,7 @@ export class ControlChannel<Body = Uint8Array> {
     if (first === undefined) return;
     this.nextNs = first.ns;
     this.pending.length = 0;
+    this.repliesPending = 0;
   }
 
   /** Drops all state at once (local teardown without a linger, e.g. the tunnel never got a peer). */
@@ -295,6 +312,7 @@ export class ControlChannel<Body = Uint8Array> {
     this.timers.clear();
     this.unacked.length = 0;
     this.pending.length = 0;
+    this.repliesPending = 0;
     this.reorder.clear();
   }
 
@@ -356,6 +374,7 @@ export class ControlChannel<Body = Uint8Array> {
     const limit = Math.max(1, Math.min(this.peerWindow, Math.floor(this.cwnd)));
     while (this.pending.length > 0 && this.unacked.length < limit) {
       const m = this.pending.shift()!;
+      if (m.reply) this.repliesPending--;
       this.unacked.push(m);
       this.transmit(m);
       if (this.timers.get('retransmit') === undefined) this.timers.set('retransmit', now + this.initialMs);
@@ -370,6 +389,7 @@ export class ControlChannel<Body = Uint8Array> {
       if (this.status === 'open') this.status = 'failed';
       this.unacked.length = 0;
       this.pending.length = 0;
+      this.repliesPending = 0;
       this.timers.stop('hello');
       this.timers.stop('ack');
       return;

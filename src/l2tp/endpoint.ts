@@ -363,6 +363,11 @@ export class Endpoint implements Engine<L2tpEvent> {
     return false;
   }
 
+  /** Tunnels whose SCCRQ we answered and whose SCCCN has not come yet (≤ limits.maxHalfOpenTunnels). */
+  get halfOpenTunnels(): number {
+    return this.halfOpen.size;
+  }
+
   /** Sessions held across all tunnels. */
   get sessionTotal(): number {
     return this.sessionCount;

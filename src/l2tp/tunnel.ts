@@ -273,16 +273,22 @@ export class Tunnel {
     }
     if (from.port === this.peer.port) this.lastHeardAt = now;
     this.channel.handleMessage(ns, nr, sessionId, inbound, now);
-    for (let m = this.channel.pollDelivered(); m !== undefined; m = this.channel.pollDelivered()) {
-      if (this.state === 'closed') break;
-      const d = m.body.decoded;
-      if (!d.ok) {
-        this.host.trace?.(this.tunnelId, m.ns, -1);
-        this.handleFault(d.fault, m.sessionId, m.body.bytes, now);
-        continue;
+    // What we send while handling the peer's messages is a reply it caused: bounded (maxPending).
+    this.channel.peerTurn = true;
+    try {
+      for (let m = this.channel.pollDelivered(); m !== undefined; m = this.channel.pollDelivered()) {
+        if (this.state === 'closed') break;
+        const d = m.body.decoded;
+        if (!d.ok) {
+          this.host.trace?.(this.tunnelId, m.ns, -1);
+          this.handleFault(d.fault, m.sessionId, m.body.bytes, now);
+          continue;
+        }
+        this.host.trace?.(this.tunnelId, m.ns, d.value.type);
+        this.dispatch(d.value, m.sessionId, now);
       }
-      this.host.trace?.(this.tunnelId, m.ns, d.value.type);
-      this.dispatch(d.value, m.sessionId, now);
+    } finally {
+      this.channel.peerTurn = false;
     }
     this.checkChannel(now);
   }
