@@ -1,6 +1,7 @@
 // LnsSettings: the ONE runtime model the LNS composition consumes, resolved from xl2tpd.conf +
 // the pppd options file + chap-secrets + l2tp-secrets the way xl2tpd hands them to pppd (its
 // argv first, then `file pppoptfile`). Related: xl2tpd-conf.ts, pppd-options.ts, ../lns.ts.
+import { DEFAULT_RECEIVE_WINDOW } from '../../l2tp/control-channel.js';
 import { type ChapSecret, parseChapSecrets } from './chap-secrets.js';
 import { ConfigError, type ConfigWarning, type Parsed, WarningSink } from './config-error.js';
 import { applyRangeRules, type Ipv4Range, parseIpv4, type RangeRule } from './ipv4.js';
@@ -36,7 +37,7 @@ export interface LnsSettings {
   readonly dataLengthBit: boolean;
   /** `flow bit = yes`: ask for sequence numbers on data messages (Sequencing Required, §4.4.6). */
   readonly sequencing: boolean;
-  /** `tunnel rws`: our Receive Window Size AVP (§4.4.3; xl2tpd default 4). */
+  /** `tunnel rws`: our Receive Window Size AVP (§4.4.3; default 16 as accel-ppp, xl2tpd's is 4). */
   readonly receiveWindow: number;
   /** `max retries`: control message retransmissions before the tunnel is torn down (§5.8; xl2tpd default 5). */
   readonly maxRetries: number;
@@ -195,7 +196,7 @@ export function resolveLnsSettings(input: LnsConfigInput): Parsed<LnsSettings> {
     hideAvps: lns?.hiddenBit ?? false,
     dataLengthBit: lns?.lengthBit ?? false,
     sequencing: lns?.flowBit ?? false,
-    receiveWindow: lns?.tunnelRws ?? 4,
+    receiveWindow: lns?.tunnelRws ?? DEFAULT_RECEIVE_WINDOW,
     maxRetries: g.maxRetries ?? 5,
     retransmitCapMs: g.capBackoff ? g.capBackoff * 1000 : undefined,
     accessControl: g.accessControl ?? false,
