@@ -42,7 +42,7 @@ import { CONTROL_HEADER_LENGTH, writeControlHeader } from './wire/header.js';
 export interface ControlChannelOptions {
   /** Our Receive Window Size (what we advertise): bounds the reorder buffer. Default 16 (DEFAULT_RECEIVE_WINDOW). */
   readonly receiveWindow?: number;
-  /** Messages allowed to wait for window space (beyond them: `overflowed`). Default 256 (DEFAULT_MAX_PENDING). */
+  /** Messages allowed to wait for window space (beyond them: `overflowed`). Default 128 (DEFAULT_MAX_PENDING). */
   readonly maxPending?: number;
   /** First retransmission timeout (§5.8: "a recommended default is 1 second"). */
   readonly initialMs?: number;
@@ -91,18 +91,20 @@ export const DEFAULT_RECEIVE_WINDOW = 16;
 export const RFC_DEFAULT_PEER_WINDOW = 4;
 
 /**
- * Messages that may wait for window space before the tunnel is torn down. A peer that never acks
- * while asking for more (ICRQ after ICRQ) would otherwise make the queue grow without bound
- * (issue 9 Deliver 3). 256 is 16 full default windows: far beyond what a live peer ever needs.
+ * Replies the peer caused that may wait for window space before the tunnel is torn down. A peer
+ * that never acks while asking for more (ICRQ after ICRQ) would otherwise make the queue grow
+ * without bound (issue 9 Deliver 3). 128 is eight full default windows, far beyond what a live peer
+ * needs, and keeps one address's worst case near 34 MiB (docs/CONFORMANCE.md "Bounds").
  */
-export const DEFAULT_MAX_PENDING = 256;
+export const DEFAULT_MAX_PENDING = 128;
 
 /**
  * The largest peer window we honour (RWS is 16 bits). Each unacked message is kept for
- * retransmission, so a peer advertising 65 535 and never acking could make us hold that many;
- * 256 keeps the worst case per tunnel at 256 unacked + DEFAULT_MAX_PENDING queued messages.
+ * retransmission, so a peer advertising 65 535 and then never acking could make us hold that many;
+ * 64 in flight per round trip is four times the default window and bounds the worst case per
+ * tunnel at 64 unacked + DEFAULT_MAX_PENDING queued replies (docs/CONFORMANCE.md "Bounds").
  */
-export const MAX_PEER_WINDOW = 256;
+export const MAX_PEER_WINDOW = 64;
 
 /** Sum of the retransmission intervals before giving up: 31 s with the defaults (§5.7). */
 export function fullRetransmissionCycleMs(initialMs = 1000, capMs = 8000, maxRetries = 5): number {

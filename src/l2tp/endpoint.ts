@@ -89,7 +89,7 @@ export interface EndpointOptions {
     readonly maxCallsInSetupPerTunnel?: number;
     /** The same over every tunnel of one peer address. Default 4096. */
     readonly maxCallsInSetupPerPeer?: number;
-    /** Control messages waiting for window space per tunnel; one more: StopCCN 2/4. Default 256. */
+    /** Replies the peer caused waiting for window space per tunnel; one more: StopCCN 2/4. Default 128. */
     readonly maxQueuedMessages?: number;
   };
   readonly vendorName?: string;

@@ -106,6 +106,14 @@ interface Inbound {
 type TunnelStep = Step<TunnelState, TunnelEvent, TunnelAction, TunnelInput>;
 
 const NO_INPUT: TunnelInput = {};
+
+/**
+ * Largest message kept in the reorder buffer while an earlier Ns is missing. Real control messages
+ * are far smaller (an ICCN with proxy LCP and authentication AVPs is under 1 KiB); without a cap a
+ * peer could park 15 datagrams of 64 KiB per tunnel there. A larger one out of order is discarded
+ * (§5.8 allows it: the peer retransmits); in order, or a duplicate (acked), it is handled as always.
+ */
+const MAX_REORDERED_BODY = 2048;
 const LOG_SIZE = 32;
 
 /** One control connection: §7.2 automaton, its channel and its sessions. */
@@ -272,6 +280,10 @@ export class Tunnel {
       if (this.isNextValid(ns, nr, inbound)) this.peer = from;
     }
     if (from.port === this.peer.port) this.lastHeardAt = now;
+    if (inbound !== undefined && body.length > MAX_REORDERED_BODY && serialDiff(ns, this.channel.receiveNr) > 0) {
+      this.host.emit({ type: 'datagram-dropped', reason: 'reorder-too-large', peer: from });
+      return;
+    }
     this.channel.handleMessage(ns, nr, sessionId, inbound, now);
     // What we send while handling the peer's messages is a reply it caused: bounded (maxPending).
     this.channel.peerTurn = true;

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PeerAddress } from '../../src/core/engine.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../../src/l2tp/endpoint.js';
+import { makeBytesAvp } from '../../src/l2tp/wire/message.js';
 import { MessageType } from '../../src/l2tp/wire/message-catalogue.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { SimNetwork } from '../support/sim-network.js';
@@ -209,6 +210,27 @@ describe('issue 9: bounded setup', () => {
     });
     const t = s.lns.tunnel(tid);
     expect(t === undefined || t.channel.queued <= 8).toBe(true);
+  });
+});
+
+describe('issue 9: bounded reorder buffer', () => {
+  it('an out-of-order control message larger than 2 KiB is not buffered; in order it is handled', () => {
+    const s = rawSetup();
+    const tid = rawHandshake(s);
+    const big = {
+      type: MessageType.HELLO,
+      avps: [
+        makeBytesAvp(36, new Uint8Array(1000)),
+        makeBytesAvp(36, new Uint8Array(1000)),
+        makeBytesAvp(36, new Uint8Array(1000)),
+      ],
+    };
+    s.peer.send(LNS, tid, 0, 3, 1, big); // Ns 2 is missing
+    s.net.runUntil(() => false, s.net.now + 50);
+    expect(s.lnsEvents.some((e) => e.type === 'datagram-dropped' && e.reason === 'reorder-too-large')).toBe(true);
+    s.peer.send(LNS, tid, 0, 2, 1, big);
+    s.net.runUntil(() => false, s.net.now + 50);
+    expect(s.lns.tunnel(tid)!.channel.receiveNr).toBe(3); // Ns 2 handled; Ns 3 was not kept
   });
 });
 
