@@ -13,7 +13,15 @@
 //  - A message ahead of Nr but inside our advertised window waits in a reorder buffer; one
 //    behind Nr is a duplicate: never delivered again, answered with exactly one ZLB (§5.8, B.2).
 //  - An owed ack waits `ackDelayMs` for a message to piggyback on, then goes as a ZLB. A ZLB
-//    consumes no Ns and is never acknowledged.
+//    consumes no Ns and is never acknowledged. When the peer has as many unacknowledged messages
+//    with us as our window allows, it is blocked: the ack is due at once (the deadline is `now`, so
+//    a reply queued in the same turn still carries it), never after the delay (issue 10 item 1).
+//  - Bounded memory: replies the peer caused (sent while `peerTurn` is set: the tunnel sets it while
+//    it handles a received message) may wait for window space up to `maxPending`; one more sets
+//    `overflowed` and is dropped (the tunnel answers StopCCN 2/4 and goes down). Messages we
+//    originate (a CDN per expired call, HELLO) are bounded by our own state and never overflow, so
+//    a burst of our own never kills a tunnel. The peer's advertised window is honoured up to
+//    MAX_PEER_WINDOW, so unacked messages are bounded too.
 //  - One retransmission timer times the oldest unacknowledged message: 1 s doubling to an 8 s
 //    cap; after `maxRetries` retransmissions without progress the channel fails (§5.8: "the
 //    tunnel and all sessions within MUST be cleared").
@@ -32,8 +40,10 @@ import { CONTROL_HEADER_LENGTH, writeControlHeader } from './wire/header.js';
 
 /** Tunables of one control channel; defaults are the RFC's recommendations. */
 export interface ControlChannelOptions {
-  /** Our Receive Window Size (what we advertise): bounds the reorder buffer. Default 4. */
+  /** Our Receive Window Size (what we advertise): bounds the reorder buffer. Default 16 (DEFAULT_RECEIVE_WINDOW). */
   readonly receiveWindow?: number;
+  /** Messages allowed to wait for window space (beyond them: `overflowed`). Default 128 (DEFAULT_MAX_PENDING). */
+  readonly maxPending?: number;
   /** First retransmission timeout (§5.8: "a recommended default is 1 second"). */
   readonly initialMs?: number;
   /** Cap on the doubled timeout (§5.8: if present, "no less than 8 seconds"). */
@@ -61,12 +71,40 @@ interface Outgoing {
   readonly ns: number;
   readonly sessionId: number;
   readonly body: Uint8Array;
+  /** Queued during a peer turn: counted in `repliesPending`. */
+  readonly reply: boolean;
 }
 
 type Timer = 'retransmit' | 'ack' | 'hello' | 'linger';
 
 /** HELLO (§6.5): only the Message Type AVP, M=1, Length 8, type 0, value 6. */
 const HELLO_BODY = new Uint8Array([0x80, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x06]);
+
+/**
+ * The Receive Window Size we advertise unless configured (xl2tpd.conf `tunnel rws`). RFC 2661 §5.8
+ * lets any size be offered; 16 is accel-ppp's default and lets a peer keep 16 call setups in flight
+ * without waiting for our ack (issue 10 item 1: with 4 one tunnel acknowledged ~40 messages/s).
+ */
+export const DEFAULT_RECEIVE_WINDOW = 16;
+
+/** §4.4.3: a peer that sends no Receive Window Size AVP has a window of 4. */
+export const RFC_DEFAULT_PEER_WINDOW = 4;
+
+/**
+ * Replies the peer caused that may wait for window space before the tunnel is torn down. A peer
+ * that never acks while asking for more (ICRQ after ICRQ) would otherwise make the queue grow
+ * without bound (issue 9 Deliver 3). 128 is eight full default windows, far beyond what a live peer
+ * needs, and keeps one address's worst case near 34 MiB (docs/CONFORMANCE.md "Bounds").
+ */
+export const DEFAULT_MAX_PENDING = 128;
+
+/**
+ * The largest peer window we honour (RWS is 16 bits). Each unacked message is kept for
+ * retransmission, so a peer advertising 65 535 and then never acking could make us hold that many;
+ * 64 in flight per round trip is four times the default window and bounds the worst case per
+ * tunnel at 64 unacked + DEFAULT_MAX_PENDING queued replies (docs/CONFORMANCE.md "Bounds").
+ */
+export const MAX_PEER_WINDOW = 64;
 
 /** Sum of the retransmission intervals before giving up: 31 s with the defaults (§5.7). */
 export function fullRetransmissionCycleMs(initialMs = 1000, capMs = 8000, maxRetries = 5): number {
@@ -83,6 +121,10 @@ export class ControlChannel<Body = Uint8Array> {
   discarded = 0;
   /** Duplicates received (each answered by one ZLB). */
   duplicates = 0;
+  /** True once a reply was refused because `maxPending` replies already waited (the tunnel must go). */
+  overflowed = false;
+  /** Set by the owner while it handles a received message: what it sends then counts against maxPending. */
+  peerTurn = false;
 
   private readonly receiveWindow: number;
   private readonly initialMs: number;
@@ -90,9 +132,10 @@ export class ControlChannel<Body = Uint8Array> {
   private readonly maxRetries: number;
   private readonly helloIntervalMs: number;
   private readonly ackDelayMs: number;
-  private peerWindow = 4;
+  private readonly maxPending: number;
+  private peerWindow = RFC_DEFAULT_PEER_WINDOW;
   private cwnd = 1;
-  private ssthresh = 4;
+  private ssthresh = RFC_DEFAULT_PEER_WINDOW;
 
   private nextNs = 0;
   private nextNr = 0;
@@ -106,9 +149,12 @@ export class ControlChannel<Body = Uint8Array> {
   private readonly timers = new TimerTable<Timer>();
   private retries = 0;
   private status: ChannelState = 'open';
+  /** Entries of `pending` queued during a peer turn. */
+  private repliesPending = 0;
 
   constructor(opts: ControlChannelOptions = {}, now: Instant = 0) {
-    this.receiveWindow = Math.max(1, opts.receiveWindow ?? 4);
+    this.receiveWindow = Math.max(1, opts.receiveWindow ?? DEFAULT_RECEIVE_WINDOW);
+    this.maxPending = Math.max(1, opts.maxPending ?? DEFAULT_MAX_PENDING);
     this.initialMs = opts.initialMs ?? 1000;
     this.capMs = Math.max(this.initialMs, opts.capMs ?? 8000);
     this.maxRetries = opts.maxRetries ?? 5;
@@ -147,24 +193,42 @@ export class ControlChannel<Body = Uint8Array> {
     return this.pending.length;
   }
 
+  /** Of those, replies the peer caused (bounded by maxPending). */
+  get repliesQueued(): number {
+    return this.repliesPending;
+  }
+
   /** True when nothing is outstanding, queued or owed. */
   get isIdle(): boolean {
     return this.unacked.length === 0 && this.pending.length === 0 && this.lastSentNr === this.nextNr;
   }
 
-  /** §4.4.3/§5.8: the peer's Receive Window Size (default 4, 0 is invalid and ignored). */
+  /**
+   * §4.4.3/§5.8: the peer's Receive Window Size (default 4; 0 is invalid: the tunnel refuses it
+   * before this is called, and it is ignored here). Honoured up to MAX_PEER_WINDOW.
+   */
   setPeerWindow(size: number): void {
     if (!Number.isInteger(size) || size < 1) return;
-    this.peerWindow = size;
-    this.ssthresh = size;
-    this.cwnd = Math.min(this.cwnd, size);
+    const w = Math.min(size, MAX_PEER_WINDOW);
+    this.peerWindow = w;
+    this.ssthresh = w;
+    this.cwnd = Math.min(this.cwnd, w);
   }
 
-  /** Queues a non-ZLB message (its AVPs); it takes the next Ns and is delivered reliably. */
+  /**
+   * Queues a non-ZLB message (its AVPs); it takes the next Ns and is delivered reliably. Returns
+   * its Ns, or -1 when `maxPending` messages already wait (then `overflowed` is set, nothing queued).
+   */
   send(sessionId: number, body: Uint8Array, now: Instant): number {
+    const reply = this.peerTurn;
+    if (reply && this.repliesPending >= this.maxPending) {
+      this.overflowed = true;
+      return -1;
+    }
     const ns = this.nextNs;
     this.nextNs = serialNext(ns);
-    this.pending.push({ ns, sessionId, body });
+    this.pending.push({ ns, sessionId, body, reply });
+    if (reply) this.repliesPending++;
     this.fillWindow(now);
     return ns;
   }
@@ -212,7 +276,10 @@ export class ControlChannel<Body = Uint8Array> {
       this.delivered.push(next);
       this.nextNr = serialNext(this.nextNr);
     }
-    if (this.timers.get('ack') === undefined) this.timers.set('ack', now + this.ackDelayMs);
+    // The peer may have at most our window outstanding: once it has, it is blocked until we ack,
+    // so the ack is due now (a reply queued in this same turn still piggybacks it).
+    if (serialDiff(this.nextNr, this.lastSentNr) >= this.receiveWindow) this.timers.set('ack', now);
+    else if (this.timers.get('ack') === undefined) this.timers.set('ack', now + this.ackDelayMs);
   }
 
   /** §5.5: a data message arrived; the channel is not idle. */
@@ -228,12 +295,26 @@ export class ControlChannel<Body = Uint8Array> {
     this.timers.set('linger', now + fullRetransmissionCycleMs(this.initialMs, this.capMs, this.maxRetries));
   }
 
+  /**
+   * Forgets every message still waiting for window space (the tunnel is going down and its StopCCN
+   * must not queue behind them). Their Ns are given back, so the next message takes the first of
+   * them and the peer sees no gap (§5.8: Ns grows by one per message actually sent).
+   */
+  dropPending(): void {
+    const first = this.pending[0];
+    if (first === undefined) return;
+    this.nextNs = first.ns;
+    this.pending.length = 0;
+    this.repliesPending = 0;
+  }
+
   /** Drops all state at once (local teardown without a linger, e.g. the tunnel never got a peer). */
   abandon(): void {
     this.status = 'done';
     this.timers.clear();
     this.unacked.length = 0;
     this.pending.length = 0;
+    this.repliesPending = 0;
     this.reorder.clear();
   }
 
@@ -295,6 +376,7 @@ export class ControlChannel<Body = Uint8Array> {
     const limit = Math.max(1, Math.min(this.peerWindow, Math.floor(this.cwnd)));
     while (this.pending.length > 0 && this.unacked.length < limit) {
       const m = this.pending.shift()!;
+      if (m.reply) this.repliesPending--;
       this.unacked.push(m);
       this.transmit(m);
       if (this.timers.get('retransmit') === undefined) this.timers.set('retransmit', now + this.initialMs);
@@ -309,6 +391,7 @@ export class ControlChannel<Body = Uint8Array> {
       if (this.status === 'open') this.status = 'failed';
       this.unacked.length = 0;
       this.pending.length = 0;
+      this.repliesPending = 0;
       this.timers.stop('hello');
       this.timers.stop('ack');
       return;

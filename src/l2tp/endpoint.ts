@@ -10,14 +10,24 @@
 // try/catch: a bug tears down that tunnel only (its 'internal-error' table row; counted in
 // `internalErrors`). The endpoint never writes a tunnel's state: a lost tie break is a table row
 // too. Deadlines of all tunnels sit in one DeadlineHeap.
+//
+// Bounds (issue 9 Deliver 3; every default is a named constant below with its reason, and
+// docs/CONFORMANCE.md "Bounds" adds them up per peer): tunnels per peer address, half-open tunnels
+// overall (full: the oldest gives way, like a SYN cache, so a flood cannot lock a new LAC out),
+// calls in setup per tunnel and per peer address, the setup timers, the control queue per tunnel,
+// and a fixed-size SCCRQ rate sketch (sccrq-rate.ts). A StopCCN whose header names no tunnel of
+// its sender (Windows sends 0 or its own ID) is matched by its Assigned Tunnel ID AVP and the
+// sender's address and port, as xl2tpd does, and handled (so acknowledged) by that tunnel.
 import { DeadlineHeap } from '../core/deadline-heap.js';
 import { type Engine, L2tpUsageError, type PeerAddress, peerKey, type Transmit } from '../core/engine.js';
 import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { scanString, scanU16 } from './avp-scan.js';
-import { isVersion10 } from './handshake.js';
+import { DEFAULT_MAX_PENDING, DEFAULT_RECEIVE_WINDOW } from './control-channel.js';
+import { isVersion10, judgeFieldValues } from './handshake.js';
 import { StopReason } from './reasons.js';
+import { SccrqRateLimit } from './sccrq-rate.js';
 import { Tunnel, type TunnelConfig, type TunnelHost } from './tunnel.js';
 import { stopCcnMessage } from './tunnel-messages.js';
 import type { DisconnectReason, L2tpEvent, SessionHandle, TunnelInfo } from './types.js';
@@ -56,10 +66,14 @@ export interface EndpointOptions {
   readonly challengePeer?: boolean;
   /** Hide every AVP §4.4 allows (needs a secret). */
   readonly hideAvps?: boolean;
-  /** Our Receive Window Size (§4.4.3), default 4. */
+  /** Our Receive Window Size (§4.4.3), default DEFAULT_RECEIVE_WINDOW (16). */
   readonly receiveWindow?: number;
   /** HELLO after this long with nothing received (§6.5), default 60 000; 0 disables. */
   readonly helloIntervalMs?: number;
+  /** A call not connected this long after its ICRQ/OCRQ is cleared with CDN 2/0; default 60 000. */
+  readonly callSetupTimeoutMs?: number;
+  /** A tunnel not established this long after its SCCRQ is cleared with StopCCN 2/0; default 60 000. */
+  readonly tunnelSetupTimeoutMs?: number;
   /** §5.8 retransmission: initial 1000 ms, cap 8000 ms, 5 retries. */
   readonly retransmit?: { readonly initialMs?: number; readonly capMs?: number; readonly maxRetries?: number };
   readonly limits?: {
@@ -67,6 +81,16 @@ export interface EndpointOptions {
     readonly maxSessionsPerTunnel?: number;
     readonly maxSessions?: number;
     readonly newTunnelsPerSecondPerPeer?: number;
+    /** Tunnels one peer address may hold (lingering ones included); StopCCN 2/4 beyond. Default 256. */
+    readonly maxTunnelsPerPeer?: number;
+    /** SCCRQ answered, no SCCCN yet, over all peers; when full the oldest gives way (StopCCN 2/4). Default 1024. */
+    readonly maxHalfOpenTunnels?: number;
+    /** Calls a peer asked for still in setup on one tunnel; CDN 2/4 beyond. Default 1024. */
+    readonly maxCallsInSetupPerTunnel?: number;
+    /** The same over every tunnel of one peer address. Default 4096. */
+    readonly maxCallsInSetupPerPeer?: number;
+    /** Replies the peer caused waiting for window space per tunnel; one more: StopCCN 2/4. Default 128. */
+    readonly maxQueuedMessages?: number;
   };
   readonly vendorName?: string;
   readonly firmwareRevision?: number;
@@ -84,7 +108,42 @@ export interface EndpointCounters {
   internalErrors: number;
 }
 
-const MAX_RATE_ENTRIES = 4096;
+/**
+ * A call that has not reached ICCN (or OCCN) after a minute is not coming: a LAC needs one round trip
+ * plus its own bearer setup, seconds at most; xl2tpd and accel-ppp use 60 s for their setup timers.
+ */
+export const DEFAULT_CALL_SETUP_TIMEOUT_MS = 60_000;
+/** The same for a tunnel's handshake (SCCRQ answered, SCCCN never came): 60 s, twice a full §5.7 cycle. */
+export const DEFAULT_TUNNEL_SETUP_TIMEOUT_MS = 60_000;
+/**
+ * Tunnels per peer address. Several LACs behind one NAT each hold a tunnel (issue 9 item 7:
+ * `exclusive` restricts nothing), and a tunnel lingers 31 s after closing; 256 leaves room for a
+ * large NAT pool while bounding what one address holds.
+ */
+export const DEFAULT_MAX_TUNNELS_PER_PEER = 256;
+/**
+ * Half-open tunnels overall. A real LAC completes its handshake within one round trip, so 1,024
+ * slots admit over 10,000 new tunnels per second at 100 ms RTT, while a flood of spoofed SCCRQs
+ * (which never answer) holds at most 1,024 tunnels: when full, the oldest half-open one goes.
+ */
+export const DEFAULT_MAX_HALF_OPEN_TUNNELS = 1024;
+/**
+ * Calls in setup per tunnel. A LAC's control stream is ordered, so a LAC that queues N calls at once
+ * (our bench does, by hundreds) delivers all N ICRQs before its first ICCN: the cap must exceed
+ * the largest such burst. 1,024 does (at ~0.6 KiB per call in setup, 0.6 MiB per tunnel), while a
+ * peer that sends ICRQs and never ICCN holds at most 1,024 calls per tunnel, each for 60 s.
+ */
+export const DEFAULT_MAX_CALLS_IN_SETUP_PER_TUNNEL = 1024;
+/** Calls in setup per peer address, over all its tunnels: four tunnels' full bursts (≈ 2.4 MiB). */
+export const DEFAULT_MAX_CALLS_IN_SETUP_PER_PEER = 4096;
+/** New tunnels per second per address before StopCCN 2/4 (the sketch in sccrq-rate.ts counts them). */
+export const DEFAULT_NEW_TUNNELS_PER_SECOND_PER_PEER = 50;
+
+/** What one peer address holds, for the per-address caps (forgotten with its last tunnel). */
+interface PeerUsage {
+  tunnels: number;
+  callsInSetup: number;
+}
 
 /** The L2TP endpoint (either role), sans-IO. */
 export class Endpoint implements Engine<L2tpEvent> {
@@ -103,7 +162,13 @@ export class Endpoint implements Engine<L2tpEvent> {
   private readonly events = new Fifo<L2tpEvent>();
   /** Tunnels we opened that still wait for an SCCRP: the only ones a Tie Breaker can concern. */
   private readonly outgoing = new Set<Tunnel>();
-  private readonly rate = new Map<string, { windowStart: Instant; count: number }>();
+  private readonly rate: SccrqRateLimit;
+  private readonly perPeer = new Map<string, PeerUsage>();
+  /** SCCRQ answered, no SCCCN yet: insertion order is age order (the oldest gives way when full). */
+  private readonly halfOpen = new Set<Tunnel>();
+  private readonly maxTunnelsPerPeer: number;
+  private readonly maxHalfOpen: number;
+  private readonly maxCallsInSetupPerPeer: number;
   private readonly view = new L2tpHeaderView();
   private sessionCount = 0;
   private readonly host: TunnelHost;
@@ -116,8 +181,9 @@ export class Endpoint implements Engine<L2tpEvent> {
       random: opts.random,
       challengePeer: opts.challengePeer ?? false,
       hideAvps: opts.hideAvps ?? false,
-      receiveWindow: opts.receiveWindow ?? 4,
+      receiveWindow: opts.receiveWindow ?? DEFAULT_RECEIVE_WINDOW,
       channel: {
+        maxPending: opts.limits?.maxQueuedMessages ?? DEFAULT_MAX_PENDING,
         ...(r.initialMs !== undefined ? { initialMs: r.initialMs } : {}),
         ...(r.capMs !== undefined ? { capMs: r.capMs } : {}),
         ...(r.maxRetries !== undefined ? { maxRetries: r.maxRetries } : {}),
@@ -126,15 +192,34 @@ export class Endpoint implements Engine<L2tpEvent> {
       ...(opts.vendorName !== undefined ? { vendorName: opts.vendorName } : {}),
       ...(opts.firmwareRevision !== undefined ? { firmwareRevision: opts.firmwareRevision } : {}),
       maxSessionsPerTunnel: opts.limits?.maxSessionsPerTunnel ?? 65_535,
+      // The NAT rebinding rule waits out one HELLO interval (60 s when HELLO is off: §6.5's default).
+      rebindSilenceMs: opts.helloIntervalMs || 60_000,
+      tunnelSetupTimeoutMs: opts.tunnelSetupTimeoutMs ?? DEFAULT_TUNNEL_SETUP_TIMEOUT_MS,
+      callSetupTimeoutMs: opts.callSetupTimeoutMs ?? DEFAULT_CALL_SETUP_TIMEOUT_MS,
+      maxCallsInSetupPerTunnel: opts.limits?.maxCallsInSetupPerTunnel ?? DEFAULT_MAX_CALLS_IN_SETUP_PER_TUNNEL,
     };
     this.maxTunnels = opts.limits?.maxTunnels ?? 65_535;
     this.maxSessions = opts.limits?.maxSessions ?? 1_000_000;
-    this.ratePerPeer = opts.limits?.newTunnelsPerSecondPerPeer ?? 50;
+    this.ratePerPeer = opts.limits?.newTunnelsPerSecondPerPeer ?? DEFAULT_NEW_TUNNELS_PER_SECOND_PER_PEER;
+    this.rate = new SccrqRateLimit(this.ratePerPeer, opts.random);
+    this.maxTunnelsPerPeer = opts.limits?.maxTunnelsPerPeer ?? DEFAULT_MAX_TUNNELS_PER_PEER;
+    this.maxHalfOpen = Math.max(1, opts.limits?.maxHalfOpenTunnels ?? DEFAULT_MAX_HALF_OPEN_TUNNELS);
+    this.maxCallsInSetupPerPeer = opts.limits?.maxCallsInSetupPerPeer ?? DEFAULT_MAX_CALLS_IN_SETUP_PER_PEER;
     this.host = {
       emit: (e) => this.events.push(e),
       allocateSessionId: (t) => this.allocateSessionId(t),
       sessionClosed: () => {
         this.sessionCount--;
+      },
+      admitCallSetup: (t) => {
+        const u = this.perPeer.get(t.peerAddressKey);
+        if (u === undefined || u.callsInSetup >= this.maxCallsInSetupPerPeer) return false;
+        u.callsInSetup++;
+        return true;
+      },
+      callSetupEnded: (t) => {
+        const u = this.perPeer.get(t.peerAddressKey);
+        if (u !== undefined && u.callsInSetup > 0) u.callsInSetup--;
       },
       ...(opts.trace !== undefined ? { trace: opts.trace } : {}),
     };
@@ -155,18 +240,23 @@ export class Endpoint implements Engine<L2tpEvent> {
       this.drop('data-message', from);
       return;
     }
-    const tid = v.tunnelId;
-    if (tid === 0) {
-      this.handleSccrq(v.ns, v.nr, v.sessionId, v.body, from, now);
-      return;
+    const { tunnelId: tid, ns, nr, sessionId, body } = v;
+    let t = tid === 0 ? undefined : this.byId.get(tid);
+    if (t === undefined || t.state === 'closed' || t.peer.address !== from.address) {
+      // Windows' StopCCN names no tunnel of its sender in the header: match it by its AVP.
+      const w = this.misaddressedStopCcnTunnel(body, from);
+      if (w !== undefined) t = w;
+      else if (tid === 0) {
+        this.handleSccrq(ns, nr, sessionId, body, from, now);
+        return;
+      }
     }
-    const t = this.byId.get(tid);
     if (t === undefined || t.state === 'closed') {
       this.drop('unknown-tunnel', from);
       return;
     }
-    const { ns, nr, sessionId, body } = v;
-    this.guard(t, now, () => t.handleControl(ns, nr, sessionId, body, from, now));
+    const target = t;
+    this.guard(target, now, () => target.handleControl(ns, nr, sessionId, body, from, now));
   }
 
   /** Runs every tunnel whose deadline has come. */
@@ -200,6 +290,7 @@ export class Endpoint implements Engine<L2tpEvent> {
     const tid = this.allocateTunnelId();
     const t = new Tunnel(this.cfg, this.host, tid, peer, this.opts.tunnelSecret?.(peer, undefined), now);
     this.byId.set(tid, t);
+    this.usage(peer.address).tunnels++;
     this.outgoing.add(t);
     this.guard(t, now, () => t.open(now));
     return tid;
@@ -239,6 +330,15 @@ export class Endpoint implements Engine<L2tpEvent> {
     for (const tid of [...this.byId.keys()]) this.close(tid, reason, now);
   }
 
+  /**
+   * The pinned peer (address and port) of a tunnel, O(1): the data path accepts a data message
+   * for `tunnelId` only from exactly this peer (issue 9 Deliver 1, 2). Undefined when unknown.
+   */
+  peerOf(tunnelId: number): PeerAddress | undefined {
+    const t = this.byId.get(tunnelId);
+    return t === undefined || t.state === 'closed' ? undefined : t.peer;
+  }
+
   /** The session for a data message, O(1); undefined unless it exists. */
   session(tunnelId: number, sessionId: number): SessionHandle | undefined {
     return this.byId.get(tunnelId)?.sessions.get(sessionId);
@@ -266,6 +366,11 @@ export class Endpoint implements Engine<L2tpEvent> {
   awaitingStopAck(): boolean {
     for (const t of this.byId.values()) if (t.awaitingStopAck()) return true;
     return false;
+  }
+
+  /** Tunnels whose SCCRQ we answered and whose SCCCN has not come yet (≤ limits.maxHalfOpenTunnels). */
+  get halfOpenTunnels(): number {
+    return this.halfOpen.size;
   }
 
   /** Sessions held across all tunnels. */
@@ -306,8 +411,13 @@ export class Endpoint implements Engine<L2tpEvent> {
   private flush(t: Tunnel, _now: Instant): void {
     for (let d = t.pollDatagram(); d !== undefined; d = t.pollDatagram()) this.transmits.push({ to: t.peer, bytes: d });
     if (t.state !== 'wait-ctl-reply' && t.state !== 'idle') this.outgoing.delete(t);
+    if (t.state !== 'wait-ctl-conn' && t.state !== 'idle') this.halfOpen.delete(t);
     if (t.state === 'closed') {
-      this.byId.delete(t.tunnelId);
+      if (this.byId.get(t.tunnelId) === t) {
+        this.byId.delete(t.tunnelId);
+        const u = this.perPeer.get(t.peerAddressKey);
+        if (u !== undefined && --u.tunnels <= 0) this.perPeer.delete(t.peerAddressKey);
+      }
       this.heap.set(t.tunnelId, undefined);
       this.forgetRequest(t);
       return;
@@ -344,8 +454,16 @@ export class Endpoint implements Engine<L2tpEvent> {
       decoded = decodeControlMessage(body, secret === undefined ? undefined : { secret });
       if (decoded.ok && secret !== undefined) peerTid = avpU16(decoded.value, AvpType.AssignedTunnelId);
     }
-    if (peerTid === undefined || peerTid === 0 || ns !== 0) {
+    if (peerTid === undefined || ns !== 0) {
       this.drop('bad-sccrq', from);
+      return;
+    }
+    if (peerTid === 0) {
+      // §4.4.3: Assigned Tunnel ID 0 is reserved. A real SCCRQ gets StopCCN 2/3 (addressed to
+      // Tunnel ID 0, the only one it gave); anything else on Tunnel ID 0 is dropped.
+      decoded ??= decodeControlMessage(body, secret === undefined ? undefined : { secret });
+      if (decoded.ok && decoded.value.type === MessageType.SCCRQ) this.refuse(from, 0, StopReason.ZeroTunnelId);
+      else this.drop('bad-sccrq', from);
       return;
     }
     const key = `${peerKey(from)}/${peerTid}`;
@@ -375,12 +493,55 @@ export class Endpoint implements Engine<L2tpEvent> {
       return;
     }
     if (this.loseTieBreak(from, msg, now)) return;
+    if (this.halfOpen.size >= this.maxHalfOpen) this.evictOldestHalfOpen(now);
     const tid = this.allocateTunnelId();
     const t = new Tunnel(this.cfg, this.host, tid, from, secret, now);
     this.byId.set(tid, t);
+    this.usage(from.address).tunnels++;
+    this.halfOpen.add(t);
     this.byPeerRequest.set(key, t);
     this.requestKeyOf.set(t, key);
     this.guard(t, now, () => t.handleControl(ns, nr, sessionId, body, from, now, decoded));
+  }
+
+  /** The half-open table is full: its oldest tunnel goes with a one-shot StopCCN 2/4 (it keeps no linger state). */
+  private evictOldestHalfOpen(now: Instant): void {
+    for (const old of this.halfOpen) {
+      this.halfOpen.delete(old);
+      const ch = old.channel;
+      this.sendOneShotStop(
+        old.peer,
+        old.peerTunnelId,
+        old.tunnelId,
+        ch.sendNs,
+        ch.receiveNr,
+        StopReason.HalfOpenEvicted,
+      );
+      this.guard(old, now, () => old.evict(now));
+      return;
+    }
+  }
+
+  /**
+   * The tunnel a StopCCN is for when its header names none of its sender's tunnels (Windows puts 0
+   * or its own ID there): its Assigned Tunnel ID AVP (the sender's ID) and the sender's address
+   * and port, through the same index a retransmitted SCCRQ uses. O(1); undefined for anything else.
+   */
+  private misaddressedStopCcnTunnel(body: Uint8Array, from: PeerAddress): Tunnel | undefined {
+    if (scanU16(body, AvpType.MessageType) !== MessageType.StopCCN) return undefined;
+    const peerTid = scanU16(body, AvpType.AssignedTunnelId);
+    if (peerTid === undefined || peerTid === 0) return undefined;
+    const t = this.byPeerRequest.get(`${peerKey(from)}/${peerTid}`);
+    return t !== undefined && t.state !== 'closed' && t.peerTunnelId === peerTid ? t : undefined;
+  }
+
+  private usage(address: string): PeerUsage {
+    let u = this.perPeer.get(address);
+    if (u === undefined) {
+      u = { tunnels: 0, callsInSetup: 0 };
+      this.perPeer.set(address, u);
+    }
+    return u;
   }
 
   /** Whether to hold state for this SCCRQ: limits, rate, version, acceptTunnel, §5.1.1. Undefined = yes. */
@@ -390,9 +551,12 @@ export class Endpoint implements Engine<L2tpEvent> {
     secret: Uint8Array | undefined,
     now: Instant,
   ): DisconnectReason | undefined {
-    if (!this.allowRate(from.address, now)) return StopReason.TooManyNewTunnels;
+    if (!this.rate.allow(from.address, now)) return StopReason.TooManyNewTunnels;
     if (this.byId.size >= this.maxTunnels) return StopReason.TunnelLimit;
+    if ((this.perPeer.get(from.address)?.tunnels ?? 0) >= this.maxTunnelsPerPeer) return StopReason.TunnelsPerPeerLimit;
     if (!isVersion10(msg)) return StopReason.SccrqNotVersion10;
+    const bad = judgeFieldValues(msg);
+    if (bad !== undefined) return bad;
     const name = avpString(msg, AvpType.HostName) ?? '';
     if (this.opts.acceptTunnel !== undefined && !this.opts.acceptTunnel(from, name)) return StopReason.NotAuthorized;
     if (avpBytes(msg, AvpType.Challenge) !== undefined && secret === undefined) return StopReason.NoSecretForChallenge;
@@ -428,27 +592,24 @@ export class Endpoint implements Engine<L2tpEvent> {
   /** A one-shot StopCCN for an SCCRQ we will not hold state for (Ns 0, Nr 1: it acks their SCCRQ). */
   private refuse(to: PeerAddress, peerTid: number, reason: DisconnectReason): void {
     this.counters.refusedSccrq++;
-    const body = encodeControlMessage(stopCcnMessage(0, reason));
-    const bytes = new Uint8Array(CONTROL_HEADER_LENGTH + body.length);
-    writeControlHeader(bytes, 0, bytes.length, peerTid, 0, 0, 1);
-    bytes.set(body, CONTROL_HEADER_LENGTH);
-    this.transmits.push({ to, bytes });
+    this.sendOneShotStop(to, peerTid, 0, 0, 1, reason);
     this.events.push({ type: 'datagram-dropped', reason: `sccrq-refused-${reason.resultCode}`, peer: to });
   }
 
-  /** Fixed one-second windows per peer address; the table is bounded (stale windows are pruned). */
-  private allowRate(address: string, now: Instant): boolean {
-    let r = this.rate.get(address);
-    if (r === undefined || now - r.windowStart >= 1000) {
-      if (r === undefined && this.rate.size >= MAX_RATE_ENTRIES) {
-        for (const [k, v] of this.rate) if (now - v.windowStart >= 1000) this.rate.delete(k);
-        if (this.rate.size >= MAX_RATE_ENTRIES) return false;
-      }
-      r = { windowStart: now, count: 0 };
-      this.rate.set(address, r);
-    }
-    r.count++;
-    return r.count <= this.ratePerPeer;
+  /** A StopCCN sent outside any channel (no state kept, never retransmitted). */
+  private sendOneShotStop(
+    to: PeerAddress,
+    peerTid: number,
+    ourTid: number,
+    ns: number,
+    nr: number,
+    reason: DisconnectReason,
+  ): void {
+    const body = encodeControlMessage(stopCcnMessage(ourTid, reason));
+    const bytes = new Uint8Array(CONTROL_HEADER_LENGTH + body.length);
+    writeControlHeader(bytes, 0, bytes.length, peerTid, 0, ns, nr);
+    bytes.set(body, CONTROL_HEADER_LENGTH);
+    this.transmits.push({ to, bytes });
   }
 
   private allocateTunnelId(): number {

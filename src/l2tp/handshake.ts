@@ -4,13 +4,23 @@
 import { StopReason } from './reasons.js';
 import type { DisconnectReason } from './types.js';
 import { AvpType } from './wire/avp-catalogue.js';
-import { avpBytes, type ControlMessage } from './wire/message.js';
+import { avpBytes, avpU16, type ControlMessage } from './wire/message.js';
 import { verifyChallengeResponse } from './wire/tunnel-auth.js';
 
 /** §4.4.3: the Protocol Version AVP says 1.0 (RFC 2661's only version). */
 export function isVersion10(msg: ControlMessage): boolean {
   const version = avpBytes(msg, AvpType.ProtocolVersion);
   return version !== undefined && version[0] === 1 && version[1] === 0;
+}
+
+/**
+ * §4.4.3 field values of an SCCRQ/SCCRP: Assigned Tunnel ID 0 is reserved and a Receive Window
+ * Size of 0 would let the peer never send; both are refused with StopCCN 2/3.
+ */
+export function judgeFieldValues(msg: ControlMessage): DisconnectReason | undefined {
+  if (avpU16(msg, AvpType.AssignedTunnelId) === 0) return StopReason.ZeroTunnelId;
+  if (avpU16(msg, AvpType.ReceiveWindowSize) === 0) return StopReason.ZeroReceiveWindow;
+  return undefined;
 }
 
 /** What judging an SCCRP or SCCCN needs from the tunnel. */
@@ -41,5 +51,7 @@ export function judgeSccrp(
   ourChallenge: Uint8Array | undefined,
 ): DisconnectReason | undefined {
   if (!isVersion10(msg)) return StopReason.NotVersion10;
+  const bad = judgeFieldValues(msg);
+  if (bad !== undefined) return bad;
   return judgeAuthentication(msg, { secret, ourChallenge, peerChallenge: avpBytes(msg, AvpType.Challenge) });
 }

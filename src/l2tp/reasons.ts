@@ -46,6 +46,22 @@ export const StopReason = {
   /** Endpoint limits on new tunnels. */
   TooManyNewTunnels: stop(StopCcnResult.GeneralError, ErrorCode.InsufficientResources, 'Too many new tunnels'),
   TunnelLimit: stop(StopCcnResult.GeneralError, ErrorCode.InsufficientResources, 'Tunnel limit reached'),
+  /** limits.maxTunnelsPerPeer: this address holds as many tunnels as it may. */
+  TunnelsPerPeerLimit: stop(
+    StopCcnResult.GeneralError,
+    ErrorCode.InsufficientResources,
+    'Too many tunnels from this address',
+  ),
+  /** limits.maxHalfOpenTunnels: the oldest half-open tunnel gave way to a newer SCCRQ. */
+  HalfOpenEvicted: stop(StopCcnResult.GeneralError, ErrorCode.InsufficientResources, 'Too many half-open tunnels'),
+  /** limits.maxQueuedMessages: the peer does not ack and the queue of messages for it is full. */
+  QueueOverflow: stop(StopCcnResult.GeneralError, ErrorCode.InsufficientResources, 'Control queue full'),
+  /** tunnelSetupTimeoutMs: SCCRQ/SCCRP answered, the handshake never finished. */
+  SetupTimeout: stop(StopCcnResult.GeneralError, ErrorCode.NoError, 'Tunnel not established in time'),
+  /** §4.4.3: an SCCRQ/SCCRP whose Receive Window Size is 0 (error 3: value out of range). */
+  ZeroReceiveWindow: stop(StopCcnResult.GeneralError, ErrorCode.BadValue, 'Receive Window Size 0 is invalid'),
+  /** §4.4.3: an SCCRQ/SCCRP whose Assigned Tunnel ID is 0 (reserved; error 3). */
+  ZeroTunnelId: stop(StopCcnResult.GeneralError, ErrorCode.BadValue, 'Assigned Tunnel ID 0 is reserved'),
 } as const;
 
 /** CDN reasons (§4.4.2 CDN Result Codes). */
@@ -60,6 +76,18 @@ export const CdnReason = {
   WrongDirection: stop(CdnResult.GeneralError, ErrorCode.NoError, 'Wrong direction for this call type'),
   /** §4.4.2 CDN 4 "lack of appropriate facilities (temporary)", error 4 "insufficient resources". */
   SessionLimit: stop(CdnResult.TemporaryNoFacilities, ErrorCode.InsufficientResources, 'Session limit reached'),
+  /** limits.maxCallsInSetupPerTunnel: Result 2, Error 4 "insufficient resources". */
+  CallsInSetupPerTunnel: stop(CdnResult.GeneralError, ErrorCode.InsufficientResources, 'Too many calls in setup'),
+  /** limits.maxCallsInSetupPerPeer: the same, counted over every tunnel of the peer's address. */
+  CallsInSetupPerPeer: stop(
+    CdnResult.GeneralError,
+    ErrorCode.InsufficientResources,
+    'Too many calls in setup from this address',
+  ),
+  /** callSetupTimeoutMs: the call did not reach ICCN/ICRP/OCRP/OCCN in time. */
+  SetupTimeout: stop(CdnResult.GeneralError, ErrorCode.NoError, 'Call not connected in time'),
+  /** §4.4.3: Assigned Session ID 0 is reserved (error 3: reserved value). */
+  ZeroSessionId: stop(CdnResult.GeneralError, ErrorCode.BadValue, 'Assigned Session ID 0 is reserved'),
 } as const;
 
 /** The reason a peer's StopCCN or CDN gives (its Result Code AVP; Result 0 when absent). */

@@ -70,6 +70,7 @@ export const SESSION_EVENTS = [
   'rx-fault',
   'local-close',
   'tunnel-down',
+  'setup-timeout',
 ] as const;
 /** A session event. */
 export type SessionEvent = (typeof SESSION_EVENTS)[number];
@@ -100,6 +101,8 @@ const CLOSE: SessionCell = ['closed', 'send-cdn', 'down-local'];
 const PEER_CDN: SessionCell = ['closed', 'down-peer'];
 const TUNNEL_DOWN: SessionCell = ['closed', 'down-tunnel'];
 const FAULT: SessionCell = ['closed', 'send-cdn-fault', 'down-local'];
+/** The states of a call not yet connected: callSetupTimeoutMs applies to them. */
+const SETUP = ['ic-wait-reply', 'ic-wait-connect', 'oc-wait-reply', 'oc-wait-connect'] as const;
 const LIVE = ['ic-wait-reply', 'ic-wait-connect', 'oc-wait-reply', 'oc-wait-connect', 'established'] as const;
 const all = (cell: SessionCell): Partial<Record<SessionState, SessionCell>> =>
   Object.fromEntries(LIVE.map((s) => [s, cell]));
@@ -134,6 +137,8 @@ export const SESSION_TRANSITIONS: TransitionTable<SessionState, SessionEvent, Se
   'rx-fault': { ...all(FAULT), idle: FAULT },
   'local-close': { ...all(CLOSE), idle: ['closed', 'down-local'] },
   'tunnel-down': { ...all(TUNNEL_DOWN), idle: ['closed'] },
+  // Not connected within callSetupTimeoutMs (a peer that sends ICRQ and never ICCN): CDN, cleared.
+  'setup-timeout': Object.fromEntries(SETUP.map((s) => [s, CLOSE])),
 };
 
 /** What a session needs from its tunnel. */
@@ -226,6 +231,11 @@ export class Session implements SessionHandle {
   /** A data message arrived: resets the tunnel's HELLO timer. */
   noteReceived(now: Instant): void {
     this.host.noteReceived(now);
+  }
+
+  /** True while the call is not connected yet (nor closed): its setup deadline applies. */
+  get inSetup(): boolean {
+    return (SETUP as readonly SessionState[]).includes(this.state) || this.state === 'idle';
   }
 
   /** True once closed: the tunnel forgets it. */

@@ -1,6 +1,12 @@
 // The calls of one tunnel: admission of a peer's call request (§7.4/§7.5 direction, limits),
 // routing session messages by Session ID, CDNs for faulty requests (§4.1), and the coupling
 // "tunnel down → every session down, no CDN" (§5.7). Related: tunnel.ts (owns one), session.ts.
+//
+// Bounded setup (issue 9 Deliver 3). Every call not yet connected sits in `setup`, in the order it
+// began; the setup timeout is one constant, so that order is deadline order and the earliest
+// deadline is the first entry (O(1) per call, no scan). A call still in setup at its deadline is
+// cleared with CDN 2/0 (the 'setup-timeout' row). Calls the peer asked for count against a cap
+// per tunnel and (through the host) per peer address; beyond either: CDN 2/4, no state kept.
 import type { Instant } from '../core/time.js';
 import { scanU16 } from './avp-scan.js';
 import { CdnReason } from './reasons.js';
@@ -19,27 +25,74 @@ export interface CallsHost {
   sessionClosed(sessionId: number): void;
   /** Sends a CDN for a call we hold no session for (its header carries the peer's Session ID). */
   refuse(peerSessionId: number, reason: DisconnectReason, now: Instant): void;
+  /** May the peer's address start one more call in setup? Counted when true. */
+  admitCallSetup(): boolean;
+  /** A call admitted by admitCallSetup left setup. */
+  callSetupEnded(): void;
+}
+
+/** The bounds of one tunnel's calls. */
+export interface CallLimits {
+  /** Sessions held at once (§4.4.2 CDN 4/4 beyond). */
+  readonly maxSessions: number;
+  /** Calls the peer asked for still in setup (CDN 2/4 beyond). */
+  readonly maxInSetup: number;
+  /** A call still in setup this long after it began is cleared. */
+  readonly setupTimeoutMs: number;
+}
+
+/** One call in setup: when it must be connected, and whether the peer asked for it (it counts against the caps). */
+interface SetupEntry {
+  readonly deadline: Instant;
+  readonly byPeer: boolean;
 }
 
 /** The sessions of one tunnel, keyed by our Session ID. */
 export class TunnelCalls {
   /** Live sessions (a closed session is forgotten at once and reported to the host). */
   readonly sessions = new Map<number, Session>();
+  /** Calls not connected yet, oldest first (= earliest deadline first). */
+  private readonly setup = new Map<Session, SetupEntry>();
+  /** Entries of `setup` with byPeer set. */
+  private peerSetups = 0;
   private callSerial = 0;
 
   constructor(
     private readonly tunnel: SessionHost,
     private readonly host: CallsHost,
-    private readonly maxSessions: number,
+    private readonly limits: CallLimits,
   ) {}
+
+  /** Calls in setup (either side's). */
+  get inSetup(): number {
+    return this.setup.size;
+  }
+
+  /** The deadline of the oldest call in setup. */
+  nextSetupDeadline(): Instant | undefined {
+    for (const e of this.setup.values()) return e.deadline;
+    return undefined;
+  }
+
+  /** Clears every call whose setup deadline has come (CDN 2/0, the 'setup-timeout' row). */
+  expireSetups(now: Instant): void {
+    for (const [s, e] of this.setup) {
+      if (e.deadline > now) return;
+      s.fire('setup-timeout', now, { reason: CdnReason.SetupTimeout });
+      this.settle(s);
+      // A call the table did not clear (it cannot: every setup state has the row) must not loop.
+      if (this.setup.get(s) === e) this.leaveSetup(s, e);
+    }
+  }
 
   /** Starts a local call with `sessionId` (LAC → ICRQ, LNS → OCRQ). */
   start(sessionId: number, now: Instant): Session {
     const s = new Session(this.tunnel, sessionId);
     this.sessions.set(sessionId, s);
     this.callSerial = (this.callSerial + 1) >>> 0;
+    this.setup.set(s, { deadline: now + this.limits.setupTimeoutMs, byPeer: false });
     s.open(this.callSerial, now);
-    this.reap(s);
+    this.settle(s);
     return s;
   }
 
@@ -48,7 +101,7 @@ export class TunnelCalls {
     const s = this.sessions.get(sessionId);
     if (s === undefined) return;
     s.close(reason, now);
-    this.reap(s);
+    this.settle(s);
   }
 
   /** A decoded session-scope message: a call request makes a Session (if acceptable), the rest go to theirs. */
@@ -61,21 +114,42 @@ export class TunnelCalls {
         this.host.refuse(peerSid, CdnReason.WrongDirection, now);
         return;
       }
-      const sid = this.sessions.size < this.maxSessions ? this.host.allocateSessionId() : undefined;
+      // §4.4.3: Session ID 0 is reserved (it means "no session" in a header): refuse, keep nothing.
+      if (peerSid === 0) {
+        this.host.refuse(peerSid, CdnReason.ZeroSessionId, now);
+        return;
+      }
+      const refusal = this.judgeCapacity();
+      if (refusal !== undefined) {
+        this.host.refuse(peerSid, refusal, now);
+        return;
+      }
+      const sid = this.host.allocateSessionId();
       if (sid === undefined) {
+        this.host.callSetupEnded();
         this.host.refuse(peerSid, CdnReason.SessionLimit, now);
         return;
       }
       const s = new Session(this.tunnel, sid);
       this.sessions.set(sid, s);
+      this.setup.set(s, { deadline: now + this.limits.setupTimeoutMs, byPeer: true });
+      this.peerSetups++;
       s.handleMessage(msg, now);
-      this.reap(s);
+      this.settle(s);
       return;
     }
     const s = this.sessions.get(sessionId);
     if (s === undefined) return; // unknown or already closed session: the ZLB ack is enough
     s.handleMessage(msg, now);
-    this.reap(s);
+    this.settle(s);
+  }
+
+  /** Room for one more peer call: sessions, calls in setup here, then (counted if admitted) at the peer's address. */
+  private judgeCapacity(): DisconnectReason | undefined {
+    if (this.sessions.size >= this.limits.maxSessions) return CdnReason.SessionLimit;
+    if (this.peerSetups >= this.limits.maxInSetup) return CdnReason.CallsInSetupPerTunnel;
+    if (!this.host.admitCallSetup()) return CdnReason.CallsInSetupPerPeer;
+    return undefined;
   }
 
   /** A session-scope decode fault on an established tunnel: that session's CDN, or a refusal CDN (§4.1). */
@@ -83,7 +157,7 @@ export class TunnelCalls {
     const s = this.sessions.get(sessionId);
     if (s !== undefined) {
       s.handleFault(fault, now);
-      this.reap(s);
+      this.settle(s);
       return;
     }
     // A faulty call request (no session yet): answer with a CDN naming the peer's Session ID.
@@ -99,21 +173,34 @@ export class TunnelCalls {
         initiator,
         now,
       );
-      this.reap(s);
+      this.settle(s);
     }
   }
 
   /** After an internal error: every session is dropped without an event (the host is told). */
   forget(): void {
+    for (const [s, e] of [...this.setup]) this.leaveSetup(s, e);
     for (const sid of [...this.sessions.keys()]) {
       this.sessions.delete(sid);
       this.host.sessionClosed(sid);
     }
   }
 
-  private reap(s: Session): void {
+  /** After a step of `s`: out of setup once connected or closed; forgotten once closed. */
+  private settle(s: Session): void {
+    if (!s.inSetup) {
+      const e = this.setup.get(s);
+      if (e !== undefined) this.leaveSetup(s, e);
+    }
     if (!s.isClosed) return;
     this.sessions.delete(s.sessionId);
     this.host.sessionClosed(s.sessionId);
+  }
+
+  private leaveSetup(s: Session, e: SetupEntry): void {
+    this.setup.delete(s);
+    if (!e.byPeer) return;
+    this.peerSetups--;
+    this.host.callSetupEnded();
   }
 }

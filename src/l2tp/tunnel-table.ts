@@ -25,6 +25,9 @@ export const TUNNEL_EVENTS = [
   'linger-done',
   'tie-break-lost',
   'internal-error',
+  'setup-timeout',
+  'queue-overflow',
+  'evicted',
 ] as const;
 /** A tunnel event. */
 export type TunnelEvent = (typeof TUNNEL_EVENTS)[number];
@@ -47,6 +50,7 @@ export type TunnelAction =
   | 'linger'
   | 'route-session'
   | 'forget-sessions'
+  | 'drop-queue'
   | 'abandon';
 
 /** One table cell: next state, then actions in order. */
@@ -99,6 +103,15 @@ export const TUNNEL_TRANSITIONS: TransitionTable<TunnelState, TunnelEvent, Tunne
   'linger-done': { closing: ['closed', 'abandon'] },
   // §4.4.3: the peer's SCCRQ crossed ours and won: our request is dropped quietly (no StopCCN).
   'tie-break-lost': { 'wait-ctl-reply': ['closed', 'abandon', 'down-tie-break'] },
+  // Not established within tunnelSetupTimeoutMs (a peer that acks our SCCRQ/SCCRP and never
+  // finishes the handshake would hold state forever): StopCCN with the input's reason.
+  'setup-timeout': { 'wait-ctl-reply': REFUSE, 'wait-ctl-conn': REFUSE },
+  // The control channel's pending queue is full (a peer that never acks): StopCCN 2/4. The queued
+  // messages are dropped first so the StopCCN is the next message the peer sees.
+  'queue-overflow': { ...open(['closing', 'drop-queue', 'send-stopccn', 'down-local', 'linger']) },
+  // Half-open table full: the oldest half-open tunnel gives way to a new SCCRQ (a SYN cache's
+  // policy). The endpoint sends its StopCCN 2/4 as a one-shot; the tunnel keeps no linger state.
+  evicted: { 'wait-ctl-conn': ['closed', 'down-local', 'abandon'] },
   // An engine bug while handling this tunnel: it alone goes, in whatever state it was.
   'internal-error': Object.fromEntries(TUNNEL_STATES.map((s) => [s, INTERNAL])),
 };

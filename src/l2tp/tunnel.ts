@@ -16,6 +16,7 @@
 // 2/6; §4.4.2 result 4 is the precise one); a peer's Challenge without our secret: StopCCN 4.
 import type { PeerAddress } from '../core/engine.js';
 import type { Random } from '../core/random.js';
+import { serialDiff } from '../core/serial.js';
 import type { Instant } from '../core/time.js';
 import { type Step, TableRunner, type TransitionRecord } from '../core/transition-table.js';
 import { ControlChannel, type ControlChannelOptions } from './control-channel.js';
@@ -60,6 +61,14 @@ export interface TunnelConfig {
   readonly vendorName?: string;
   readonly firmwareRevision?: number;
   readonly maxSessionsPerTunnel: number;
+  /** Pinned port silent this long → a valid in-sequence message from a new port may move it. */
+  readonly rebindSilenceMs: number;
+  /** A tunnel not established this long after it was opened or its SCCRQ arrived is cleared. */
+  readonly tunnelSetupTimeoutMs: number;
+  /** A call not connected this long after its request is cleared with CDN. */
+  readonly callSetupTimeoutMs: number;
+  /** Calls of a peer in setup at once on this tunnel (CDN 2/4 beyond). */
+  readonly maxCallsInSetupPerTunnel: number;
 }
 
 /** What a tunnel needs from its endpoint. */
@@ -68,6 +77,10 @@ export interface TunnelHost {
   /** A free local Session ID, or undefined when the endpoint-wide limit is reached. */
   allocateSessionId(tunnel: Tunnel): number | undefined;
   sessionClosed(tunnel: Tunnel, sessionId: number): void;
+  /** May the peer start one more call in setup (the per-address cap)? Counted when true. */
+  admitCallSetup(tunnel: Tunnel): boolean;
+  /** A call admitted by admitCallSetup left setup (connected, cleared or forgotten). */
+  callSetupEnded(tunnel: Tunnel): void;
   /** Test instrumentation: every control message handed to the automaton. */
   trace?(tunnelId: number, ns: number, messageType: number): void;
 }
@@ -93,6 +106,14 @@ interface Inbound {
 type TunnelStep = Step<TunnelState, TunnelEvent, TunnelAction, TunnelInput>;
 
 const NO_INPUT: TunnelInput = {};
+
+/**
+ * Largest message kept in the reorder buffer while an earlier Ns is missing. Real control messages
+ * are far smaller (an ICCN with proxy LCP and authentication AVPs is under 1 KiB); without a cap a
+ * peer could park 15 datagrams of 64 KiB per tunnel there. A larger one out of order is discarded
+ * (§5.8 allows it: the peer retransmits); in order, or a duplicate (acked), it is handled as always.
+ */
+const MAX_REORDERED_BODY = 2048;
 const LOG_SIZE = 32;
 
 /** One control connection: §7.2 automaton, its channel and its sessions. */
@@ -110,6 +131,10 @@ export class Tunnel {
   private readonly calls: TunnelCalls;
   private ourChallenge: Uint8Array | undefined;
   private peerChallenge: Uint8Array | undefined;
+  /** When the pinned peer was last heard (control or data): the NAT rebinding rule reads it. */
+  private lastHeardAt: Instant;
+  /** Until when the handshake may take (tunnelSetupTimeoutMs); undefined once established. */
+  private setupDeadline: Instant | undefined;
 
   constructor(
     private readonly cfg: TunnelConfig,
@@ -120,6 +145,8 @@ export class Tunnel {
     now: Instant,
   ) {
     this.role = cfg.role;
+    this.lastHeardAt = now;
+    this.setupDeadline = now + cfg.tunnelSetupTimeoutMs;
     this.channel = new ControlChannel<Inbound>({ ...cfg.channel, receiveWindow: cfg.receiveWindow }, now);
     this.machine = new TableRunner({
       table: TUNNEL_TRANSITIONS,
@@ -133,8 +160,14 @@ export class Tunnel {
         allocateSessionId: () => host.allocateSessionId(this),
         sessionClosed: (sid) => host.sessionClosed(this, sid),
         refuse: (peerSid, r, at) => this.channel.send(peerSid, this.encode(refusalCdnMessage(r)), at),
+        admitCallSetup: () => host.admitCallSetup(this),
+        callSetupEnded: () => host.callSetupEnded(this),
       },
-      cfg.maxSessionsPerTunnel,
+      {
+        maxSessions: cfg.maxSessionsPerTunnel,
+        maxInSetup: cfg.maxCallsInSetupPerTunnel,
+        setupTimeoutMs: cfg.callSetupTimeoutMs,
+      },
     );
     this.sessions = this.calls.sessions;
   }
@@ -171,6 +204,17 @@ export class Tunnel {
   /** Local StopCCN with `reason`. */
   close(reason: DisconnectReason, now: Instant): void {
     this.fire('local-close', now, { reason });
+    this.checkChannel(now);
+  }
+
+  /** The half-open table is full and this is its oldest entry: it goes (the endpoint sends the StopCCN). */
+  evict(now: Instant): void {
+    this.fire('evicted', now, { reason: StopReason.HalfOpenEvicted });
+  }
+
+  /** Calls of this tunnel in setup (for diagnostics and the bounds tests). */
+  get callsInSetup(): number {
+    return this.calls.inSetup;
   }
 
   /** §4.4.3: the peer's crossing SCCRQ won the tie break; our pending request goes quietly. */
@@ -185,12 +229,15 @@ export class Tunnel {
 
   /** Starts a call on an established tunnel: LAC → ICRQ, LNS → OCRQ. Returns the local Session ID. */
   startSession(sessionId: number, now: Instant): Session {
-    return this.calls.start(sessionId, now);
+    const s = this.calls.start(sessionId, now);
+    this.checkChannel(now);
+    return s;
   }
 
   /** Local CDN for one session. */
   disconnect(sessionId: number, reason: DisconnectReason, now: Instant): void {
     this.calls.disconnect(sessionId, reason, now);
+    this.checkChannel(now);
   }
 
   /**
@@ -206,11 +253,13 @@ export class Tunnel {
     now: Instant,
     decoded?: Decoded<ControlMessage>,
   ): void {
-    // The peer may change port (NAT), not address: anything else is not our peer.
+    // The peer's address never changes; its port only by the rules in the header comment.
     if (from.address !== this.peer.address) {
       this.host.emit({ type: 'datagram-dropped', reason: 'foreign-address', peer: from });
       return;
     }
+    const samePort = from.port === this.peer.port;
+    const portPinned = this.state !== 'idle' && this.state !== 'wait-ctl-reply';
     let inbound: Inbound | undefined; // undefined: a ZLB
     if (body.length > 0) {
       const d = decoded ?? decodeControlMessage(body, this.secret === undefined ? undefined : { secret: this.secret });
@@ -222,32 +271,84 @@ export class Tunnel {
       }
       inbound = { decoded: d, bytes: body };
     }
-    this.channel.handleMessage(ns, nr, sessionId, inbound, now);
-    for (let m = this.channel.pollDelivered(); m !== undefined; m = this.channel.pollDelivered()) {
-      if (this.state === 'closed') break;
-      const d = m.body.decoded;
-      if (!d.ok) {
-        this.host.trace?.(this.tunnelId, m.ns, -1);
-        this.handleFault(d.fault, m.sessionId, m.body.bytes, now);
-        continue;
+    if (!samePort) {
+      if (portPinned && !this.mayRebind(ns, nr, inbound, now)) {
+        this.host.emit({ type: 'datagram-dropped', reason: 'foreign-port', peer: from });
+        return;
       }
-      this.host.trace?.(this.tunnelId, m.ns, d.value.type);
-      // A valid in-sequence message: the peer may have moved port (NAT rebinding); follow it.
-      if (this.state !== 'closing') this.peer = from;
-      this.dispatch(d.value, m.sessionId, now);
+      // A permitted rebinding, or (not pinned yet) the first reply from the port the peer chose.
+      if (this.isNextValid(ns, nr, inbound)) this.peer = from;
+    }
+    if (from.port === this.peer.port) this.lastHeardAt = now;
+    if (inbound !== undefined && body.length > MAX_REORDERED_BODY && serialDiff(ns, this.channel.receiveNr) > 0) {
+      this.host.emit({ type: 'datagram-dropped', reason: 'reorder-too-large', peer: from });
+      return;
+    }
+    this.channel.handleMessage(ns, nr, sessionId, inbound, now);
+    // What we send while handling the peer's messages is a reply it caused: bounded (maxPending).
+    this.channel.peerTurn = true;
+    try {
+      for (let m = this.channel.pollDelivered(); m !== undefined; m = this.channel.pollDelivered()) {
+        if (this.state === 'closed') break;
+        const d = m.body.decoded;
+        if (!d.ok) {
+          this.host.trace?.(this.tunnelId, m.ns, -1);
+          this.handleFault(d.fault, m.sessionId, m.body.bytes, now);
+          continue;
+        }
+        this.host.trace?.(this.tunnelId, m.ns, d.value.type);
+        this.dispatch(d.value, m.sessionId, now);
+      }
+    } finally {
+      this.channel.peerTurn = false;
     }
     this.checkChannel(now);
   }
 
-  /** Runs due timers. */
+  /**
+   * The NAT rebinding rule (header comment): the pinned port silent for `rebindSilenceMs`, and this
+   * datagram a valid control message that is next in sequence and acks nothing we did not send.
+   */
+  private mayRebind(ns: number, nr: number, inbound: Inbound | undefined, now: Instant): boolean {
+    if (this.state === 'closing' || now - this.lastHeardAt <= this.cfg.rebindSilenceMs) return false;
+    return this.isNextValid(ns, nr, inbound);
+  }
+
+  /** A decodable control message whose Ns is the one we expect next and whose Nr acks only what we sent. */
+  private isNextValid(ns: number, nr: number, inbound: Inbound | undefined): boolean {
+    if (inbound === undefined || !inbound.decoded.ok) return false;
+    return ns === this.channel.receiveNr && serialDiff(nr, this.channel.sendNs) <= 0;
+  }
+
+  /** Runs due timers: the channel's, the handshake's deadline, calls whose setup took too long. */
   handleTimeout(now: Instant): void {
     this.channel.handleTimeout(now);
+    if (this.setupDeadline !== undefined && this.setupDeadline <= now) {
+      this.setupDeadline = undefined;
+      if (this.state === 'wait-ctl-reply' || this.state === 'wait-ctl-conn') {
+        this.fire('setup-timeout', now, { reason: StopReason.SetupTimeout });
+      }
+    }
+    if (this.state === 'established') this.calls.expireSetups(now);
     this.checkChannel(now);
   }
 
   /** Earliest deadline. */
   pollTimeout(): Instant | undefined {
-    return this.state === 'closed' ? undefined : this.channel.pollTimeout();
+    if (this.state === 'closed') return undefined;
+    let t = this.channel.pollTimeout();
+    const waiting = this.state === 'wait-ctl-reply' || this.state === 'wait-ctl-conn';
+    if (waiting && this.setupDeadline !== undefined && (t === undefined || this.setupDeadline < t)) {
+      t = this.setupDeadline;
+    }
+    const call = this.state === 'established' ? this.calls.nextSetupDeadline() : undefined;
+    if (call !== undefined && (t === undefined || call < t)) t = call;
+    return t;
+  }
+
+  /** The peer's address: the key of the endpoint's per-address caps (it never changes). */
+  get peerAddressKey(): string {
+    return this.peer.address;
   }
 
   /** Next datagram for `peer`. */
@@ -272,14 +373,18 @@ export class Tunnel {
     this.host.emit(e);
   }
 
-  /** Data arrived on a session. */
+  /** Data arrived on a session (from the pinned peer: the data path checks): the peer is alive. */
   noteReceived(now: Instant): void {
+    this.lastHeardAt = now;
     this.channel.noteReceived(now);
   }
 
   // ---- internals --------------------------------------------------------------------------------
 
   private checkChannel(now: Instant): void {
+    if (this.channel.overflowed && this.state !== 'closing' && this.state !== 'closed') {
+      this.fire('queue-overflow', now, { reason: StopReason.QueueOverflow });
+    }
     if (this.channel.state === 'failed') this.fire('channel-failed', now);
     else if (this.channel.state === 'done') this.fire('linger-done', now);
   }
@@ -327,7 +432,7 @@ export class Tunnel {
     this.peerTunnelId = avpU16(msg, AvpType.AssignedTunnelId) ?? this.peerTunnelId;
     this.channel.peerTunnelId = this.peerTunnelId;
     this.peerHostName = avpString(msg, AvpType.HostName) ?? this.peerHostName;
-    // §4.4.3: absent → 4; 0 is invalid (setPeerWindow ignores it).
+    // §4.4.3: absent → 4; 0 is refused before this (judgeFieldValues) and ignored by setPeerWindow.
     const rws = avpU16(msg, AvpType.ReceiveWindowSize);
     if (rws !== undefined) this.channel.setPeerWindow(rws);
     this.peerChallenge = avpBytes(msg, AvpType.Challenge)?.slice();
@@ -360,6 +465,7 @@ export class Tunnel {
         this.send(stopCcnMessage(this.tunnelId, stopReason(step)), true, now);
         return;
       case 'up':
+        this.setupDeadline = undefined;
         this.host.emit({
           type: 'tunnel-up',
           tunnelId: this.tunnelId,
@@ -391,6 +497,9 @@ export class Tunnel {
         return;
       case 'forget-sessions':
         this.calls.forget();
+        return;
+      case 'drop-queue':
+        this.channel.dropPending();
         return;
       case 'abandon':
         this.channel.abandon();

@@ -22,9 +22,19 @@ function bareTunnel(role: 'lac' | 'lns' = 'lns') {
     receiveWindow: 4,
     channel: {},
     maxSessionsPerTunnel: 10,
+    rebindSilenceMs: 60_000,
+    tunnelSetupTimeoutMs: 60_000,
+    callSetupTimeoutMs: 60_000,
+    maxCallsInSetupPerTunnel: 64,
   };
   let next = 1;
-  const host: TunnelHost = { emit: (e) => events.push(e), allocateSessionId: () => next++, sessionClosed: () => {} };
+  const host: TunnelHost = {
+    emit: (e) => events.push(e),
+    allocateSessionId: () => next++,
+    sessionClosed: () => {},
+    admitCallSetup: () => true,
+    callSetupEnded: () => {},
+  };
   return { t: new Tunnel(cfg, host, 42, PEER, undefined, 0), events };
 }
 

@@ -30,7 +30,7 @@ const SEED_SETTINGS: LnsSettings = {
   hideAvps: false,
   dataLengthBit: true,
   sequencing: false,
-  receiveWindow: 4,
+  receiveWindow: 16, // issue 10 item 1: DEFAULT_RECEIVE_WINDOW (was xl2tpd's 4); `tunnel rws` overrides
   maxRetries: 5,
   retransmitCapMs: undefined,
   accessControl: false,

@@ -142,15 +142,20 @@ describe('L2TP over a lossy link', () => {
     expect([...s.lac.tunnels()].map((t) => t.tunnelId)).toEqual([b]);
   });
 
-  it('a peer answering from a new port is followed once a valid control message comes from it', () => {
+  // Issue 9 Deliver 2 changed this case: an established tunnel's port is pinned, and a new port of
+  // the same address is followed only after the old one was silent longer than the HELLO interval
+  // (the NAT rebinding rule, src/l2tp/tunnel.ts). The move now happens after 70 s of silence.
+  it('a peer answering from a new port is followed once the old port was silent past the HELLO interval and a valid control message comes from it', () => {
     const s = setup(79, {});
     const tid = s.lac.openTunnel(LNS, 0);
     s.net.runUntil(() => count(s.lnsEvents, 'tunnel-up') > 0, 10_000);
+    s.net.runUntil(() => false, s.net.now + 1000); // the SCCCN's ack reaches the LAC from the old port
     const moved: PeerAddress = { address: LNS.address, port: 40_000 };
     s.net.alias(LNS, moved);
+    s.net.runUntil(() => false, s.net.now + 70_000);
     const up = s.lnsEvents.find((e) => e.type === 'tunnel-up');
     s.lns.startSession(up?.type === 'tunnel-up' ? up.tunnelId : 0, s.net.now); // OCRQ from the new port
-    expect(s.net.runUntil(() => count(s.lnsEvents, 'session-up') > 0, 10_000)).toBe(true);
+    expect(s.net.runUntil(() => count(s.lnsEvents, 'session-up') > 0, s.net.now + 10_000)).toBe(true);
     expect([...s.lac.tunnels()].find((t) => t.tunnelId === tid)?.peer).toEqual(moved);
   });
 
@@ -158,7 +163,8 @@ describe('L2TP over a lossy link', () => {
     const s = setup(
       81,
       { loss: 0.05, minDelayMs: 2, maxDelayMs: 30 },
-      { limits: { newTunnelsPerSecondPerPeer: 1000 } },
+      // One LAC address with 300 tunnels: above the default per-address cap (256), lifted like the rate.
+      { limits: { newTunnelsPerSecondPerPeer: 1000, maxTunnelsPerPeer: 1000 } },
     );
     const tids = Array.from({ length: 300 }, () => s.lac.openTunnel(LNS, 0));
     const started = new Set<number>();

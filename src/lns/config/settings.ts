@@ -4,6 +4,7 @@
 
 import type { AuthMethodName } from '../../chap/methods.js';
 import { parseIpv4 } from '../../core/ipv4.js';
+import { DEFAULT_RECEIVE_WINDOW } from '../../l2tp/control-channel.js';
 import { type ChapSecret, parseChapSecrets } from './chap-secrets.js';
 import { ConfigError, type ConfigWarning, type Parsed, WarningSink } from './config-error.js';
 import { applyRangeRules, type Ipv4Range, type RangeRule } from './ipv4.js';
@@ -36,7 +37,7 @@ export interface LnsSettings {
   readonly dataLengthBit: boolean;
   /** `flow bit = yes`: ask for sequence numbers on data messages (Sequencing Required, §4.4.6). */
   readonly sequencing: boolean;
-  /** `tunnel rws`: our Receive Window Size AVP (§4.4.3; xl2tpd default 4). */
+  /** `tunnel rws`: our Receive Window Size AVP (§4.4.3; default 16 as accel-ppp, xl2tpd's is 4). */
   readonly receiveWindow: number;
   /** `max retries`: control message retransmissions before the tunnel is torn down (§5.8; xl2tpd default 5). */
   readonly maxRetries: number;
@@ -195,7 +196,7 @@ export function resolveLnsSettings(input: LnsConfigInput): Parsed<LnsSettings> {
     hideAvps: lns?.hiddenBit ?? false,
     dataLengthBit: lns?.lengthBit ?? false,
     sequencing: lns?.flowBit ?? false,
-    receiveWindow: lns?.tunnelRws ?? 4,
+    receiveWindow: lns?.tunnelRws ?? DEFAULT_RECEIVE_WINDOW,
     maxRetries: g.maxRetries ?? 5,
     retransmitCapMs: g.capBackoff ? g.capBackoff * 1000 : undefined,
     accessControl: g.accessControl ?? false,
