@@ -5,7 +5,7 @@ export { type AuthPacket, AuthPhase, type AuthPhaseOptions, type AuthResult } fr
 export { type Action, Automaton, type Cell, EVENTS, type Event, STATES, type State, TRANSITIONS } from './automaton.js';
 export { ControlProtocol, type ControlProtocolOptions, type CpEvent } from './control-protocol.js';
 export { EchoKeepalive } from './echo.js';
-export { formatIpv4, IpcpPolicy, parseIpv4 } from './ipcp.js';
+export { IpcpPolicy } from './ipcp.js';
 export { formatInterfaceId, Ipv6cpPolicy } from './ipv6cp.js';
 export { type AuthChoice, authOptionData, type LcpNotice, LcpPolicy } from './lcp.js';
 export { PppLink, type PppLinkOptions } from './link.js';
