@@ -37,7 +37,7 @@ import { faultReason } from './wire/result-codes.js';
 
 export type {
   CallErrors,
-  DisconnectCause,
+  DisconnectCauseAvp,
   DisconnectReason,
   IccnInfo,
   L2tpEvent,

@@ -9,7 +9,7 @@ export { IpcpPolicy } from './ipcp.js';
 export { formatInterfaceId, Ipv6cpPolicy } from './ipv6cp.js';
 export { type AuthChoice, authOptionData, type LcpNotice, LcpPolicy } from './lcp.js';
 export { PppLink, type PppLinkOptions } from './link.js';
-export { DisconnectCause, type Phase, type PppEvent } from './link-events.js';
+export { LinkDownCause, type Phase, type PppEvent } from './link-events.js';
 export { type NetworkOutput, NetworkPhase, type NetworkPhaseOptions, type NetworkUp } from './network-phase.js';
 export type { ExtendedCode, OptionPolicy, Verdict } from './option-policy.js';
 export {
