@@ -61,7 +61,7 @@ export function floodUdp(opts: {
   }
   const fd = libc.socket(2, 2, 0);
   // A big send buffer (SO_SNDBUFFORCE, root): skbs waiting in a TUN ring stay charged to this
-  // socket; with the default the generator would block on a slow reader (LIMITS.md §2).
+  // socket; with the default the generator would block on a slow reader (docs/BENCHMARKS.md, Machine limits 2).
   dv.setInt32(INT, 16 << 20, true);
   libc.setsockopt(fd, 1, 32 /* SO_SNDBUFFORCE */, mem.base + INT, 4);
   if (opts.bindAddress !== undefined) {

@@ -1,6 +1,7 @@
 // A Linux TUN device (IFF_TUN|IFF_NO_PI) driven through koffi: TUNSETIFF ioctl, non-blocking fd,
 // readiness from a libuv poll, drained with read() until EAGAIN into native slots that leave
-// headroom for the L2TP+PPP header; write() from a native buffer. LIMITS.md §2: 79 % of C for reads.
+// headroom for the L2TP+PPP header; write() from a native buffer. Reads reach 79 % of C's 581k pps at
+// 64 B (docs/BENCHMARKS.md, Machine limits 2).
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
 import { EAGAIN, EINTR, type Libc, loadLibc, type NativeBlock, type PollHandle } from './libc.js';
@@ -119,7 +120,7 @@ export class TunDevice {
 
   /**
    * Starts reading: on readiness, reads until EAGAIN (or `batch` packets), calling `onPacket` for
-   * each, then `onBatchEnd`. libuv alone would deliver one packet per loop turn (LIMITS.md §2).
+   * each, then `onBatchEnd`. libuv alone would deliver one packet per loop turn (every TUN read is short).
    */
   start(onPacket: TunPacketHandler, onBatchEnd?: () => void, onFatal?: (err: Error) => void): void {
     if (this.closed) throw new Error(`${this.name} is closed`);

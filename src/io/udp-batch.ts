@@ -1,6 +1,7 @@
 // The batched UDP transport: a non-blocking AF_INET socket made with libc, readiness from a libuv
-// poll (koffi.node.poll), recvmmsg/sendmmsg over fixed native slots (LIMITS.md §1/§3: ~2.5x the
-// datagrams per core of node:dgram). Related: udp-transport.ts (interface), udp-dgram.ts (fallback), libc.ts.
+// poll (koffi.node.poll), recvmmsg/sendmmsg over fixed native slots: ≈ 2.5x the datagrams per core of
+// node:dgram (forwarder 277–291k pps vs 75–120k, docs/BENCHMARKS.md, Machine limits 1 and 3).
+// Related: udp-transport.ts (interface), udp-dgram.ts (fallback), libc.ts.
 import type { PeerAddress } from '../core/engine.js';
 import { formatIpv4, requireIpv4 } from '../core/ipv4.js';
 import { EAGAIN, EINTR, loadLibc } from './libc.js';
