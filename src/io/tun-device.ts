@@ -269,11 +269,11 @@ export function createTunProvider(
   const mode = opts.mode ?? 'shared';
   const mtu = opts.linkMtu ?? 1400;
   const open = new Set<TunDevice>();
-  let shared: TunDevice | undefined;
-  if (mode === 'shared') {
-    const dev = TunDevice.open(opts);
+  /** Opens a device, addresses it (`address`) and brings it up, or closes it again; then starts reading. */
+  const openDevice = (deviceOpts: TunDeviceOptions, address: (dev: TunDevice) => void): TunDevice => {
+    const dev = TunDevice.open(deviceOpts);
     try {
-      if (opts.sharedAddress !== undefined) dev.setAddress(opts.sharedAddress);
+      address(dev);
       dev.up(mtu);
     } catch (err) {
       dev.close();
@@ -281,8 +281,14 @@ export function createTunProvider(
     }
     dev.start(onPacket, onBatchEnd, (err) => onFatal?.(err, dev));
     open.add(dev);
-    shared = dev;
-  }
+    return dev;
+  };
+  const shared =
+    mode === 'shared'
+      ? openDevice(opts, (dev) => {
+          if (opts.sharedAddress !== undefined) dev.setAddress(opts.sharedAddress);
+        })
+      : undefined;
   return {
     shared,
     acquire(local, peer): TunLease {
@@ -291,16 +297,7 @@ export function createTunProvider(
         dev.addRoute(`${peer}/32`);
         return { device: dev, release: () => dev.removeRoute(`${peer}/32`) };
       }
-      const dev = TunDevice.open({ ...opts, name: opts.name ?? 'ppp%d' });
-      try {
-        dev.setAddress(local, peer);
-        dev.up(mtu);
-      } catch (err) {
-        dev.close();
-        throw err;
-      }
-      dev.start(onPacket, onBatchEnd, (err) => onFatal?.(err, dev));
-      open.add(dev);
+      const dev = openDevice({ ...opts, name: opts.name ?? 'ppp%d' }, (d) => d.setAddress(local, peer));
       return {
         device: dev,
         release: () => {
