@@ -1,4 +1,4 @@
-// The LNS data path as a forwarder benchmark, modelled on LIMITS.md §3: netns A (the "LAC",
+// The LNS data path as a forwarder benchmark (docs/BENCHMARKS.md, Forwarder): netns A (the "LAC",
 // 10.210.1.2) —veth— netns B (the LNS, 10.210.1.1, TUN 10.210.2.1/24, clients 10.210.3.0/24).
 // "up" = L2TP data in → strip L2TP+PPP → TUN; "down" = TUN → add L2TP+PPP → UDP out. Throughput
 // is read from kernel interface counters, so any forwarder (a Target) can be measured alike.

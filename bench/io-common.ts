@@ -1,8 +1,8 @@
 // Shared pieces of the I/O benchmarks: a sendmmsg flood (the load generator), CPU accounting,
 // foreign-load measurement (the machine is shared), medians. Related: io-udp.bench.ts, dataplane.ts.
 import { readFileSync } from 'node:fs';
+import { requireIpv4 } from '../src/core/ipv4.js';
 import { loadLibc } from '../src/io/libc.js';
-import { parseIpv4 } from '../src/io/udp-batch.js';
 
 /** CPU seconds (user + system) of this process. */
 export const cpuSeconds = (): number => {
@@ -49,7 +49,7 @@ export function floodUdp(opts: {
   mem.bytes.set(opts.payload, BUF);
   dv.setUint16(NAME, 2, true);
   dv.setUint16(NAME + 2, opts.port, false);
-  dv.setUint32(NAME + 4, parseIpv4(opts.dst), false);
+  dv.setUint32(NAME + 4, requireIpv4(opts.dst), false);
   dv.setBigUint64(IOV, BigInt(mem.base + BUF), true);
   dv.setBigUint64(IOV + 8, BigInt(opts.payload.length), true);
   for (let i = 0; i < B; i++) {
@@ -61,13 +61,13 @@ export function floodUdp(opts: {
   }
   const fd = libc.socket(2, 2, 0);
   // A big send buffer (SO_SNDBUFFORCE, root): skbs waiting in a TUN ring stay charged to this
-  // socket; with the default the generator would block on a slow reader (LIMITS.md §2).
+  // socket; with the default the generator would block on a slow reader (docs/BENCHMARKS.md, Machine limits 2).
   dv.setInt32(INT, 16 << 20, true);
   libc.setsockopt(fd, 1, 32 /* SO_SNDBUFFORCE */, mem.base + INT, 4);
   if (opts.bindAddress !== undefined) {
     const s = libc.alloc(16);
     s.view.setUint16(0, 2, true);
-    s.view.setUint32(4, parseIpv4(opts.bindAddress), false);
+    s.view.setUint32(4, requireIpv4(opts.bindAddress), false);
     libc.bind(fd, s.base, 16);
   }
   let sent = 0;
@@ -94,7 +94,7 @@ export function holdUdp(address: string, port: number): number {
   const s = libc.alloc(16);
   s.view.setUint16(0, 2, true);
   s.view.setUint16(2, port, false);
-  s.view.setUint32(4, parseIpv4(address), false);
+  s.view.setUint32(4, requireIpv4(address), false);
   if (libc.bind(fd, s.base, 16) < 0) throw new Error(`bind ${address}:${port}: errno ${libc.errno()}`);
   return fd;
 }

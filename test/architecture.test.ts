@@ -2,12 +2,13 @@
 // point one way (cli → io → lns | lac → session → l2tp, ppp, chap, radius → core), and nothing
 // outside src/io and src/cli touches sockets, files, timers, clocks or randomness; there is no
 // import cycle; lac/ and lns/ do not import each other; only src/io imports sockets or FFI.
-// docs/ARCHITECTURE.md.
+// Related: docs/ARCHITECTURE.md (its import table is compared with ALLOWED below).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const SRC = join(import.meta.dirname, '..', 'src');
+const ROOT = join(import.meta.dirname, '..');
+const SRC = join(ROOT, 'src');
 
 function* walk(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {
@@ -19,6 +20,11 @@ function* walk(dir: string): Generator<string> {
 
 const files = [...walk(SRC)].map((p) => ({ path: relative(SRC, p), text: readFileSync(p, 'utf8') }));
 const layerOf = (path: string): string => path.split('/')[0]!.replace(/\.ts$/, '');
+/** bench/ sits beside src/: its imports of src/ follow the `bench` rule (it may use clocks and sockets). */
+const benchFiles = [...walk(join(ROOT, 'bench'))].map((p) => ({
+  path: relative(ROOT, p),
+  text: readFileSync(p, 'utf8'),
+}));
 
 /** Which top-level folders each folder may import from. */
 const ALLOWED: Record<string, readonly string[]> = {
@@ -38,6 +44,34 @@ const ALLOWED: Record<string, readonly string[]> = {
   index: ['io', 'lns', 'lac', 'session', 'l2tp', 'ppp', 'chap', 'radius', 'core'],
 };
 const IO_LAYERS = new Set(['io', 'cli', 'bench', 'index']);
+
+/** Folder → sorted allowed folders, for comparing the map with the document. */
+const normalized = (m: Record<string, readonly string[]>): Record<string, string[]> =>
+  Object.fromEntries(
+    Object.entries(m)
+      .map(([k, v]) => [k, [...v].sort()] as const)
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+
+/**
+ * The table under "## Who may import whom" in docs/ARCHITECTURE.md as folder → allowed folders:
+ * each row's first cell names the folder (`src/index.ts` is `index`), the second lists every folder
+ * it may import, each in backticks.
+ */
+function importTableOf(markdown: string): Record<string, string[]> {
+  const section = markdown.split(/^## /m).find((s) => s.startsWith('Who may import whom'));
+  if (section === undefined) return {};
+  const ticked = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+  const out: Record<string, string[]> = {};
+  for (const line of section.split('\n')) {
+    const cells = line.split('|').slice(1, -1);
+    if (cells.length < 2 || /^\s*-+\s*$/.test(cells[0]!) || cells[0]!.trim() === 'folder') continue;
+    const folder = ticked(cells[0]!)[0];
+    if (folder === undefined) continue;
+    out[folder === 'src/index.ts' ? 'index' : folder] = ticked(cells[1]!);
+  }
+  return normalized(out);
+}
 const FORBIDDEN_IN_CORE: readonly [RegExp, string][] = [
   [/\bDate\.now\s*\(/, 'Date.now'],
   [/\bnew Date\s*\(/, 'new Date'],
@@ -54,6 +88,22 @@ const FORBIDDEN_IN_CORE: readonly [RegExp, string][] = [
 describe('architecture', () => {
   it('found the sources', () => {
     expect(files.length).toBeGreaterThan(3);
+    expect(benchFiles.length).toBeGreaterThan(3);
+  });
+
+  for (const { path, text } of benchFiles) {
+    it(`${path}: imports only from the layers bench may use`, () => {
+      for (const m of text.matchAll(/from ['"](\.{1,2}\/[^'"]+)['"]/g)) {
+        const target = relative(ROOT, join(ROOT, path, '..', m[1]!));
+        if (target.startsWith('test/support/')) continue; // the netns and process helpers the tests share
+        const layer = target.startsWith('src/') ? layerOf(relative(SRC, join(ROOT, target))) : layerOf(target);
+        expect(ALLOWED.bench, `${path} imports ${m[1]}`).toContain(layer);
+      }
+    });
+  }
+
+  it('docs/ARCHITECTURE.md "Who may import whom" is the ALLOWED map, row for row', () => {
+    expect(importTableOf(readFileSync(join(ROOT, 'docs', 'ARCHITECTURE.md'), 'utf8'))).toEqual(normalized(ALLOWED));
   });
 
   for (const { path, text } of files) {

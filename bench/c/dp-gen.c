@@ -82,7 +82,7 @@ static int udp_socket(void) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   if (fd < 0) die("socket");
   // Skbs queued in a TUN ring stay charged to the sender: a big buffer keeps the generator from
-  // blocking on a slow reader (LIMITS.md §2). SO_SNDBUFFORCE needs root.
+  // blocking on a slow reader (docs/BENCHMARKS.md, Machine limits 2). SO_SNDBUFFORCE needs root.
   int sb = 16 << 20;
   setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sb, sizeof sb);
   return fd;

@@ -111,3 +111,19 @@ export const DIAL_FLAGS = {
     choices: ['mschapv2', 'chap', 'pap'],
   },
 } as const satisfies Record<string, FlagSpec>;
+
+/**
+ * The LNS, user and password of a command that dials (lac, bench): --server and --user are
+ * required, the password comes from --password or else L2TP_TS_PASSWORD. UsageError names the
+ * first one missing.
+ */
+export function dialCredentials(
+  a: { readonly server?: string; readonly user?: string; readonly password?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): { server: string; user: string; password: string } {
+  if (a.server === undefined) throw new UsageError('--server is required');
+  if (a.user === undefined) throw new UsageError('--user is required');
+  const password = a.password ?? env.L2TP_TS_PASSWORD;
+  if (password === undefined) throw new UsageError('--password (or L2TP_TS_PASSWORD) is required');
+  return { server: a.server, user: a.user, password };
+}

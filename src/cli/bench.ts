@@ -6,7 +6,7 @@
 import type { AuthMethodName } from '../chap/methods.js';
 import { type SetupLoad, startSetupLoad } from '../io/setup-load.js';
 import type { SetupLoadResult } from '../lac/load-scheduler.js';
-import { DIAL_FLAGS, formatFlags, parseArgs, parseHostPort, UsageError } from './args.js';
+import { DIAL_FLAGS, dialCredentials, formatFlags, parseArgs, parseHostPort, UsageError } from './args.js';
 
 const FLAGS = {
   ...DIAL_FLAGS,
@@ -78,13 +78,10 @@ export async function runBench(argv: readonly string[], out = process.stdout): P
     return 0;
   }
   if (a._.length > 0) throw new UsageError(`unexpected argument '${a._[0]}'`);
-  if (a.server === undefined) throw new UsageError('--server is required');
-  if (a.user === undefined) throw new UsageError('--user is required');
-  const password = a.password ?? process.env.L2TP_TS_PASSWORD;
-  if (password === undefined) throw new UsageError('--password (or L2TP_TS_PASSWORD) is required');
+  const { server: serverText, user, password } = dialCredentials(a);
   const load = await startSetupLoad({
-    server: parseHostPort(a.server, 1701),
-    user: a.user,
+    server: parseHostPort(serverText, 1701),
+    user,
     password,
     auth: a.auth as AuthMethodName | undefined,
     secret: a.secret,

@@ -5,7 +5,7 @@ import type { AuthMethodName } from '../chap/methods.js';
 import { monotonicNow } from '../io/clock.js';
 import { createLac } from '../io/create-lac.js';
 import type { LacEvent } from '../lac/lac.js';
-import { DIAL_FLAGS, formatFlags, parseArgs, parseHostPort, UsageError } from './args.js';
+import { DIAL_FLAGS, dialCredentials, formatFlags, parseArgs, parseHostPort, UsageError } from './args.js';
 
 const FLAGS = {
   ...DIAL_FLAGS,
@@ -51,12 +51,9 @@ export async function runLac(argv: readonly string[], out = process.stdout, err 
     return 0;
   }
   if (a._.length > 0) throw new UsageError(`unexpected argument '${a._[0]}'`);
-  if (a.server === undefined) throw new UsageError('--server is required');
-  if (a.user === undefined) throw new UsageError('--user is required');
-  const password = a.password ?? process.env.L2TP_TS_PASSWORD;
-  if (password === undefined) throw new UsageError('--password (or L2TP_TS_PASSWORD) is required');
+  const { server: serverText, user, password } = dialCredentials(a);
   if (a.hidden && a.secret === undefined) throw new UsageError('--hidden needs --secret');
-  const server = parseHostPort(a.server, 1701);
+  const server = parseHostPort(serverText, 1701);
   const tunnels = a.tunnels ?? 1;
   const perTunnel = a.sessions ?? 1;
   const total = tunnels * perTunnel;
@@ -64,7 +61,7 @@ export async function runLac(argv: readonly string[], out = process.stdout, err 
 
   const lac = await createLac({
     server,
-    user: a.user,
+    user,
     password,
     auth: a.auth === undefined ? undefined : [a.auth as AuthMethodName],
     hostName: a['host-name'],

@@ -23,6 +23,11 @@ export class Fifo<T> {
     return item;
   }
 
+  /** The oldest item without removing it, or undefined when empty. */
+  peek(): T | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
+  }
+
   /** Items queued. */
   get length(): number {
     return this.items.length - this.head;

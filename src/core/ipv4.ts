@@ -29,6 +29,16 @@ export function parseIpv4(text: string): number | undefined {
   return n;
 }
 
+/**
+ * Dotted quad → number, exactly as parseIpv4; throws TypeError for anything else. For addresses a
+ * caller was handed as configuration (a socket's bind or send address), where a bad one is misuse.
+ */
+export function requireIpv4(text: string): number {
+  const n = parseIpv4(text);
+  if (n === undefined) throw new TypeError(`not an IPv4 address: ${text}`);
+  return n;
+}
+
 /** Number → dotted quad. */
 export function formatIpv4(n: number): string {
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;

@@ -2,6 +2,7 @@
 // virtual time. Each connection is a fresh peer address; receive() advances virtual time only as
 // far as needed, so a million cases cost no wall-clock waiting. Related: target.ts, conversation.ts.
 import { type Engine, type PeerAddress, peerKey } from '../core/engine.js';
+import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions } from '../l2tp/endpoint.js';
@@ -28,7 +29,7 @@ export class InProcessTarget implements FuzzTarget {
   readonly quietMs = 300;
   now: Instant = 0;
   private nextPort = 10_000;
-  private readonly queues = new Map<string, Uint8Array[]>();
+  private readonly queues = new Map<string, Fifo<Uint8Array>>();
   private crash: string | undefined;
   private readonly description_: string;
 
@@ -48,7 +49,7 @@ export class InProcessTarget implements FuzzTarget {
     const port = this.nextPort++;
     const me: PeerAddress = { address: `198.51.100.${1 + ((port >> 16) & 0xff)}`, port: port & 0xffff };
     const key = peerKey(me);
-    this.queues.set(key, []);
+    this.queues.set(key, new Fifo());
     return {
       send: async (bytes) => {
         this.guard(() => this.subject.engine.handleDatagram(bytes.slice(), me, this.now));

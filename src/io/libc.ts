@@ -1,6 +1,7 @@
 // The libc calls the batched data path needs, bound once through koffi (FFI). Loaded lazily so
 // that importing src/io never fails where koffi or glibc is missing; callers fall back to node:dgram.
-// Related: udp-batch.ts, tun-device.ts, /work/shared/perf/LIMITS.md §3 (why FFI: one syscall per batch).
+// Why FFI: one syscall costs ≈ 1.45 µs here, so one per batch instead of one per packet decides the
+// data path's cost (docs/BENCHMARKS.md, Machine limits 3). Related: udp-batch.ts, tun-device.ts.
 import { createRequire } from 'node:module';
 
 /** Native memory block with a JS view over it (fixed address for iovecs and mmsghdrs). */
@@ -31,7 +32,7 @@ export interface Libc {
   errno(): number;
   /** Allocates zeroed native memory that lives as long as the returned object is referenced. */
   alloc(bytes: number): NativeBlock;
-  /** uv_poll on `fd` for readability; the handle must stay referenced (LIMITS.md §2). */
+  /** uv_poll on `fd` for readability; the handle must stay referenced (once collected it silently stops firing). */
   pollReadable(fd: number, onReadable: () => void): PollHandle;
 }
 

@@ -6,30 +6,26 @@
 import type { AuthMethodName } from '../chap/methods.js';
 import type { PeerAddress } from '../core/engine.js';
 import { LacEngine, type LacEvent } from '../lac/lac.js';
-import { type Percentiles, percentiles, type SetupLoadResult, SetupLoadScheduler } from '../lac/load-scheduler.js';
+import {
+  type LoadPlan,
+  type Percentiles,
+  percentiles,
+  type SetupLoadResult,
+  SetupLoadScheduler,
+} from '../lac/load-scheduler.js';
 import type { PppSession } from '../session/ppp-over-l2tp.js';
 import { sessionKey } from '../session/session-key.js';
 import { monotonicNow } from './clock.js';
 import { systemRandom } from './system-random.js';
 import { driveOverUdp, type UdpDriver } from './udp-driver.js';
 
-/** What one load run asks for. */
-export interface SetupLoadOptions {
+/** What one load run asks for: the load (LoadPlan, src/lac/load-scheduler.ts) and where to send it. */
+export interface SetupLoadOptions extends LoadPlan {
   readonly server: PeerAddress;
   readonly user: string;
   readonly password: string;
   readonly auth?: AuthMethodName;
   readonly secret?: string;
-  readonly tunnels: number;
-  readonly sessionsPerTunnel: number;
-  /** Calls in setup at once over all tunnels. */
-  readonly concurrency: number;
-  /** Calls in setup at once per tunnel (default 2; see src/lac/load-scheduler.ts rule 2). */
-  readonly perTunnel?: number;
-  /** Tunnels being opened at once (default 1; see src/lac/load-scheduler.ts rule 1). */
-  readonly tunnelsAtOnce?: number;
-  /** Setup phase bound: sessions not up by then count as pending (failed). */
-  readonly durationMs: number;
   readonly localAddress?: string;
   /** Runs `bind` (the socket creation), e.g. inside a network namespace. */
   readonly bindWith?: <T>(bind: () => Promise<T>) => Promise<T>;

@@ -1,6 +1,7 @@
 // A Linux TUN device (IFF_TUN|IFF_NO_PI) driven through koffi: TUNSETIFF ioctl, non-blocking fd,
 // readiness from a libuv poll, drained with read() until EAGAIN into native slots that leave
-// headroom for the L2TP+PPP header; write() from a native buffer. LIMITS.md §2: 79 % of C for reads.
+// headroom for the L2TP+PPP header; write() from a native buffer. Reads reach 79 % of C's 581k pps at
+// 64 B (docs/BENCHMARKS.md, Machine limits 2).
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
 import { EAGAIN, EINTR, type Libc, loadLibc, type NativeBlock, type PollHandle } from './libc.js';
@@ -119,7 +120,7 @@ export class TunDevice {
 
   /**
    * Starts reading: on readiness, reads until EAGAIN (or `batch` packets), calling `onPacket` for
-   * each, then `onBatchEnd`. libuv alone would deliver one packet per loop turn (LIMITS.md §2).
+   * each, then `onBatchEnd`. libuv alone would deliver one packet per loop turn (every TUN read is short).
    */
   start(onPacket: TunPacketHandler, onBatchEnd?: () => void, onFatal?: (err: Error) => void): void {
     if (this.closed) throw new Error(`${this.name} is closed`);
@@ -268,11 +269,11 @@ export function createTunProvider(
   const mode = opts.mode ?? 'shared';
   const mtu = opts.linkMtu ?? 1400;
   const open = new Set<TunDevice>();
-  let shared: TunDevice | undefined;
-  if (mode === 'shared') {
-    const dev = TunDevice.open(opts);
+  /** Opens a device, addresses it (`address`) and brings it up, or closes it again; then starts reading. */
+  const openDevice = (deviceOpts: TunDeviceOptions, address: (dev: TunDevice) => void): TunDevice => {
+    const dev = TunDevice.open(deviceOpts);
     try {
-      if (opts.sharedAddress !== undefined) dev.setAddress(opts.sharedAddress);
+      address(dev);
       dev.up(mtu);
     } catch (err) {
       dev.close();
@@ -280,8 +281,14 @@ export function createTunProvider(
     }
     dev.start(onPacket, onBatchEnd, (err) => onFatal?.(err, dev));
     open.add(dev);
-    shared = dev;
-  }
+    return dev;
+  };
+  const shared =
+    mode === 'shared'
+      ? openDevice(opts, (dev) => {
+          if (opts.sharedAddress !== undefined) dev.setAddress(opts.sharedAddress);
+        })
+      : undefined;
   return {
     shared,
     acquire(local, peer): TunLease {
@@ -290,16 +297,7 @@ export function createTunProvider(
         dev.addRoute(`${peer}/32`);
         return { device: dev, release: () => dev.removeRoute(`${peer}/32`) };
       }
-      const dev = TunDevice.open({ ...opts, name: opts.name ?? 'ppp%d' });
-      try {
-        dev.setAddress(local, peer);
-        dev.up(mtu);
-      } catch (err) {
-        dev.close();
-        throw err;
-      }
-      dev.start(onPacket, onBatchEnd, (err) => onFatal?.(err, dev));
-      open.add(dev);
+      const dev = openDevice({ ...opts, name: opts.name ?? 'ppp%d' }, (d) => d.setAddress(local, peer));
       return {
         device: dev,
         release: () => {

@@ -1,7 +1,9 @@
 // The batched UDP transport: a non-blocking AF_INET socket made with libc, readiness from a libuv
-// poll (koffi.node.poll), recvmmsg/sendmmsg over fixed native slots (LIMITS.md §1/§3: ~2.5x the
-// datagrams per core of node:dgram). Related: udp-transport.ts (interface), udp-dgram.ts (fallback), libc.ts.
+// poll (koffi.node.poll), recvmmsg/sendmmsg over fixed native slots: ≈ 2.5x the datagrams per core of
+// node:dgram (forwarder 277–291k pps vs 75–120k, docs/BENCHMARKS.md, Machine limits 1 and 3).
+// Related: udp-transport.ts (interface), udp-dgram.ts (fallback), libc.ts.
 import type { PeerAddress } from '../core/engine.js';
+import { formatIpv4, requireIpv4 } from '../core/ipv4.js';
 import { EAGAIN, EINTR, loadLibc } from './libc.js';
 
 import type { UdpTransport, UdpTransportOptions } from './udp-transport.js';
@@ -49,21 +51,6 @@ export interface BatchUdpStats {
 /** A UdpTransport with batch counters. */
 export interface BatchUdpTransport extends UdpTransport {
   readonly stats: BatchUdpStats;
-}
-
-/** Parses a dotted quad to a host-order u32; throws TypeError on anything else. */
-export function parseIpv4(address: string): number {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
-  if (m !== null) {
-    let n = 0;
-    for (let i = 1; i <= 4; i++) {
-      const v = Number(m[i]);
-      if (v > 255) throw new TypeError(`not an IPv4 address: ${address}`);
-      n = n * 256 + v;
-    }
-    return n;
-  }
-  throw new TypeError(`not an IPv4 address: ${address}`);
 }
 
 /**
@@ -124,7 +111,7 @@ export function openBatchUdp(opts: UdpTransportOptions): BatchUdpTransport {
     dv.setUint16(off + 2, port, false);
     dv.setUint32(off + 4, ip, false);
   };
-  writeName(SCRATCH, parseIpv4(opts.address ?? '0.0.0.0'), opts.port);
+  writeName(SCRATCH, requireIpv4(opts.address ?? '0.0.0.0'), opts.port);
   if (libc.bind(fd, base + SCRATCH, NAME) < 0) fail(`bind(${opts.address ?? '0.0.0.0'}:${opts.port})`);
   dv.setUint32(SCRATCH + 16, NAME, true);
   if (libc.getsockname(fd, base + SCRATCH, base + SCRATCH + 16) < 0) fail('getsockname');
@@ -146,7 +133,7 @@ export function openBatchUdp(opts: UdpTransportOptions): BatchUdpTransport {
     let from = peers.get(key);
     if (from === undefined) {
       from = Object.freeze({
-        address: `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`,
+        address: formatIpv4(ip),
         port: p,
       });
       if (peers.size >= 65536) peers.clear();
@@ -233,7 +220,7 @@ export function openBatchUdp(opts: UdpTransportOptions): BatchUdpTransport {
       }
       let ip = ipCache.get(to.address);
       if (ip === undefined) {
-        ip = parseIpv4(to.address);
+        ip = requireIpv4(to.address);
         if (ipCache.size >= 65536) ipCache.clear();
         ipCache.set(to.address, ip);
       }

@@ -4,6 +4,7 @@
 // FuzzTarget interface. Related: ../fuzz/target.ts, ../fuzz/in-process.ts (the same interface on
 // virtual time).
 import { createSocket, type Socket } from 'node:dgram';
+import { Fifo } from '../core/fifo.js';
 import type { FuzzConnection, FuzzTarget, FuzzTargetFactory } from '../fuzz/target.js';
 
 /** Options of a UDP target. */
@@ -31,7 +32,7 @@ export class UdpTarget implements FuzzTarget {
     const family = this.o.host.includes(':') ? 'udp6' : 'udp4';
     const sock = createSocket({ type: family });
     this.open.add(sock);
-    const inbox: Uint8Array[] = [];
+    const inbox = new Fifo<Uint8Array>();
     let wake: (() => void) | undefined;
     // Whatever reaches this ephemeral socket came from the target (RFC 2661 §8.1 lets it answer from another port).
     sock.on('message', (msg) => {

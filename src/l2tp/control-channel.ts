@@ -141,8 +141,8 @@ export class ControlChannel<Body = Uint8Array> {
   private nextNr = 0;
   /** The Nr our last transmission carried: an ack is owed while it differs from nextNr. */
   private lastSentNr = 0;
-  private readonly unacked: Outgoing[] = [];
-  private readonly pending: Outgoing[] = [];
+  private readonly unacked = new Fifo<Outgoing>();
+  private readonly pending = new Fifo<Outgoing>();
   private readonly reorder = new Map<number, DeliveredMessage<Body>>();
   private readonly delivered = new Fifo<DeliveredMessage<Body>>();
   private readonly datagrams = new Fifo<Uint8Array>();
@@ -239,7 +239,7 @@ export class ControlChannel<Body = Uint8Array> {
    * Ns runs ahead: "Out of sequence").
    */
   private zlbNs(): number {
-    return this.pending[0]?.ns ?? this.nextNs;
+    return this.pending.peek()?.ns ?? this.nextNs;
   }
 
   /** Feeds one received control message: its header fields and what to deliver (undefined = ZLB). */
@@ -301,10 +301,10 @@ export class ControlChannel<Body = Uint8Array> {
    * them and the peer sees no gap (§5.8: Ns grows by one per message actually sent).
    */
   dropPending(): void {
-    const first = this.pending[0];
+    const first = this.pending.peek();
     if (first === undefined) return;
     this.nextNs = first.ns;
-    this.pending.length = 0;
+    this.pending.clear();
     this.repliesPending = 0;
   }
 
@@ -312,8 +312,8 @@ export class ControlChannel<Body = Uint8Array> {
   abandon(): void {
     this.status = 'done';
     this.timers.clear();
-    this.unacked.length = 0;
-    this.pending.length = 0;
+    this.unacked.clear();
+    this.pending.clear();
     this.repliesPending = 0;
     this.reorder.clear();
   }
@@ -356,7 +356,7 @@ export class ControlChannel<Body = Uint8Array> {
 
   private acknowledge(nr: number, now: Instant): void {
     let progressed = false;
-    while (this.unacked.length > 0 && serialDiff(this.unacked[0]!.ns, nr) < 0) {
+    while (this.unacked.length > 0 && serialDiff(this.unacked.peek()!.ns, nr) < 0) {
       this.unacked.shift();
       progressed = true;
       // Appendix A: slow start below SSTHRESH, congestion avoidance above; never past the window.
@@ -384,13 +384,13 @@ export class ControlChannel<Body = Uint8Array> {
   }
 
   private retransmit(now: Instant): void {
-    const oldest = this.unacked[0];
+    const oldest = this.unacked.peek();
     if (oldest === undefined) return;
     if (this.retries >= this.maxRetries) {
       // §5.8: retries exhausted. While lingering the StopCCN just stops being repeated.
       if (this.status === 'open') this.status = 'failed';
-      this.unacked.length = 0;
-      this.pending.length = 0;
+      this.unacked.clear();
+      this.pending.clear();
       this.repliesPending = 0;
       this.timers.stop('hello');
       this.timers.stop('ack');

@@ -47,7 +47,7 @@ import { faultReason } from './wire/result-codes.js';
 
 export type {
   CallErrors,
-  DisconnectCause,
+  DisconnectCauseAvp,
   DisconnectReason,
   IccnInfo,
   L2tpEvent,

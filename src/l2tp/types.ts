@@ -2,17 +2,17 @@
 // RFC 2661 §4.4.2 (Result/Error Codes), RFC 3145 (PPP Disconnect Cause). Related: endpoint.ts.
 import type { PeerAddress } from '../core/engine.js';
 import type { Instant } from '../core/time.js';
-import type { CallErrors, DisconnectCause } from './wire/session-avps.js';
+import type { CallErrors, DisconnectCauseAvp } from './wire/session-avps.js';
 
 export type { TransitionRecord } from '../core/transition-table.js';
-export type { CallErrors, DisconnectCause } from './wire/session-avps.js';
+export type { CallErrors, DisconnectCauseAvp } from './wire/session-avps.js';
 
 /** Why we tear a session (CDN) or a tunnel (StopCCN) down: §4.4.2 Result Code AVP (+ RFC 3145 cause in a CDN). */
 export interface DisconnectReason {
   readonly resultCode: number;
   readonly errorCode?: number;
   readonly message?: string;
-  readonly cause?: DisconnectCause;
+  readonly cause?: DisconnectCauseAvp;
 }
 
 /** The data-path view of one established session (O(1) from Endpoint.session()). */
@@ -84,7 +84,7 @@ export type L2tpEvent =
       readonly errorCode?: number;
       readonly message?: string;
       readonly initiator: 'local' | 'peer';
-      readonly cause?: DisconnectCause;
+      readonly cause?: DisconnectCauseAvp;
     }
   | {
       readonly type: 'wan-error';

@@ -5,11 +5,11 @@ export { type AuthPacket, AuthPhase, type AuthPhaseOptions, type AuthResult } fr
 export { type Action, Automaton, type Cell, EVENTS, type Event, STATES, type State, TRANSITIONS } from './automaton.js';
 export { ControlProtocol, type ControlProtocolOptions, type CpEvent } from './control-protocol.js';
 export { EchoKeepalive } from './echo.js';
-export { formatIpv4, IpcpPolicy, parseIpv4 } from './ipcp.js';
+export { IpcpPolicy } from './ipcp.js';
 export { formatInterfaceId, Ipv6cpPolicy } from './ipv6cp.js';
 export { type AuthChoice, authOptionData, type LcpNotice, LcpPolicy } from './lcp.js';
 export { PppLink, type PppLinkOptions } from './link.js';
-export { DisconnectCause, type Phase, type PppEvent } from './link-events.js';
+export { LinkDownCause, type Phase, type PppEvent } from './link-events.js';
 export { type NetworkOutput, NetworkPhase, type NetworkPhaseOptions, type NetworkUp } from './network-phase.js';
 export type { ExtendedCode, OptionPolicy, Verdict } from './option-policy.js';
 export {

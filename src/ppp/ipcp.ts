@@ -1,23 +1,10 @@
 // IPCP option policy (RFC 1332 §3; RFC 1877 DNS/NBNS): the LNS hands out addresses and DNS in
 // Configure-Naks; the LAC asks for 0.0.0.0 and takes what the Naks say. Related: control-protocol.ts, link.ts.
 import { u32 } from '../core/bytes.js';
+import { formatIpv4, parseIpv4 } from '../core/ipv4.js';
 import type { Option, OptionPolicy, Verdict } from './option-policy.js';
 import { u32Value } from './wire/cp-packet.js';
 import { IpcpOption } from './wire/protocol-numbers.js';
-
-/** Dotted quad → 32-bit number; undefined when not an IPv4 address. */
-export function parseIpv4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (m === null) return undefined;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) return undefined;
-  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
-}
-
-/** 32-bit number → dotted quad. */
-export function formatIpv4(n: number): string {
-  return `${(n >>> 24) & 0xff}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
-}
 
 const toNumbers = (list: readonly string[] | undefined): number[] =>
   (list ?? []).map(parseIpv4).filter((n): n is number => n !== undefined);

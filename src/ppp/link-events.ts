@@ -22,8 +22,11 @@ export type PppEvent =
   | { readonly type: 'ip'; readonly packet: Uint8Array }
   | { readonly type: 'log'; readonly text: string };
 
-/** RFC 3145 §3 disconnect cause codes the link reports. */
-export const DisconnectCause = {
+/**
+ * RFC 3145 §3 disconnect cause codes a PppLink reports in 'link-down' (`cause`). The L2TP AVP that
+ * carries such a code to the peer is ../l2tp/wire/session-avps.ts DisconnectCauseAvp.
+ */
+export const LinkDownCause = {
   None: 0,
   Admin: 1,
   Normal: 3,

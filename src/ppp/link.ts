@@ -11,13 +11,13 @@ import { AuthPhase } from './auth-phase.js';
 import { ControlProtocol, type ControlProtocolOptions, type CpEvent } from './control-protocol.js';
 import { EchoKeepalive } from './echo.js';
 import { type LcpNotice, LcpPolicy } from './lcp.js';
-import { DisconnectCause, type Phase, type PppEvent } from './link-events.js';
+import { LinkDownCause, type Phase, type PppEvent } from './link-events.js';
 import { type NetworkOutput, NetworkPhase } from './network-phase.js';
 import { formatPacket } from './wire/format.js';
 import { encodeFrame, PppFrameView } from './wire/frame.js';
 import { CpCode, PppProtocol } from './wire/protocol-numbers.js';
 
-export { DisconnectCause, type Phase, type PppEvent } from './link-events.js';
+export { LinkDownCause, type Phase, type PppEvent } from './link-events.js';
 
 /** Configuration of one link (defaults follow pppd; docs/PPP.md describes the options). */
 export interface PppLinkOptions {
@@ -128,7 +128,7 @@ export class PppLink {
   /** Administrative Close: LCP Terminate-Request, then Dead (RFC 3145 cause 3, local). */
   close(reason: string, now: Instant): void {
     if (this.currentPhase === 'dead') return;
-    this.setDown(reason, DisconnectCause.Normal, 2);
+    this.setDown(reason, LinkDownCause.Normal, 2);
     this.lcp.close(reason, now);
     this.pump(now);
   }
@@ -136,7 +136,7 @@ export class PppLink {
   /** The lower layer (L2TP session) is gone: Dead at once, no packets sent. */
   lowerDown(now: Instant): void {
     if (this.downReported) return;
-    this.setDown('lower layer down', DisconnectCause.None, 1);
+    this.setDown('lower layer down', LinkDownCause.None, 1);
     this.lcp.down(now);
     this.pump(now);
     this.finish();
@@ -214,7 +214,7 @@ export class PppLink {
     if (t.fire('lcp', now)) this.lcp.handleTimeout(now);
     if (t.fire('network', now)) this.network?.handleTimeout(now);
     if (t.fire('auth', now) && this.auth?.handleTimeout(now) === true) {
-      this.fail('authentication timed out', DisconnectCause.AuthTimeout, now);
+      this.fail('authentication timed out', LinkDownCause.AuthTimeout, now);
     }
     if (t.fire('echo', now)) this.handleEchoTimeout(now);
     this.pump(now);
@@ -249,7 +249,7 @@ export class PppLink {
   private handleEchoTimeout(now: Instant): void {
     const action = this.echo.handleTimeout(now);
     if (action === 'fail') {
-      this.fail(`peer not responding to ${this.echo.pending} echo-requests`, DisconnectCause.EchoTimeout, now);
+      this.fail(`peer not responding to ${this.echo.pending} echo-requests`, LinkDownCause.EchoTimeout, now);
     } else if (action === 'send' && this.lcp.state === 'opened') {
       this.lcp.send(CpCode.EchoRequest, this.lcpPolicy.echoRequestData(), this.echo.takeIdentifier());
     }
@@ -279,7 +279,7 @@ export class PppLink {
     this.setPhase('dead');
     if (!this.downReported) {
       this.downReported = true;
-      const d = this.down ?? { reason: 'link terminated', cause: DisconnectCause.None, direction: 2 };
+      const d = this.down ?? { reason: 'link terminated', cause: LinkDownCause.None, direction: 2 };
       this.events.push({ type: 'link-down', reason: d.reason, cause: d.cause, direction: d.direction });
     }
   }
@@ -324,7 +324,7 @@ export class PppLink {
       if (this.currentPhase !== 'network') return;
       this.fail(
         timedOut ? `${protocolName} negotiation timed out` : 'no network protocols running',
-        timedOut ? DisconnectCause.NcpTimeout : DisconnectCause.NoNcp,
+        timedOut ? LinkDownCause.NcpTimeout : LinkDownCause.NoNcp,
         now,
       );
     },
@@ -346,15 +346,15 @@ export class PppLink {
         return;
       case 'this-layer-down':
         // RFC 1661 §3.7: a Terminate-Request from the peer; say so when the link is finished.
-        if (e.cause === 'rtr') this.setDown('peer requested termination', DisconnectCause.Normal, 1);
+        if (e.cause === 'rtr') this.setDown('peer requested termination', LinkDownCause.Normal, 1);
         this.echo.stop();
         this.network?.down(now);
         this.auth = undefined;
         this.setPhase(this.lcp.state === 'closing' || this.lcp.state === 'stopping' ? 'terminate' : 'establish');
         return;
       case 'this-layer-finished':
-        if (e.cause === 'to-') this.setDown('LCP negotiation timed out', DisconnectCause.LcpTimeout, 2);
-        else if (e.cause === 'rxj-') this.setDown('peer rejected LCP', DisconnectCause.None, 1);
+        if (e.cause === 'to-') this.setDown('LCP negotiation timed out', LinkDownCause.LcpTimeout, 2);
+        else if (e.cause === 'rxj-') this.setDown('peer rejected LCP', LinkDownCause.None, 1);
         // Dead is final for this link object: move Stopped to Closed so late packets get Terminate-Ack.
         this.finish();
         this.lcp.fire('close', now);
@@ -370,14 +370,14 @@ export class PppLink {
     } else if (this.network?.protocolRejected(n.protocol, now) === true) {
       // RFC 1661 §5.7: the NCP finishes (RXJ-); the link goes on while another NCP runs.
     } else if (this.auth?.speaks(n.protocol) === true) {
-      this.fail('peer rejected the authentication protocol', DisconnectCause.AuthProtocolUnacceptable, now);
+      this.fail('peer rejected the authentication protocol', LinkDownCause.AuthProtocolUnacceptable, now);
     }
   }
 
   private onLcpUp(now: Instant): void {
     this.echo.start(now);
     if (this.lcpPolicy.peerRefusedAuth) {
-      this.fail('peer refused to authenticate', DisconnectCause.AuthProtocolUnacceptable, now);
+      this.fail('peer refused to authenticate', LinkDownCause.AuthProtocolUnacceptable, now);
       return;
     }
     const serverIndex = this.lcpPolicy.authServer;
@@ -410,7 +410,7 @@ export class PppLink {
     if (r === undefined) return any;
     if (!r.ok) {
       this.events.push({ type: 'auth-failed', user: r.user, reason: r.reason });
-      this.fail(`authentication failed: ${r.reason}`, DisconnectCause.AuthFailed, now);
+      this.fail(`authentication failed: ${r.reason}`, LinkDownCause.AuthFailed, now);
       return true;
     }
     this.user = r.user;
@@ -424,7 +424,7 @@ export class PppLink {
     if (o.role === 'lns' && this.assigned === undefined) {
       this.assigned = o.assignAddress?.(this.user);
       if (this.assigned === undefined) {
-        this.fail('no address available for the peer', DisconnectCause.NoAddress, now);
+        this.fail('no address available for the peer', LinkDownCause.NoAddress, now);
         return;
       }
     }
@@ -439,7 +439,7 @@ export class PppLink {
 
   private checkLoop(now: Instant): void {
     if (this.lcpPolicy.loops >= (this.o.loopbackFail ?? 10) && this.down === undefined) {
-      this.fail('serial line is looped back', DisconnectCause.Loopback, now);
+      this.fail('serial line is looped back', LinkDownCause.Loopback, now);
     }
   }
 }

@@ -1,10 +1,11 @@
 // The Network phase of one link (RFC 1661 §3.6): IPCP (RFC 1332) and, when asked, IPv6CP (RFC 5072),
 // created on the first entry and kept across LCP renegotiations like pppd's NCP automata.
 // Related: link.ts (the phases), ipcp.ts, ipv6cp.ts, control-protocol.ts.
+import { formatIpv4 } from '../core/ipv4.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { ControlProtocol, type ControlProtocolOptions, type CpEvent } from './control-protocol.js';
-import { formatIpv4, IpcpPolicy } from './ipcp.js';
+import { IpcpPolicy } from './ipcp.js';
 import { formatInterfaceId, Ipv6cpPolicy } from './ipv6cp.js';
 import { PppProtocol } from './wire/protocol-numbers.js';
 

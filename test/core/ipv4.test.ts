@@ -11,6 +11,7 @@ import {
   parseIcmpEcho,
   parseIpv4,
   readIpv4Header,
+  requireIpv4,
 } from '../../src/core/ipv4.js';
 import { hex } from '../support/hex.js';
 import { bitFlips, truncations } from '../support/truncations.js';
@@ -40,6 +41,19 @@ describe('core/ipv4', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 0xffffffff }), (n) => parseIpv4(formatIpv4(n)) === n),
       { seed: 8, numRuns: 500 },
+    );
+  });
+
+  it('requireIpv4 accepts what parseIpv4 accepts and throws TypeError where it returns undefined', () => {
+    expect(requireIpv4('10.1.20.30')).toBe(0x0a01141e);
+    expect(requireIpv4('0.0.0.0')).toBe(0);
+    for (const bad of ['', '1.2.3', '1.2.3.256', '01.2.3.x', '::1', '1.2.3.4.5', ' 1.2.3.4', '1.2.3.4\n']) {
+      expect(parseIpv4(bad), bad).toBeUndefined();
+      expect(() => requireIpv4(bad), bad).toThrow(new TypeError(`not an IPv4 address: ${bad}`));
+    }
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), (n) => requireIpv4(formatIpv4(n)) === n),
+      { seed: 9, numRuns: 200 },
     );
   });
 

@@ -3,7 +3,8 @@
 import { createSocket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import type { PeerAddress } from '../../src/core/engine.js';
-import { openBatchUdp, parseIpv4 } from '../../src/io/udp-batch.js';
+import { requireIpv4 } from '../../src/core/ipv4.js';
+import { openBatchUdp } from '../../src/io/udp-batch.js';
 import { openUdpTransport } from '../../src/io/udp-open.js';
 
 const until = async (cond: () => boolean, ms = 5000): Promise<void> => {
@@ -93,10 +94,11 @@ describe('openBatchUdp', () => {
   });
 
   it('refuses bad addresses with TypeError, and a busy port with errno 98 (EADDRINUSE)', async () => {
-    expect(parseIpv4('10.1.20.30')).toBe(0x0a01141e);
-    expect(parseIpv4('255.255.255.255')).toBe(0xffffffff);
+    // The transport parses its addresses with core/ipv4.ts requireIpv4 (it used a copy of its own).
+    expect(requireIpv4('10.1.20.30')).toBe(0x0a01141e);
+    expect(requireIpv4('255.255.255.255')).toBe(0xffffffff);
     for (const bad of ['', '1.2.3', '1.2.3.256', '01.2.3.x', '::1', '1.2.3.4.5', ' 1.2.3.4']) {
-      expect(() => parseIpv4(bad), bad).toThrow(TypeError);
+      expect(() => requireIpv4(bad), bad).toThrow(TypeError);
     }
     const a = openBatchUdp({ address: '127.0.0.1', port: 0, onDatagram: () => {} });
     expect(() => openBatchUdp({ address: '127.0.0.1', port: a.port, onDatagram: () => {} })).toThrow(/errno 98/);

@@ -180,6 +180,21 @@ describe('typed values', () => {
     expect(getInteger([makeAttribute(Attr.AcctTerminateCause, AcctTerminateCause.NasReboot)], 49)).toBe(11);
   });
 
+  it('RFC2865-5: ipaddr values are exactly four decimal octets 0..255, both ways (core/ipv4)', () => {
+    for (const [text, octets] of [
+      ['0.0.0.0', '00000000'],
+      ['10.1.2.3', '0a010203'],
+      ['255.255.255.255', 'ffffffff'],
+    ] as const) {
+      const a = makeAttribute(Attr.FramedIpAddress, text);
+      expect(toHex(a.value), text).toBe(octets);
+      expect(getIpaddr([a], Attr.FramedIpAddress)).toBe(text);
+    }
+    for (const bad of ['', '1.2.3', '1.2.3.4.5', '1.2.3.256', '1..2.3', ' 1.2.3.4', '0x1.2.3.4', '1.2.3.-4']) {
+      expect(() => makeAttribute(Attr.FramedIpAddress, bad), bad).toThrow(/dotted quad/);
+    }
+  });
+
   it('RFC2869-5.1: Gigawords carry the wraps of a 64-bit counter', () => {
     expect(splitGigawords(5 * 2 ** 32 + 7)).toEqual({ octets: 7, gigawords: 5 });
     expect(joinGigawords(7, 5)).toBe(5 * 2 ** 32 + 7);

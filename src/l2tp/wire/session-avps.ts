@@ -3,8 +3,8 @@
 // Related: session.ts (sends and reports them), format.ts (prints them).
 import { u8, u16, u32 } from '../../core/bytes.js';
 
-/** RFC 3145 PPP Disconnect Cause Code (AVP 46). */
-export interface DisconnectCause {
+/** The value of the RFC 3145 PPP Disconnect Cause Code AVP (46); the PPP side's codes are ../../ppp/link-events.ts LinkDownCause. */
+export interface DisconnectCauseAvp {
   readonly code: number;
   readonly protocol: number;
   /** CauseDirection: 0 global, 1 at the peer, 2 at the local side (RFC 3145 §3). */
@@ -40,7 +40,7 @@ export interface Accm {
 }
 
 /** RFC 3145 §3: Code(2) Protocol(2) Direction(1) [Message]. */
-export function encodeDisconnectCause(c: DisconnectCause): Uint8Array {
+export function encodeDisconnectCause(c: DisconnectCauseAvp): Uint8Array {
   const text = c.message === undefined ? new Uint8Array(0) : new TextEncoder().encode(c.message);
   const b = new Uint8Array(5 + text.length);
   b[0] = (c.code >>> 8) & 0xff;
@@ -53,7 +53,7 @@ export function encodeDisconnectCause(c: DisconnectCause): Uint8Array {
 }
 
 /** RFC 3145 §3 value; undefined when shorter than the 5 fixed octets. */
-export function decodeDisconnectCause(v: Uint8Array): DisconnectCause | undefined {
+export function decodeDisconnectCause(v: Uint8Array): DisconnectCauseAvp | undefined {
   if (v.length < 5) return undefined;
   const message = v.length > 5 ? new TextDecoder().decode(v.subarray(5)) : undefined;
   return {

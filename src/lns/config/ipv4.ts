@@ -3,10 +3,6 @@
 // The dotted quad itself is ../../core/ipv4.ts. Related: xl2tpd-conf.ts, ../address-pool.ts.
 import { formatIpv4, parseIpv4 } from '../../core/ipv4.js';
 
-// The dotted quad lives in core; re-exported for config parsers that import it from here (main's
-// radius-conf.ts). New code imports ../../core/ipv4.js.
-export { formatIpv4, parseIpv4 };
-
 /** An inclusive range of IPv4 addresses in dotted form. */
 export interface Ipv4Range {
   readonly start: string;

@@ -1,8 +1,8 @@
 // radcli / freeradius-client configuration as pppd's radius plugin reads it: radiusclient.conf
 // (`key value` lines) and its `servers` file (`host secret` lines). Unknown keys warn with file:line,
 // invalid values are ConfigError with file:line. Related: config-error.ts, src/radius (the client).
+import { parseIpv4 } from '../../core/ipv4.js';
 import { ConfigError, type Parsed, WarningSink } from './config-error.js';
-import { parseIpv4 } from './ipv4.js';
 
 /** RFC 2865 §3 / RFC 2866 §3 ports, what /etc/services says for `radius` and `radacct`. */
 export const DEFAULT_AUTH_PORT = 1812;

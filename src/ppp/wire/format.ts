@@ -2,6 +2,7 @@
 // (wording after pppd lcp_printpkt, ipcp_printpkt, chap_print_pkt, upap_printpkt). Never throws.
 // Related: cp-packet.ts, frame.ts, ../link.ts ('log' events).
 import { u8, u16, u32 } from '../../core/bytes.js';
+import { formatIpv4 } from '../../core/ipv4.js';
 import { decodeFrame } from './frame.js';
 import { CP_CODE_NAMES, PppProtocol, PROTOCOL_NAMES } from './protocol-numbers.js';
 
@@ -277,6 +278,4 @@ function hexBytes(b: Uint8Array, max: number): string {
 }
 
 /** Dotted quad of the 4 octets at `at`. */
-function ipv4(b: Uint8Array, at: number): string {
-  return `${u8(b, at)}.${u8(b, at + 1)}.${u8(b, at + 2)}.${u8(b, at + 3)}`;
-}
+const ipv4 = (b: Uint8Array, at: number): string => formatIpv4(u32(b, at));

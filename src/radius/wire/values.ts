@@ -3,6 +3,7 @@
 // RFC 2869 §5.1-§5.2 Gigawords split. Related: dictionary.ts, packet.ts, format.ts.
 import { u32 } from '../../core/bytes.js';
 import { L2tpUsageError } from '../../core/engine.js';
+import { formatIpv4, parseIpv4 } from '../../core/ipv4.js';
 import { Attr, attributeSpec, isValidValueLength, type ValueKind } from './dictionary.js';
 import type { RadiusAttribute } from './packet.js';
 
@@ -11,20 +12,6 @@ const utf8 = new TextDecoder('utf-8');
 
 /** A value as the builders take it: text for `text`, dotted quad for `ipaddr`, number for `integer`/`date`. */
 export type AttributeValue = string | number | Uint8Array;
-
-/** Dotted quad → 4 octets, or undefined. */
-export function ipv4Octets(text: string): Uint8Array | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    if (!/^\d{1,3}$/.test(parts[i]!)) return undefined;
-    const v = Number(parts[i]);
-    if (v > 255) return undefined;
-    out[i] = v;
-  }
-  return out;
-}
 
 function u32Octets(n: number, what: string): Uint8Array {
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) {
@@ -52,9 +39,9 @@ export function makeAttribute(type: number, value: AttributeValue, vendorId = 0)
       bytes = typeof value === 'string' ? utf8Encoder.encode(value) : value;
       break;
     case 'ipaddr': {
-      const ip = typeof value === 'string' ? ipv4Octets(value) : undefined;
+      const ip = typeof value === 'string' ? parseIpv4(value) : undefined;
       if (ip === undefined) throw new L2tpUsageError('ERR_L2TP_RADIUS_VALUE', `${name}: expected a dotted quad`);
-      bytes = ip;
+      bytes = u32Octets(ip, name);
       break;
     }
     case 'integer':
@@ -105,8 +92,7 @@ export function getInteger(attrs: readonly RadiusAttribute[], type: number, vend
 export function getIpaddr(attrs: readonly RadiusAttribute[], type: number, vendorId = 0): string | undefined {
   const a = findAttribute(attrs, type, vendorId);
   if (a === undefined || a.value.length !== 4) return undefined;
-  const v = a.value;
-  return `${v[0]}.${v[1]}.${v[2]}.${v[3]}`;
+  return formatIpv4(u32(a.value, 0));
 }
 
 /**
