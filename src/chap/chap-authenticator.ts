@@ -52,13 +52,17 @@ interface ChapMethod {
   readonly algorithm: number;
   /** Required Response Value-Size; other sizes are malformed and ignored. */
   readonly responseSize: number;
-  /** Reply message for a Response, given the secret (undefined: unknown user). */
+  /**
+   * Reply message for a Response, given the secret. `known` is false for an unknown user, whose
+   * Response is judged against UNKNOWN_USER_SECRET all the same and never succeeds.
+   */
   judge(
     identifier: number,
     challenge: Uint8Array,
     response: Uint8Array,
     name: Uint8Array,
-    secret: string | undefined,
+    secret: string,
+    known: boolean,
   ): { readonly ok: boolean; readonly message: string };
 }
 
@@ -74,6 +78,13 @@ type State =
   | { readonly kind: 'done'; readonly identifier: number | undefined; readonly reply: Uint8Array | undefined };
 
 const CHALLENGE_SIZE = 16;
+
+/**
+ * The secret an unknown user's Response is checked against: the same hashes, the same comparison
+ * and the same Failure as a wrong password, so neither timing nor the reply tells a user name that
+ * exists from one that does not. `known` is false for it, so it never authenticates anyone.
+ */
+export const UNKNOWN_USER_SECRET = 'unknown-user-dummy-secret';
 
 class ChapAuthenticator implements AuthEngine {
   readonly protocol = AuthProtocol.Chap;
@@ -120,7 +131,8 @@ class ChapAuthenticator implements AuthEngine {
     if (p.value.length !== this.method.responseSize) return;
     const user = nameText(p.name);
     const secret = this.opts.lookup(user);
-    const verdict = this.method.judge(s.identifier, s.challenge, p.value, p.name, secret);
+    const known = secret !== undefined;
+    const verdict = this.method.judge(s.identifier, s.challenge, p.value, p.name, secret ?? UNKNOWN_USER_SECRET, known);
     const reply = encodeChapStatus(verdict.ok ? ChapCode.Success : ChapCode.Failure, s.identifier, verdict.message);
     this.state = { kind: 'done', identifier: s.identifier, reply };
     this.timers.stop('challenge');
@@ -166,12 +178,12 @@ function msChapV2Method(random: Random): ChapMethod {
     label: 'MS-CHAPv2',
     algorithm: ChapAlgorithm.MsChapV2,
     responseSize: MSCHAPV2_RESPONSE_SIZE,
-    judge(_identifier, challenge, response, name, secret) {
+    judge(_identifier, challenge, response, name, secret, known) {
       const value = decodeMsChapV2ResponseValue(response);
-      if (value !== undefined && secret !== undefined) {
+      if (value !== undefined) {
         const passwordHash = ntPasswordHash(secret);
         const expected = generateNtResponseFromHash(challenge, value.peerChallenge, name, passwordHash);
-        if (equalConstantTime(expected, value.ntResponse)) {
+        if (equalConstantTime(expected, value.ntResponse) && known) {
           const digest = authenticatorResponseDigest(
             passwordHash,
             value.ntResponse,
@@ -201,8 +213,8 @@ const MD5_METHOD: ChapMethod = {
   label: 'CHAP-MD5',
   algorithm: ChapAlgorithm.Md5,
   responseSize: CHAP_MD5_RESPONSE_SIZE,
-  judge(identifier, challenge, response, _name, secret) {
-    const ok = secret !== undefined && equalConstantTime(chapMd5Response(identifier, secret, challenge), response);
+  judge(identifier, challenge, response, _name, secret, known) {
+    const ok = equalConstantTime(chapMd5Response(identifier, secret, challenge), response) && known;
     return { ok, message: ok ? 'Access granted' : 'Access denied' };
   },
 };

@@ -20,6 +20,9 @@ export interface PapServerOptions {
   readonly timeoutMs?: number;
 }
 
+/** Compared against for an unknown user (see chap-authenticator.ts, UNKNOWN_USER_SECRET). */
+const UNKNOWN_USER_SECRET = 'unknown-user-dummy-secret';
+
 const ACK_MESSAGE = 'Login ok';
 const NAK_MESSAGE = 'Login incorrect';
 
@@ -53,7 +56,9 @@ class PapAuthenticator implements AuthEngine {
     if (this.result !== undefined) return; // timed out: the link is going down
     const user = nameText(p.peerId);
     const secret = this.opts.lookup(user);
-    const ok = secret !== undefined && equalConstantTime(utf8(secret), p.password);
+    // An unknown user's password is compared all the same (against a secret no one has), so the
+    // work and the Nak are those of a wrong password.
+    const ok = equalConstantTime(utf8(secret ?? UNKNOWN_USER_SECRET), p.password) && secret !== undefined;
     this.replyCode = ok ? PapCode.AuthenticateAck : PapCode.AuthenticateNak;
     this.timers.stop('request');
     this.out.push(this.reply(this.replyCode, p.identifier));

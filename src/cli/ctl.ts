@@ -16,7 +16,7 @@ export const CTL_HELP = `Usage: l2tp-ts ctl [--control PATH] [--json] COMMAND
 
 Commands:
   status                          counts: tunnels, sessions, addresses in use, dropped datagrams
-  sessions                        who is connected: ids, peer, user, address, state, uptime, traffic
+  sessions                        who is connected: ids, peer, user, address, state, uptime, traffic, drops
   tunnels                         tunnels: ids, peer, host name, state, sessions
   disconnect TUNNEL [SESSION]     clear a session (CDN) or a whole tunnel (StopCCN)
 
@@ -33,6 +33,16 @@ interface SessionRow {
   state: string;
   uptimeMs: number;
   counters: { rxPackets: number; rxBytes: number; txPackets: number; txBytes: number };
+  /** Refused by data-path admission, per reason (spoofed-source, foreign-peer, …). */
+  dropped?: Record<string, number>;
+}
+
+/** "spoofed-source=3,foreign-peer=1" for the reasons that counted anything, or "-". */
+function droppedText(dropped: Record<string, number> | undefined): string {
+  const parts = Object.entries(dropped ?? {})
+    .filter(([, n]) => n > 0)
+    .map(([reason, n]) => `${reason}=${n}`);
+  return parts.length === 0 ? '-' : parts.join(',');
 }
 
 /** Runs `l2tp-ts ctl`; returns the exit code. */
@@ -66,11 +76,11 @@ export async function runCtl(argv: readonly string[]): Promise<number> {
   if (cmd === 'sessions') {
     const rows = result as SessionRow[];
     process.stdout.write(
-      'TUNNEL SESSION PEER                  USER             ADDRESS          STATE        UPTIME  RX(pkt/B)       TX(pkt/B)\n',
+      'TUNNEL SESSION PEER                  USER             ADDRESS          STATE        UPTIME  RX(pkt/B)       TX(pkt/B)       DROPPED\n',
     );
     for (const r of rows) {
       process.stdout.write(
-        `${String(r.tunnelId).padEnd(7)}${String(r.sessionId).padEnd(8)}${`${r.peer.address}:${r.peer.port}`.padEnd(23)}${(r.user ?? '-').padEnd(17)}${(r.address ?? '-').padEnd(17)}${r.state.padEnd(13)}${`${Math.round(r.uptimeMs / 1000)}s`.padEnd(8)}${`${r.counters.rxPackets}/${r.counters.rxBytes}`.padEnd(16)}${r.counters.txPackets}/${r.counters.txBytes}\n`,
+        `${String(r.tunnelId).padEnd(7)}${String(r.sessionId).padEnd(8)}${`${r.peer.address}:${r.peer.port}`.padEnd(23)}${(r.user ?? '-').padEnd(17)}${(r.address ?? '-').padEnd(17)}${r.state.padEnd(13)}${`${Math.round(r.uptimeMs / 1000)}s`.padEnd(8)}${`${r.counters.rxPackets}/${r.counters.rxBytes}`.padEnd(16)}${`${r.counters.txPackets}/${r.counters.txBytes}`.padEnd(16)}${droppedText(r.dropped)}\n`,
       );
     }
     return 0;

@@ -411,6 +411,8 @@ function describeEvent(e: LnsEvent, debug: boolean): string | undefined {
       return `session ${e.tunnelId}/${e.sessionId} down: user ${user(e.user, '-')} address ${e.address ?? '-'} ${p(e.reason)}`;
     case 'auth-failed':
       return `session ${e.tunnelId}/${e.sessionId} authentication failed for ${user(e.user, '?')}: ${p(e.reason)}`;
+    case 'auth-blocked':
+      return `authentication refused for ${e.forMs / 1000} s for ${e.kind} ${p(e.value)} after ${e.failures} failures`;
     case 'pool-exhausted':
       return `session ${e.tunnelId}/${e.sessionId} no address for ${user(e.user, '?')}: pool exhausted or address in use`;
     case 'log':

@@ -158,8 +158,8 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       onIpPacket,
       // Peer → TUN: IP in an open session skips the engine's queues (and the copy of the datagram).
       ...(tun !== undefined && {
-        onDatagram: (bytes: Uint8Array, _from: PeerAddress, now: number) =>
-          engine.deliverInPlace(bytes, now, writeToTun),
+        onDatagram: (bytes: Uint8Array, from: PeerAddress, now: number) =>
+          engine.deliverInPlace(bytes, from, now, writeToTun),
       }),
       transport: opts.transport,
       onError: (err) => hub.emitInternalError(err),

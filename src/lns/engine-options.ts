@@ -57,6 +57,13 @@ export function engineOptionsFromSettings(
     ipv6: s.ipv6,
     pppDebug: s.pppDebug,
     // xl2tpd `exclusive` restricts nothing (xl2tpd parses it and never acts on it): not passed on.
+    // One session per user is its own option, off by default.
+    singleSession: s.singleSession,
+    networkPhaseTimeoutMs: s.networkPhaseTimeoutMs,
+    // pppd idle / maxconnect, in seconds (0: off).
+    idleTimeoutMs: s.idleSeconds * 1000,
+    maxConnectMs: s.maxConnectSeconds * 1000,
+    authThrottle: { maxFailures: s.authFailureLimit, windowMs: s.authFailureWindowMs, blockMs: s.authBlockMs },
     rejectCcp: s.rejectCcp,
     dataLengthBit: s.dataLengthBit,
   };

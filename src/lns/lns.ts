@@ -2,10 +2,10 @@
 // CHAP/PAP authentication against the users table, IPCP addresses from the pool, and the IP
 // packets that come out of it. src/io drives it over UDP and a TUN device (or the userspace
 // responder). The role policy only: the bridge to PPP is ../session/ppp-over-l2tp.ts; the LNS
-// adds routing by destination address to its data path.
-// Related: address-pool.ts, config/settings.ts, userspace-responder.ts.
+// adds routing by destination address to its data path, admission of inner source addresses,
+// the session limits (Network phase, pppd idle/maxconnect) and authentication throttling.
+// Related: address-pool.ts, auth-throttle.ts, config/settings.ts, userspace-responder.ts.
 import { type AuthMethodName, authServerOffer } from '../chap/methods.js';
-import type { AuthOffer } from '../core/auth-engine.js';
 import { u32 } from '../core/bytes.js';
 import type { Engine, PeerAddress, Transmit } from '../core/engine.js';
 import { Fifo } from '../core/fifo.js';
@@ -22,9 +22,11 @@ import {
   PppOverL2tp,
   type PppSession,
   type SessionCounters,
+  type SessionDropReason,
 } from '../session/ppp-over-l2tp.js';
 import { sessionKey } from '../session/session-key.js';
 import type { AddressPool } from './address-pool.js';
+import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { respond } from './userspace-responder.js';
 
 /** A user from chap-secrets: the secret and, optionally, the static address column. */
@@ -65,8 +67,23 @@ export interface LnsEngineOptions {
   readonly ipv6?: boolean;
   /** pppd `debug`/`dump` or xl2tpd `ppp debug`: pppd-style packet lines as 'log' events. */
   readonly pppDebug?: boolean;
-  /** One session per user name (the issue's reading of xl2tpd `exclusive`). */
-  readonly exclusive?: boolean;
+  /**
+   * One session per user name (accel-ppp's `single-session`): a second login of a user who holds
+   * an address gets none, so its IPCP fails. Off by default; xl2tpd's `exclusive` is not this.
+   */
+  readonly singleSession?: boolean;
+  /**
+   * A session that has not reached the PPP Network phase (IPCP Opened) this long after its call
+   * came up is cleared with a CDN (default 60 000 ms; 0: no limit). Without it a peer can hold a
+   * call, its PPP state and its timers for ever by never finishing LCP, authentication or IPCP.
+   */
+  readonly networkPhaseTimeoutMs?: number;
+  /** pppd `idle`: clear a session with no IP packet either way for this long (0 or absent: off). */
+  readonly idleTimeoutMs?: number;
+  /** pppd `maxconnect`: clear a session this long after IPCP opened (0 or absent: off). */
+  readonly maxConnectMs?: number;
+  /** Refuse authentication after repeated failures per user name and per peer address. */
+  readonly authThrottle?: AuthThrottleOptions;
   /** Reject CCP (pppd `nomppe`/`noccp`): MPPE is not offered. */
   readonly rejectCcp?: boolean;
   /** xl2tpd `length bit`: set L in data messages. */
@@ -108,6 +125,8 @@ export type LnsEvent =
       resultCode?: number;
     }
   | { type: 'auth-failed'; tunnelId: number; sessionId: number; user?: string; reason: string }
+  /** A user name or peer address is refused for a while after repeated failures (once per block). */
+  | { type: 'auth-blocked'; kind: 'user' | 'address'; value: string; failures: number; forMs: number }
   | { type: 'pool-exhausted'; tunnelId: number; sessionId: number; user?: string }
   | { type: 'log'; tunnelId: number; sessionId: number; text: string }
   | { type: 'datagram-dropped'; reason: string; peer: PeerAddress };
@@ -122,6 +141,8 @@ export interface SessionInfo {
   state: 'negotiating' | 'up' | 'closing';
   uptimeMs: number;
   counters: SessionCounters;
+  /** Datagrams and packets refused by admission, per reason. */
+  dropped: Record<SessionDropReason, number>;
 }
 
 /** The LNS engine: Engine<LnsEvent> plus the IP side (TUN or userspace responder). */
@@ -134,20 +155,15 @@ export class LnsEngine implements Engine<LnsEvent> {
   /** Why PPP finished, per session key, for the session-down event (else 'call cleared'). */
   private readonly downReasons = new Map<number, string>();
 
-  /** The method descriptors are the same for every link: built once, not per session. */
-  private readonly authServers: readonly AuthOffer[];
+  /** Failures per user name and peer address (authentication hardening). */
+  private readonly throttle: AuthThrottle;
+  /** Sessions whose authentication attempt was refused by the throttle (for the auth-failed reason). */
+  private readonly throttled = new Set<number>();
+  /** The `now` of the input being handled: the users lookup has no clock of its own. */
+  private now: Instant = 0;
 
   constructor(private readonly opts: LnsEngineOptions) {
-    const o = opts;
-    const lookup = (user: string): string | undefined => o.users(user)?.secret;
-    const ctx = {
-      random: o.random,
-      name: o.chapName ?? o.hostName,
-      lookup,
-      chapRestartMs: o.chapRestartMs,
-      papTimeoutMs: o.papTimeoutMs,
-    };
-    this.authServers = opts.auth.map((m) => authServerOffer(m, ctx));
+    this.throttle = new AuthThrottle(opts.authThrottle);
     const endpoint = new Endpoint({
       ...opts.endpoint,
       role: 'lns',
@@ -157,7 +173,13 @@ export class LnsEngine implements Engine<LnsEvent> {
     this.localAddressNumber = parseIpv4(opts.localAddress) ?? 0;
     this.bridge = new PppOverL2tp(endpoint, {
       dataLengthBit: opts.dataLengthBit,
-      createLink: (handle) => this.createLink(sessionKey(handle.tunnelId, handle.sessionId)),
+      admitSources: true,
+      limits: {
+        networkPhaseTimeoutMs: positive(opts.networkPhaseTimeoutMs ?? 60_000),
+        idleTimeoutMs: positive(opts.idleTimeoutMs),
+        maxConnectMs: positive(opts.maxConnectMs),
+      },
+      createLink: (handle) => this.createLink(sessionKey(handle.tunnelId, handle.sessionId), handle.peer.address),
       onPppEvent: (session, e) => this.onPppEvent(session, e),
       onL2tpEvent: (e) => this.onL2tpEvent(e),
       onSessionClosed: (session) => this.onSessionClosed(session),
@@ -170,11 +192,13 @@ export class LnsEngine implements Engine<LnsEvent> {
   }
 
   handleDatagram(bytes: Uint8Array, from: PeerAddress, now: Instant): void {
+    this.now = now;
     this.bridge.handleDatagram(bytes, from, now);
     this.answerIp();
   }
 
   handleTimeout(now: Instant): void {
+    this.now = now;
     this.bridge.handleTimeout(now);
     this.answerIp();
   }
@@ -196,12 +220,13 @@ export class LnsEngine implements Engine<LnsEvent> {
 
   /**
    * Fast path, peer → TUN: an IPv4 packet of an open session goes straight to `sink` (a subarray
-   * of `bytes`, valid during the call). False for anything else (control messages, PPP control
-   * frames, userspace mode): then call handleDatagram with a copy.
+   * of `bytes`, valid during the call); one from a host other than the tunnel's peer, or with a
+   * source address the session may not use, is counted and dropped (also true). False for anything
+   * else (control messages, PPP control frames, userspace mode): then call handleDatagram with a copy.
    */
-  deliverInPlace(bytes: Uint8Array, now: Instant, sink: IpSink): boolean {
+  deliverInPlace(bytes: Uint8Array, from: PeerAddress, now: Instant, sink: IpSink): boolean {
     if (this.opts.userspace) return false;
-    return this.bridge.deliverInPlace(bytes, now, sink);
+    return this.bridge.deliverInPlace(bytes, from, now, sink);
   }
 
   /**
@@ -288,11 +313,20 @@ export class LnsEngine implements Engine<LnsEvent> {
       state: s.closing ? 'closing' : s.upAt !== undefined ? 'up' : 'negotiating',
       uptimeMs: now - s.startedAt,
       counters: { ...s.counters },
+      dropped: { ...s.dropped },
     }));
   }
 
   /** Counts for `ctl status`. */
-  status(): { tunnels: number; sessions: number; addressesInUse: number; poolSize: number; dropped: object } {
+  status(): {
+    tunnels: number;
+    sessions: number;
+    addressesInUse: number;
+    poolSize: number;
+    dropped: object;
+    auth: { refused: number; trackedUsers: number; trackedAddresses: number };
+  } {
+    const tracked = this.throttle.tracked;
     return {
       // Tunnels lingering after StopCCN (RFC 2661 §5.7, state 'closing') are gone for the operator.
       tunnels: [...this.bridge.endpoint.tunnels()].filter((t) => t.state !== 'closing' && t.state !== 'closed').length,
@@ -300,16 +334,34 @@ export class LnsEngine implements Engine<LnsEvent> {
       addressesInUse: this.opts.pool.inUse,
       poolSize: this.opts.pool.size,
       dropped: { ...this.bridge.dropped },
+      auth: { refused: this.throttle.refused, trackedUsers: tracked.users, trackedAddresses: tracked.addresses },
     };
   }
 
-  private createLink(key: number): PppLink {
+  private createLink(key: number, peerAddress: string): PppLink {
     const o = this.opts;
+    // The lookup of this session: it knows the peer address, so the throttle can refuse it. A
+    // refused attempt looks up no secret and so is judged as an unknown user is: the same work and
+    // the same Failure as a wrong password (see auth-throttle.ts).
+    const lookup = (user: string): string | undefined => {
+      if (this.throttle.blocked(user, peerAddress, this.now)) {
+        this.throttled.add(key);
+        return undefined;
+      }
+      return o.users(user)?.secret;
+    };
+    const ctx = {
+      random: o.random,
+      name: o.chapName ?? o.hostName,
+      lookup,
+      chapRestartMs: o.chapRestartMs,
+      papTimeoutMs: o.papTimeoutMs,
+    };
     return new PppLink({
       role: 'lns',
       random: o.random,
       mru: o.mru,
-      authServers: this.authServers,
+      authServers: o.auth.map((m) => authServerOffer(m, ctx)),
       assignAddress: (user) => this.assignAddress(key, user),
       dns: o.dns,
       nbns: o.nbns,
@@ -328,8 +380,13 @@ export class LnsEngine implements Engine<LnsEvent> {
   private assignAddress(key: number, user: string | undefined): { local: string; peer: string } | undefined {
     const session = this.bridge.sessions.get(key);
     const o = this.opts;
-    // exclusive: one session per user (a second login is refused an address, so IPCP fails).
-    if (o.exclusive && user !== undefined && o.pool.userInUse(user) && o.pool.addressOf(String(key)) === undefined) {
+    // singleSession: one session per user (a second login is refused an address, so IPCP fails).
+    if (
+      o.singleSession &&
+      user !== undefined &&
+      o.pool.userInUse(user) &&
+      o.pool.addressOf(String(key)) === undefined
+    ) {
       return undefined;
     }
     const staticAddress = user === undefined ? undefined : o.users(user)?.staticAddress;
@@ -364,9 +421,23 @@ export class LnsEngine implements Engine<LnsEvent> {
           dns: e.dns,
         });
         break;
-      case 'auth-failed':
-        this.push({ type: 'auth-failed', tunnelId, sessionId, user: e.user, reason: e.reason });
+      case 'auth-failed': {
+        const refused = this.throttled.delete(session.key);
+        const reason = refused ? 'refused: too many authentication failures for this user or address' : e.reason;
+        this.push({ type: 'auth-failed', tunnelId, sessionId, user: e.user, reason });
+        // A refused attempt is not a failure: it does not extend the block.
+        if (refused) break;
+        for (const n of this.throttle.noteFailure(e.user, session.handle.peer.address, this.now)) {
+          this.push({
+            type: 'auth-blocked',
+            kind: n.kind,
+            value: n.value,
+            failures: n.failures,
+            forMs: n.until - this.now,
+          });
+        }
         break;
+      }
       case 'log':
         this.push({ type: 'log', tunnelId, sessionId, text: e.text });
         break;
@@ -410,6 +481,7 @@ export class LnsEngine implements Engine<LnsEvent> {
   }
 
   private onSessionClosed(session: PppSession): void {
+    this.throttled.delete(session.key);
     const address = this.opts.pool.release(String(session.key));
     if (address !== undefined) {
       const n = parseIpv4(address) ?? 0;
@@ -438,4 +510,9 @@ export class LnsEngine implements Engine<LnsEvent> {
   private push(e: LnsEvent): void {
     this.events.push(e);
   }
+}
+
+/** A duration option where 0 (or less) means "no limit". */
+function positive(ms: number | undefined): number | undefined {
+  return ms !== undefined && ms > 0 ? ms : undefined;
 }

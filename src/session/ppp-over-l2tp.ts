@@ -9,14 +9,29 @@
 //   headers are written into the headroom before the packet);
 // - slow (fully checked, queued): handleDatagram, whose IP packets are drained with pollIpPacket,
 //   and sendIp, which copies the packet into a new datagram.
+//
+// Admission (issue 9), the same on both paths: a data message is accepted only from its tunnel's
+// peer address and port (as control messages are); with `admitSources` (the LNS) the inner IPv4
+// source must be the session's address or inside one of its `allowedSources`, and IPv6 is taken
+// only from the link-local address made of the interface identifier IPv6CP negotiated (there is
+// no other IPv6 data path). Drops are counted per session and in total, with no allocation.
+//
+// Session limits (timers as data, one deadline per session beside its link's): a session that has
+// not reached the Network phase (IPCP Opened) in `networkPhaseTimeoutMs`, one idle (no IP packet
+// either way, pppd `idle`) for `idleTimeoutMs`, or one up (pppd `maxconnect`) for `maxConnectMs`
+// is cleared with a CDN carrying the RFC 3145 cause.
 // Related: session-key.ts, ../lns/lns.ts, ../lac/lac.ts, ../l2tp/endpoint.ts, ../ppp/link.ts.
+import { u32 } from '../core/bytes.js';
 import { DeadlineHeap } from '../core/deadline-heap.js';
 import type { PeerAddress, Transmit } from '../core/engine.js';
 import { Fifo } from '../core/fifo.js';
+import { parseIpv4 } from '../core/ipv4.js';
 import type { Instant } from '../core/time.js';
 import type { DisconnectReason, Endpoint, L2tpEvent, SessionHandle } from '../l2tp/endpoint.js';
 import { dataHeaderLength, L2tpHeaderView, writeDataHeader } from '../l2tp/wire/header.js';
-import type { PppEvent, PppLink } from '../ppp/link.js';
+import { CdnResult } from '../l2tp/wire/result-codes.js';
+import { CauseDirection, GlobalCause } from '../l2tp/wire/session-avps.js';
+import { DisconnectCause, type PppEvent, type PppLink } from '../ppp/link.js';
 import { sessionKey } from './session-key.js';
 
 /** Octets of the PPP header we send before an IP packet: FF 03 00 21. */
@@ -30,6 +45,27 @@ export interface SessionCounters {
   txBytes: number;
 }
 
+/** Why a datagram or packet of a known session was refused by admission. Stable strings: counter labels. */
+export type SessionDropReason = 'foreign-peer' | 'spoofed-source' | 'ipv6-unsupported' | 'malformed-ip';
+
+/** An IPv4 prefix a session may use as a source beside its own address (e.g. a RADIUS Framed-Route). */
+export interface Ipv4Prefix {
+  /** The network, as a 32-bit unsigned number. */
+  readonly address: number;
+  /** 0-32. */
+  readonly length: number;
+}
+
+/** Limits on a session's life (all off when absent). */
+export interface SessionLimits {
+  /** From the L2TP session up to IPCP Opened. */
+  readonly networkPhaseTimeoutMs?: number;
+  /** pppd `idle`: no IP packet in either direction for this long. */
+  readonly idleTimeoutMs?: number;
+  /** pppd `maxconnect`: this long after IPCP first opened. */
+  readonly maxConnectMs?: number;
+}
+
 /** One PPP session inside an L2TP tunnel. */
 export interface PppSession {
   readonly key: number;
@@ -37,6 +73,20 @@ export interface PppSession {
   readonly link: PppLink;
   readonly startedAt: Instant;
   readonly counters: SessionCounters;
+  /** Datagrams and packets of this session refused by admission, per reason. */
+  readonly dropped: Record<SessionDropReason, number>;
+  /** Source prefixes allowed beside the session's own address; empty by default. */
+  allowedSources: readonly Ipv4Prefix[];
+  /** The session's IPv4 address (IPCP), as a number; undefined before IPCP opens. */
+  ipv4Source?: number;
+  /** The peer's IPv6 interface identifier (IPv6CP), 8 octets. */
+  ipv6PeerId?: Uint8Array;
+  /** Session limits: the last IP packet received and the count of IP packets sent at the last idle check. */
+  lastIpAt: Instant;
+  ipTxPackets: number;
+  idleTxMark: number;
+  /** The earliest of the session's own deadlines (network phase, idle, maxconnect), if any. */
+  deadline?: Instant;
   user?: string;
   localAddress?: string;
   peerAddress?: string;
@@ -66,6 +116,10 @@ export interface PppOverL2tpHooks {
    * it arrives is dropped by the LNS and costs a 3 s restart. Undefined: open at once (LNS).
    */
   readonly openOnPeerFrameMs?: number;
+  /** LNS: check the inner source address of every packet from a session (admission). */
+  readonly admitSources?: boolean;
+  /** Limits on each session's life. */
+  readonly limits?: SessionLimits;
 }
 
 const WITH_LENGTH = Object.freeze({ length: true });
@@ -93,7 +147,44 @@ export interface IpPacket {
 export type IpSink = (packet: Uint8Array, session: PppSession) => void;
 
 /** Why a data message was dropped. Stable strings: counter labels. */
-export type DataDropReason = 'not-l2tp' | 'unknown-session' | 'session-closing' | 'empty-frame';
+export type DataDropReason = 'not-l2tp' | 'unknown-session' | 'session-closing' | 'empty-frame' | SessionDropReason;
+
+/**
+ * The tunnel's peer of a session: data messages are accepted only from it. The one place that says
+ * where the peer comes from, so that pinning (issue 9) needs one change here.
+ */
+function tunnelPeerOf(session: PppSession): PeerAddress {
+  return session.handle.peer;
+}
+
+/** True when `from` is the session's tunnel peer (address and port). */
+function fromTunnelPeer(session: PppSession, from: PeerAddress): boolean {
+  const peer = tunnelPeerOf(session);
+  return peer.port === from.port && peer.address === from.address;
+}
+
+/** fe80::/64, the only IPv6 prefix a session's interface identifier is known under. */
+function isLinkLocalWithId(packet: Uint8Array, at: number, id: Uint8Array): boolean {
+  if (packet[at] !== 0xfe || packet[at + 1] !== 0x80) return false;
+  for (let i = 2; i < 8; i++) if (packet[at + i] !== 0) return false;
+  for (let i = 0; i < 8; i++) if (packet[at + 8 + i] !== id[i]) return false;
+  return true;
+}
+
+/** The 8 octets of an interface identifier formatted by ipv6cp.ts ("xxxx:xxxx:xxxx:xxxx"). */
+function parseInterfaceId(text: string): Uint8Array | undefined {
+  const groups = text.split(':');
+  if (groups.length !== 4) return undefined;
+  const id = new Uint8Array(8);
+  for (let i = 0; i < 4; i++) {
+    const g = groups[i]!;
+    if (!/^[0-9a-f]{1,4}$/i.test(g)) return undefined;
+    const v = Number.parseInt(g, 16);
+    id[2 * i] = v >> 8;
+    id[2 * i + 1] = v & 0xff;
+  }
+  return id;
+}
 
 /**
  * The bridge between one Endpoint and the PppLinks of its sessions. Sans-IO: the owner feeds
@@ -106,6 +197,10 @@ export class PppOverL2tp {
     'unknown-session': 0,
     'session-closing': 0,
     'empty-frame': 0,
+    'foreign-peer': 0,
+    'spoofed-source': 0,
+    'ipv6-unsupported': 0,
+    'malformed-ip': 0,
   };
   private readonly view = new L2tpHeaderView();
   private readonly timers = new DeadlineHeap<number>();
@@ -141,6 +236,10 @@ export class PppOverL2tp {
       this.dropped['session-closing']++;
       return;
     }
+    if (!fromTunnelPeer(session, from)) {
+      this.drop(session, 'foreign-peer');
+      return;
+    }
     session.handle.noteReceived(now);
     if (!session.opened) this.open(session, now);
     const frame = view.body;
@@ -153,6 +252,12 @@ export class PppOverL2tp {
     counters.rxBytes += frame.length;
     const ipAt = ipv4Offset(frame);
     if (ipAt >= 0 && session.link.ipUp) {
+      const refused = this.admitIpv4(session, frame, ipAt);
+      if (refused !== undefined) {
+        this.drop(session, refused);
+        return;
+      }
+      session.lastIpAt = now;
       this.ipOut.push({ session, packet: frame.subarray(ipAt) });
       return;
     }
@@ -172,27 +277,40 @@ export class PppOverL2tp {
         continue;
       }
       session.link.handleTimeout(now);
-      this.drainLink(session, now);
+      if (session.deadline !== undefined && session.deadline <= now) this.checkLimits(session, now);
+      if (!session.closing) this.drainLink(session, now);
     }
   }
 
   /**
    * Fast path, peer → us: an IPv4 packet in a data message of a session whose IPCP is open goes to
    * `sink` as a subarray of `bytes` (valid during the call), with no copy and no allocation.
-   * Returns false for anything else; the caller then hands the datagram (a copy of it, if its
-   * buffer is reused) to handleDatagram, the fully checked slow path.
+   * A datagram from a host other than the tunnel's peer, or a packet that admission refuses, is
+   * counted and dropped here (true: consumed). Returns false for anything else; the caller then
+   * hands the datagram (a copy of it, if its buffer is reused) to handleDatagram, the fully
+   * checked slow path.
    */
-  deliverInPlace(bytes: Uint8Array, now: Instant, sink: IpSink): boolean {
+  deliverInPlace(bytes: Uint8Array, from: PeerAddress, now: Instant, sink: IpSink): boolean {
     const view = this.view;
     if (view.wrap(bytes) !== undefined || view.isControl) return false;
     const session = this.sessions.get(sessionKey(view.tunnelId, view.sessionId));
     if (session === undefined || session.closing || !session.link.ipUp) return false;
+    if (!fromTunnelPeer(session, from)) {
+      this.drop(session, 'foreign-peer');
+      return true;
+    }
     const frame = view.body;
     const ipAt = ipv4Offset(frame);
     if (ipAt < 0) return false;
     session.handle.noteReceived(now);
     session.counters.rxPackets++;
     session.counters.rxBytes += frame.length;
+    const refused = this.admitIpv4(session, frame, ipAt);
+    if (refused !== undefined) {
+      this.drop(session, refused);
+      return true;
+    }
+    session.lastIpAt = now;
     sink(frame.subarray(ipAt), session);
     return true;
   }
@@ -216,6 +334,7 @@ export class PppOverL2tp {
     if (pppAt - dataHeaderLength(opts) < 0 || end > buf.length) return undefined;
     buf.set(PPP_IP_HEADER, pppAt);
     const start = writeDataHeader(buf, pppAt, end, h.peerTunnelId, h.peerSessionId, opts);
+    session.ipTxPackets++;
     session.counters.txPackets++;
     session.counters.txBytes += end - pppAt;
     return buf.subarray(start, end);
@@ -230,6 +349,7 @@ export class PppOverL2tp {
     const frame = new Uint8Array(PPP_IP_HEADER.length + packet.length);
     frame.set(PPP_IP_HEADER);
     frame.set(packet, PPP_IP_HEADER.length);
+    session.ipTxPackets++;
     this.sendFrame(session, frame);
     return true;
   }
@@ -273,6 +393,117 @@ export class PppOverL2tp {
     return result;
   }
 
+  /**
+   * Admission of the IPv4 packet at frame[at…]: undefined when it may pass, else why not. With
+   * `admitSources` off (the LAC) every packet passes. O(allowedSources), no allocation.
+   */
+  private admitIpv4(session: PppSession, frame: Uint8Array, at: number): SessionDropReason | undefined {
+    if (this.hooks.admitSources !== true) return undefined;
+    // RFC 791 §3.1: version 4, and a header long enough to hold the source address.
+    if (frame.length - at < 20 || frame[at]! >> 4 !== 4) return 'malformed-ip';
+    const source = u32(frame, at + 12);
+    if (source === session.ipv4Source) return undefined;
+    const allowed = session.allowedSources;
+    for (let i = 0; i < allowed.length; i++) {
+      const p = allowed[i]!;
+      const mask = p.length <= 0 ? 0 : (0xffffffff << (32 - Math.min(p.length, 32))) >>> 0;
+      if (((source ^ p.address) & mask) === 0) return undefined;
+    }
+    return 'spoofed-source';
+  }
+
+  /**
+   * Admission of a packet the link took out (IPv4 in odd framing, or IPv6 while IPv6CP is open).
+   * IPv6 (RFC 8200 §3: the source at octet 8) passes only from fe80::<negotiated identifier>.
+   */
+  private admitFromLink(session: PppSession, packet: Uint8Array): SessionDropReason | undefined {
+    if (this.hooks.admitSources !== true) return undefined;
+    const version = packet.length > 0 ? packet[0]! >> 4 : 0;
+    if (version === 4) return this.admitIpv4(session, packet, 0);
+    if (version !== 6) return 'malformed-ip';
+    const id = session.ipv6PeerId;
+    if (id === undefined) return 'ipv6-unsupported';
+    if (packet.length < 40) return 'malformed-ip';
+    return isLinkLocalWithId(packet, 8, id) ? undefined : 'spoofed-source';
+  }
+
+  private drop(session: PppSession, reason: SessionDropReason): void {
+    session.dropped[reason]++;
+    this.dropped[reason]++;
+  }
+
+  /** The session's own deadlines are due: clear it when a limit is reached, else re-arm. */
+  private checkLimits(session: PppSession, now: Instant): void {
+    const limits = this.hooks.limits;
+    if (limits === undefined) return;
+    if (session.upAt === undefined) {
+      if (limits.networkPhaseTimeoutMs !== undefined && now >= session.startedAt + limits.networkPhaseTimeoutMs) {
+        this.expire(session, 'network-phase-timeout', causeForPhase(session.link.phase), now);
+        return;
+      }
+    } else {
+      if (limits.maxConnectMs !== undefined && now >= session.upAt + limits.maxConnectMs) {
+        this.expire(session, 'session-timeout', GlobalCause.NormalDisconnect, now);
+        return;
+      }
+      if (limits.idleTimeoutMs !== undefined) {
+        // Packets we send carry no time (the fast path has no `now`): any sent since the last
+        // check count as activity now, so a session is never cut early, at worst one period late.
+        if (session.ipTxPackets !== session.idleTxMark) {
+          session.idleTxMark = session.ipTxPackets;
+          session.lastIpAt = now;
+        }
+        if (now >= session.lastIpAt + limits.idleTimeoutMs) {
+          this.expire(session, 'idle-timeout', GlobalCause.NormalDisconnect, now);
+          return;
+        }
+      }
+    }
+    session.deadline = this.nextLimit(session);
+  }
+
+  /** The earliest of the session's own deadlines in its current phase. */
+  private nextLimit(session: PppSession): Instant | undefined {
+    const limits = this.hooks.limits;
+    if (limits === undefined) return undefined;
+    if (session.upAt === undefined) {
+      return limits.networkPhaseTimeoutMs === undefined ? undefined : session.startedAt + limits.networkPhaseTimeoutMs;
+    }
+    const a = limits.maxConnectMs === undefined ? undefined : session.upAt + limits.maxConnectMs;
+    const b = limits.idleTimeoutMs === undefined ? undefined : session.lastIpAt + limits.idleTimeoutMs;
+    return a === undefined ? b : b === undefined || a <= b ? a : b;
+  }
+
+  /**
+   * A limit is reached: the link is closed with `reason` (the session-down reason) and the call
+   * cleared with a CDN, Result Code 3 (administrative) and the RFC 3145 cause, local direction.
+   */
+  private expire(session: PppSession, reason: string, cause: number, now: Instant): void {
+    session.link.close(reason, now);
+    this.disconnect(
+      session,
+      {
+        resultCode: CdnResult.Administrative,
+        message: reason,
+        // RFC 3145 §3.1: no code names an idle or session timeout; "Normal Disconnection, LCP
+        // Terminate-Request sent" (3) with the local direction is what it is (as Juniper's LNS sends).
+        cause: {
+          code: cause,
+          protocol: cause <= GlobalCause.NormalDisconnect ? 0 : 0xc021,
+          direction: CauseDirection.Local,
+          message: reason,
+        },
+      },
+      now,
+    );
+  }
+
+  private arm(session: PppSession): void {
+    const a = session.link.pollTimeout();
+    const b = session.deadline;
+    this.timers.set(session.key, a === undefined ? b : b === undefined || a <= b ? a : b);
+  }
+
   private sendFrame(session: PppSession, frame: Uint8Array): void {
     const h = session.handle;
     const opts = {
@@ -302,9 +533,15 @@ export class PppOverL2tp {
             link,
             startedAt: now,
             counters: { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0 },
+            dropped: { 'foreign-peer': 0, 'spoofed-source': 0, 'ipv6-unsupported': 0, 'malformed-ip': 0 },
+            allowedSources: [],
+            lastIpAt: now,
+            ipTxPackets: 0,
+            idleTxMark: 0,
             closing: false,
             opened: false,
           };
+          session.deadline = this.nextLimit(session);
           this.sessions.set(key, session);
           this.hooks.onL2tpEvent(e, now);
           const wait = this.hooks.openOnPeerFrameMs;
@@ -366,13 +603,24 @@ export class PppOverL2tp {
         }
         session.localAddress = e.localAddress;
         session.peerAddress = e.peerAddress;
+        session.ipv4Source = parseIpv4(e.peerAddress);
+        session.ipv6PeerId = e.ipv6 === undefined ? undefined : parseInterfaceId(e.ipv6.peerId);
         session.dns = e.dns;
-        session.upAt = now;
+        if (session.upAt === undefined) {
+          session.upAt = now;
+          session.lastIpAt = now;
+          session.deadline = this.nextLimit(session);
+        }
         if (e.user !== undefined) session.user = e.user;
       } else if (e.type === 'auth-succeeded') {
         session.user = e.user;
       } else if (e.type === 'ip') {
-        this.ipOut.push({ session, packet: e.packet });
+        const refused = this.admitFromLink(session, e.packet);
+        if (refused !== undefined) this.drop(session, refused);
+        else {
+          session.lastIpAt = now;
+          this.ipOut.push({ session, packet: e.packet });
+        }
         continue;
       } else if (e.type === 'link-down') {
         down = e;
@@ -381,13 +629,20 @@ export class PppOverL2tp {
     }
     // Frames queued by the hooks (e.g. a terminate) go out in the same flush.
     for (let f = link.pollFrame(); f !== undefined; f = link.pollFrame()) this.sendFrame(session, f);
-    if (this.sessions.has(session.key)) this.timers.set(session.key, link.pollTimeout());
+    if (this.sessions.has(session.key)) this.arm(session);
     // PPP is finished: the call goes too (CDN), carrying the RFC 3145 cause. Done after the loop,
     // so that the session-down this causes never re-enters the link's event loop.
     if (down !== undefined && !session.closing) {
       this.disconnect(session, cdnReasonFor(down), now);
     }
   }
+}
+
+/** RFC 3145 cause for a session that never reached the Network phase, by the phase it was stuck in. */
+function causeForPhase(phase: string): number {
+  if (phase === 'authenticate') return DisconnectCause.AuthTimeout;
+  if (phase === 'network') return DisconnectCause.NcpTimeout;
+  return DisconnectCause.LcpTimeout;
 }
 
 /**

@@ -73,7 +73,9 @@ describe('data path: fast pair and slow pair', () => {
     expect(datagram.to).toEqual(LNS);
 
     const fast: { packet: Uint8Array; session: PppSession }[] = [];
-    const ok = lns.deliverInPlace(datagram.bytes, net.now, (p, session) => fast.push({ packet: p.slice(), session }));
+    const ok = lns.deliverInPlace(datagram.bytes, LAC, net.now, (p, session) =>
+      fast.push({ packet: p.slice(), session }),
+    );
     expect(ok).toBe(true);
     expect(fast).toHaveLength(1);
     expect(fast[0]!.packet).toEqual(ip);
@@ -117,13 +119,13 @@ describe('data path: fast pair and slow pair', () => {
     expect(lns.encapsulateInPlace(ip, 0, ip.length, () => undefined)).toBe(false); // no headroom
     // A HELLO-sized control header (T bit set) is never taken by the fast path.
     const control = Uint8Array.of(0xc8, 0x02, 0x00, 0x0c, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
-    expect(lns.deliverInPlace(control, net.now, () => undefined)).toBe(false);
+    expect(lns.deliverInPlace(control, LAC, net.now, () => undefined)).toBe(false);
 
     const u = sessionUp(true);
     const toLns = packet(u.lacSession.localAddress!, LOCAL_IP, 5);
     u.lac.sendIp(u.lacSession, toLns);
     const d = u.lac.pollTransmit()!;
-    expect(u.lns.deliverInPlace(d.bytes, u.net.now, () => undefined)).toBe(false);
+    expect(u.lns.deliverInPlace(d.bytes, LAC, u.net.now, () => undefined)).toBe(false);
     // Userspace: the responder answers on the slow path, so nothing waits in pollIpPacket.
     u.lns.handleDatagram(d.bytes.slice(), LAC, u.net.now);
     expect(u.lns.pollIpPacket()).toBeUndefined();

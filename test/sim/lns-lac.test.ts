@@ -167,8 +167,8 @@ describe('LNS + LAC on a simulated network', () => {
     expect(w.pool.inUse).toBe(1);
   });
 
-  it('exclusive: a second login of the same user gets no address; the first session stays up', () => {
-    const w = world(5, { minDelayMs: 2, maxDelayMs: 10 }, { exclusive: true });
+  it('singleSession: a second login of the same user gets no address; the first session stays up', () => {
+    const w = world(5, { minDelayMs: 2, maxDelayMs: 10 }, { singleSession: true });
     const first = addLac(w);
     expect(w.net.runUntil(() => of(first.events, 'session-up').length === 1, 60_000)).toBe(true);
     const second = addLac(w);
@@ -184,7 +184,7 @@ describe('LNS + LAC on a simulated network', () => {
     expect(w.pool.inUse).toBe(2);
   });
 
-  it('without exclusive the same user may log in twice', () => {
+  it('without singleSession the same user may log in twice', () => {
     const w = world(6, { minDelayMs: 2, maxDelayMs: 10 });
     const a = addLac(w);
     const b = addLac(w);
@@ -244,7 +244,7 @@ describe('LNS + LAC on a simulated network', () => {
     const w = world(
       12,
       { minDelayMs: 5, maxDelayMs: 5 },
-      { poolRanges: ['10.1.0.1-10.1.0.200'], localAddress: '10.1.20.30', exclusive: false },
+      { poolRanges: ['10.1.0.1-10.1.0.200'], localAddress: '10.1.20.30', singleSession: false },
     );
     const { events } = addLac(w, { sessionsPerTunnel: 20 });
     expect(w.net.runUntil(() => of(events, 'session-up').length === 20, 60_000)).toBe(true);

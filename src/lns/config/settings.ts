@@ -47,8 +47,17 @@ export interface LnsSettings {
   readonly accessControl: boolean;
   /** `lac` / `no lac` rules, file order; the last rule covering an address decides. */
   readonly lacAccess: readonly RangeRule[];
-  /** `exclusive = yes` (enforced by the LNS composition). */
+  /** `exclusive = yes`: restricts nothing, as in xl2tpd (a notice at start says so). */
   readonly exclusive: boolean;
+  /** One session per user name (JSON `singleSession`; no xl2tpd key); default false. */
+  readonly singleSession: boolean;
+  /** Clear a session that has not reached the PPP Network phase in this many ms (0: never); default 60 000. */
+  readonly networkPhaseTimeoutMs: number;
+  /** Authentication failures (per user name, per peer address) in `authFailureWindowMs` before refusing; 0: off. */
+  readonly authFailureLimit: number;
+  readonly authFailureWindowMs: number;
+  /** How long a user name or address is refused after `authFailureLimit` failures. */
+  readonly authBlockMs: number;
   /** l2tp-secrets lines (`us them secret`), for lookupTunnelSecret. */
   readonly tunnelSecrets: readonly TunnelSecret[];
   // --- addresses ---
@@ -202,6 +211,11 @@ export function resolveLnsSettings(input: LnsConfigInput): Parsed<LnsSettings> {
     accessControl: g.accessControl ?? false,
     lacAccess: lns?.lacs ?? [],
     exclusive: lns?.exclusive ?? false,
+    singleSession: false,
+    networkPhaseTimeoutMs: 60_000,
+    authFailureLimit: 5,
+    authFailureWindowMs: 60_000,
+    authBlockMs: 60_000,
     tunnelSecrets: input.l2tpSecrets ?? [],
     assignIp,
     poolRanges,
