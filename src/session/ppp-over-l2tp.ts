@@ -31,7 +31,7 @@ import type { DisconnectReason, Endpoint, L2tpEvent, SessionHandle } from '../l2
 import { dataHeaderLength, L2tpHeaderView, writeDataHeader } from '../l2tp/wire/header.js';
 import { CdnResult } from '../l2tp/wire/result-codes.js';
 import { CauseDirection, GlobalCause } from '../l2tp/wire/session-avps.js';
-import { DisconnectCause, type PppEvent, type PppLink } from '../ppp/link.js';
+import { LinkDownCause, type PppEvent, type PppLink } from '../ppp/link.js';
 import { sessionKey } from './session-key.js';
 
 /** Octets of the PPP header we send before an IP packet: FF 03 00 21. */
@@ -640,9 +640,9 @@ export class PppOverL2tp {
 
 /** RFC 3145 cause for a session that never reached the Network phase, by the phase it was stuck in. */
 function causeForPhase(phase: string): number {
-  if (phase === 'authenticate') return DisconnectCause.AuthTimeout;
-  if (phase === 'network') return DisconnectCause.NcpTimeout;
-  return DisconnectCause.LcpTimeout;
+  if (phase === 'authenticate') return LinkDownCause.AuthTimeout;
+  if (phase === 'network') return LinkDownCause.NcpTimeout;
+  return LinkDownCause.LcpTimeout;
 }
 
 /**
