@@ -9,6 +9,11 @@
 // - Only a Response whose Identifier matches the outstanding Challenge is judged (RFC 1994 §4.1).
 // - RFC 1994 §4.2: after the outcome, a repeated Response with that Identifier gets the same reply
 //   (the Success or Failure may have been lost). Anything else, and every malformed packet, is ignored.
+// - `external`: the Response is not judged here but handed out (pollVerify) to a checker such as
+//   RADIUS (pppd's chap_verify_hook); Challenges stop, repeated Responses are ignored while the
+//   verdict is awaited (completeVerify), and the reply is then built from the verdict's message.
+
+import type { AuthVerdict, AuthVerifyRequest } from '../core/auth-engine.js';
 import { equalConstantTime, toHex } from '../core/bytes.js';
 import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
@@ -44,6 +49,8 @@ export interface ChapServerOptions {
   readonly maxChallenges?: number;
   /** Retransmission interval (pppd chap-restart, default 3000 ms). */
   readonly timeoutMs?: number;
+  /** Defer the verdict to an external checker (pollVerify / completeVerify); `lookup` is not used. */
+  readonly external?: boolean;
 }
 
 /** What distinguishes MS-CHAPv2 from CHAP-MD5 on the authenticator side. */
@@ -64,6 +71,10 @@ interface ChapMethod {
     secret: string,
     known: boolean,
   ): { readonly ok: boolean; readonly message: string };
+  /** The material an external checker needs (the Response Value is already size-checked). */
+  verifyRequest(identifier: number, challenge: Uint8Array, response: Uint8Array, user: string): AuthVerifyRequest;
+  /** The reply text when the verdict brings none. */
+  defaultMessage(ok: boolean): string;
 }
 
 type State =
@@ -75,6 +86,7 @@ type State =
       readonly packet: Uint8Array;
       transmissions: number;
     }
+  | { readonly kind: 'verifying'; readonly identifier: number; readonly user: string }
   | { readonly kind: 'done'; readonly identifier: number | undefined; readonly reply: Uint8Array | undefined };
 
 const CHALLENGE_SIZE = 16;
@@ -93,6 +105,7 @@ class ChapAuthenticator implements AuthEngine {
   private result: AuthOutcome;
   private readonly out = new Fifo<Uint8Array>();
   private readonly timers = new TimerTable<'challenge'>();
+  private verify: AuthVerifyRequest | undefined;
   private readonly maxChallenges: number;
   private readonly timeoutMs: number;
 
@@ -130,6 +143,12 @@ class ChapAuthenticator implements AuthEngine {
     if (s.kind !== 'challenge-sent' || p.identifier !== s.identifier) return;
     if (p.value.length !== this.method.responseSize) return;
     const user = nameText(p.name);
+    if (this.opts.external === true) {
+      this.verify = this.method.verifyRequest(s.identifier, s.challenge, p.value.slice(), user);
+      this.state = { kind: 'verifying', identifier: s.identifier, user };
+      this.timers.stop('challenge');
+      return;
+    }
     const secret = this.opts.lookup(user);
     const known = secret !== undefined;
     const verdict = this.method.judge(s.identifier, s.challenge, p.value, p.name, secret ?? UNKNOWN_USER_SECRET, known);
@@ -144,6 +163,27 @@ class ChapAuthenticator implements AuthEngine {
       const why = secret === undefined ? 'no secret for this user' : 'wrong response (bad secret)';
       this.result = { ok: false, user, reason: `${this.method.label}: ${why}` };
     }
+  }
+
+  pollVerify(): AuthVerifyRequest | undefined {
+    const v = this.verify;
+    this.verify = undefined;
+    return v;
+  }
+
+  completeVerify(verdict: AuthVerdict, _now: Instant): void {
+    const s = this.state;
+    if (s.kind !== 'verifying') return;
+    this.verify = undefined;
+    // RFC 2759 §5: an MS-CHAPv2 Success must carry the authenticator response the peer checks.
+    const noProof = verdict.ok && verdict.message === undefined && this.method.algorithm === ChapAlgorithm.MsChapV2;
+    const ok = verdict.ok && !noProof;
+    const message = (noProof ? undefined : verdict.message) ?? this.method.defaultMessage(ok);
+    const reply = encodeChapStatus(ok ? ChapCode.Success : ChapCode.Failure, s.identifier, message);
+    this.state = { kind: 'done', identifier: s.identifier, reply };
+    this.out.push(reply.slice());
+    const why = noProof ? 'accepted without an authenticator response' : (verdict.reason ?? 'rejected');
+    this.result = ok ? { ok: true, user: s.user } : { ok: false, user: s.user, reason: `${this.method.label}: ${why}` };
   }
 
   handleTimeout(now: Instant): void {
@@ -195,15 +235,30 @@ function msChapV2Method(random: Random): ChapMethod {
           return { ok: true, message: formatMsChapV2Success(`S=${toHex(digest).toUpperCase()}`, 'Access granted') };
         }
       }
+      return { ok: false, message: this.defaultMessage(false) };
+    },
+    verifyRequest(identifier, challenge, response, user) {
+      const v = decodeMsChapV2ResponseValue(response)!;
+      return {
+        method: 'mschapv2',
+        user,
+        identifier,
+        authenticatorChallenge: challenge,
+        peerChallenge: v.peerChallenge,
+        ntResponse: v.ntResponse,
+        flags: v.flags,
+      };
+    },
+    defaultMessage(ok) {
+      if (ok) return 'Access granted'; // never sent: completeVerify refuses a Success without S=
       // RFC 2759 §6: E=691 authentication failure; R=0 no retry; C= a fresh challenge; V=3.
-      const message = formatMsChapV2Failure({
+      return formatMsChapV2Failure({
         error: 691,
         retry: false,
         challenge: random.fill(new Uint8Array(MSCHAPV2_CHALLENGE_SIZE)),
         version: 3,
         message: 'Authentication failed',
       });
-      return { ok: false, message };
     },
   };
 }
@@ -215,8 +270,16 @@ const MD5_METHOD: ChapMethod = {
   responseSize: CHAP_MD5_RESPONSE_SIZE,
   judge(identifier, challenge, response, _name, secret, known) {
     const ok = equalConstantTime(chapMd5Response(identifier, secret, challenge), response) && known;
-    return { ok, message: ok ? 'Access granted' : 'Access denied' };
+    return { ok, message: this.defaultMessage(ok) };
   },
+  verifyRequest: (identifier, challenge, response, user) => ({
+    method: 'chap-md5',
+    user,
+    identifier,
+    challenge,
+    response,
+  }),
+  defaultMessage: (ok) => (ok ? 'Access granted' : 'Access denied'),
 };
 
 /** An MS-CHAPv2 authenticator (RFC 2759); LCP option data c2 23 81. */

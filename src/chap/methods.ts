@@ -19,6 +19,8 @@ export interface AuthServerContext {
   readonly name: string;
   /** The secret of a user, undefined when unknown. */
   lookup(user: string): string | undefined;
+  /** Defer every verdict to an external checker (RADIUS): engines emit pollVerify, `lookup` is unused. */
+  readonly external?: boolean;
   /** pppd chap-restart: Challenge retransmission interval. */
   readonly chapRestartMs?: number;
   /** pppd pap-timeout: 0 or absent: wait for the Authenticate-Request without limit. */
@@ -53,7 +55,13 @@ export const AUTH_METHODS: Readonly<Record<AuthMethodName, AuthMethodEntry>> = {
     algorithm: ChapAlgorithm.MsChapV2,
     label: 'mschapv2',
     createServer: (c) =>
-      createMsChapV2Server({ random: c.random, name: c.name, lookup: c.lookup, timeoutMs: c.chapRestartMs }),
+      createMsChapV2Server({
+        random: c.random,
+        name: c.name,
+        lookup: c.lookup,
+        timeoutMs: c.chapRestartMs,
+        external: c.external,
+      }),
     createClient: (c) => createMsChapV2Client({ user: c.user, password: c.password, random: c.random }),
   },
   chap: {
@@ -62,7 +70,13 @@ export const AUTH_METHODS: Readonly<Record<AuthMethodName, AuthMethodEntry>> = {
     algorithm: ChapAlgorithm.Md5,
     label: 'chap-md5',
     createServer: (c) =>
-      createChapMd5Server({ random: c.random, name: c.name, lookup: c.lookup, timeoutMs: c.chapRestartMs }),
+      createChapMd5Server({
+        random: c.random,
+        name: c.name,
+        lookup: c.lookup,
+        timeoutMs: c.chapRestartMs,
+        external: c.external,
+      }),
     createClient: (c) => createChapMd5Client({ user: c.user, password: c.password }),
   },
   pap: {
@@ -70,7 +84,11 @@ export const AUTH_METHODS: Readonly<Record<AuthMethodName, AuthMethodEntry>> = {
     protocol: AuthProtocol.Pap,
     label: 'pap',
     createServer: (c) =>
-      createPapServer({ lookup: c.lookup, ...(c.papTimeoutMs ? { timeoutMs: c.papTimeoutMs } : {}) }),
+      createPapServer({
+        lookup: c.lookup,
+        external: c.external,
+        ...(c.papTimeoutMs ? { timeoutMs: c.papTimeoutMs } : {}),
+      }),
     createClient: (c) => createPapClient({ user: c.user, password: c.password }),
   },
 };

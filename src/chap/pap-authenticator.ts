@@ -4,6 +4,9 @@
 // Rules: the first well-formed Authenticate-Request decides the outcome. RFC 1334 §2.2.1: after
 // that, repeated Requests (the Ack/Nak may have been lost) get the same reply code, with the
 // Identifier copied from each Request (RFC 1334 §2.2.2). Malformed packets are ignored.
+// `external`: the Request is handed out (pollVerify) to a checker such as RADIUS (pppd's
+// pap_auth_hook); Requests repeated while the verdict is awaited are ignored.
+import type { AuthVerdict, AuthVerifyRequest } from '../core/auth-engine.js';
 import { equalConstantTime } from '../core/bytes.js';
 import { Fifo } from '../core/fifo.js';
 import type { Instant } from '../core/time.js';
@@ -18,6 +21,8 @@ export interface PapServerOptions {
   lookup(user: string): string | undefined;
   /** Give up when no Authenticate-Request arrives this long after start (pppd pap-timeout); default: wait. */
   readonly timeoutMs?: number;
+  /** Defer the verdict to an external checker (pollVerify / completeVerify); `lookup` is not used. */
+  readonly external?: boolean;
 }
 
 /** Compared against for an unknown user (see chap-authenticator.ts, UNKNOWN_USER_SECRET). */
@@ -33,6 +38,10 @@ class PapAuthenticator implements AuthEngine {
   private replyCode: typeof PapCode.AuthenticateAck | typeof PapCode.AuthenticateNak | undefined;
   private readonly out = new Fifo<Uint8Array>();
   private readonly timers = new TimerTable<'request'>();
+  private verify: AuthVerifyRequest | undefined;
+  /** The Request awaiting an external verdict. */
+  private pending: { readonly user: string; readonly identifier: number } | undefined;
+  private replyMessage: string | undefined;
 
   constructor(private readonly opts: PapServerOptions) {}
 
@@ -53,8 +62,14 @@ class PapAuthenticator implements AuthEngine {
       this.out.push(this.reply(this.replyCode, p.identifier));
       return;
     }
-    if (this.result !== undefined) return; // timed out: the link is going down
+    if (this.result !== undefined || this.pending !== undefined) return; // timed out, or being verified
     const user = nameText(p.peerId);
+    if (this.opts.external === true) {
+      this.pending = { user, identifier: p.identifier };
+      this.verify = { method: 'pap', user, password: p.password.slice() };
+      this.timers.stop('request');
+      return;
+    }
     const secret = this.opts.lookup(user);
     // An unknown user's password is compared all the same (against a secret no one has), so the
     // work and the Nak are those of a wrong password.
@@ -65,6 +80,25 @@ class PapAuthenticator implements AuthEngine {
     // Local log only: the peer sees the same Nak either way.
     const reason = secret === undefined ? 'PAP: no secret for this user' : 'PAP: wrong password';
     this.result = ok ? { ok: true, user } : { ok: false, user, reason };
+  }
+
+  pollVerify(): AuthVerifyRequest | undefined {
+    const v = this.verify;
+    this.verify = undefined;
+    return v;
+  }
+
+  completeVerify(verdict: AuthVerdict, _now: Instant): void {
+    const p = this.pending;
+    if (p === undefined || this.result !== undefined) return;
+    this.pending = undefined;
+    this.verify = undefined;
+    this.replyMessage = verdict.message;
+    this.replyCode = verdict.ok ? PapCode.AuthenticateAck : PapCode.AuthenticateNak;
+    this.out.push(this.reply(this.replyCode, p.identifier));
+    this.result = verdict.ok
+      ? { ok: true, user: p.user }
+      : { ok: false, user: p.user, reason: `PAP: ${verdict.reason ?? 'rejected'}` };
   }
 
   handleTimeout(now: Instant): void {
@@ -81,7 +115,8 @@ class PapAuthenticator implements AuthEngine {
   }
 
   private reply(code: typeof PapCode.AuthenticateAck | typeof PapCode.AuthenticateNak, identifier: number): Uint8Array {
-    return encodePapReply(code, identifier, code === PapCode.AuthenticateAck ? ACK_MESSAGE : NAK_MESSAGE);
+    const text = this.replyMessage ?? (code === PapCode.AuthenticateAck ? ACK_MESSAGE : NAK_MESSAGE);
+    return encodePapReply(code, identifier, text);
   }
 }
 

@@ -107,6 +107,10 @@ const FLAGS = {
   'log-format': { kind: 'string', help: 'text (default) or json', choices: ['text', 'json'] },
   debug: { kind: 'boolean', help: 'pppd-style packet lines (as ppp debug = yes)' },
   check: { kind: 'boolean', help: 'read the configuration, print the resolved settings as JSON, and exit' },
+  'radius-accept-unsigned': {
+    kind: 'boolean',
+    help: 'accept RADIUS replies without Message-Authenticator (old FreeRADIUS; CVE-2024-3596: avoid)',
+  },
 } as const;
 
 export const LNS_HELP = `Usage: l2tp-ts lns [options]
@@ -181,6 +185,10 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     ...(a.listen !== undefined && { listenAddress: a.listen }),
     ...(a.port !== undefined && { port: a.port }),
     ...(a.debug && { pppDebug: true }),
+    ...(a['radius-accept-unsigned'] &&
+      loaded.settings.radius !== undefined && {
+        radius: { ...loaded.settings.radius, acceptUnsignedReplies: true },
+      }),
   };
   for (const w of loaded.warnings) process.stderr.write(`warning: ${formatWarning(w)}\n`);
   if (settings.exclusive) {
@@ -199,6 +207,12 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     process.stdout.write(json ? `${jsonLine(fields)}\n` : `${text}\n`);
   };
   const userspace = a.userspace || (!a.tun && a.config === undefined && a['json-config'] === undefined);
+  if (settings.radius?.acceptUnsignedReplies === true) {
+    process.stderr.write(
+      'warning: RADIUS replies without Message-Authenticator are accepted (CVE-2024-3596, BlastRADIUS): ' +
+        'sign them at the server instead\n',
+    );
+  }
   for (const w of startWarnings({
     listenAddress: settings.listenAddress,
     port: settings.port,
@@ -241,6 +255,14 @@ export async function runLns(argv: readonly string[]): Promise<number> {
             process.stderr.write(`warning: ${a.pcap} reached ${a['pcap-max-mb'] ?? 100} MB: capture stopped\n`),
         },
       }),
+      radius: settings.radius && {
+        ...settings.radius,
+        onEvent: (e) => {
+          if (e.type === 'server-down' || e.type === 'server-up') {
+            log({ event: `radius-${e.type}`, ...e.server }, `RADIUS ${e.type}: ${e.server.address}:${e.server.port}`);
+          }
+        },
+      },
       ...(!userspace && {
         tun: {
           mode: a['per-session-tun'] ? 'per-session' : 'shared',
@@ -508,6 +530,7 @@ function loadSettings(a: Args): Loaded {
     chapSecrets: optional(secretsFile, 'chap-secrets'),
     l2tpSecrets: optional(authFile, 'the tunnel secrets file'),
     section: a.section,
+    readFile: (p: string) => (existsSync(p) ? readText(p, 'a RADIUS configuration file') : undefined),
   });
   const loaded = loadLnsSettings(texts());
   const warnings = [...loaded.warnings];

@@ -31,6 +31,48 @@ export interface AuthEngine {
   pollTimeout(): Instant | undefined;
   /** Set once authentication has succeeded or failed. */
   readonly outcome: AuthOutcome;
+  /**
+   * Authenticators built to defer (e.g. to RADIUS): the material of a Response to be judged
+   * elsewhere, once per Response judged. Engines that judge for themselves lack it.
+   */
+  pollVerify?(): AuthVerifyRequest | undefined;
+  /** The external verdict on the last AuthVerifyRequest; ignored when none is pending. */
+  completeVerify?(verdict: AuthVerdict, now: Instant): void;
+}
+
+/**
+ * What a deferring authenticator hands to an external checker: the user name as the peer sent it
+ * and the response material the checker needs (RFC 2865 §5.2/§5.3, RFC 2548 §2.3.2).
+ */
+export type AuthVerifyRequest =
+  | { readonly method: 'pap'; readonly user: string; readonly password: Uint8Array }
+  | {
+      readonly method: 'chap-md5';
+      readonly user: string;
+      readonly identifier: number;
+      readonly challenge: Uint8Array;
+      readonly response: Uint8Array;
+    }
+  | {
+      readonly method: 'mschapv2';
+      readonly user: string;
+      readonly identifier: number;
+      readonly authenticatorChallenge: Uint8Array;
+      readonly peerChallenge: Uint8Array;
+      readonly ntResponse: Uint8Array;
+      readonly flags: number;
+    };
+
+/**
+ * The external checker's answer. `message` is the text of the PPP Success/Failure (PAP Ack/Nak)
+ * message: for MS-CHAPv2 the whole "S=… M=…" or "E=… R=… C=… V=…" (RFC 2759 §5/§6); absent,
+ * the engine's own default text (an MS-CHAPv2 success without one fails: the peer could not verify).
+ * `reason` is for the local log only.
+ */
+export interface AuthVerdict {
+  readonly ok: boolean;
+  readonly message?: string;
+  readonly reason?: string;
 }
 
 /**

@@ -1,20 +1,43 @@
 // createLns(): the LNS engine on a real UDP socket, with the userspace responder or a TUN device.
 // What a test or `l2tp-ts lns` starts. Related: ../lns/lns.ts, udp-driver.ts, tun-device.ts.
+import { lookup } from 'node:dns/promises';
 import type { PeerAddress } from '../core/engine.js';
+import { parseIpv4 } from '../core/ipv4.js';
 import type { Random } from '../core/random.js';
 import { AddressPool } from '../lns/address-pool.js';
 import { LnsEngine, type LnsEngineOptions, type LnsEvent } from '../lns/lns.js';
+import { RadiusClient, type RadiusClientEvent, type RadiusServer } from '../radius/index.js';
 import type { IpPacket, PppSession } from '../session/ppp-over-l2tp.js';
 import { sessionIdOfKey, sessionKey, tunnelIdOfKey } from '../session/session-key.js';
 import { monotonicNow } from './clock.js';
 import { EventHub } from './event-hub.js';
 import { PcapWriter } from './pcap-writer.js';
+import { openRadiusTransport, type RadiusTransport } from './radius-transport.js';
 import { systemRandom } from './system-random.js';
 import { createTunProvider, type TunLease, type TunProvider, type TunProviderOptions } from './tun-device.js';
 import { driveOverUdp, type UdpDriver } from './udp-driver.js';
 
 /** Options of createLns: the engine's, with defaults for everything a test does not care about. */
-export interface CreateLnsOptions extends Partial<Omit<LnsEngineOptions, 'random' | 'users' | 'pool'>> {
+/** RADIUS for createLns: servers (host names are resolved once at start) and the radcli tunables. */
+export interface CreateLnsRadiusOptions {
+  readonly authServers: readonly { readonly host: string; readonly port: number; readonly secret: string }[];
+  readonly acctServers?: readonly { readonly host: string; readonly port: number; readonly secret: string }[];
+  readonly timeoutMs?: number;
+  readonly retries?: number;
+  readonly deadTimeMs?: number;
+  readonly nasIdentifier?: string;
+  readonly nasIpAddress?: string;
+  /** Source address of requests (radcli `bindaddr`). */
+  readonly bindAddress?: string;
+  readonly acceptUnsignedReplies?: boolean;
+  readonly minInterimSeconds?: number;
+  /** Every client event (drops, server up/down), for logs. */
+  readonly onEvent?: (e: RadiusClientEvent) => void;
+}
+
+export interface CreateLnsOptions extends Partial<Omit<LnsEngineOptions, 'random' | 'users' | 'pool' | 'radius'>> {
+  /** RADIUS decides authentication and gets accounting (pppd's radius plugin). */
+  readonly radius?: CreateLnsRadiusOptions;
   /** Address to bind (default 127.0.0.1). */
   readonly address?: string;
   /** UDP port (default 1701; 0 = ephemeral). */
@@ -77,16 +100,52 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
     opts.pool instanceof AddressPool
       ? opts.pool
       : new AddressPool(opts.pool ?? SEED_POOL, { exclude: [opts.localAddress ?? SEED_LOCAL_IP] });
+  const { radius: radiusOpts, ...engineOpts } = opts;
+  const radiusClient = radiusOpts === undefined ? undefined : await radiusClientFor(radiusOpts, random);
   const engine = new LnsEngine({
     hostName: 'l2tp-ts',
     auth: ['mschapv2', 'chap'],
     localAddress: SEED_LOCAL_IP,
     userspace: opts.onIp === undefined && opts.tun === undefined,
-    ...opts,
+    ...engineOpts,
     random,
     users,
     pool,
+    ...(radiusClient !== undefined &&
+      radiusOpts !== undefined && {
+        radius: {
+          client: radiusClient,
+          accounting: (radiusOpts.acctServers ?? []).length > 0,
+          ...(radiusOpts.nasIdentifier !== undefined && { nasIdentifier: radiusOpts.nasIdentifier }),
+          ...(radiusOpts.nasIpAddress !== undefined && { nasIpAddress: radiusOpts.nasIpAddress }),
+          ...(radiusOpts.minInterimSeconds !== undefined && { minInterimSeconds: radiusOpts.minInterimSeconds }),
+        },
+      }),
   });
+  // RADIUS: the client runs on its own socket. Its results reach the engine (then the L2TP side
+  // flushes); requests the engine submitted go out after every L2TP flush (a microtask later, so
+  // one driver never re-enters the other).
+  let radius: RadiusTransport | undefined;
+  let radiusFlushQueued = false;
+  const flushRadiusSoon = (): void => {
+    if (radius === undefined || radiusFlushQueued) return;
+    radiusFlushQueued = true;
+    queueMicrotask(() => {
+      radiusFlushQueued = false;
+      radius?.flush();
+    });
+  };
+  const driven = {
+    handleDatagram: (b: Uint8Array, from: PeerAddress, now: number) => engine.handleDatagram(b, from, now),
+    handleTimeout: (now: number) => engine.handleTimeout(now),
+    pollTransmit: () => engine.pollTransmit(),
+    pollEvent: () => engine.pollEvent(),
+    pollIpPacket: () => engine.pollIpPacket(),
+    pollTimeout: () => {
+      flushRadiusSoon();
+      return engine.pollTimeout();
+    },
+  };
   const hub = new EventHub<LnsEvent>();
   const fatalListeners: ((err: Error) => void)[] = [];
   let fatal: Error | undefined;
@@ -150,7 +209,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
   captureTimer?.unref();
   const local = { address: opts.address ?? '127.0.0.1', port: opts.port ?? 1701 };
   try {
-    driver = await driveOverUdp(engine, {
+    driver = await driveOverUdp(radiusClient === undefined ? engine : driven, {
       address: opts.address ?? '127.0.0.1',
       port: opts.port ?? 1701,
       onEvent,
@@ -169,7 +228,20 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
           direction === 'in' ? capture.write(peer, local, bytes) : capture.write(local, peer, bytes),
       }),
     });
+    if (radiusClient !== undefined) {
+      radius = await openRadiusTransport(radiusClient, {
+        ...(radiusOpts?.bindAddress !== undefined && { bindAddress: radiusOpts.bindAddress }),
+        onEvent: (e) => {
+          engine.handleRadiusEvent(e, monotonicNow());
+          driver?.flush();
+          radiusOpts?.onEvent?.(e);
+        },
+      });
+      engine.announceAccounting(true, monotonicNow());
+      radius.flush();
+    }
   } catch (err) {
+    await driver?.close();
     clearInterval(captureTimer);
     capture?.close();
     tun?.close();
@@ -212,12 +284,19 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
     },
     async close(graceMs = 2000) {
       engine.closeAll(monotonicNow());
+      engine.announceAccounting(false, monotonicNow());
       d.flush();
+      radius?.flush();
       const deadline = Date.now() + graceMs;
-      while (Date.now() < deadline && engine.endpoint.awaitingStopAck()) {
+      // Accounting Stops and Accounting-Off are waited for as the StopCCN acknowledgements are.
+      while (
+        Date.now() < deadline &&
+        (engine.endpoint.awaitingStopAck() || (radiusClient !== undefined && radiusClient.pending > 0))
+      ) {
         await new Promise((r) => setTimeout(r, 20));
       }
       await d.close();
+      await radius?.close();
       for (const lease of leases.values()) lease.release();
       leases.clear();
       tun?.close();
@@ -234,4 +313,25 @@ function normalizeUsers(users: NonNullable<CreateLnsOptions['users']>): LnsEngin
   const table = new Map<string, { secret: string; staticAddress?: string }>();
   for (const [name, v] of Object.entries(users)) table.set(name, typeof v === 'string' ? { secret: v } : v);
   return (user) => table.get(user);
+}
+
+/** The RADIUS client of createLns; host names are resolved here, once (the engine takes addresses). */
+async function radiusClientFor(o: CreateLnsRadiusOptions, random: Random): Promise<RadiusClient> {
+  const resolve = async (list: CreateLnsRadiusOptions['authServers']): Promise<RadiusServer[]> =>
+    Promise.all(
+      list.map(async (s) => ({
+        address: parseIpv4(s.host) !== undefined ? s.host : (await lookup(s.host, { family: 4 })).address,
+        port: s.port,
+        secret: s.secret,
+      })),
+    );
+  return new RadiusClient({
+    authServers: await resolve(o.authServers),
+    acctServers: await resolve(o.acctServers ?? []),
+    random,
+    ...(o.timeoutMs !== undefined && { timeoutMs: o.timeoutMs }),
+    ...(o.retries !== undefined && { retries: o.retries }),
+    ...(o.deadTimeMs !== undefined && { deadTimeMs: o.deadTimeMs }),
+    ...(o.acceptUnsignedReplies !== undefined && { acceptUnsignedReplies: o.acceptUnsignedReplies }),
+  });
 }

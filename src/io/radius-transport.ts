@@ -30,6 +30,8 @@ export interface RadiusTransport {
   authenticate(request: AccessRequest): Promise<RadiusResult>;
   /** Sends an Accounting-Request; resolves on accounting-response (or refused). */
   account(attributes: readonly RadiusAttribute[]): Promise<RadiusResult>;
+  /** Drains the client after it was fed from elsewhere (an LNS engine submitting requests). */
+  flush(): void;
   /** Closes the socket; pending promises stay unresolved. */
   close(): Promise<void>;
 }
@@ -83,6 +85,7 @@ export async function openRadiusTransport(
     port: driver.port,
     authenticate: (request) => submit(() => client.authenticate(request, now())),
     account: (attributes) => submit(() => client.account(attributes, now())),
+    flush: () => driver.flush(),
     close: () => driver.close(),
   };
 }

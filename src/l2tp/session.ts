@@ -174,6 +174,9 @@ const LOG_SIZE = 16;
 export class Session implements SessionHandle {
   peerSessionId = 0;
   callSerialNumber = 0;
+  /** §4.4.5, from the ICRQ (RADIUS Calling-/Called-Station-Id). */
+  callingNumber: string | undefined;
+  calledNumber: string | undefined;
   sequencing = false;
   private dataNs = 0;
   private readonly machine: TableRunner<SessionState, SessionEvent, SessionAction, SessionInput>;
@@ -346,6 +349,8 @@ export class Session implements SessionHandle {
           sessionId: this.sessionId,
           peerSessionId: this.peerSessionId,
           callSerialNumber: this.callSerialNumber,
+          ...(this.callingNumber !== undefined && { callingNumber: this.callingNumber }),
+          ...(this.calledNumber !== undefined && { calledNumber: this.calledNumber }),
           sequencing: this.sequencing,
           ...(iccn !== undefined ? { iccn } : {}),
         });
@@ -406,6 +411,10 @@ export class Session implements SessionHandle {
     const serial = avpU32(m, AvpType.CallSerialNumber);
     if (serial !== undefined && (m.type === MessageType.ICRQ || m.type === MessageType.OCRQ)) {
       this.callSerialNumber = serial;
+    }
+    if (m.type === MessageType.ICRQ) {
+      this.callingNumber ??= avpString(m, AvpType.CallingNumber);
+      this.calledNumber ??= avpString(m, AvpType.CalledNumber);
     }
   }
 

@@ -73,6 +73,9 @@ export type L2tpEvent =
       readonly sessionId: number;
       readonly peerSessionId: number;
       readonly callSerialNumber: number;
+      /** §4.4.5 Calling / Called Number of the ICRQ, when the LAC sent them. */
+      readonly callingNumber?: string;
+      readonly calledNumber?: string;
       readonly sequencing: boolean;
       readonly iccn?: IccnInfo;
     }

@@ -15,7 +15,8 @@ import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
 import { CdnResult, StopCcnResult } from '../l2tp/wire/result-codes.js';
 import { CauseDirection, GlobalCause } from '../l2tp/wire/session-avps.js';
-import { type PppEvent, PppLink } from '../ppp/link.js';
+import { LinkDownCause, type PppEvent, PppLink } from '../ppp/link.js';
+import type { RadiusClient, RadiusClientEvent } from '../radius/index.js';
 import {
   type IpPacket,
   type IpSink,
@@ -27,6 +28,7 @@ import {
 import { sessionKey } from '../session/session-key.js';
 import type { AddressPool } from './address-pool.js';
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
+import { RadiusAaa, type RadiusUsage, type TerminateCause } from './radius-aaa.js';
 import { respond } from './userspace-responder.js';
 
 /** A user from chap-secrets: the secret and, optionally, the static address column. */
@@ -90,6 +92,19 @@ export interface LnsEngineOptions {
   readonly dataLengthBit?: boolean;
   /** No TUN: answer ICMP/UDP echo to our addresses in-process, drop the rest. */
   readonly userspace?: boolean;
+  /**
+   * RADIUS decides authentication (`users` is not consulted) and gets accounting: the client is
+   * driven by src/io on its own socket, which feeds its events to handleRadiusEvent.
+   */
+  readonly radius?: {
+    readonly client: RadiusClient;
+    /** NAS-Identifier; with neither it nor nasIpAddress, the host name. */
+    readonly nasIdentifier?: string;
+    readonly nasIpAddress?: string;
+    /** Accounting servers are configured. */
+    readonly accounting: boolean;
+    readonly minInterimSeconds?: number;
+  };
 }
 
 /** What happened, for logs, `ctl` and library users. */
@@ -161,9 +176,25 @@ export class LnsEngine implements Engine<LnsEvent> {
   private readonly throttled = new Set<number>();
   /** The `now` of the input being handled: the users lookup has no clock of its own. */
   private now: Instant = 0;
+  /** RADIUS authentication and accounting (see radius-aaa.ts), when configured. */
+  private readonly aaa: RadiusAaa | undefined;
 
   constructor(private readonly opts: LnsEngineOptions) {
     this.throttle = new AuthThrottle(opts.authThrottle);
+    const o = opts;
+    const r = o.radius;
+    this.aaa =
+      r &&
+      new RadiusAaa({
+        client: r.client,
+        random: o.random,
+        accounting: r.accounting,
+        minInterimSeconds: r.minInterimSeconds,
+        ...(r.nasIpAddress !== undefined && { nasIpAddress: r.nasIpAddress }),
+        ...((r.nasIdentifier !== undefined || r.nasIpAddress === undefined) && {
+          nasIdentifier: r.nasIdentifier ?? o.hostName,
+        }),
+      });
     const endpoint = new Endpoint({
       ...opts.endpoint,
       role: 'lns',
@@ -179,10 +210,25 @@ export class LnsEngine implements Engine<LnsEvent> {
         idleTimeoutMs: positive(opts.idleTimeoutMs),
         maxConnectMs: positive(opts.maxConnectMs),
       },
-      createLink: (handle) => this.createLink(sessionKey(handle.tunnelId, handle.sessionId), handle.peer.address),
-      onPppEvent: (session, e) => this.onPppEvent(session, e),
+      createLink: (handle, e) => {
+        const key = sessionKey(handle.tunnelId, handle.sessionId);
+        this.aaa?.sessionStarted(key, {
+          sessionId: handle.sessionId,
+          peerAddress: handle.peer.address,
+          ...(e.callingNumber !== undefined && { callingNumber: e.callingNumber }),
+          ...(e.calledNumber !== undefined && { calledNumber: e.calledNumber }),
+        });
+        return this.createLink(key, handle.peer.address);
+      },
+      onPppEvent: (session, e, now) => {
+        this.onRadiusPppEvent(session, e, now);
+        this.onPppEvent(session, e);
+      },
       onL2tpEvent: (e) => this.onL2tpEvent(e),
-      onSessionClosed: (session) => this.onSessionClosed(session),
+      onSessionClosed: (session, now) => {
+        this.aaa?.sessionDown(session.key, usageOf(session), now);
+        this.onSessionClosed(session);
+      },
     });
   }
 
@@ -200,6 +246,10 @@ export class LnsEngine implements Engine<LnsEvent> {
   handleTimeout(now: Instant): void {
     this.now = now;
     this.bridge.handleTimeout(now);
+    this.aaa?.handleTimeout(now, (key) => {
+      const s = this.bridge.sessions.get(key);
+      return s === undefined ? undefined : usageOf(s);
+    });
     this.answerIp();
   }
 
@@ -208,7 +258,52 @@ export class LnsEngine implements Engine<LnsEvent> {
   }
 
   pollTimeout(): Instant | undefined {
-    return this.bridge.pollTimeout();
+    const a = this.bridge.pollTimeout();
+    const b = this.aaa?.pollTimeout();
+    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+  }
+
+  // --- RADIUS hooks (radius-aaa.ts holds the policy; these only connect it to the sessions) ---
+
+  /** The RADIUS client's events (src/io drives the client on its own socket): verdicts reach links. */
+  handleRadiusEvent(e: RadiusClientEvent, now: Instant): void {
+    const d = this.aaa?.handleClientEvent(e);
+    if (d === undefined) return;
+    const session = this.bridge.sessions.get(d.key);
+    if (session === undefined) return;
+    const a = d.authorization;
+    if (a !== undefined) {
+      if (a.sessionTimeoutS !== undefined) session.sessionTimeoutS = a.sessionTimeoutS;
+      if (a.idleTimeoutS !== undefined) session.idleTimeoutS = a.idleTimeoutS;
+      // RADIUS Framed-Route: the routed prefixes the session may send from (data-path admission).
+      if (a.routes.length > 0) {
+        session.allowedSources = a.routes.map((r) => ({ address: r.network, length: r.prefixLength }));
+      }
+    }
+    this.bridge.withLink(session, now, (link) => link.completeAuth(d.verdict, now));
+  }
+
+  /** The LNS starts (Accounting-On, RFC 2866 §5.1) or stops (Accounting-Off). */
+  announceAccounting(on: boolean, now: Instant): void {
+    this.aaa?.accountingOnOff(on, now);
+  }
+
+  /** Why a session ends, for its Acct-Terminate-Cause (e.g. 'IdleTimeout' from the idle timer). */
+  noteTerminateCause(tunnelId: number, sessionId: number, cause: TerminateCause): void {
+    this.aaa?.noteCause(sessionKey(tunnelId, sessionId), cause);
+  }
+
+  /** The Acct-Session-Id of a session (RADIUS only). */
+  acctSessionId(tunnelId: number, sessionId: number): string | undefined {
+    return this.aaa?.acctSessionId(sessionKey(tunnelId, sessionId));
+  }
+
+  private onRadiusPppEvent(session: PppSession, e: PppEvent, now: Instant): void {
+    const aaa = this.aaa;
+    if (aaa === undefined) return;
+    if (e.type === 'auth-verify') aaa.verify(session.key, e.request, now);
+    else if (e.type === 'link-up') aaa.sessionUp(session.key, usageOf(session), now);
+    else if (e.type === 'link-down') aaa.noteCause(session.key, terminateCauseOf(e));
   }
 
   pollEvent(): LnsEvent | undefined {
@@ -272,6 +367,7 @@ export class LnsEngine implements Engine<LnsEvent> {
 
   /** Sends StopCCN to every peer (shutdown). */
   closeAll(now: Instant, message = 'LNS shutting down'): void {
+    for (const s of this.bridge.sessions.values()) this.aaa?.noteCause(s.key, 'NasReboot');
     this.bridge.withEndpoint(now, (e) => e.closeAll({ resultCode: StopCcnResult.ShuttingDown, message }, now));
   }
 
@@ -279,6 +375,7 @@ export class LnsEngine implements Engine<LnsEvent> {
   disconnectSession(tunnelId: number, sessionId: number, now: Instant): boolean {
     const session = this.bridge.sessions.get(sessionKey(tunnelId, sessionId));
     if (session === undefined) return false;
+    this.aaa?.noteCause(session.key, 'AdminReset');
     session.link.close('Administrative disconnect', now);
     this.bridge.disconnect(
       session,
@@ -354,6 +451,8 @@ export class LnsEngine implements Engine<LnsEvent> {
       random: o.random,
       name: o.chapName ?? o.hostName,
       lookup,
+      // With RADIUS the server judges (pppd's radius plugin): the engines hand the Response out.
+      external: this.aaa !== undefined,
       chapRestartMs: o.chapRestartMs,
       papTimeoutMs: o.papTimeoutMs,
     };
@@ -389,7 +488,17 @@ export class LnsEngine implements Engine<LnsEvent> {
     ) {
       return undefined;
     }
-    const staticAddress = user === undefined ? undefined : o.users(user)?.staticAddress;
+    // With RADIUS the reply decides (Framed-IP-Address), never chap-secrets (pppd's radius plugin).
+    const granted = this.aaa?.authorization(key);
+    const framed = granted?.framedIp;
+    const staticAddress =
+      this.aaa !== undefined
+        ? framed === 'pool'
+          ? undefined
+          : framed
+        : user === undefined
+          ? undefined
+          : o.users(user)?.staticAddress;
     const peer = o.pool.allocate(String(key), { user, staticAddress });
     if (peer === undefined) {
       if (session !== undefined) {
@@ -403,7 +512,12 @@ export class LnsEngine implements Engine<LnsEvent> {
       return undefined;
     }
     if (session !== undefined) this.byAddress.set(parseIpv4(peer) ?? 0, session);
-    return { local: o.localAddress, peer };
+    return {
+      local: o.localAddress,
+      peer,
+      ...(granted?.dns !== undefined && { dns: granted.dns }),
+      ...(granted?.nbns !== undefined && { nbns: granted.nbns }),
+    };
   }
 
   private onPppEvent(session: PppSession, e: PppEvent): void {
@@ -515,4 +629,37 @@ export class LnsEngine implements Engine<LnsEvent> {
 /** A duration option where 0 (or less) means "no limit". */
 function positive(ms: number | undefined): number | undefined {
   return ms !== undefined && ms > 0 ? ms : undefined;
+}
+
+/** A session's usage for accounting (the counters `ctl sessions` shows). */
+function usageOf(s: PppSession): RadiusUsage {
+  return {
+    ...(s.user !== undefined && { user: s.user }),
+    ...(s.peerAddress !== undefined && { framedIp: s.peerAddress }),
+    counters: s.counters,
+    upAt: s.upAt ?? s.startedAt,
+  };
+}
+
+/** RFC 2866 §5.10 from why PPP went down (pppd radius_ip_down's mapping of its exit status). */
+function terminateCauseOf(e: Extract<PppEvent, { type: 'link-down' }>): TerminateCause {
+  switch (e.cause) {
+    case LinkDownCause.Normal:
+      return e.direction === 1 ? 'UserRequest' : 'NasRequest';
+    case LinkDownCause.None:
+      return e.direction === 1 ? 'LostCarrier' : 'NasRequest';
+    case LinkDownCause.EchoTimeout:
+    case LinkDownCause.LcpTimeout:
+      return 'LostCarrier';
+    case LinkDownCause.Admin:
+      return 'AdminReset';
+    case LinkDownCause.Loopback:
+      return 'PortError';
+    case LinkDownCause.AuthFailed:
+    case LinkDownCause.AuthTimeout:
+    case LinkDownCause.AuthProtocolUnacceptable:
+      return 'UserError';
+    default:
+      return 'NasError';
+  }
 }

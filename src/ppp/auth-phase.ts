@@ -1,7 +1,7 @@
 // The Authenticate phase of one link (RFC 1661 §3.5): the authenticator and peer engines LCP
 // agreed on, the phase's time limit, the repeated answer of RFC 1994 §4.1, and the one outcome.
 // Related: link.ts (the phases), ../core/auth-engine.ts (the engine interface), ../chap/methods.ts.
-import type { AuthEngine, AuthOffer } from '../core/auth-engine.js';
+import type { AuthEngine, AuthOffer, AuthVerdict, AuthVerifyRequest } from '../core/auth-engine.js';
 import { Fifo } from '../core/fifo.js';
 import type { Instant } from '../core/time.js';
 import { PppProtocol } from './wire/protocol-numbers.js';
@@ -99,6 +99,16 @@ export class AuthPhase {
     if (this.lastRepeatAt !== undefined && now < this.lastRepeatAt + this.o.repeatMs) return;
     this.lastRepeatAt = now;
     this.packets.push({ protocol: c.offer.protocol, info: this.lastClientPacket.slice() });
+  }
+
+  /** A Response our authenticator defers to an external checker (RADIUS), once each. */
+  pollVerify(): AuthVerifyRequest | undefined {
+    return this.server?.engine.pollVerify?.();
+  }
+
+  /** The external checker's verdict for our authenticator's pending Response. */
+  completeVerify(verdict: AuthVerdict, now: Instant): void {
+    this.server?.engine.completeVerify?.(verdict, now);
   }
 
   /** Next packet to send; the caller owns it. */

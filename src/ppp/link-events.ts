@@ -1,5 +1,6 @@
 // What a PppLink reports: its phases (RFC 1661 §3.2), its events, and the RFC 3145 §3 cause codes
 // of 'link-down'. Related: link.ts.
+import type { AuthVerifyRequest } from '../core/auth-engine.js';
 
 /** Link phases of RFC 1661 §3.2. */
 export type Phase = 'dead' | 'establish' | 'authenticate' | 'network' | 'terminate';
@@ -9,6 +10,8 @@ export type PppEvent =
   | { readonly type: 'phase'; readonly phase: Phase }
   | { readonly type: 'auth-succeeded'; readonly user: string; readonly protocol: string }
   | { readonly type: 'auth-failed'; readonly user?: string; readonly reason: string }
+  /** Our authenticator defers its verdict: answer with PppLink.completeAuth (RADIUS). */
+  | { readonly type: 'auth-verify'; readonly request: AuthVerifyRequest }
   | {
       readonly type: 'link-up';
       readonly localAddress: string;

@@ -2,7 +2,7 @@
 // driving LCP, the Authenticate phase and the Network phase. Sans-IO: handle*/poll*, timers as data.
 // Related: control-protocol.ts, lcp.ts, auth-phase.ts, network-phase.ts, link-events.ts, echo.ts.
 
-import type { AuthOffer } from '../core/auth-engine.js';
+import type { AuthOffer, AuthVerdict } from '../core/auth-engine.js';
 import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
@@ -29,8 +29,13 @@ export interface PppLinkOptions {
   readonly authServers?: readonly AuthOffer[];
   /** Methods we can authenticate ourselves with, in preference order. */
   readonly authClients?: readonly AuthOffer[];
-  /** LNS: called once on entering the Network phase; undefined → link down, RFC 3145 cause 20. */
-  readonly assignAddress?: (user: string | undefined) => { local: string; peer: string } | undefined;
+  /**
+   * LNS: called once on entering the Network phase; undefined → link down, RFC 3145 cause 20.
+   * `dns`/`nbns`, when given, replace the link's for this session (RADIUS MS-*-DNS/NBNS-Server).
+   */
+  readonly assignAddress?: (
+    user: string | undefined,
+  ) => { local: string; peer: string; dns?: readonly string[]; nbns?: readonly string[] } | undefined;
   /** LNS: ms-dns / ms-wins handed out (RFC 1877). */
   readonly dns?: readonly string[];
   readonly nbns?: readonly string[];
@@ -85,7 +90,7 @@ export class PppLink {
   private readonly rejectProtocols: readonly number[];
   private down: Down | undefined;
   private downReported = false;
-  private assigned: { local: string; peer: string } | undefined;
+  private assigned: ReturnType<NonNullable<PppLinkOptions['assignAddress']>>;
   private user: string | undefined;
   private currentPhase: Phase = 'dead';
   /** Frames dropped (malformed, or not allowed in the current phase). */
@@ -130,6 +135,12 @@ export class PppLink {
     if (this.currentPhase === 'dead') return;
     this.setDown(reason, LinkDownCause.Normal, 2);
     this.lcp.close(reason, now);
+    this.pump(now);
+  }
+
+  /** The verdict of an external checker on the 'auth-verify' this link reported (RADIUS). */
+  completeAuth(verdict: AuthVerdict, now: Instant): void {
+    this.auth?.completeVerify(verdict, now);
     this.pump(now);
   }
 
@@ -406,6 +417,10 @@ export class PppLink {
       any = true;
       this.sendPacket(p.protocol, p.info);
     }
+    for (let v = auth.pollVerify(); v !== undefined; v = auth.pollVerify()) {
+      any = true;
+      this.events.push({ type: 'auth-verify', request: v });
+    }
     const r = auth.pollResult();
     if (r === undefined) return any;
     if (!r.ok) {
@@ -429,8 +444,15 @@ export class PppLink {
       }
     }
     this.setPhase('network');
+    const a = this.assigned;
     this.network ??= new NetworkPhase(
-      { ...o, assigned: this.assigned, counters: this.counters },
+      {
+        ...o,
+        assigned: a,
+        counters: this.counters,
+        ...(a?.dns !== undefined && { dns: a.dns }),
+        ...(a?.nbns !== undefined && { nbns: a.nbns }),
+      },
       this.networkOutput,
       now,
     );

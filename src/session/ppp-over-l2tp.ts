@@ -92,6 +92,9 @@ export interface PppSession {
   peerAddress?: string;
   dns?: readonly string[];
   upAt?: Instant;
+  /** Authorization (RADIUS Session-Timeout / Idle-Timeout, s): the LNS's maxconnect / idle for this session. */
+  sessionTimeoutS?: number;
+  idleTimeoutS?: number;
   /** Set once the session is being torn down; frames are no longer accepted. */
   closing: boolean;
   /** PPP has been opened (see PppOverL2tpHooks.openOnPeerFrameMs). */
@@ -384,6 +387,13 @@ export class PppOverL2tp {
     session.closing = true;
     this.endpoint.disconnect(session.handle.tunnelId, session.handle.sessionId, reason, now);
     this.drainEndpoint(now);
+  }
+
+  /** Runs a command on one session's link (e.g. an external auth verdict) and sends what it produced. */
+  withLink<T>(session: PppSession, now: Instant, command: (link: PppLink) => T): T {
+    const result = command(session.link);
+    if (this.sessions.get(session.key) === session) this.drainLink(session, now);
+    return result;
   }
 
   /** Runs a command on the endpoint and processes what it produced. */

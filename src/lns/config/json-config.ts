@@ -7,6 +7,7 @@ import { formatIpv4, parseIpv4 } from '../../core/ipv4.js';
 import { ConfigError, type Parsed, WarningSink } from './config-error.js';
 import { type Ipv4Range, parseIpv4Range, type RangeRule } from './ipv4.js';
 import type { TunnelSecret } from './l2tp-secrets.js';
+import type { RadiusServerSetting, RadiusSettings } from './radius-settings.js';
 import { DEFAULT_LNS_SETTINGS, type LnsSettings, type LnsUser } from './settings.js';
 
 type Check = (value: unknown, path: string, fail: (path: string, reason: string) => never) => unknown;
@@ -84,6 +85,53 @@ const debug: Check = (v, p, fail) => {
   }
   return out;
 };
+const radiusServer =
+  (defaultPort: number): Check =>
+  (v, p, fail): RadiusServerSetting => {
+    if (!isObject(v)) return fail(p, `expected {"host","port"?,"secret"}, got ${show(v)}`);
+    for (const k of Object.keys(v)) if (!['host', 'port', 'secret'].includes(k)) fail(`${p}.${k}`, 'unknown key');
+    const host = str(v.host, `${p}.host`, fail) as string;
+    if (!/^[A-Za-z0-9._-]+$/.test(host))
+      fail(`${p}.host`, `expected an IPv4 address or a host name, got ${show(host)}`);
+    const secret = str(v.secret, `${p}.secret`, fail) as string;
+    if (secret === '') fail(`${p}.secret`, 'expected a non-empty secret');
+    const port = v.port === undefined ? defaultPort : (int(1, 65535)(v.port, `${p}.port`, fail) as number);
+    return { host, port, secret };
+  };
+/** The `radius` object: the resolved radiusclient.conf (docs/CONFIG.md). */
+const radius: Check = (v, p, fail): RadiusSettings | undefined => {
+  if (v === null) return undefined;
+  if (!isObject(v)) return fail(p, `expected an object, got ${show(v)}`);
+  const spec: Record<string, Check> = {
+    configFile: str,
+    authServers: list(radiusServer(1812)),
+    acctServers: list(radiusServer(1813)),
+    timeoutMs: int(1, 3_600_000),
+    retries: int(0, 100),
+    deadTimeMs: int(0, 86_400_000),
+    nasIdentifier: str,
+    nasIpAddress: ipv4,
+    bindAddress: ipv4,
+    acceptUnsignedReplies: bool,
+    minInterimSeconds: int(1, 86_400),
+  };
+  const out: Record<string, unknown> = {
+    authServers: [],
+    acctServers: [],
+    timeoutMs: 10_000,
+    retries: 3,
+    deadTimeMs: 0,
+    acceptUnsignedReplies: false,
+    minInterimSeconds: 60,
+  };
+  for (const [k, x] of Object.entries(v)) {
+    const check = spec[k];
+    if (check === undefined) fail(`${p}.${k}`, `unknown key (expected ${Object.keys(spec).join(', ')})`);
+    else if (x !== null) out[k] = check(x, `${p}.${k}`, fail);
+  }
+  if ((out.authServers as unknown[]).length === 0) fail(`${p}.authServers`, 'expected at least one server');
+  return out as unknown as RadiusSettings;
+};
 const optionalInt =
   (min: number, max: number): Check =>
   (v, p, fail) =>
@@ -138,6 +186,7 @@ const FIELDS: { readonly [K in keyof LnsSettings]: Check } = {
   debug,
   logFile: optionalStr,
   users,
+  radius,
 };
 
 /** The keys of the JSON config (= LnsSettings keys). */

@@ -63,6 +63,11 @@ export function loadLnsConfigFiles(
     ...(chapSecrets && { chapSecrets }),
     ...(l2tpSecrets && { l2tpSecrets }),
     ...(opts.section !== undefined && { section: opts.section }),
+    readFile: (p: string) => {
+      const text = read(p);
+      if (text !== undefined) files.push(p);
+      return text;
+    },
   });
   // loadLnsSettings re-parses xl2tpd.conf: keep its warnings once.
   const confCount = conf.warnings.length;

@@ -49,6 +49,10 @@ export interface PppOptions {
   readonly ipcpAcceptRemote?: boolean;
   readonly proxyarp?: boolean;
   readonly defaultroute?: boolean;
+  /** `plugin …radius.so` (pppd's radius plugin): RADIUS decides authentication. */
+  readonly radiusPlugin?: { readonly line: number };
+  /** `radius-config-file FILE` (the radius plugin's option; default /etc/radiusclient/radiusclient.conf). */
+  readonly radiusConfigFile?: { readonly path: string; readonly line: number };
   /** The `local:remote` word. */
   readonly localIp?: string;
   readonly remoteIp?: string;
@@ -277,7 +281,21 @@ const OPTIONS = new Map<string, OptionSpec>([
   ['-ip', { args: 0, warn: 'IPCP is always run by the LNS' }],
   ['login', { args: 0, warn: 'users come from chap-secrets, not /etc/passwd' }],
   ['papcrypt', { args: 0, warn: 'crypt()ed PAP secrets are not supported' }],
-  ['plugin', { args: 1, warn: 'pppd plugins cannot be loaded' }],
+  [
+    'plugin',
+    {
+      args: 1,
+      apply: (o, arg, line, sink) => {
+        // Any path ending in radius.so is pppd's radius plugin, done natively (docs/CONFIG.md).
+        if (/(^|\/)radius\.so$/.test(arg)) o.radiusPlugin = { line };
+        else sink.warn(line, `plugin: accepted, no effect in l2tp-ts (pppd plugins cannot be loaded: ${arg})`);
+      },
+    },
+  ],
+  ['radius-config-file', { args: 1, apply: (o, arg, line) => void (o.radiusConfigFile = { path: arg, line }) }],
+  ['avpair', { args: 1, warn: 'extra RADIUS attributes are not sent' }],
+  ['map-to-ifname', ignored],
+  ['map-to-ttyname', ignored],
   ['file', { args: 1, warn: 'included options files are not read' }],
   ['call', { args: 1, warn: 'peer files are not read' }],
   ['connect', ignored1],

@@ -10,6 +10,7 @@ import { ConfigError, type ConfigWarning, type Parsed, WarningSink } from './con
 import { applyRangeRules, type Ipv4Range, type RangeRule } from './ipv4.js';
 import { lookupTunnelSecret, parseL2tpSecrets, type TunnelSecret } from './l2tp-secrets.js';
 import { type PppAuthProtocol, type PppOptions, parsePppOptions } from './pppd-options.js';
+import { DEFAULT_RADIUS_CONFIG_FILE, loadRadiusSettings, type RadiusSettings } from './radius-settings.js';
 import { SEED_CHAP_SECRETS, SEED_OPTIONS_XL2TPD, SEED_XL2TPD_CONF } from './seed.js';
 import { parseXl2tpdConf, type Xl2tpdConf, type Xl2tpdLns } from './xl2tpd-conf.js';
 
@@ -113,6 +114,11 @@ export interface LnsSettings {
   readonly logFile: string | undefined;
   /** chap-secrets users whose server column is `*` or authName; the client `*` entry, if any, under '*'. */
   readonly users: ReadonlyMap<string, LnsUser>;
+  /**
+   * pppd `plugin radius.so` (+ `radius-config-file`) or the JSON `radius` object: RADIUS decides
+   * authentication and gets accounting; `users` is then not consulted for logins. Undefined: no RADIUS.
+   */
+  readonly radius?: RadiusSettings;
 }
 
 /** The parsed files resolveLnsSettings reads; `files` names them in messages. */
@@ -121,6 +127,8 @@ export interface LnsConfigInput {
   readonly pppOptions?: PppOptions;
   readonly chapSecrets?: readonly ChapSecret[];
   readonly l2tpSecrets?: readonly TunnelSecret[];
+  /** Resolved from radiusclient.conf when the options file loads the radius plugin. */
+  readonly radius?: RadiusSettings;
   /** Which `[lns NAME]` section (default: `default`, else the first). */
   readonly section?: string;
   readonly files?: { readonly conf?: string; readonly pppOptions?: string; readonly chapSecrets?: string };
@@ -248,7 +256,11 @@ export function resolveLnsSettings(input: LnsConfigInput): Parsed<LnsSettings> {
     },
     logFile: ppp?.logfile,
     users,
+    ...(input.radius !== undefined && { radius: input.radius }),
   };
+  if (ppp?.radiusConfigFile !== undefined && ppp.radiusPlugin === undefined) {
+    optSink.warn(ppp.radiusConfigFile.line, 'radius-config-file: ignored without `plugin radius.so`');
+  }
   return { value: settings, warnings: [...confSink.warnings, ...optSink.warnings, ...secretsSink.warnings] };
 }
 
@@ -383,6 +395,8 @@ export interface LnsConfigTexts {
   readonly chapSecrets?: { readonly text: string; readonly file: string };
   readonly l2tpSecrets?: { readonly text: string; readonly file: string };
   readonly section?: string;
+  /** Reads radiusclient.conf and its servers file when the options file says `plugin radius.so`. */
+  readonly readFile?: (path: string) => string | undefined;
 }
 
 /** Parses and resolves in one call; warnings of every file, in file order. Throws ConfigError. */
@@ -396,12 +410,20 @@ export function loadLnsSettings(texts: LnsConfigTexts): Parsed<LnsSettings> {
   const pppOptions = texts.pppOptions && take(parsePppOptions(texts.pppOptions.text, texts.pppOptions.file));
   const chapSecrets = texts.chapSecrets && take(parseChapSecrets(texts.chapSecrets.text, texts.chapSecrets.file));
   const l2tpSecrets = texts.l2tpSecrets && take(parseL2tpSecrets(texts.l2tpSecrets.text, texts.l2tpSecrets.file));
+  const plugin = pppOptions?.radiusPlugin;
+  let radius: RadiusSettings | undefined;
+  if (plugin !== undefined && texts.pppOptions !== undefined) {
+    const path = pppOptions?.radiusConfigFile?.path ?? DEFAULT_RADIUS_CONFIG_FILE;
+    const read = texts.readFile ?? (() => undefined);
+    radius = take(loadRadiusSettings(path, read, { file: texts.pppOptions.file, line: plugin.line }));
+  }
   const resolved = take(
     resolveLnsSettings({
       ...(conf && { conf }),
       ...(pppOptions && { pppOptions }),
       ...(chapSecrets && { chapSecrets }),
       ...(l2tpSecrets && { l2tpSecrets }),
+      ...(radius && { radius }),
       ...(texts.section !== undefined && { section: texts.section }),
       files: { conf: texts.conf?.file, pppOptions: texts.pppOptions?.file, chapSecrets: texts.chapSecrets?.file },
     }),
@@ -433,4 +455,5 @@ export const DEFAULT_LNS_SETTINGS: LnsSettings = Object.freeze({
   }).value,
   listenAddress: '127.0.0.1',
   users: new Map<string, LnsUser>(),
+  radius: undefined,
 });
