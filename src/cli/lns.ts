@@ -191,7 +191,8 @@ export async function runLns(argv: readonly string[]): Promise<number> {
       }),
   };
   for (const w of loaded.warnings) process.stderr.write(`warning: ${formatWarning(w)}\n`);
-  if (settings.exclusive) {
+  // Only when a file says so: the embedded defaults carry the seed's `exclusive = yes` silently.
+  if (settings.exclusive && (a.config !== undefined || a['json-config'] !== undefined)) {
     process.stderr.write(
       'notice: exclusive = yes restricts nothing, as in xl2tpd: any number of tunnels per peer and sessions per user\n',
     );

@@ -118,7 +118,7 @@ describe.skipIf(skip !== undefined)(`LNS with RADIUS ${skip === undefined ? '' :
         )!;
         expect(record.sessionTimeoutS).toBe(3600);
         expect(record.idleTimeoutS).toBe(600);
-        expect(record.allowedSources).toEqual([{ network: 0x0a580000, prefixLength: 24 }]);
+        expect(record.allowedSources).toEqual([{ address: 0x0a580000, length: 24 }]);
         await until('Start', () =>
           records(radius.detail()).some(
             (r) => r.get('Acct-Session-Id') === acctId && r.get('Acct-Status-Type') === 'Start',
