@@ -1,11 +1,12 @@
 // Judging the control-connection handshake: Protocol Version 1.0 (§4.4.3) and tunnel
 // authentication (§5.1.1). A refusal is the StopCCN reason; undefined means acceptable.
 // Related: tunnel.ts (SCCRP, SCCCN), endpoint.ts (SCCRQ).
+import type { Random } from '../core/random.js';
 import { StopReason } from './reasons.js';
 import type { DisconnectReason } from './types.js';
 import { AvpType } from './wire/avp-catalogue.js';
 import { avpBytes, avpU16, type ControlMessage } from './wire/message.js';
-import { verifyChallengeResponse } from './wire/tunnel-auth.js';
+import { challengeResponse, verifyChallengeResponse } from './wire/tunnel-auth.js';
 
 /** §4.4.3: the Protocol Version AVP says 1.0 (RFC 2661's only version). */
 export function isVersion10(msg: ControlMessage): boolean {
@@ -54,4 +55,32 @@ export function judgeSccrp(
   const bad = judgeFieldValues(msg);
   if (bad !== undefined) return bad;
   return judgeAuthentication(msg, { secret, ourChallenge, peerChallenge: avpBytes(msg, AvpType.Challenge) });
+}
+
+/**
+ * The Challenges of one tunnel's authentication (§5.1.1): ours, sent in SCCRQ/SCCRP when
+ * `challengePeer` and a secret are set, and the peer's, whose Response we send back.
+ */
+export class TunnelChallenges implements HandshakeSecrets {
+  ourChallenge: Uint8Array | undefined;
+  peerChallenge: Uint8Array | undefined;
+
+  constructor(
+    readonly secret: Uint8Array | undefined,
+    private readonly challengePeer: boolean,
+    private readonly random: Random,
+  ) {}
+
+  /** A fresh Challenge for our SCCRQ/SCCRP, or undefined when we do not authenticate the peer. */
+  newChallenge(): Uint8Array | undefined {
+    if (!this.challengePeer || this.secret === undefined) return undefined;
+    this.ourChallenge = this.random.fill(new Uint8Array(16));
+    return this.ourChallenge;
+  }
+
+  /** The Response to the peer's Challenge in a message of `type`, when it sent one and we have a secret. */
+  responseTo(type: number): Uint8Array | undefined {
+    if (this.peerChallenge === undefined || this.secret === undefined) return undefined;
+    return challengeResponse(type, this.secret, this.peerChallenge);
+  }
 }

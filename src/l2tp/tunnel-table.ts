@@ -1,7 +1,15 @@
 // The tunnel (control connection) automaton as data: RFC 2661 §7.2, both roles, plus the two local
 // events the RFC leaves to the implementation (an internal error, a lost §4.4.3 tie break).
 // Related: tunnel.ts (runs it), docs/L2TP-AUTOMATA.md (generated from it).
-import type { Cell, TransitionTable } from '../core/transition-table.js';
+import type { Random } from '../core/random.js';
+import type { Cell, Step, TransitionTable } from '../core/transition-table.js';
+import type { ControlChannelOptions } from './control-channel.js';
+import { type HandshakeSecrets, judgeAuthentication, judgeSccrp } from './handshake.js';
+import { StopReason } from './reasons.js';
+import type { DisconnectReason } from './types.js';
+import type { ControlMessage, Fault } from './wire/message.js';
+import { MESSAGES, MessageType } from './wire/message-catalogue.js';
+import { faultReason } from './wire/result-codes.js';
 
 /** §7.2 tunnel states (plus 'closing' = lingering after StopCCN, and the terminal 'closed'). */
 export const TUNNEL_STATES = ['idle', 'wait-ctl-reply', 'wait-ctl-conn', 'established', 'closing', 'closed'] as const;
@@ -115,3 +123,82 @@ export const TUNNEL_TRANSITIONS: TransitionTable<TunnelState, TunnelEvent, Tunne
   // An engine bug while handling this tunnel: it alone goes, in whatever state it was.
   'internal-error': Object.fromEntries(TUNNEL_STATES.map((s) => [s, INTERNAL])),
 };
+
+/** Resolved options a tunnel reads (the endpoint fills the defaults). */
+export interface TunnelConfig {
+  readonly role: 'lac' | 'lns';
+  readonly hostName: string;
+  readonly random: Random;
+  readonly challengePeer: boolean;
+  readonly hideAvps: boolean;
+  readonly receiveWindow: number;
+  readonly channel: ControlChannelOptions;
+  readonly vendorName?: string;
+  readonly firmwareRevision?: number;
+  readonly maxSessionsPerTunnel: number;
+  /** Pinned port silent this long → a valid in-sequence message from a new port may move it. */
+  readonly rebindSilenceMs: number;
+  /** A tunnel not established this long after it was opened or its SCCRQ arrived is cleared. */
+  readonly tunnelSetupTimeoutMs: number;
+  /** A call not connected this long after its request is cleared with CDN. */
+  readonly callSetupTimeoutMs: number;
+  /** Calls of a peer in setup at once on this tunnel (CDN 2/4 beyond). */
+  readonly maxCallsInSetupPerTunnel: number;
+}
+
+/** What a tunnel event carries into its cell's actions. */
+export interface TunnelInput {
+  /** The decoded message that caused the event. */
+  readonly message?: ControlMessage;
+  /** The header's Session ID of a session-scope message. */
+  readonly sessionId?: number;
+  /** Why we refuse or close (local-close, -bad judgements, internal-error). */
+  readonly reason?: DisconnectReason;
+  /** The decode fault of rx-fault. */
+  readonly fault?: Fault;
+}
+
+/** The input of an event that carries nothing. */
+export const NO_INPUT: TunnelInput = {};
+
+/** One step of the tunnel table with its input. */
+export type TunnelStep = Step<TunnelState, TunnelEvent, TunnelAction, TunnelInput>;
+
+/** The reason our StopCCN in this step carries (and its tunnel-down reports): the cell says which. */
+export function stopReason(step: TunnelStep): DisconnectReason {
+  if (step.cell.includes('send-stopccn-fsm')) return StopReason.FsmError;
+  if (step.cell.includes('send-stopccn-fault')) {
+    return step.input.fault === undefined ? StopReason.GeneralError : faultReason(step.input.fault);
+  }
+  return step.input.reason ?? StopReason.Clear;
+}
+
+/**
+ * The event a delivered, decoded control message is to the table. An SCCRP is judged only in
+ * wait-ctl-reply and an SCCCN only in wait-ctl-conn (elsewhere the table answers FSM error);
+ * undefined for tunnel-scope types we do not implement (none in RFC 2661): ignored.
+ */
+export function tunnelEventOf(
+  message: ControlMessage,
+  state: TunnelState,
+  secrets: HandshakeSecrets,
+): { readonly event: TunnelEvent; readonly reason?: DisconnectReason } | undefined {
+  switch (message.type) {
+    case MessageType.SCCRQ:
+      return { event: 'rx-sccrq' };
+    case MessageType.SCCRP: {
+      const reason = state === 'wait-ctl-reply' ? judgeSccrp(message, secrets.secret, secrets.ourChallenge) : undefined;
+      return reason === undefined ? { event: 'rx-sccrp-ok' } : { event: 'rx-sccrp-bad', reason };
+    }
+    case MessageType.SCCCN: {
+      const reason = state === 'wait-ctl-conn' ? judgeAuthentication(message, secrets) : undefined;
+      return reason === undefined ? { event: 'rx-scccn-ok' } : { event: 'rx-scccn-bad', reason };
+    }
+    case MessageType.StopCCN:
+      return { event: 'rx-stopccn' };
+    case MessageType.HELLO:
+      return { event: 'rx-hello' };
+    default:
+      return MESSAGES.get(message.type)?.scope === 'session' ? { event: 'rx-session' } : undefined;
+  }
+}

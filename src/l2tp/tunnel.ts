@@ -15,12 +15,10 @@
 // SCCRQ/SCCRP carries a Challenge whose Response MUST come back, else StopCCN 4 (xl2tpd answers
 // 2/6; §4.4.2 result 4 is the precise one); a peer's Challenge without our secret: StopCCN 4.
 import type { PeerAddress } from '../core/engine.js';
-import type { Random } from '../core/random.js';
-import { serialDiff } from '../core/serial.js';
 import type { Instant } from '../core/time.js';
-import { type Step, TableRunner, type TransitionRecord } from '../core/transition-table.js';
-import { ControlChannel, type ControlChannelOptions } from './control-channel.js';
-import { judgeAuthentication, judgeSccrp } from './handshake.js';
+import { TableRunner, type TransitionRecord } from '../core/transition-table.js';
+import { ControlChannel } from './control-channel.js';
+import { TunnelChallenges } from './handshake.js';
 import { peerReason, StopReason } from './reasons.js';
 import type { Session } from './session.js';
 import { TunnelCalls } from './tunnel-calls.js';
@@ -32,7 +30,22 @@ import {
   sccrqMessage,
   stopCcnMessage,
 } from './tunnel-messages.js';
-import { TUNNEL_TRANSITIONS, type TunnelAction, type TunnelEvent, type TunnelState } from './tunnel-table.js';
+import { type Inbound, PeerBinding } from './tunnel-peer.js';
+import {
+  NO_INPUT,
+  stopReason,
+  TUNNEL_TRANSITIONS,
+  type TunnelAction,
+  type TunnelConfig,
+  type TunnelEvent,
+  type TunnelInput,
+  type TunnelState,
+  type TunnelStep,
+  tunnelEventOf,
+} from './tunnel-table.js';
+
+export type { TunnelConfig, TunnelInput } from './tunnel-table.js';
+
 import type { DisconnectReason, L2tpEvent } from './types.js';
 import { AvpType } from './wire/avp-catalogue.js';
 import {
@@ -41,35 +54,10 @@ import {
   avpU16,
   type ControlMessage,
   type Decoded,
-  decodeControlMessage,
   encodeControlMessage,
   type Fault,
 } from './wire/message.js';
-import { MESSAGES, MessageType } from './wire/message-catalogue.js';
-import { faultReason } from './wire/result-codes.js';
-import { challengeResponse } from './wire/tunnel-auth.js';
-
-/** Resolved options a tunnel reads (the endpoint fills the defaults). */
-export interface TunnelConfig {
-  readonly role: 'lac' | 'lns';
-  readonly hostName: string;
-  readonly random: Random;
-  readonly challengePeer: boolean;
-  readonly hideAvps: boolean;
-  readonly receiveWindow: number;
-  readonly channel: ControlChannelOptions;
-  readonly vendorName?: string;
-  readonly firmwareRevision?: number;
-  readonly maxSessionsPerTunnel: number;
-  /** Pinned port silent this long → a valid in-sequence message from a new port may move it. */
-  readonly rebindSilenceMs: number;
-  /** A tunnel not established this long after it was opened or its SCCRQ arrived is cleared. */
-  readonly tunnelSetupTimeoutMs: number;
-  /** A call not connected this long after its request is cleared with CDN. */
-  readonly callSetupTimeoutMs: number;
-  /** Calls of a peer in setup at once on this tunnel (CDN 2/4 beyond). */
-  readonly maxCallsInSetupPerTunnel: number;
-}
+import { MessageType } from './wire/message-catalogue.js';
 
 /** What a tunnel needs from its endpoint. */
 export interface TunnelHost {
@@ -85,35 +73,6 @@ export interface TunnelHost {
   trace?(tunnelId: number, ns: number, messageType: number): void;
 }
 
-/** What a tunnel event carries into its cell's actions. */
-export interface TunnelInput {
-  /** The decoded message that caused the event. */
-  readonly message?: ControlMessage;
-  /** The header's Session ID of a session-scope message. */
-  readonly sessionId?: number;
-  /** Why we refuse or close (local-close, -bad judgements, internal-error). */
-  readonly reason?: DisconnectReason;
-  /** The decode fault of rx-fault. */
-  readonly fault?: Fault;
-}
-
-/** A received control message as the channel carries it: decoded once, before sequencing. */
-interface Inbound {
-  readonly decoded: Decoded<ControlMessage>;
-  readonly bytes: Uint8Array;
-}
-
-type TunnelStep = Step<TunnelState, TunnelEvent, TunnelAction, TunnelInput>;
-
-const NO_INPUT: TunnelInput = {};
-
-/**
- * Largest message kept in the reorder buffer while an earlier Ns is missing. Real control messages
- * are far smaller (an ICCN with proxy LCP and authentication AVPs is under 1 KiB); without a cap a
- * peer could park 15 datagrams of 64 KiB per tunnel there. A larger one out of order is discarded
- * (§5.8 allows it: the peer retransmits); in order, or a duplicate (acked), it is handled as always.
- */
-const MAX_REORDERED_BODY = 2048;
 const LOG_SIZE = 32;
 
 /** One control connection: §7.2 automaton, its channel and its sessions. */
@@ -129,10 +88,10 @@ export class Tunnel {
   tieBreaker: Uint8Array | undefined;
   private readonly machine: TableRunner<TunnelState, TunnelEvent, TunnelAction, TunnelInput>;
   private readonly calls: TunnelCalls;
-  private ourChallenge: Uint8Array | undefined;
-  private peerChallenge: Uint8Array | undefined;
-  /** When the pinned peer was last heard (control or data): the NAT rebinding rule reads it. */
-  private lastHeardAt: Instant;
+  /** The Challenges of tunnel authentication (§5.1.1), ours and the peer's. */
+  private readonly hs: TunnelChallenges;
+  /** The peer's address and port, pinned by the rules of tunnel-peer.ts. */
+  private readonly binding: PeerBinding;
   /** Until when the handshake may take (tunnelSetupTimeoutMs); undefined once established. */
   private setupDeadline: Instant | undefined;
 
@@ -140,12 +99,13 @@ export class Tunnel {
     private readonly cfg: TunnelConfig,
     private readonly host: TunnelHost,
     readonly tunnelId: number,
-    public peer: PeerAddress,
+    peer: PeerAddress,
     private readonly secret: Uint8Array | undefined,
     now: Instant,
   ) {
     this.role = cfg.role;
-    this.lastHeardAt = now;
+    this.binding = new PeerBinding(peer, cfg.rebindSilenceMs, now);
+    this.hs = new TunnelChallenges(secret, cfg.challengePeer, cfg.random);
     this.setupDeadline = now + cfg.tunnelSetupTimeoutMs;
     this.channel = new ControlChannel<Inbound>({ ...cfg.channel, receiveWindow: cfg.receiveWindow }, now);
     this.machine = new TableRunner({
@@ -178,6 +138,11 @@ export class Tunnel {
   }
   set state(s: TunnelState) {
     this.machine.state = s;
+  }
+
+  /** The peer's address and port (pinned once established; see tunnel-peer.ts). */
+  get peer(): PeerAddress {
+    return this.binding.peer;
   }
 
   /** The last transitions, oldest first. */
@@ -253,38 +218,24 @@ export class Tunnel {
     now: Instant,
     decoded?: Decoded<ControlMessage>,
   ): void {
-    // The peer's address never changes; its port only by the rules in the header comment.
-    if (from.address !== this.peer.address) {
-      this.host.emit({ type: 'datagram-dropped', reason: 'foreign-address', peer: from });
+    // Address and port by the rules of tunnel-peer.ts; the body decoded once, before sequencing.
+    const pinned = this.state !== 'idle' && this.state !== 'wait-ctl-reply';
+    const closing = this.state === 'closing';
+    const a = this.binding.admit(
+      from,
+      ns,
+      nr,
+      body,
+      this.secret,
+      decoded,
+      { pinned, closing, channel: this.channel },
+      now,
+    );
+    if (!a.ok) {
+      this.host.emit({ type: 'datagram-dropped', reason: a.reason, peer: from });
       return;
     }
-    const samePort = from.port === this.peer.port;
-    const portPinned = this.state !== 'idle' && this.state !== 'wait-ctl-reply';
-    let inbound: Inbound | undefined; // undefined: a ZLB
-    if (body.length > 0) {
-      const d = decoded ?? decodeControlMessage(body, this.secret === undefined ? undefined : { secret: this.secret });
-      // A body that is not a control message at all must not consume an Ns or move Nr: were it
-      // sequenced, the peer's real message with that Ns would later be taken for a duplicate.
-      if (!d.ok && d.fault.scope === 'drop') {
-        this.host.emit({ type: 'datagram-dropped', reason: `garbage-${d.fault.code}`, peer: from });
-        return;
-      }
-      inbound = { decoded: d, bytes: body };
-    }
-    if (!samePort) {
-      if (portPinned && !this.mayRebind(ns, nr, inbound, now)) {
-        this.host.emit({ type: 'datagram-dropped', reason: 'foreign-port', peer: from });
-        return;
-      }
-      // A permitted rebinding, or (not pinned yet) the first reply from the port the peer chose.
-      if (this.isNextValid(ns, nr, inbound)) this.peer = from;
-    }
-    if (from.port === this.peer.port) this.lastHeardAt = now;
-    if (inbound !== undefined && body.length > MAX_REORDERED_BODY && serialDiff(ns, this.channel.receiveNr) > 0) {
-      this.host.emit({ type: 'datagram-dropped', reason: 'reorder-too-large', peer: from });
-      return;
-    }
-    this.channel.handleMessage(ns, nr, sessionId, inbound, now);
+    this.channel.handleMessage(ns, nr, sessionId, a.inbound, now);
     // What we send while handling the peer's messages is a reply it caused: bounded (maxPending).
     this.channel.peerTurn = true;
     try {
@@ -303,21 +254,6 @@ export class Tunnel {
       this.channel.peerTurn = false;
     }
     this.checkChannel(now);
-  }
-
-  /**
-   * The NAT rebinding rule (header comment): the pinned port silent for `rebindSilenceMs`, and this
-   * datagram a valid control message that is next in sequence and acks nothing we did not send.
-   */
-  private mayRebind(ns: number, nr: number, inbound: Inbound | undefined, now: Instant): boolean {
-    if (this.state === 'closing' || now - this.lastHeardAt <= this.cfg.rebindSilenceMs) return false;
-    return this.isNextValid(ns, nr, inbound);
-  }
-
-  /** A decodable control message whose Ns is the one we expect next and whose Nr acks only what we sent. */
-  private isNextValid(ns: number, nr: number, inbound: Inbound | undefined): boolean {
-    if (inbound === undefined || !inbound.decoded.ok) return false;
-    return ns === this.channel.receiveNr && serialDiff(nr, this.channel.sendNs) <= 0;
   }
 
   /** Runs due timers: the channel's, the handshake's deadline, calls whose setup took too long. */
@@ -375,7 +311,7 @@ export class Tunnel {
 
   /** Data arrived on a session (from the pinned peer: the data path checks): the peer is alive. */
   noteReceived(now: Instant): void {
-    this.lastHeardAt = now;
+    this.binding.noteHeard(now);
     this.channel.noteReceived(now);
   }
 
@@ -391,34 +327,8 @@ export class Tunnel {
 
   /** Fires the event of a decoded message, with the message (and an SCCRP/SCCCN's judgement) as input. */
   private dispatch(message: ControlMessage, sessionId: number, now: Instant): void {
-    switch (message.type) {
-      case MessageType.SCCRQ:
-        this.fire('rx-sccrq', now, { message });
-        return;
-      case MessageType.SCCRP: {
-        // Only in wait-ctl-reply is an SCCRP judged; elsewhere the table answers FSM error.
-        const reason =
-          this.state === 'wait-ctl-reply' ? judgeSccrp(message, this.secret, this.ourChallenge) : undefined;
-        this.fire(reason === undefined ? 'rx-sccrp-ok' : 'rx-sccrp-bad', now, { message, reason });
-        return;
-      }
-      case MessageType.SCCCN: {
-        const secrets = { secret: this.secret, ourChallenge: this.ourChallenge, peerChallenge: this.peerChallenge };
-        const reason = this.state === 'wait-ctl-conn' ? judgeAuthentication(message, secrets) : undefined;
-        this.fire(reason === undefined ? 'rx-scccn-ok' : 'rx-scccn-bad', now, { message, reason });
-        return;
-      }
-      case MessageType.StopCCN:
-        this.fire('rx-stopccn', now, { message });
-        return;
-      case MessageType.HELLO:
-        this.fire('rx-hello', now, { message });
-        return;
-      default:
-        if (MESSAGES.get(message.type)?.scope === 'session') this.fire('rx-session', now, { message, sessionId });
-        // Recognized tunnel-scope types we do not implement (none in RFC 2661) are ignored.
-        return;
-    }
+    const e = tunnelEventOf(message, this.state, this.hs);
+    if (e !== undefined) this.fire(e.event, now, { message, sessionId, ...(e.reason && { reason: e.reason }) });
   }
 
   /** A delivered message that failed to decode: StopCCN for tunnel scope (or before establishment), else CDN. */
@@ -435,7 +345,7 @@ export class Tunnel {
     // §4.4.3: absent → 4; 0 is refused before this (judgeFieldValues) and ignored by setPeerWindow.
     const rws = avpU16(msg, AvpType.ReceiveWindowSize);
     if (rws !== undefined) this.channel.setPeerWindow(rws);
-    this.peerChallenge = avpBytes(msg, AvpType.Challenge)?.slice();
+    this.hs.peerChallenge = avpBytes(msg, AvpType.Challenge)?.slice();
   }
 
   private perform(action: TunnelAction, step: TunnelStep): void {
@@ -447,17 +357,22 @@ export class Tunnel {
       case 'send-sccrq':
         this.tieBreaker = this.cfg.random.fill(new Uint8Array(8));
         // SCCRQ AVPs are never hidden: the peer picks the secret by our Host Name (xl2tpd refuses a hidden SCCRQ).
-        this.send(sccrqMessage(this.cfg, this.tunnelId, this.tieBreaker, this.newChallenge()), false, now);
+        this.send(sccrqMessage(this.cfg, this.tunnelId, this.tieBreaker, this.hs.newChallenge()), false, now);
         return;
       case 'send-sccrp': {
-        const sccrp = sccrpMessage(this.cfg, this.tunnelId, this.newChallenge(), this.responseTo(MessageType.SCCRP));
+        const sccrp = sccrpMessage(
+          this.cfg,
+          this.tunnelId,
+          this.hs.newChallenge(),
+          this.hs.responseTo(MessageType.SCCRP),
+        );
         // Not hidden either: xl2tpd as LAC cannot unhide an SCCRP ("Decrypted length is too long",
         // interop run 2026-11-27); hiding starts with the messages after the handshake's first pair.
         this.send(sccrp, false, now);
         return;
       }
       case 'send-scccn':
-        this.send(scccnMessage(this.responseTo(MessageType.SCCCN)), true, now);
+        this.send(scccnMessage(this.hs.responseTo(MessageType.SCCCN)), true, now);
         return;
       case 'send-stopccn':
       case 'send-stopccn-fsm':
@@ -522,19 +437,6 @@ export class Tunnel {
     });
   }
 
-  /** A fresh Challenge for our SCCRQ/SCCRP when we authenticate the peer (§5.1.1). */
-  private newChallenge(): Uint8Array | undefined {
-    if (!this.cfg.challengePeer || this.secret === undefined) return undefined;
-    this.ourChallenge = this.cfg.random.fill(new Uint8Array(16));
-    return this.ourChallenge;
-  }
-
-  /** The Response to the peer's Challenge in a message of `type`, when it sent one and we have a secret. */
-  private responseTo(type: number): Uint8Array | undefined {
-    if (this.peerChallenge === undefined || this.secret === undefined) return undefined;
-    return challengeResponse(type, this.secret, this.peerChallenge);
-  }
-
   /** Queues a tunnel-scope message (Session ID 0); `hide`: may its AVPs be hidden (§4.3). */
   private send(msg: ControlMessage, hide: boolean, now: Instant): void {
     this.channel.send(0, hide ? this.encode(msg) : encodeControlMessage(msg), now);
@@ -545,13 +447,4 @@ export class Tunnel {
     if (!this.cfg.hideAvps || this.secret === undefined) return encodeControlMessage(msg);
     return encodeHidden(msg, this.secret, this.cfg.random);
   }
-}
-
-/** The reason our StopCCN in this step carries (and its tunnel-down reports): the cell says which. */
-function stopReason(step: TunnelStep): DisconnectReason {
-  if (step.cell.includes('send-stopccn-fsm')) return StopReason.FsmError;
-  if (step.cell.includes('send-stopccn-fault')) {
-    return step.input.fault === undefined ? StopReason.GeneralError : faultReason(step.input.fault);
-  }
-  return step.input.reason ?? StopReason.Clear;
 }
