@@ -428,6 +428,20 @@ describe('PppLink: LCP details', () => {
     expect(f2.length - 4).toBe(1500);
   });
 
+  it('RFC1661-2: a Protocol field breaking the odd/even rule (0x0020, 0xc020) gets Protocol-Reject', () => {
+    const { a, pipe } = openedPair();
+    a.handleFrame(fromHex('ff03 0020 aabb'), pipe.now);
+    a.handleFrame(fromHex('ff03 c020 ccdd'), pipe.now);
+    a.handleFrame(fromHex('0020 ee'), pipe.now); // ACFC form
+    const data: string[] = [];
+    for (let f = a.pollFrame(); f !== undefined; f = a.pollFrame()) {
+      const r = decodeCpPacket((decodeFrame(f) as { information: Uint8Array }).information);
+      expect(r.ok && r.value.code).toBe(8);
+      if (r.ok) data.push(toHex(r.value.data));
+    }
+    expect(data).toEqual(['0020aabb', 'c020ccdd', '0020ee']);
+  });
+
   it('RFC1661-5.7: no Protocol-Reject before LCP is Opened', () => {
     const a = new PppLink(lnsOptions());
     a.open(0);
