@@ -116,6 +116,11 @@ export class PppLink {
     return this.currentPhase;
   }
 
+  /** The MRU the peer asked for and we acked (1500 until LCP says otherwise): no frame we send may exceed it. */
+  get peerMru(): number {
+    return this.lcpPolicy.peerMru;
+  }
+
   /** True while IPCP is Opened: IPv4 frames may flow both ways. */
   get ipUp(): boolean {
     return this.network?.ipv4Up === true && this.currentPhase === 'network';
