@@ -640,3 +640,36 @@ describe('PppLink with the real src/chap engines', () => {
     });
   }
 });
+
+describe('PppLink: CHAP Challenge retransmission through the link', () => {
+  it('RFC1994-4.1: a retransmitted Challenge is byte-identical (Identifier and Value); a Response to it succeeds', () => {
+    const server: AuthOffer = {
+      protocol: 0xc223,
+      algorithm: 0x81,
+      label: 'mschapv2',
+      create: () =>
+        createMsChapV2Server({
+          random: seededRandom(5),
+          name: 'l2tp-ts',
+          lookup: (u) => (u === 'bob' ? 'pw' : undefined),
+        }),
+    };
+    const client: AuthOffer = {
+      protocol: 0xc223,
+      algorithm: 0x81,
+      label: 'mschapv2',
+      create: () => createMsChapV2Client({ user: 'bob', password: 'pw', random: seededRandom(6) }),
+    };
+    const { a, b, pipe } = pair({ authServers: [server] }, { authClients: [client] });
+    const isChallenge = (f: Uint8Array): boolean => {
+      const d = decodeFrame(f);
+      return d.ok && d.protocol === 0xc223 && d.information[0] === 1;
+    };
+    let lost = 0;
+    pipe.tamper = (f, from) => (from === 0 && isChallenge(f) && lost++ < 2 ? undefined : f);
+    expect(pipe.runUntil(() => a.ipUp && b.ipUp)).toBe(true);
+    const challenges = pipe.sent[0].filter(isChallenge).map(toHex);
+    expect(challenges).toHaveLength(3);
+    expect(new Set(challenges).size).toBe(1);
+  });
+});
