@@ -462,6 +462,16 @@ describe('PppLink: LCP details', () => {
     expect(a.ipUp).toBe(true);
   });
 
+  it('RFC1661-6.1: with our MRU 1400 acked, a 1500-octet IP packet is still accepted', () => {
+    const { a, pipe } = openedPair();
+    const big = new Uint8Array(1500);
+    big[0] = 0x45;
+    a.handleFrame(encodeFrame(0x0021, big), pipe.now);
+    const ips = [] as Uint8Array[];
+    for (let e = a.pollEvent(); e !== undefined; e = a.pollEvent()) if (e.type === 'ip') ips.push(e.packet);
+    expect(ips.map((p) => p.length)).toEqual([1500]);
+  });
+
   it('IP frames become ip events once IPCP is Opened', () => {
     const { a, pipe } = openedPair();
     a.handleFrame(encodeFrame(0x0021, new Uint8Array([0x45, 0, 0, 20])), pipe.now);
