@@ -29,7 +29,7 @@ import { sessionKey } from '../session/session-key.js';
 import type { AddressPool } from './address-pool.js';
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { RadiusAaa, type RadiusUsage, type TerminateCause } from './radius-aaa.js';
-import { respond } from './userspace-responder.js';
+import { respondWithin } from './userspace-responder.js';
 
 /** A user from chap-secrets: the secret and, optionally, the static address column. */
 export interface LnsUser {
@@ -616,8 +616,8 @@ export class LnsEngine implements Engine<LnsEvent> {
   private answerIp(): void {
     if (!this.opts.userspace) return;
     for (let p = this.bridge.pollIpPacket(); p !== undefined; p = this.bridge.pollIpPacket()) {
-      const reply = respond(p.packet, (addr) => addr === this.localAddressNumber);
-      if (reply !== undefined) this.bridge.sendIp(p.session, reply);
+      const local = (addr: number): boolean => addr === this.localAddressNumber;
+      for (const reply of respondWithin(p.packet, local, p.session.link.peerMru)) this.bridge.sendIp(p.session, reply);
     }
   }
 

@@ -1,7 +1,7 @@
 // The built-in IP responder of `l2tp-ts lns --userspace` (no TUN, no root): answers IPv4 ICMP
 // echo requests (RFC 792) and UDP echo on port 7 (RFC 862) addressed to a local address.
 // Pure: bytes in, bytes out. Related: src/lns/lns.ts (answerIp), ../core/ipv4.ts, RFC 791 §3.1, RFC 768, RFC 1071.
-import { put16, u16 } from '../core/bytes.js';
+import { put16, u16, u32 } from '../core/bytes.js';
 import {
   IcmpType,
   IpProtocol,
@@ -67,6 +67,51 @@ export function respond(packet: Uint8Array, localAddresses: (addr: number) => bo
     return reply;
   }
   return undefined;
+}
+
+/**
+ * The reply to `packet` (see respond) as IPv4 datagrams of at most `mtu` octets each: the peer's
+ * acked MRU (RFC 1661 §6.1) bounds what we may send. A reply that does not fit is fragmented as
+ * the originating host (RFC 791 §3.2, RFC 1122 §3.3.3), as Linux does for its ICMP echo replies
+ * (their socket sends with IP_PMTUDISC_DONT): the DF bit copied from the request is cleared and
+ * every fragment but the last carries a multiple of 8 octets of data. Empty when there is no reply
+ * or `mtu` cannot hold a header and 8 octets.
+ */
+export function respondWithin(
+  packet: Uint8Array,
+  localAddresses: (addr: number) => boolean,
+  mtu: number,
+): Uint8Array[] {
+  const reply = respond(packet, localAddresses);
+  if (reply === undefined) return [];
+  if (reply.length <= mtu) return [reply];
+  return fragment(reply, mtu);
+}
+
+/** RFC 791 §3.2 fragmentation of a whole datagram with a 20-octet header (as replyHeader builds). */
+function fragment(datagram: Uint8Array, mtu: number): Uint8Array[] {
+  const step = Math.floor((mtu - 20) / 8) * 8;
+  if (step <= 0) return [];
+  const out: Uint8Array[] = [];
+  const data = datagram.subarray(20);
+  for (let at = 0; at < data.length; at += step) {
+    const chunk = data.subarray(at, Math.min(at + step, data.length));
+    const more = at + step < data.length;
+    const f = new Uint8Array(20 + chunk.length);
+    f.set(chunk, 20);
+    writeIpv4Header(f, {
+      totalLength: f.length,
+      protocol: datagram[9]!,
+      source: u32(datagram, 12),
+      destination: u32(datagram, 16),
+      tos: datagram[1]!,
+      identification: u16(datagram, 4),
+      flagsAndOffset: (more ? 0x2000 : 0) | (at / 8),
+      ttl: datagram[8]!,
+    });
+    out.push(f);
+  }
+  return out;
 }
 
 /** RFC 768 sum over the pseudo header (src, dst, zero, protocol, UDP length) and the datagram. */

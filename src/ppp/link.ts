@@ -116,6 +116,11 @@ export class PppLink {
     return this.currentPhase;
   }
 
+  /** The MRU the peer asked for and we acked (1500 until LCP says otherwise): no frame we send may exceed it. */
+  get peerMru(): number {
+    return this.lcpPolicy.peerMru;
+  }
+
   /** True while IPCP is Opened: IPv4 frames may flow both ways. */
   get ipUp(): boolean {
     return this.network?.ipv4Up === true && this.currentPhase === 'network';
@@ -156,12 +161,18 @@ export class PppLink {
   /** One received PPP frame (`[FF 03] protocol information`; ACFC and PFC tolerated). */
   handleFrame(frame: Uint8Array, now: Instant): void {
     const view = this.view;
-    if (view.wrap(frame) !== undefined) {
+    const error = view.wrap(frame);
+    const protocol = view.protocol;
+    const info = view.information;
+    if (error === 'bad-protocol') {
+      // RFC 1661 §2: a Protocol field that breaks the odd/even rule is an unrecognized Protocol.
+      if (!this.rejectUnknown(protocol, info, now)) this.droppedFrames++;
+      return;
+    }
+    if (error !== undefined) {
       this.droppedFrames++;
       return;
     }
-    const protocol = view.protocol;
-    const info = view.information;
     if (protocol === PppProtocol.Ipv4) {
       if (this.ipUp) this.events.push({ type: 'ip', packet: info });
       else this.droppedFrames++;
@@ -212,10 +223,15 @@ export class PppLink {
         return;
       }
     }
-    if (this.currentPhase !== 'network') return;
-    // RFC 1661 §5.7: Protocol-Reject, cut to fit the peer's MRU.
+    this.rejectUnknown(protocol, info, now);
+  }
+
+  /** RFC 1661 §5.7: Protocol-Reject (LCP Opened, Network phase), cut to fit the peer's MRU. */
+  private rejectUnknown(protocol: number, info: Uint8Array, now: Instant): boolean {
+    if (this.lcp.state !== 'opened' || this.currentPhase !== 'network') return false;
     this.lcp.send(CpCode.ProtocolReject, this.lcpPolicy.protocolRejectData(protocol, info));
     this.pump(now);
+    return true;
   }
 
   /** Call when `pollTimeout()` is due. Each part rechecks its own deadline, so a stale entry is harmless. */

@@ -41,6 +41,22 @@ describe('MS-CHAPv2 server + client', () => {
     expect(toHex(createMsChapV2Client({ user: 'a', password: 'b', random: seededRandom(1) }).lcpData)).toBe('c22381');
   });
 
+  it('RFC2759-5: an external verdict "ok" without the authenticator response becomes a Failure, never a bare Success', () => {
+    const s = createMsChapV2Server({ random: seededRandom(3), name: 'lns', lookup, external: true });
+    const c = createMsChapV2Client({ user: 'alice', password: 'alicePass', random: seededRandom(4) });
+    s.start(0);
+    for (const p of drain(s)) c.handlePacket(p, 1);
+    for (const p of drain(c)) s.handlePacket(p, 2);
+    expect(drain(s)).toEqual([]); // waiting for the checker
+    expect(s.pollVerify?.()).toMatchObject({ method: 'mschapv2', user: 'alice' });
+    s.completeVerify?.({ ok: true }, 3);
+    const [reply] = drain(s);
+    expect(reply![0]).toBe(ChapCode.Failure);
+    expect(statusText(reply!)).toMatch(/^E=691 R=0 C=[0-9A-F]{32} V=3/);
+    expect(s.outcome).toMatchObject({ ok: false, user: 'alice' });
+    expect(reasonOf(s)).toContain('without an authenticator response');
+  });
+
   it('RFC2759-3: the Challenge is 16 octets from the injected Random, with our name', () => {
     const s = msServer(42);
     s.start(1000);

@@ -345,6 +345,18 @@ describe('RFC1661-4.6: Restart timer and counters', () => {
     expect(cp.state).toBe('ack-rcvd');
   });
 
+  it('RFC1661-5.3/5.4: a Configure-Nak or Configure-Reject with the wrong Identifier is silently discarded', () => {
+    for (const code of [3, 4]) {
+      const { cp, lastReq } = engineIn('req-sent');
+      while (cp.pollPacket() !== undefined);
+      cp.handlePacket(encodeCpPacket({ code, id: (lastReq!.id + 1) & 0xff, data: lastReq!.data }), 0);
+      expect(cp.state).toBe('req-sent');
+      expect(cp.pollPacket()).toBeUndefined();
+      cp.handlePacket(encodeCpPacket({ code, id: lastReq!.id, data: lastReq!.data }), 0);
+      expect(cp.pollPacket()?.[0]).toBe(1); // the matching one is acted on: a new Configure-Request
+    }
+  });
+
   it('RFC1661-5.6: Code-Reject carries the rejected packet, cut to the peer MRU', () => {
     const cp = new ControlProtocol(0xc021, new TestLcpPolicy(0, 64));
     cp.fire('up', 0);

@@ -428,6 +428,20 @@ describe('PppLink: LCP details', () => {
     expect(f2.length - 4).toBe(1500);
   });
 
+  it('RFC1661-2: a Protocol field breaking the odd/even rule (0x0020, 0xc020) gets Protocol-Reject', () => {
+    const { a, pipe } = openedPair();
+    a.handleFrame(fromHex('ff03 0020 aabb'), pipe.now);
+    a.handleFrame(fromHex('ff03 c020 ccdd'), pipe.now);
+    a.handleFrame(fromHex('0020 ee'), pipe.now); // ACFC form
+    const data: string[] = [];
+    for (let f = a.pollFrame(); f !== undefined; f = a.pollFrame()) {
+      const r = decodeCpPacket((decodeFrame(f) as { information: Uint8Array }).information);
+      expect(r.ok && r.value.code).toBe(8);
+      if (r.ok) data.push(toHex(r.value.data));
+    }
+    expect(data).toEqual(['0020aabb', 'c020ccdd', '0020ee']);
+  });
+
   it('RFC1661-5.7: no Protocol-Reject before LCP is Opened', () => {
     const a = new PppLink(lnsOptions());
     a.open(0);
@@ -446,6 +460,16 @@ describe('PppLink: LCP details', () => {
     }
     expect(a.pollFrame()).toBeUndefined();
     expect(a.ipUp).toBe(true);
+  });
+
+  it('RFC1661-6.1: with our MRU 1400 acked, a 1500-octet IP packet is still accepted', () => {
+    const { a, pipe } = openedPair();
+    const big = new Uint8Array(1500);
+    big[0] = 0x45;
+    a.handleFrame(encodeFrame(0x0021, big), pipe.now);
+    const ips = [] as Uint8Array[];
+    for (let e = a.pollEvent(); e !== undefined; e = a.pollEvent()) if (e.type === 'ip') ips.push(e.packet);
+    expect(ips.map((p) => p.length)).toEqual([1500]);
   });
 
   it('IP frames become ip events once IPCP is Opened', () => {
@@ -625,4 +649,37 @@ describe('PppLink with the real src/chap engines', () => {
       expect(a.ipUp || b.ipUp).toBe(false);
     });
   }
+});
+
+describe('PppLink: CHAP Challenge retransmission through the link', () => {
+  it('RFC1994-4.1: a retransmitted Challenge is byte-identical (Identifier and Value); a Response to it succeeds', () => {
+    const server: AuthOffer = {
+      protocol: 0xc223,
+      algorithm: 0x81,
+      label: 'mschapv2',
+      create: () =>
+        createMsChapV2Server({
+          random: seededRandom(5),
+          name: 'l2tp-ts',
+          lookup: (u) => (u === 'bob' ? 'pw' : undefined),
+        }),
+    };
+    const client: AuthOffer = {
+      protocol: 0xc223,
+      algorithm: 0x81,
+      label: 'mschapv2',
+      create: () => createMsChapV2Client({ user: 'bob', password: 'pw', random: seededRandom(6) }),
+    };
+    const { a, b, pipe } = pair({ authServers: [server] }, { authClients: [client] });
+    const isChallenge = (f: Uint8Array): boolean => {
+      const d = decodeFrame(f);
+      return d.ok && d.protocol === 0xc223 && d.information[0] === 1;
+    };
+    let lost = 0;
+    pipe.tamper = (f, from) => (from === 0 && isChallenge(f) && lost++ < 2 ? undefined : f);
+    expect(pipe.runUntil(() => a.ipUp && b.ipUp)).toBe(true);
+    const challenges = pipe.sent[0].filter(isChallenge).map(toHex);
+    expect(challenges).toHaveLength(3);
+    expect(new Set(challenges).size).toBe(1);
+  });
 });

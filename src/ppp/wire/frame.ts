@@ -23,7 +23,11 @@ export class PppFrameView {
   /** True when the frame carried the FF 03 Address/Control octets. */
   hasAddressControl = false;
 
-  /** Re-points the view at `b`; returns why it is not a frame, or undefined. */
+  /**
+   * Re-points the view at `b`; returns why it is not a frame, or undefined. On 'bad-protocol' the
+   * getters still describe the frame, so the link can Protocol-Reject it. A one-octet Protocol
+   * field is accepted even when PFC was not negotiated (as pppd does), so `01 00` reads as 0x0001.
+   */
   wrap(b: Uint8Array): FrameError | undefined {
     let at = 0;
     // RFC 1661 §6.6: with ACFC the FF 03 may be absent; no protocol starts with 0xFF (the
@@ -40,12 +44,14 @@ export class PppFrameView {
       if (at + 2 > b.length) return 'truncated';
       protocol = u16(b, at);
       at += 2;
-      // RFC 1661 §2: the least significant octet of a protocol number is odd.
-      if ((protocol & 1) === 0) return 'bad-protocol';
     }
     this.bytes = b;
     this.protocol = protocol;
     this.infoAt = at;
+    // RFC 1661 §2: the least significant octet of a protocol number is odd (the most significant
+    // is even by construction: an odd first octet is a compressed field); "Frames received which don't comply with these rules MUST be treated as having an
+    // unrecognized Protocol."
+    if ((protocol & 1) === 0) return 'bad-protocol';
     return undefined;
   }
 
