@@ -28,8 +28,9 @@ import { DEFAULT_MAX_PENDING, DEFAULT_RECEIVE_WINDOW } from './control-channel.j
 import { isVersion10, judgeFieldValues } from './handshake.js';
 import { StopReason } from './reasons.js';
 import { SccrqRateLimit } from './sccrq-rate.js';
-import { Tunnel, type TunnelConfig, type TunnelHost } from './tunnel.js';
+import { Tunnel, type TunnelHost } from './tunnel.js';
 import { stopCcnMessage } from './tunnel-messages.js';
+import type { TunnelConfig } from './tunnel-table.js';
 import type { DisconnectReason, L2tpEvent, SessionHandle, TunnelInfo } from './types.js';
 import { AvpType } from './wire/avp-catalogue.js';
 import { CONTROL_HEADER_LENGTH, L2tpHeaderView, writeControlHeader } from './wire/header.js';

@@ -44,8 +44,6 @@ import {
   tunnelEventOf,
 } from './tunnel-table.js';
 
-export type { TunnelConfig, TunnelInput } from './tunnel-table.js';
-
 import type { DisconnectReason, L2tpEvent } from './types.js';
 import { AvpType } from './wire/avp-catalogue.js';
 import {

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { PeerAddress } from '../../src/core/engine.js';
 import type { L2tpEvent } from '../../src/l2tp/endpoint.js';
-import { Tunnel, type TunnelConfig, type TunnelHost } from '../../src/l2tp/tunnel.js';
+import { Tunnel, type TunnelHost } from '../../src/l2tp/tunnel.js';
+import type { TunnelConfig } from '../../src/l2tp/tunnel-table.js';
 import { TUNNEL_EVENTS, TUNNEL_STATES, TUNNEL_TRANSITIONS } from '../../src/l2tp/tunnel-table.js';
 import { AvpType } from '../../src/l2tp/wire/avp-catalogue.js';
 import { makeBytesAvp, makeU16Avp, makeU32Avp } from '../../src/l2tp/wire/message.js';
