@@ -12,7 +12,8 @@ import { buildIcmpEcho, IcmpType, parseIpv4 } from '../../src/core/ipv4.js';
 import { createLac, type LacClient } from '../../src/index.js';
 import { writeDataHeader } from '../../src/l2tp/wire/header.js';
 import type { PppSession } from '../../src/session/ppp-over-l2tp.js';
-import { type LabProcess, labSkipReason, NetLab, sleep, tail, waitFor } from '../support/netns.js';
+import { labSkipReason, NetLab, sleep, tail, waitFor } from '../support/netns.js';
+import { startLabLns } from './lab-lns.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/l2tp-ts.js');
 const skip = labSkipReason(['tcpdump']) ?? (existsSync('/dev/net/tun') ? undefined : 'no /dev/net/tun');
@@ -45,7 +46,6 @@ describe.skipIf(skip !== undefined)(
     let lab: NetLab;
     let lnsNs: string;
     let lacNs: string;
-    let lns: LabProcess;
     let port: number;
     let lac: LacClient | undefined;
 
@@ -56,9 +56,7 @@ describe.skipIf(skip !== undefined)(
       lab.addVeth({ ns: lacNs, address: `${LAC_IP}/24` }, { ns: lnsNs, address: `${LNS_IP}/24` });
       const config = join(lab.dir, 'lns.json');
       writeFileSync(config, JSON.stringify({ users: { alice: 's3cret' } }));
-      lns = lab.spawn('lns', lnsNs, process.execPath, [
-        BIN,
-        'lns',
+      ({ port } = await startLabLns(lab, lnsNs, [
         '--tun',
         '--json-config',
         config,
@@ -68,18 +66,7 @@ describe.skipIf(skip !== undefined)(
         '0',
         '--control',
         join(lab.dir, 'ctl.sock'),
-      ]);
-      const listening = (): RegExpMatchArray | null =>
-        tail(lns.log, 50).match(/listening on [\d.]+:(\d+) \(TUN mode\)/);
-      await waitFor(
-        'the LNS to listen',
-        () => listening() !== null || lns.exitCode !== undefined,
-        20_000,
-        () => tail(lns.log),
-      );
-      const m = listening();
-      if (m === null) throw new Error(`the LNS did not start:\n${tail(lns.log)}`);
-      port = Number(m[1]);
+      ]));
     }, 40_000);
 
     afterAll(async () => {

@@ -3,12 +3,12 @@
 // sessions up (or spinning on a level-triggered poll). Root only, in a network namespace.
 // Related: src/io/tun-device.ts (read errors), src/io/create-lns.ts (onFatal), src/cli/lns.ts.
 import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLac, type LacClient } from '../../src/index.js';
 import { labSkipReason, NetLab, tail, waitFor } from '../support/netns.js';
+import { startLabLns } from './lab-lns.js';
 
-const BIN = resolve(import.meta.dirname, '../../bin/l2tp-ts.js');
 const skip = labSkipReason([]) ?? (existsSync('/dev/net/tun') ? undefined : 'no /dev/net/tun');
 
 describe.skipIf(skip !== undefined)(`a failing TUN device${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -26,9 +26,7 @@ describe.skipIf(skip !== undefined)(`a failing TUN device${skip ? ` (skipped: ${
     lab.addVeth({ ns: lacNs, address: '10.203.81.1/24' }, { ns: lnsNs, address: '10.203.81.2/24' });
     const config = join(lab.dir, 'lns.json');
     writeFileSync(config, JSON.stringify({ users: { alice: 's3cret' } }));
-    const lns = lab.spawn('lns', lnsNs, process.execPath, [
-      BIN,
-      'lns',
+    const { proc: lns } = await startLabLns(lab, lnsNs, [
       '--tun',
       '--tun-name',
       'tfail0',
@@ -40,12 +38,6 @@ describe.skipIf(skip !== undefined)(`a failing TUN device${skip ? ` (skipped: ${
       '1701',
       '--no-control',
     ]);
-    await waitFor(
-      'the LNS to listen',
-      () => /listening on/.test(tail(lns.log)) || lns.exitCode !== undefined,
-      20_000,
-      () => tail(lns.log),
-    );
     lac = await lab.withNetns(lacNs, () =>
       createLac({ server: { address: '10.203.81.2', port: 1701 }, user: 'alice', password: 's3cret' }),
     );

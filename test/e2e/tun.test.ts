@@ -3,12 +3,12 @@
 // namespace's kernel and back; the kernel routes the client's address into the TUN device.
 // Related: test/support/netns.ts (the lab), src/io/tun-device.ts, src/io/create-lns.ts.
 import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLac, type LacClient } from '../../src/index.js';
 import { type LabProcess, labSkipReason, NetLab, tail, waitFor } from '../support/netns.js';
+import { startLabLns } from './lab-lns.js';
 
-const BIN = resolve(import.meta.dirname, '../../bin/l2tp-ts.js');
 const skip = labSkipReason(['ping']) ?? (existsSync('/dev/net/tun') ? undefined : 'no /dev/net/tun');
 const LNS_IP = '10.203.77.2';
 const LAC_IP = '10.203.77.1';
@@ -28,9 +28,7 @@ describe.skipIf(skip !== undefined)(`l2tp-ts lns --tun in a namespace${skip ? ` 
     lab.addVeth({ ns: lacNs, address: `${LAC_IP}/24` }, { ns: lnsNs, address: `${LNS_IP}/24` });
     const config = join(lab.dir, 'lns.json');
     writeFileSync(config, JSON.stringify({ users: { alice: 's3cret' }, pppDebug: false }));
-    lns = lab.spawn('lns', lnsNs, process.execPath, [
-      BIN,
-      'lns',
+    ({ proc: lns, port } = await startLabLns(lab, lnsNs, [
       '--tun',
       '--json-config',
       config,
@@ -40,17 +38,7 @@ describe.skipIf(skip !== undefined)(`l2tp-ts lns --tun in a namespace${skip ? ` 
       '0',
       '--control',
       join(lab.dir, 'ctl.sock'),
-    ]);
-    const listening = (): RegExpMatchArray | null => tail(lns.log, 50).match(/listening on [\d.]+:(\d+) \(TUN mode\)/);
-    await waitFor(
-      'the LNS to listen',
-      () => listening() !== null || lns.exitCode !== undefined,
-      20_000,
-      () => tail(lns.log),
-    );
-    const m = listening();
-    if (m === null) throw new Error(`the LNS did not start:\n${tail(lns.log)}`);
-    port = Number(m[1]);
+    ]));
   }, 40_000);
 
   afterAll(async () => {
