@@ -105,6 +105,8 @@ interface Keyword {
   readonly kind: Kind;
   /** Warning issued when the key is used: accepted, but with no effect here. */
   readonly noEffect?: string;
+  /** Warn only for this value (`flow bit = no` changes nothing, so it says nothing). */
+  readonly noEffectWhen?: unknown;
 }
 
 const BOOL: Kind = { type: 'bool' };
@@ -137,11 +139,56 @@ const KEYWORDS: ReadonlyMap<string, Keyword> = new Map<string, Keyword>([
   ['force userspace', { contexts: G, field: 'forceUserspace', kind: BOOL }],
   ['ip range', { contexts: N, field: 'ipRanges', kind: { type: 'ranges', allow: true } }],
   ['no ip range', { contexts: N, field: 'ipRanges', kind: { type: 'ranges', allow: false } }],
-  ['debug avp', { contexts: G, field: 'debugAvp', kind: BOOL }],
-  ['debug network', { contexts: G, field: 'debugNetwork', kind: BOOL }],
-  ['debug packet', { contexts: G, field: 'debugPacket', kind: BOOL }],
-  ['debug tunnel', { contexts: G, field: 'debugTunnel', kind: BOOL }],
-  ['debug state', { contexts: G, field: 'debugState', kind: BOOL }],
+  [
+    'debug avp',
+    {
+      contexts: G,
+      field: 'debugAvp',
+      kind: BOOL,
+      noEffect: 'L2TP message dumps are not implemented; ppp debug gives the PPP dumps',
+      noEffectWhen: true,
+    },
+  ],
+  [
+    'debug network',
+    {
+      contexts: G,
+      field: 'debugNetwork',
+      kind: BOOL,
+      noEffect: 'L2TP message dumps are not implemented; ppp debug gives the PPP dumps',
+      noEffectWhen: true,
+    },
+  ],
+  [
+    'debug packet',
+    {
+      contexts: G,
+      field: 'debugPacket',
+      kind: BOOL,
+      noEffect: 'L2TP message dumps are not implemented; lns --pcap FILE captures every datagram',
+      noEffectWhen: true,
+    },
+  ],
+  [
+    'debug tunnel',
+    {
+      contexts: G,
+      field: 'debugTunnel',
+      kind: BOOL,
+      noEffect: 'L2TP message dumps are not implemented; tunnel-up/-down are always logged',
+      noEffectWhen: true,
+    },
+  ],
+  [
+    'debug state',
+    {
+      contexts: G,
+      field: 'debugState',
+      kind: BOOL,
+      noEffect: 'L2TP message dumps are not implemented; docs/L2TP-AUTOMATA.md has the tables',
+      noEffectWhen: true,
+    },
+  ],
   [
     'ipsec saref',
     {
@@ -173,16 +220,66 @@ const KEYWORDS: ReadonlyMap<string, Keyword> = new Map<string, Keyword>([
   ['name', { contexts: NC, field: 'authName', kind: { type: 'string' } }],
   ['hostname', { contexts: NC, field: 'hostname', kind: { type: 'string' } }],
   ['ppp debug', { contexts: NC, field: 'pppDebug', kind: BOOL }],
-  ['pass peer', { contexts: NC, field: 'passPeer', kind: BOOL }],
+  [
+    'pass peer',
+    {
+      contexts: NC,
+      field: 'passPeer',
+      kind: BOOL,
+      noEffect: 'there is no pppd to pass the peer address to',
+      noEffectWhen: true,
+    },
+  ],
   ['pppoptfile', { contexts: NC, field: 'pppOptFile', kind: { type: 'string' } }],
   // file.c set_rws: call rws ≥ -1 (-1 = no flow control), tunnel rws ≥ 1.
-  ['call rws', { contexts: NC, field: 'callRws', kind: { type: 'int', min: -1, max: 65535 } }],
+  [
+    'call rws',
+    {
+      contexts: NC,
+      field: 'callRws',
+      kind: { type: 'int', min: -1, max: 65535 },
+      noEffect: 'data messages are not sequenced (RFC 2661 §5.4)',
+    },
+  ],
   ['tunnel rws', { contexts: NC, field: 'tunnelRws', kind: { type: 'int', min: 1, max: 65535 } }],
-  ['flow bit', { contexts: NC, field: 'flowBit', kind: BOOL }],
+  [
+    'flow bit',
+    {
+      contexts: NC,
+      field: 'flowBit',
+      kind: BOOL,
+      noEffect: 'data messages are not sequenced yet (RFC 2661 §5.4)',
+      noEffectWhen: true,
+    },
+  ],
   ['challenge', { contexts: NC, field: 'challenge', kind: BOOL }],
-  ['tx bps', { contexts: NC, field: 'txBps', kind: { type: 'int', min: 1, max: 0xffffffff } }],
-  ['rx bps', { contexts: NC, field: 'rxBps', kind: { type: 'int', min: 1, max: 0xffffffff } }],
-  ['bps', { contexts: NC, field: ['txBps', 'rxBps'], kind: { type: 'int', min: 1, max: 0xffffffff } }],
+  [
+    'tx bps',
+    {
+      contexts: NC,
+      field: 'txBps',
+      kind: { type: 'int', min: 1, max: 0xffffffff },
+      noEffect: 'no PPP daemon to report the speed to',
+    },
+  ],
+  [
+    'rx bps',
+    {
+      contexts: NC,
+      field: 'rxBps',
+      kind: { type: 'int', min: 1, max: 0xffffffff },
+      noEffect: 'no PPP daemon to report the speed to',
+    },
+  ],
+  [
+    'bps',
+    {
+      contexts: NC,
+      field: ['txBps', 'rxBps'],
+      kind: { type: 'int', min: 1, max: 0xffffffff },
+      noEffect: 'no PPP daemon to report the speed to',
+    },
+  ],
   ['max retries', { contexts: G, field: 'maxRetries', kind: { type: 'int', min: 1, max: 1000 } }],
   ['cap backoff', { contexts: G, field: 'capBackoff', kind: { type: 'int', min: 0, max: 3600 } }],
 ]);
@@ -285,7 +382,8 @@ export function parseXl2tpdConf(text: string, file: string): Parsed<Xl2tpdConf> 
     if (context === 'lns' && current['localIp'] !== undefined && (current['localIpRanges'] as unknown[]).length > 0) {
       throw sink.error(lineNo, `${key}: 'local ip range' and 'local ip' are mutually exclusive`);
     }
-    if (kw.noEffect !== undefined && !warnedNoEffect.has(key)) {
+    const inEffect = kw.noEffectWhen === undefined || parsed === kw.noEffectWhen;
+    if (kw.noEffect !== undefined && inEffect && !warnedNoEffect.has(key)) {
       warnedNoEffect.add(key);
       sink.warn(lineNo, `${key}: accepted, no effect in l2tp-ts (${kw.noEffect})`);
     }
