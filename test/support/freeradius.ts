@@ -68,6 +68,17 @@ export async function freeUdpPorts(n: number): Promise<number[]> {
   return ports;
 }
 
+/**
+ * Writes a self-contained raddb into `d` (radiusd.conf, users, radacct/): PAP, CHAP and MS-CHAP
+ * for `o.users` on 127.0.0.1 authPort/acctPort, accounting into radacct/detail. Also the backend
+ * of the l2tpns interop runs (peers/l2tpns-config.ts).
+ */
+export function writeRaddbFiles(d: string, o: FreeradiusOptions, authPort: number, acctPort: number): void {
+  mkdirSync(join(d, 'radacct'), { recursive: true });
+  writeFileSync(join(d, 'radiusd.conf'), radiusdConf(d, o, authPort, acctPort));
+  writeFileSync(join(d, 'users'), usersFile(o.users));
+}
+
 function radiusdConf(d: string, o: FreeradiusOptions, authPort: number, acctPort: number): string {
   const sign = (o.signReplies ?? true) ? ['Message-Authenticator := 0x00'] : [];
   const rejectMessage = o.rejectMessage === undefined ? [] : [`Reply-Message := "${o.rejectMessage}"`];
@@ -188,10 +199,8 @@ function usersFile(users: readonly RadiusUser[]): string {
 /** Starts FreeRADIUS (-X: foreground, debug to stdout) on free loopback ports; resolves once it is ready. */
 export async function startFreeradius(o: FreeradiusOptions): Promise<Freeradius> {
   const dir = mkdtempSync(join(tmpdir(), 'l2t-radius-'));
-  mkdirSync(join(dir, 'radacct'));
   const [authPort, acctPort] = (await freeUdpPorts(2)) as [number, number];
-  writeFileSync(join(dir, 'radiusd.conf'), radiusdConf(dir, o, authPort, acctPort));
-  writeFileSync(join(dir, 'users'), usersFile(o.users));
+  writeRaddbFiles(dir, o, authPort, acctPort);
   let output = '';
   const proc: ChildProcess = spawn(FREERADIUS, ['-X', '-d', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout?.on('data', (b: Buffer) => (output += b.toString()));

@@ -1,113 +1,21 @@
 // The configuration files of the real peers used by interop tests: FreeRADIUS (as l2tpns's
 // authentication backend) and l2tpns's startup-config. One generator for the NetLab launcher
 // (l2tpns.ts) and the user-mode-linux reference LNS (../../interop/uml/reference-lns.ts).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeRaddbFiles } from '../freeradius.js';
 
 /** Writes a self-contained raddb into `d` (radiusd.conf + users): PAP, CHAP and MS-CHAP on 127.0.0.1:1812/1813. */
 export function writeRaddb(d: string, o: { secret: string; user: string; password: string }): void {
-  mkdirSync(join(d, 'radacct'), { recursive: true });
-  writeFileSync(
-    join(d, 'radiusd.conf'),
-    `prefix = /usr
-exec_prefix = /usr
-sysconfdir = /etc
-localstatedir = /var
-sbindir = /usr/sbin
-logdir = ${d}
-raddbdir = ${d}
-radacctdir = ${d}/radacct
-name = freeradius
-confdir = \${raddbdir}
-modconfdir = \${confdir}
-run_dir = ${d}
-db_dir = \${raddbdir}
-libdir = /usr/lib/freeradius
-pidfile = \${run_dir}/radiusd.pid
-max_request_time = 30
-cleanup_delay = 5
-max_requests = 16384
-hostname_lookups = no
-log {
-	destination = stdout
-	colourise = no
-	auth = yes
-}
-security {
-	allow_core_dumps = no
-	max_attributes = 200
-	reject_delay = 0
-	status_server = yes
-}
-thread pool {
-	start_servers = 2
-	max_servers = 4
-	min_spare_servers = 1
-	max_spare_servers = 4
-}
-client local {
-	ipaddr = 127.0.0.1
-	secret = ${o.secret}
-	require_message_authenticator = no
-	nas_type = other
-}
-modules {
-	pap {
-		normalise = yes
-	}
-	chap {
-	}
-	mschap {
-	}
-	files {
-		filename = \${raddbdir}/users
-	}
-	detail {
-		filename = \${radacctdir}/detail
-		header = "%t"
-	}
-}
-server l2t {
-	listen {
-		type = auth
-		ipaddr = 127.0.0.1
-		port = 1812
-	}
-	listen {
-		type = acct
-		ipaddr = 127.0.0.1
-		port = 1813
-	}
-	authorize {
-		chap
-		mschap
-		files
-		pap
-	}
-	authenticate {
-		Auth-Type PAP {
-			pap
-		}
-		Auth-Type CHAP {
-			chap
-		}
-		Auth-Type MS-CHAP {
-			mschap
-		}
-	}
-	preacct {
-	}
-	accounting {
-		detail
-	}
-	post-auth {
-	}
-}
-`,
-  );
-  writeFileSync(
-    join(d, 'users'),
-    `${o.user}\tCleartext-Password := "${o.password}"\n\tService-Type = Framed-User,\n\tFramed-Protocol = PPP\n`,
+  // l2tpns 2.4.1 neither sends nor checks Message-Authenticator: the server asks for none and signs nothing.
+  writeRaddbFiles(
+    d,
+    {
+      secret: o.secret,
+      users: [{ name: o.user, password: o.password }],
+      requireMessageAuthenticator: false,
+      signReplies: false,
+    },
+    1812,
+    1813,
   );
 }
 
