@@ -3,39 +3,14 @@
 // to the reply. Drives a real LNS and LAC (MRU 1400) over the SimNetwork.
 // Related: src/lns/userspace-responder.ts (respondWithin), src/lns/lns.ts (answerIp).
 import { describe, expect, it } from 'vitest';
-import type { PeerAddress } from '../../src/core/engine.js';
 import { buildIcmpEcho, IcmpType, internetChecksum, parseIpv4 } from '../../src/core/ipv4.js';
 import { L2tpHeaderView } from '../../src/l2tp/wire/header.js';
-import { LacEngine, type LacEvent } from '../../src/lac/lac.js';
-import { AddressPool } from '../../src/lns/address-pool.js';
-import { LnsEngine, type LnsEvent } from '../../src/lns/lns.js';
+import type { LnsEngine } from '../../src/lns/lns.js';
 import { respond, respondWithin } from '../../src/lns/userspace-responder.js';
-import { seededRandom } from '../support/seeded-random.js';
-import { SimNetwork } from '../support/sim-network.js';
-
-const LNS: PeerAddress = { address: '192.0.2.1', port: 1701 };
-const LAC: PeerAddress = { address: '198.51.100.1', port: 1701 };
-const LOCAL_IP = '10.1.20.30';
+import { SIM_LAC as LAC, SIM_LOCAL_IP as LOCAL_IP, simSessionUp } from '../support/sim-session.js';
 
 function sessionUp(mru: number) {
-  const net = new SimNetwork(3, { minDelayMs: 1, maxDelayMs: 3 });
-  const lns = new LnsEngine({
-    random: seededRandom(7),
-    hostName: 'lns',
-    auth: ['mschapv2'],
-    users: (u) => (u === 'alice' ? { secret: 's3cret' } : undefined),
-    pool: new AddressPool(['10.1.20.31-10.1.20.50'], { exclude: [LOCAL_IP] }),
-    localAddress: LOCAL_IP,
-    userspace: true,
-  });
-  const lnsEvents: LnsEvent[] = net.attach(LNS, lns);
-  const lac = new LacEngine({ random: seededRandom(11), server: LNS, user: 'alice', password: 's3cret', mru });
-  const lacEvents: LacEvent[] = net.attach(LAC, lac);
-  lac.start(net.now);
-  const up = (): boolean =>
-    lnsEvents.some((e) => e.type === 'session-up') && lacEvents.some((e) => e.type === 'session-up');
-  expect(net.runUntil(up, 60_000)).toBe(true);
-  return { net, lns, lac, lacSession: [...lac.sessions.values()][0]! };
+  return simSessionUp({ lns: { userspace: true }, lac: { mru } });
 }
 
 /** An echo request of `size` octets of ICMP data from the LAC's address to the LNS. */

@@ -7,46 +7,19 @@ import { describe, expect, it } from 'vitest';
 import type { PeerAddress } from '../../src/core/engine.js';
 import { buildIcmpEcho, IcmpType, parseIpv4 } from '../../src/core/ipv4.js';
 import { writeDataHeader } from '../../src/l2tp/wire/header.js';
-import { LacEngine, type LacEvent } from '../../src/lac/lac.js';
-import { AddressPool } from '../../src/lns/address-pool.js';
-import { LnsEngine, type LnsEvent } from '../../src/lns/lns.js';
+import type { LnsEngine } from '../../src/lns/lns.js';
 import type { PppSession } from '../../src/session/ppp-over-l2tp.js';
-import { seededRandom } from '../support/seeded-random.js';
-import { SimNetwork } from '../support/sim-network.js';
+import { SIM_LAC as LAC, SIM_LOCAL_IP as LOCAL_IP, simSessionUp } from '../support/sim-session.js';
 
-const LNS: PeerAddress = { address: '192.0.2.1', port: 1701 };
-const LAC: PeerAddress = { address: '198.51.100.1', port: 1701 };
 const SAME_HOST_OTHER_PORT: PeerAddress = { address: '198.51.100.1', port: 40000 };
 const OTHER_HOST: PeerAddress = { address: '203.0.113.9', port: 1701 };
-const LOCAL_IP = '10.1.20.30';
 
 function sessionUp(opts: { userspace?: boolean; ipv6?: boolean } = {}) {
-  const net = new SimNetwork(3, { minDelayMs: 1, maxDelayMs: 3 });
-  const lns = new LnsEngine({
-    random: seededRandom(7),
-    hostName: 'lns',
-    auth: ['mschapv2'],
-    users: (u) => (u === 'alice' ? { secret: 's3cret' } : undefined),
-    pool: new AddressPool(['10.1.20.31-10.1.20.50'], { exclude: [LOCAL_IP] }),
-    localAddress: LOCAL_IP,
-    userspace: opts.userspace ?? false,
-    ipv6: opts.ipv6,
+  const { net, lns, lnsEvents, lac, lacSession } = simSessionUp({
+    lns: { userspace: opts.userspace ?? false, ipv6: opts.ipv6 },
+    lac: { ipv6: opts.ipv6 },
   });
-  const lnsEvents: LnsEvent[] = net.attach(LNS, lns);
-  const lac = new LacEngine({
-    random: seededRandom(11),
-    server: LNS,
-    user: 'alice',
-    password: 's3cret',
-    ipv6: opts.ipv6,
-  });
-  const lacEvents: LacEvent[] = net.attach(LAC, lac);
-  lac.start(net.now);
-  const up = (): boolean =>
-    lnsEvents.some((e) => e.type === 'session-up') && lacEvents.some((e) => e.type === 'session-up');
-  expect(net.runUntil(up, 60_000)).toBe(true);
   net.runIdle(net.now + 2_000);
-  const lacSession = [...lac.sessions.values()][0]!;
   /** A data message carrying `packet` as PPP protocol `protocol`, as the LAC would send it. */
   const dataMessage = (packet: Uint8Array, protocol = 0x0021): Uint8Array => {
     const frame = new Uint8Array(4 + packet.length);
