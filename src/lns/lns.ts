@@ -174,6 +174,8 @@ export class LnsEngine implements Engine<LnsEvent> {
   private readonly throttle: AuthThrottle;
   /** Sessions whose authentication attempt was refused by the throttle (for the auth-failed reason). */
   private readonly throttled = new Set<number>();
+  /** RADIUS logins refused by the throttle, waiting for their verdict (completeRefusals). */
+  private readonly refusals = new Fifo<number>();
   /** The `now` of the input being handled: the users lookup has no clock of its own. */
   private now: Instant = 0;
   /** RADIUS authentication and accounting (see radius-aaa.ts), when configured. */
@@ -240,12 +242,14 @@ export class LnsEngine implements Engine<LnsEvent> {
   handleDatagram(bytes: Uint8Array, from: PeerAddress, now: Instant): void {
     this.now = now;
     this.bridge.handleDatagram(bytes, from, now);
+    this.completeRefusals(now);
     this.answerIp();
   }
 
   handleTimeout(now: Instant): void {
     this.now = now;
     this.bridge.handleTimeout(now);
+    this.completeRefusals(now);
     this.aaa?.handleTimeout(now, (key) => {
       const s = this.bridge.sessions.get(key);
       return s === undefined ? undefined : usageOf(s);
@@ -301,9 +305,29 @@ export class LnsEngine implements Engine<LnsEvent> {
   private onRadiusPppEvent(session: PppSession, e: PppEvent, now: Instant): void {
     const aaa = this.aaa;
     if (aaa === undefined) return;
-    if (e.type === 'auth-verify') aaa.verify(session.key, e.request, now);
-    else if (e.type === 'link-up') aaa.sessionUp(session.key, usageOf(session), now);
+    if (e.type === 'auth-verify') {
+      // The throttle covers RADIUS logins too: a blocked name or address is refused here, as a
+      // wrong password is, and the server is not asked (a guesser cannot load it either).
+      if (this.throttle.blocked(e.request.user, session.handle.peer.address, now)) {
+        this.throttled.add(session.key);
+        this.refusals.push(session.key);
+      } else {
+        aaa.verify(session.key, e.request, now);
+      }
+    } else if (e.type === 'link-up') aaa.sessionUp(session.key, usageOf(session), now);
     else if (e.type === 'link-down') aaa.noteCause(session.key, terminateCauseOf(e));
+  }
+
+  /**
+   * Verdicts for the RADIUS logins the throttle refused while their link was reporting events
+   * (the link is not re-entered from its own event): each is judged as an Access-Reject is.
+   */
+  private completeRefusals(now: Instant): void {
+    for (let key = this.refusals.shift(); key !== undefined; key = this.refusals.shift()) {
+      const session = this.bridge.sessions.get(key);
+      if (session === undefined) continue;
+      this.bridge.withLink(session, now, (link) => link.completeAuth({ ok: false, reason: 'refused' }, now));
+    }
   }
 
   pollEvent(): LnsEvent | undefined {
@@ -643,6 +667,9 @@ function usageOf(s: PppSession): RadiusUsage {
 
 /** RFC 2866 §5.10 from why PPP went down (pppd radius_ip_down's mapping of its exit status). */
 function terminateCauseOf(e: Extract<PppEvent, { type: 'link-down' }>): TerminateCause {
+  // The session limits of ../session/ppp-over-l2tp.ts close the link with these reasons.
+  if (e.reason === 'idle-timeout') return 'IdleTimeout';
+  if (e.reason === 'session-timeout') return 'SessionTimeout';
   switch (e.cause) {
     case LinkDownCause.Normal:
       return e.direction === 1 ? 'UserRequest' : 'NasRequest';

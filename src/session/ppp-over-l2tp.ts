@@ -92,7 +92,11 @@ export interface PppSession {
   peerAddress?: string;
   dns?: readonly string[];
   upAt?: Instant;
-  /** Authorization (RADIUS Session-Timeout / Idle-Timeout, s): the LNS's maxconnect / idle for this session. */
+  /**
+   * Authorization (RADIUS Session-Timeout / Idle-Timeout, s): this session's maxconnect / idle,
+   * over the owner's SessionLimits (as pppd's radius plugin sets maxconnect and idle_time_limit);
+   * 0 or absent: the owner's. Set before IPCP opens (Access-Accept), read when it does.
+   */
   sessionTimeoutS?: number;
   idleTimeoutS?: number;
   /** Set once the session is being torn down; frames are no longer accepted. */
@@ -452,18 +456,20 @@ export class PppOverL2tp {
         return;
       }
     } else {
-      if (limits.maxConnectMs !== undefined && now >= session.upAt + limits.maxConnectMs) {
+      const maxConnectMs = maxConnectOf(session, limits);
+      if (maxConnectMs !== undefined && now >= session.upAt + maxConnectMs) {
         this.expire(session, 'session-timeout', GlobalCause.NormalDisconnect, now);
         return;
       }
-      if (limits.idleTimeoutMs !== undefined) {
+      const idleMs = idleTimeoutOf(session, limits);
+      if (idleMs !== undefined) {
         // Packets we send carry no time (the fast path has no `now`): any sent since the last
         // check count as activity now, so a session is never cut early, at worst one period late.
         if (session.ipTxPackets !== session.idleTxMark) {
           session.idleTxMark = session.ipTxPackets;
           session.lastIpAt = now;
         }
-        if (now >= session.lastIpAt + limits.idleTimeoutMs) {
+        if (now >= session.lastIpAt + idleMs) {
           this.expire(session, 'idle-timeout', GlobalCause.NormalDisconnect, now);
           return;
         }
@@ -479,8 +485,10 @@ export class PppOverL2tp {
     if (session.upAt === undefined) {
       return limits.networkPhaseTimeoutMs === undefined ? undefined : session.startedAt + limits.networkPhaseTimeoutMs;
     }
-    const a = limits.maxConnectMs === undefined ? undefined : session.upAt + limits.maxConnectMs;
-    const b = limits.idleTimeoutMs === undefined ? undefined : session.lastIpAt + limits.idleTimeoutMs;
+    const maxConnectMs = maxConnectOf(session, limits);
+    const idleMs = idleTimeoutOf(session, limits);
+    const a = maxConnectMs === undefined ? undefined : session.upAt + maxConnectMs;
+    const b = idleMs === undefined ? undefined : session.lastIpAt + idleMs;
     return a === undefined ? b : b === undefined || a <= b ? a : b;
   }
 
@@ -665,4 +673,16 @@ export function cdnReasonFor(down: Extract<PppEvent, { type: 'link-down' }>): Di
     message: down.reason,
     cause: { code: down.cause, protocol: 0xc021, direction: down.direction, message: down.reason },
   };
+}
+
+/** The session's maxconnect: its own (RADIUS Session-Timeout, RFC 2865 §5.27) over the owner's. */
+function maxConnectOf(session: PppSession, limits: SessionLimits): number | undefined {
+  const s = session.sessionTimeoutS;
+  return s !== undefined && s > 0 ? s * 1000 : limits.maxConnectMs;
+}
+
+/** The session's idle limit: its own (RADIUS Idle-Timeout, RFC 2865 §5.28) over the owner's. */
+function idleTimeoutOf(session: PppSession, limits: SessionLimits): number | undefined {
+  const s = session.idleTimeoutS;
+  return s !== undefined && s > 0 ? s * 1000 : limits.idleTimeoutMs;
 }

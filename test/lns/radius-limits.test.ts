@@ -1,0 +1,115 @@
+// What a RADIUS reply limits, against a real FreeRADIUS 3.2 (issues 9 and 11): Session-Timeout and
+// Idle-Timeout end the session (as pppd's radius plugin turns them into maxconnect and idle) with
+// the matching Acct-Terminate-Cause, and the authentication throttle covers RADIUS logins: once a
+// name is blocked, even its right password is refused and FreeRADIUS is not asked.
+// Related: test/lns/radius-lns.test.ts (the login itself), src/session/ppp-over-l2tp.ts (limits),
+// src/lns/auth-throttle.ts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLac } from '../../src/io/create-lac.js';
+import { createLns, type LnsServer } from '../../src/io/create-lns.js';
+import { type Freeradius, freeradiusSkipReason, startFreeradius } from '../support/freeradius.js';
+
+const skip = freeradiusSkipReason();
+const SECRET = 'l2t-lns-radius-limits';
+
+async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The Acct-Terminate-Cause of the detail file's Stop record for `user`, if one arrived. */
+function stopCause(detail: string, user: string): string | undefined {
+  for (const record of detail.split(/\n\s*\n/)) {
+    if (!record.includes('Acct-Status-Type = Stop') || !record.includes(`User-Name = "${user}"`)) continue;
+    return /Acct-Terminate-Cause = ([A-Za-z-]+)/.exec(record)?.[1];
+  }
+  return undefined;
+}
+
+describe.skipIf(skip !== undefined)(`RADIUS limits ${skip === undefined ? '' : `(skipped: ${skip})`}`, () => {
+  let radius: Freeradius;
+  let lns: LnsServer;
+
+  beforeAll(async () => {
+    radius = await startFreeradius({
+      secret: SECRET,
+      users: [
+        { name: 'short', password: 'short-pw', reply: ['Session-Timeout = 2'] },
+        { name: 'quiet', password: 'quiet-pw', reply: ['Idle-Timeout = 2'] },
+        { name: 'carol', password: 'carol-pw' },
+      ],
+    });
+    lns = await createLns({
+      port: 0,
+      auth: ['pap'],
+      // The LNS's own limits are far away: what ends the sessions below is the reply's.
+      maxConnectMs: 3_600_000,
+      idleTimeoutMs: 3_600_000,
+      authThrottle: { maxFailures: 2, windowMs: 60_000, blockMs: 60_000 },
+      radius: {
+        authServers: [{ host: '127.0.0.1', port: radius.authPort, secret: SECRET }],
+        acctServers: [{ host: '127.0.0.1', port: radius.acctPort, secret: SECRET }],
+        timeoutMs: 2000,
+        retries: 2,
+      },
+    });
+  });
+  afterAll(async () => {
+    await lns?.close();
+    await radius?.stop();
+  });
+
+  for (const [user, cause, reason] of [
+    ['short', 'Session-Timeout', 'session-timeout'],
+    ['quiet', 'Idle-Timeout', 'idle-timeout'],
+  ] as const) {
+    it(`RFC2865-5.${user === 'short' ? 27 : 28}: ${cause} = 2 ends the session after 2 s with Acct-Terminate-Cause ${cause}`, async () => {
+      const lac = await createLac({
+        server: { address: '127.0.0.1', port: lns.port },
+        user,
+        password: `${user}-pw`,
+        auth: ['pap'],
+      });
+      try {
+        const up = await lns.waitFor('session-up', (e) => e.user === user, 10_000);
+        const down = await lns.waitFor('session-down', (e) => e.sessionId === up.sessionId, 10_000);
+        expect(down.reason).toContain(reason);
+        await until(`Stop for ${user}`, () => stopCause(radius.detail(), user) !== undefined);
+        expect(stopCause(radius.detail(), user)).toBe(cause);
+      } finally {
+        await lac.close();
+      }
+    }, 20_000);
+  }
+
+  it('the throttle covers RADIUS logins: after 2 rejects the right password is refused without asking the server', async () => {
+    const login = async (password: string) => {
+      const lac = await createLac({
+        server: { address: '127.0.0.1', port: lns.port },
+        user: 'carol',
+        password,
+        auth: ['pap'],
+      });
+      try {
+        return await Promise.race([
+          lac.waitFor('auth-failed', undefined, 10_000).then((e) => `failed: ${e.reason}`),
+          lac.waitFor('session-up', undefined, 10_000).then(() => 'up'),
+        ]);
+      } finally {
+        await lac.close();
+      }
+    };
+    const asked = () => (radius.log().match(/Login (incorrect|OK).*\[carol/g) ?? []).length;
+    expect(await login('wrong-1')).toMatch(/^failed/);
+    expect(await login('wrong-2')).toMatch(/^failed/);
+    await until('two rejects logged', () => asked() === 2);
+    const blocked = lns.waitFor('auth-failed', (e) => e.user === 'carol', 10_000);
+    expect(await login('carol-pw')).toMatch(/^failed/);
+    expect((await blocked).reason).toContain('too many authentication failures');
+    // FreeRADIUS saw the two wrong passwords and nothing since.
+    expect(asked()).toBe(2);
+  }, 40_000);
+});
