@@ -4,6 +4,7 @@
 // SIGTERM/SIGINT (StopCCN to everyone) and SIGHUP (reload secrets, sessions stay).
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import type { PeerAddress } from '../core/engine.js';
 import {
   ControlError,
   type ControlServer,
@@ -27,6 +28,7 @@ import {
 import { parseXl2tpdConf } from '../lns/config/xl2tpd-conf.js';
 import { engineOptionsFromSettings, type ReloadableSecrets } from '../lns/engine-options.js';
 import type { LnsEvent } from '../lns/lns.js';
+import type { DaeResult } from '../radius/index.js';
 import { formatFlags, parseArgs, UsageError } from './args.js';
 import { DropSummary } from './drop-summary.js';
 import { printable } from './log-text.js';
@@ -107,6 +109,11 @@ const FLAGS = {
   'log-format': { kind: 'string', help: 'text (default) or json', choices: ['text', 'json'] },
   debug: { kind: 'boolean', help: 'pppd-style packet lines (as ppp debug = yes)' },
   check: { kind: 'boolean', help: 'read the configuration, print the resolved settings as JSON, and exit' },
+  'radius-dae': {
+    kind: 'string',
+    help: 'answer RFC 5176 Disconnect-/CoA-Requests from the RADIUS servers on HOST:PORT (e.g. 0.0.0.0:3799)',
+    valueName: 'HOST:PORT',
+  },
   'radius-accept-unsigned': {
     kind: 'boolean',
     help: 'accept RADIUS replies without Message-Authenticator (old FreeRADIUS; CVE-2024-3596: avoid)',
@@ -174,6 +181,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
 
   guardOutput();
   const metricsAt = a.metrics === undefined ? undefined : parseHostPort(a.metrics, '--metrics');
+  const daeAt = a['radius-dae'] === undefined ? undefined : parseHostPort(a['radius-dae'], '--radius-dae');
   const loaded = loadSettings(a);
   const envUsers = (process.env.L2TP_TS_USERS ?? '').split('\n').filter((l) => l.trim() !== '');
   const extra = parseUsers([...envUsers, ...(a.user ?? [])]);
@@ -185,11 +193,19 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     ...(a.listen !== undefined && { listenAddress: a.listen }),
     ...(a.port !== undefined && { port: a.port }),
     ...(a.debug && { pppDebug: true }),
-    ...(a['radius-accept-unsigned'] &&
-      loaded.settings.radius !== undefined && {
-        radius: { ...loaded.settings.radius, acceptUnsignedReplies: true },
-      }),
+    ...(loaded.settings.radius !== undefined && {
+      radius: {
+        ...loaded.settings.radius,
+        ...(a['radius-accept-unsigned'] && { acceptUnsignedReplies: true }),
+        ...(daeAt !== undefined && { dae: { address: daeAt.host, port: daeAt.port } }),
+      },
+    }),
   };
+  if (daeAt !== undefined && settings.radius === undefined) {
+    throw new UsageError(
+      '--radius-dae needs RADIUS (`plugin radius.so` in the options file, or the JSON `radius` object)',
+    );
+  }
   for (const w of loaded.warnings) process.stderr.write(`warning: ${formatWarning(w)}\n`);
   // Only when a file says so: the embedded defaults carry the seed's `exclusive = yes` silently.
   if (settings.exclusive && (a.config !== undefined || a['json-config'] !== undefined)) {
@@ -202,6 +218,9 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
+  // Dropped datagrams (L2TP and DAE) are counted and summarised every DROP_SUMMARY_MS: one line
+  // per datagram would let anyone who can reach the port write the log at line rate.
+  const drops = new DropSummary();
   const json = a['log-format'] === 'json';
   const log = (fields: Record<string, unknown>, text: string): void => {
     if (process.stdout.destroyed) return;
@@ -263,6 +282,15 @@ export async function runLns(argv: readonly string[]): Promise<number> {
             log({ event: `radius-${e.type}`, ...e.server }, `RADIUS ${e.type}: ${e.server.address}:${e.server.port}`);
           }
         },
+        dae: settings.radius.dae && {
+          ...settings.radius.dae,
+          clients: settings.radius.daeClients,
+          requireEventTimestamp: settings.radius.daeRequireEventTimestamp,
+          onResult: (r, from) => {
+            if (r.type === 'dropped') drops.add(`dae-${r.reason}`, `${from.address}:${from.port}`);
+            else if (!r.duplicate) log(daeFields(r, from), daeText(r, from));
+          },
+        },
       },
       ...(!userspace && {
         tun: {
@@ -278,9 +306,6 @@ export async function runLns(argv: readonly string[]): Promise<number> {
       !userspace && /tun|TUNSETIFF|EPERM|EACCES|koffi/i.test(why) ? ' (try --userspace, or run as root)' : '';
     throw new Error(`cannot start: ${why}${hint}`);
   }
-  // Dropped datagrams are counted and summarised every DROP_SUMMARY_MS: one line per datagram
-  // would let anyone who can reach the port write the log at line rate.
-  const drops = new DropSummary();
   const flushDrops = (): void => {
     const d = drops.take();
     if (d === undefined) return;
@@ -570,6 +595,18 @@ function loadSettings(a: Args): Loaded {
       };
     },
   };
+}
+
+/** The log line of an answered DAE request (peer-controlled values escaped). */
+function daeText(r: Extract<DaeResult, { type: 'answered' }>, from: PeerAddress): string {
+  const what = r.request === undefined ? 'request' : r.request.kind === 'coa' ? 'CoA-Request' : 'Disconnect-Request';
+  const select = r.request === undefined ? '' : ` for ${printable(JSON.stringify(r.request.select))}`;
+  const result = r.outcome.ok ? `ACK (${r.outcome.sessions} session(s))` : `NAK (Error-Cause ${r.outcome.errorCause})`;
+  return `RADIUS ${what} from ${from.address}:${from.port}${select}: ${result}`;
+}
+
+function daeFields(r: Extract<DaeResult, { type: 'answered' }>, from: PeerAddress): Record<string, unknown> {
+  return { event: 'radius-dae', from: `${from.address}:${from.port}`, request: r.request, outcome: r.outcome };
 }
 
 /** HOST:PORT or [IPV6]:PORT. */

@@ -6,10 +6,11 @@ import { parseIpv4 } from '../core/ipv4.js';
 import type { Random } from '../core/random.js';
 import { AddressPool } from '../lns/address-pool.js';
 import { LnsEngine, type LnsEngineOptions, type LnsEvent } from '../lns/lns.js';
-import { RadiusClient, type RadiusClientEvent, type RadiusServer } from '../radius/index.js';
+import { type DaeResult, DaeServer, RadiusClient, type RadiusClientEvent, type RadiusServer } from '../radius/index.js';
 import type { IpPacket, PppSession } from '../session/ppp-over-l2tp.js';
 import { sessionIdOfKey, sessionKey, tunnelIdOfKey } from '../session/session-key.js';
 import { monotonicNow } from './clock.js';
+import { type DaeListener, openDaeListener } from './dae-listener.js';
 import { EventHub } from './event-hub.js';
 import { PcapWriter } from './pcap-writer.js';
 import { openRadiusTransport, type RadiusTransport } from './radius-transport.js';
@@ -33,6 +34,15 @@ export interface CreateLnsRadiusOptions {
   readonly minInterimSeconds?: number;
   /** Every client event (drops, server up/down), for logs. */
   readonly onEvent?: (e: RadiusClientEvent) => void;
+  /** Listen for Disconnect-/CoA-Requests (RFC 5176) from these clients (host names resolved once). */
+  readonly dae?: {
+    readonly address: string;
+    readonly port: number;
+    readonly clients: readonly { readonly host: string; readonly secret: string }[];
+    /** NAK a request without Event-Timestamp (default true). */
+    readonly requireEventTimestamp?: boolean;
+    readonly onResult?: (result: DaeResult, from: PeerAddress) => void;
+  };
 }
 
 export interface CreateLnsOptions extends Partial<Omit<LnsEngineOptions, 'random' | 'users' | 'pool' | 'radius'>> {
@@ -126,6 +136,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
   // flushes); requests the engine submitted go out after every L2TP flush (a microtask later, so
   // one driver never re-enters the other).
   let radius: RadiusTransport | undefined;
+  let dae: DaeListener | undefined;
   let radiusFlushQueued = false;
   const flushRadiusSoon = (): void => {
     if (radius === undefined || radiusFlushQueued) return;
@@ -240,7 +251,34 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       engine.announceAccounting(true, monotonicNow());
       radius.flush();
     }
+    const daeOpts = radiusOpts?.dae;
+    if (daeOpts !== undefined) {
+      const clients = await Promise.all(
+        daeOpts.clients.map(async (c) => ({ address: await resolveIpv4(c.host), secret: c.secret })),
+      );
+      const server = new DaeServer({
+        clients,
+        ...(daeOpts.requireEventTimestamp !== undefined && { requireEventTimestamp: daeOpts.requireEventTimestamp }),
+        ...(radiusOpts?.nasIdentifier !== undefined && { nasIdentifier: radiusOpts.nasIdentifier }),
+        ...(radiusOpts?.nasIpAddress !== undefined && { nasIpAddress: radiusOpts.nasIpAddress }),
+      });
+      dae = await openDaeListener({
+        address: daeOpts.address,
+        port: daeOpts.port,
+        server,
+        act: (request) => {
+          const outcome = engine.dynamicAuthorization(request, monotonicNow());
+          driver?.flush();
+          radius?.flush();
+          return outcome;
+        },
+        ...(daeOpts.onResult !== undefined && { onResult: daeOpts.onResult }),
+        onFatal,
+      });
+    }
   } catch (err) {
+    await dae?.close();
+    await radius?.close();
     await driver?.close();
     clearInterval(captureTimer);
     capture?.close();
@@ -296,6 +334,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
         await new Promise((r) => setTimeout(r, 20));
       }
       await d.close();
+      await dae?.close();
       await radius?.close();
       for (const lease of leases.values()) lease.release();
       leases.clear();
@@ -320,7 +359,7 @@ async function radiusClientFor(o: CreateLnsRadiusOptions, random: Random): Promi
   const resolve = async (list: CreateLnsRadiusOptions['authServers']): Promise<RadiusServer[]> =>
     Promise.all(
       list.map(async (s) => ({
-        address: parseIpv4(s.host) !== undefined ? s.host : (await lookup(s.host, { family: 4 })).address,
+        address: await resolveIpv4(s.host),
         port: s.port,
         secret: s.secret,
       })),
@@ -334,4 +373,9 @@ async function radiusClientFor(o: CreateLnsRadiusOptions, random: Random): Promi
     ...(o.deadTimeMs !== undefined && { deadTimeMs: o.deadTimeMs }),
     ...(o.acceptUnsignedReplies !== undefined && { acceptUnsignedReplies: o.acceptUnsignedReplies }),
   });
+}
+
+/** A dotted quad as it is; a host name resolved (once, at start) to its first IPv4 address. */
+async function resolveIpv4(host: string): Promise<string> {
+  return parseIpv4(host) !== undefined ? host : (await lookup(host, { family: 4 })).address;
 }

@@ -16,7 +16,13 @@ import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint
 import { CdnResult, StopCcnResult } from '../l2tp/wire/result-codes.js';
 import { CauseDirection, GlobalCause } from '../l2tp/wire/session-avps.js';
 import { LinkDownCause, type PppEvent, PppLink } from '../ppp/link.js';
-import type { RadiusClient, RadiusClientEvent } from '../radius/index.js';
+import {
+  type DaeOutcome,
+  type DaeRequest,
+  ErrorCause,
+  type RadiusClient,
+  type RadiusClientEvent,
+} from '../radius/index.js';
 import {
   type IpPacket,
   type IpSink,
@@ -28,6 +34,7 @@ import {
 import { sessionKey } from '../session/session-key.js';
 import type { AddressPool } from './address-pool.js';
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
+import { coaSessionTimeoutS, selects } from './dynamic-authorization.js';
 import { RadiusAaa, type RadiusUsage, type TerminateCause } from './radius-aaa.js';
 import { respondWithin } from './userspace-responder.js';
 
@@ -393,6 +400,43 @@ export class LnsEngine implements Engine<LnsEvent> {
   closeAll(now: Instant, message = 'LNS shutting down'): void {
     for (const s of this.bridge.sessions.values()) this.aaa?.noteCause(s.key, 'NasReboot');
     this.bridge.withEndpoint(now, (e) => e.closeAll({ resultCode: StopCcnResult.ShuttingDown, message }, now));
+  }
+
+  /**
+   * RFC 5176: a checked Disconnect-Request or CoA-Request (../radius/dae-server.ts) acts on every
+   * session it selects. Disconnect: as `ctl disconnect` (LCP Terminate, CDN, Acct-Terminate-Cause
+   * Admin-Reset). CoA: Session-Timeout / Idle-Timeout become the session's (see
+   * dynamic-authorization.ts). No session selected: NAK Session-Context-Not-Found.
+   */
+  dynamicAuthorization(r: DaeRequest, now: Instant): DaeOutcome {
+    const hit: PppSession[] = [];
+    for (const s of this.bridge.sessions.values()) {
+      if (s.closing) continue;
+      const facts = {
+        nasPort: s.handle.sessionId,
+        ...(s.user !== undefined && { userName: s.user }),
+        ...(s.peerAddress !== undefined && { framedIpAddress: s.peerAddress }),
+        ...(this.aaa !== undefined && {
+          acctSessionId: this.aaa.acctSessionId(s.key),
+          callingStationId: this.aaa.callingStationId(s.key),
+        }),
+      };
+      if (selects(r.select, facts)) hit.push(s);
+    }
+    if (hit.length === 0) return { ok: false, errorCause: ErrorCause.SessionContextNotFound };
+    for (const s of hit) {
+      if (r.kind === 'disconnect') {
+        this.disconnectSession(s.handle.tunnelId, s.handle.sessionId, now);
+        continue;
+      }
+      if (r.sessionTimeoutS !== undefined) {
+        const upFor = s.upAt === undefined ? undefined : (now - s.upAt) / 1000;
+        s.sessionTimeoutS = coaSessionTimeoutS(r.sessionTimeoutS, upFor);
+      }
+      if (r.idleTimeoutS !== undefined) s.idleTimeoutS = r.idleTimeoutS;
+      this.bridge.limitsChanged(s);
+    }
+    return { ok: true, sessions: hit.length };
   }
 
   /** Disconnects one session (CDN, result 3 administrative). */

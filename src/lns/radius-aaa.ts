@@ -162,6 +162,11 @@ export class RadiusAaa {
     return this.sessions.get(key)?.acctSessionId;
   }
 
+  /** The Calling-Station-Id sent for a session (the LAC's Calling Number, else its address). */
+  callingStationId(key: number): string | undefined {
+    return this.sessions.get(key)?.nas.callingStationId;
+  }
+
   /** The reply's grants for a session that authenticated through RADIUS. */
   authorization(key: number): RadiusAuthorization | undefined {
     return this.sessions.get(key)?.authorization;

@@ -2,9 +2,8 @@
 // driving LCP, the Authenticate phase and the Network phase. Sans-IO: handle*/poll*, timers as data.
 // Related: control-protocol.ts, lcp.ts, auth-phase.ts, network-phase.ts, link-events.ts, echo.ts.
 
-import type { AuthOffer, AuthVerdict } from '../core/auth-engine.js';
+import type { AuthVerdict } from '../core/auth-engine.js';
 import { Fifo } from '../core/fifo.js';
-import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { TimerTable } from '../core/timer-table.js';
 import { AuthPhase } from './auth-phase.js';

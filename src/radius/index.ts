@@ -12,7 +12,9 @@
 //  - Reply attributes: `getIpaddr(attrs, Attr.FramedIpAddress)`, `getInteger(attrs, Attr.SessionTimeout)`,
 //    `getIpaddr(attrs, MsAttr.PrimaryDnsServer, VENDOR_MICROSOFT)`, `findAll(attrs, Attr.Class)`, …;
 //    accounting attributes with `makeAttribute(type, value)` and `splitGigawords(octets)`.
-//  - Server side (DAE, RFC 5176): `decodePacket`, `verifyRequest`, `encodeResponse`, `ErrorCause`.
+//  - Server side (DAE, RFC 5176): `DaeServer` (dae-server.ts: checks a Disconnect-/CoA-Request and
+//    answers it; the LNS acts through a callback); the codec's `decodePacket`, `verifyRequest`,
+//    `encodeResponse`, `ErrorCause`.
 //  - Text for logs: `formatPacket`.
 // BlastRADIUS (CVE-2024-3596): every request carries a Message-Authenticator as its first attribute;
 // a reply without one is dropped unless `acceptUnsignedReplies`, a reply with a wrong one always is.
@@ -34,6 +36,16 @@ export {
   type ReplyDropReason,
   type RequestId,
 } from './client.js';
+export {
+  type DaeClient,
+  type DaeDropReason,
+  type DaeOutcome,
+  type DaeRequest,
+  type DaeResult,
+  DaeServer,
+  type DaeServerOptions,
+  type SessionSelector,
+} from './dae-server.js';
 export {
   chapPasswordAttribute,
   encodeRequest,

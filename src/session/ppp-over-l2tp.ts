@@ -516,6 +516,12 @@ export class PppOverL2tp {
     );
   }
 
+  /** The session's own limits changed (sessionTimeoutS / idleTimeoutS, e.g. a RADIUS CoA): re-armed. */
+  limitsChanged(session: PppSession): void {
+    session.deadline = this.nextLimit(session);
+    this.arm(session);
+  }
+
   private arm(session: PppSession): void {
     const a = session.link.pollTimeout();
     const b = session.deadline;

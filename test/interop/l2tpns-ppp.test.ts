@@ -7,7 +7,7 @@ import { LacEngine, type LacEngineOptions, type LacEvent } from '../../src/lac/l
 import { labSkipReason, NetLab, waitFor } from '../support/netns.js';
 import { L2TPNS_USER, type L2tpns, startL2tpns } from '../support/peers/l2tpns.js';
 import { seededRandom } from '../support/seeded-random.js';
-import { type Capture, dissect, type Flag, formatFlags, startCapture, timeline } from '../support/tshark.js';
+import { type Capture, dissect, formatFlags, startCapture, timeline } from '../support/tshark.js';
 import { type Driven, driveInNamespace } from './drive.js';
 
 const skip = labSkipReason(['l2tpns', 'freeradius', 'tcpdump', 'tshark', 'ss', 'mount']);

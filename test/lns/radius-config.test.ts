@@ -67,6 +67,12 @@ describe('pppd plugin radius.so', () => {
       bindAddress: '127.0.0.1',
       acceptUnsignedReplies: false,
       minInterimSeconds: 60,
+      // RFC 5176 clients: the hosts of the servers file with their secrets (no listener by default).
+      daeClients: [
+        { host: '127.0.0.1', secret: 's3cr3t-local' },
+        { host: '192.0.2.2', secret: 's3cr3t-other' },
+      ],
+      daeRequireEventTimestamp: true,
     });
     expect(r.files).toContain('/etc/radiusclient/servers');
   });
@@ -145,6 +151,11 @@ describe('JSON config radius', () => {
       nasIdentifier: 'lns-json',
       acceptUnsignedReplies: true,
       minInterimSeconds: 60,
+      daeClients: [
+        { host: '127.0.0.1', secret: 'a"quoted\\secret' },
+        { host: 'radius.example', secret: 'acct' },
+      ],
+      daeRequireEventTimestamp: true,
     });
     expect(() => parseJsonConfig('{"radius": {"authServers": []}}', 'c.json')).toThrow(
       /\$\.radius\.authServers: expected at least one server/,
@@ -157,11 +168,35 @@ describe('JSON config radius', () => {
     );
   });
 
+  it('radius.dae "IPV4:PORT" and radius.daeClients; bad values are refused with their path', () => {
+    const r = parseJsonConfig(
+      JSON.stringify({
+        radius: {
+          authServers: [{ host: '127.0.0.1', secret: 'a' }],
+          dae: '0.0.0.0:3799',
+          daeClients: [{ host: '10.0.0.5', secret: 'coa' }],
+          daeRequireEventTimestamp: false,
+        },
+      }),
+      'c.json',
+    ).value.radius;
+    expect(r?.dae).toEqual({ address: '0.0.0.0', port: 3799 });
+    expect(r?.daeClients).toEqual([{ host: '10.0.0.5', secret: 'coa' }]);
+    expect(r?.daeRequireEventTimestamp).toBe(false);
+    const bad = (radius: object) => () =>
+      parseJsonConfig(JSON.stringify({ radius: { authServers: [{ host: 'h', secret: 'a' }], ...radius } }), 'c.json');
+    expect(bad({ dae: 'localhost:3799' })).toThrow(/\$\.radius\.dae: expected "IPV4:PORT"/);
+    expect(bad({ dae: '1.2.3.4:70000' })).toThrow(/\$\.radius\.dae/);
+    expect(bad({ daeClients: [{ host: 'h' }] })).toThrow(/daeClients\[0\]\.secret/);
+    expect(bad({ daeClients: [{ host: 'h', secret: 's', port: 1 }] })).toThrow(/daeClients\[0\]\.port: unknown key/);
+  });
+
   it('--check output (settingsToJson redacted) hides every RADIUS secret and round-trips otherwise', () => {
     const settings = parseJsonConfig(json, 'c.json').value;
     const text = settingsToJson(settings, { redactSecrets: true });
     expect(text).not.toContain('quoted');
     expect(text).not.toContain('"acct"');
+    expect(JSON.parse(text).radius.daeClients[1]).toEqual({ host: 'radius.example', secret: '***' });
     expect(JSON.parse(text).radius.authServers[0]).toEqual({ host: '127.0.0.1', port: 1812, secret: '***' });
     expect(parseJsonConfig(settingsToJson(settings), 'x.json').value.radius).toEqual(settings.radius);
   });

@@ -7,7 +7,7 @@ import { formatIpv4, parseIpv4 } from '../../core/ipv4.js';
 import { ConfigError, type Parsed, WarningSink } from './config-error.js';
 import { type Ipv4Range, parseIpv4Range, type RangeRule } from './ipv4.js';
 import type { TunnelSecret } from './l2tp-secrets.js';
-import type { RadiusServerSetting, RadiusSettings } from './radius-settings.js';
+import { daeClientsOf, type RadiusServerSetting, type RadiusSettings } from './radius-settings.js';
 import { DEFAULT_LNS_SETTINGS, type LnsSettings, type LnsUser } from './settings.js';
 
 type Check = (value: unknown, path: string, fail: (path: string, reason: string) => never) => unknown;
@@ -98,6 +98,24 @@ const radiusServer =
     const port = v.port === undefined ? defaultPort : (int(1, 65535)(v.port, `${p}.port`, fail) as number);
     return { host, port, secret };
   };
+/** `radius.dae`: "HOST:PORT" (an IPv4 address) to listen on for RFC 5176 requests. */
+const daeAddress: Check = (v, p, fail) => {
+  const s = str(v, p, fail) as string;
+  const m = /^(\d+\.\d+\.\d+\.\d+):(\d{1,5})$/.exec(s);
+  if (m === null || Number(m[2]) > 65535 || ipv4(m[1], p, fail) === undefined) {
+    return fail(p, `expected "IPV4:PORT", got ${show(v)}`);
+  }
+  return { address: m[1]!, port: Number(m[2]) };
+};
+const daeClient: Check = (v, p, fail) => {
+  if (!isObject(v)) return fail(p, `expected {"host","secret"}, got ${show(v)}`);
+  for (const k of Object.keys(v)) if (!['host', 'secret'].includes(k)) fail(`${p}.${k}`, 'unknown key');
+  const host = str(v.host, `${p}.host`, fail) as string;
+  if (!/^[A-Za-z0-9._-]+$/.test(host)) fail(`${p}.host`, `expected an IPv4 address or a host name, got ${show(host)}`);
+  const secret = str(v.secret, `${p}.secret`, fail) as string;
+  if (secret === '') fail(`${p}.secret`, 'expected a non-empty secret');
+  return { host, secret };
+};
 /** The `radius` object: the resolved radiusclient.conf (docs/CONFIG.md). */
 const radius: Check = (v, p, fail): RadiusSettings | undefined => {
   if (v === null) return undefined;
@@ -114,6 +132,9 @@ const radius: Check = (v, p, fail): RadiusSettings | undefined => {
     bindAddress: ipv4,
     acceptUnsignedReplies: bool,
     minInterimSeconds: int(1, 86_400),
+    dae: daeAddress,
+    daeClients: list(daeClient),
+    daeRequireEventTimestamp: bool,
   };
   const out: Record<string, unknown> = {
     authServers: [],
@@ -130,6 +151,12 @@ const radius: Check = (v, p, fail): RadiusSettings | undefined => {
     else if (x !== null) out[k] = check(x, `${p}.${k}`, fail);
   }
   if ((out.authServers as unknown[]).length === 0) fail(`${p}.authServers`, 'expected at least one server');
+  out.daeRequireEventTimestamp ??= true;
+  // Without a list, the auth and acct servers may send Disconnect/CoA (as with a servers file).
+  out.daeClients ??= daeClientsOf(
+    [],
+    [...(out.authServers as RadiusServerSetting[]), ...(out.acctServers as RadiusServerSetting[])],
+  );
   return out as unknown as RadiusSettings;
 };
 const optionalInt =

@@ -43,6 +43,32 @@ export interface RadiusSettings {
   readonly acceptUnsignedReplies: boolean;
   /** Lower bound on Acct-Interim-Interval, s (pppd's radius plugin: 60; RFC 2869 §5.16 "SHOULD NOT be < 60"). */
   readonly minInterimSeconds: number;
+  /**
+   * Listen for Disconnect-/CoA-Requests (RFC 5176) here (`lns --radius-dae HOST:PORT`); absent: no
+   * listener. Off by default: the port lets the listed clients end sessions.
+   */
+  readonly dae?: { readonly address: string; readonly port: number };
+  /** Who may send them, with which secret: the hosts of the `servers` file and the auth/acct servers. */
+  readonly daeClients: readonly { readonly host: string; readonly secret: string }[];
+  /** NAK a DAE request without Event-Timestamp (replay protection; default true). */
+  readonly daeRequireEventTimestamp: boolean;
+}
+
+/**
+ * The Dynamic Authorization clients: every host of the `servers` file (a `host:port` line stands
+ * for its host) and every auth/acct server, each with its secret; the first line for a host wins.
+ */
+export function daeClientsOf(
+  secrets: readonly RadiusSecretEntry[],
+  servers: readonly RadiusServerSetting[],
+): { host: string; secret: string }[] {
+  const out = new Map<string, string>();
+  for (const e of secrets) {
+    const host = e.server.replace(/:\d+$/, '').toLowerCase();
+    if (!out.has(host)) out.set(host, e.secret);
+  }
+  for (const s of servers) if (!out.has(s.host.toLowerCase())) out.set(s.host.toLowerCase(), s.secret);
+  return [...out].map(([host, secret]) => ({ host, secret }));
 }
 
 /** `dir/of/file` + relative path (pure; radcli takes paths as written, relative ones from the cwd). */
@@ -90,6 +116,8 @@ export function loadRadiusSettings(
       ...(conf.bindAddress !== undefined && { bindAddress: conf.bindAddress }),
       acceptUnsignedReplies: false,
       minInterimSeconds: 60,
+      daeClients: daeClientsOf(secrets, [...servers.authServers, ...servers.acctServers]),
+      daeRequireEventTimestamp: true,
     },
     warnings,
   };
