@@ -550,13 +550,19 @@ function loadSettings(a: Args): Loaded {
     (existsSync(file) || file === a['chap-secrets'] || file === a['auth-file'] || file === a['ppp-options'])
       ? { text: readText(file, what), file }
       : undefined;
+  // radiusclient.conf and its servers file hold RADIUS secrets: pppd's permission warning covers them.
+  const radiusFiles = new Set<string>();
   const texts = () => ({
     conf: { text: confText, file: confFile },
     pppOptions: pppFile === undefined ? undefined : { text: readText(pppFile, 'the pppd options file'), file: pppFile },
     chapSecrets: optional(secretsFile, 'chap-secrets'),
     l2tpSecrets: optional(authFile, 'the tunnel secrets file'),
     section: a.section,
-    readFile: (p: string) => (existsSync(p) ? readText(p, 'a RADIUS configuration file') : undefined),
+    readFile: (p: string) => {
+      if (!existsSync(p)) return undefined;
+      radiusFiles.add(p);
+      return readText(p, 'a RADIUS configuration file');
+    },
   });
   const loaded = loadLnsSettings(texts());
   const warnings = [...loaded.warnings];
@@ -574,7 +580,9 @@ function loadSettings(a: Args): Loaded {
   return {
     settings: loaded.value,
     warnings,
-    secretsFiles: [secretsFile, ...(authFile === undefined ? [] : [authFile])].filter((f) => existsSync(f)),
+    secretsFiles: [secretsFile, ...(authFile === undefined ? [] : [authFile]), ...radiusFiles].filter((f) =>
+      existsSync(f),
+    ),
     reload: () => {
       const users = hadSecrets ? { text: readText(secretsFile, 'chap-secrets'), file: secretsFile } : undefined;
       const secrets =

@@ -4,7 +4,7 @@
 // never prints a secret (not even one with an escaped quote), and firewall --name refuses
 // anything but [A-Za-z0-9_-]. Related: src/cli/lns.ts, src/cli/log-text.ts, test/e2e/cli-process.ts.
 import { createSocket } from 'node:dgram';
-import { renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupProcesses, runCli, runLac, spawnCli, startLns, tempDir, waitUntil } from './cli-process.js';
@@ -104,6 +104,44 @@ describe('l2tp-ts lns against hostile input and a hostile environment', () => {
     expect(conf.code, conf.stderr).toBe(0);
     expect(conf.stderr).toMatch(/l2tp-secrets:2: expected "us them secret", got 1 field; line ignored/);
     expect(conf.stdout + conf.stderr).not.toMatch(/SECRETVALUE|tunnelsecret/);
+  }, 20_000);
+
+  it("radiusclient.conf and its servers file get pppd's permission warning, the secrets never printed", async () => {
+    const dir = tempDir({
+      'radiusclient.conf': 'authserver 127.0.0.1:1\nservers servers\n',
+      servers: '127.0.0.1 RADIUSSECRETVALUE\n',
+      'chap-secrets': '',
+    });
+    const options = join(dir, 'options');
+    writeFileSync(
+      options,
+      `require-mschap-v2\nplugin radius.so\nradius-config-file ${join(dir, 'radiusclient.conf')}\n`,
+    );
+    const conf = join(dir, 'xl2tpd.conf');
+    writeFileSync(
+      conf,
+      `[lns default]\nip range = 10.1.20.31-10.1.20.50\nlocal ip = 10.1.20.30\npppoptfile = ${options}\n`,
+    );
+    chmodSync(join(dir, 'radiusclient.conf'), 0o644);
+    chmodSync(join(dir, 'servers'), 0o640);
+    chmodSync(join(dir, 'chap-secrets'), 0o600);
+    const lns = spawnCli([
+      'lns',
+      '--config',
+      conf,
+      '--chap-secrets',
+      join(dir, 'chap-secrets'),
+      '--userspace',
+      '--port',
+      '0',
+      '--no-control',
+    ]);
+    await lns.waitFor(/listening on/);
+    const err = lns.stderr();
+    expect(err).toContain(`Warning - secret file ${join(dir, 'radiusclient.conf')} has world and/or group access`);
+    expect(err).toContain(`Warning - secret file ${join(dir, 'servers')} has world and/or group access`);
+    expect(err).not.toContain(`secret file ${join(dir, 'chap-secrets')}`);
+    expect(lns.stdout() + err).not.toContain('RADIUSSECRETVALUE');
   }, 20_000);
 
   it('firewall --name takes only [A-Za-z0-9_-] (exit 2), --user warns about argv', async () => {

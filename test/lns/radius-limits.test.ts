@@ -40,6 +40,7 @@ describe.skipIf(skip !== undefined)(`RADIUS limits ${skip === undefined ? '' : `
         { name: 'short', password: 'short-pw', reply: ['Session-Timeout = 2'] },
         { name: 'quiet', password: 'quiet-pw', reply: ['Idle-Timeout = 2'] },
         { name: 'carol', password: 'carol-pw' },
+        { name: 'chatty', password: 'chatty-pw', reply: ['Acct-Interim-Interval = 1'] },
       ],
     });
     lns = await createLns({
@@ -54,6 +55,8 @@ describe.skipIf(skip !== undefined)(`RADIUS limits ${skip === undefined ? '' : `
         acctServers: [{ host: '127.0.0.1', port: radius.acctPort, secret: SECRET }],
         timeoutMs: 2000,
         retries: 2,
+        // The floor (pppd's 60 s) lowered so an interval of 1 s is taken as it is.
+        minInterimSeconds: 1,
       },
     });
   });
@@ -84,6 +87,37 @@ describe.skipIf(skip !== undefined)(`RADIUS limits ${skip === undefined ? '' : `
       }
     }, 20_000);
   }
+
+  it('RFC2869-5.16: Acct-Interim-Interval = 1 → Interim-Updates every second with growing counters, before the Stop', async () => {
+    const lac = await createLac({
+      server: { address: '127.0.0.1', port: lns.port },
+      user: 'chatty',
+      password: 'chatty-pw',
+      auth: ['pap'],
+    });
+    const interims = () =>
+      radius
+        .detail()
+        .split(/\n\s*\n/)
+        .filter((r) => r.includes('Acct-Status-Type = Interim-Update') && r.includes('User-Name = "chatty"'));
+    try {
+      await lac.waitFor('session-up', undefined, 10_000);
+      const [session] = lac.engine.sessions.values();
+      await until('two Interim-Updates', () => interims().length >= 2, 10_000);
+      expect(await lac.ping(session!)).toBeGreaterThanOrEqual(0);
+      const before = interims().length;
+      await until('an Interim-Update after the ping', () => interims().length > before, 10_000);
+      const octets = interims().map((r) => Number(/Acct-Input-Octets = (\d+)/.exec(r)?.[1]));
+      const times = interims().map((r) => Number(/Acct-Session-Time = (\d+)/.exec(r)?.[1]));
+      // Counters never go back, and the ping's octets show up in a later update.
+      for (let i = 1; i < octets.length; i++) expect(octets[i]).toBeGreaterThanOrEqual(octets[i - 1]!);
+      expect(octets.at(-1)!).toBeGreaterThan(octets[0]!);
+      expect(times.at(-1)!).toBeGreaterThanOrEqual(1);
+    } finally {
+      await lac.close();
+    }
+    await until('Stop for chatty', () => stopCause(radius.detail(), 'chatty') !== undefined);
+  }, 30_000);
 
   it('the throttle covers RADIUS logins: after 2 rejects the right password is refused without asking the server', async () => {
     const login = async (password: string) => {
