@@ -31,7 +31,8 @@ import type { LnsEvent } from '../lns/lns.js';
 import type { DaeResult } from '../radius/index.js';
 import { formatFlags, parseArgs, UsageError } from './args.js';
 import { DropSummary } from './drop-summary.js';
-import { printable } from './log-text.js';
+import { LogFile } from './log-file.js';
+import { printable, printableFormatted } from './log-text.js';
 import { startWarnings } from './start-warnings.js';
 
 /** How often dropped datagrams are summarised in the log (one line per period, not one per drop). */
@@ -128,9 +129,12 @@ It reads the files xl2tpd and pppd read. Without --config it runs on the seed's 
 (pool 10.1.20.31-10.1.20.50, local ip 10.1.20.30, MS-CHAPv2, mtu/mru 1400, LCP echo 5 s x 12)
 on 127.0.0.1:1701 in userspace mode, with a demo user whose password is printed.
 
-Signals: SIGTERM/SIGINT send StopCCN to every peer and exit 0; SIGHUP reloads chap-secrets and
-the tunnel secrets without dropping sessions (a missing or unreadable file fails the reload and
-the old secrets stay).
+Signals: SIGTERM/SIGINT send StopCCN to every peer and exit 0; SIGHUP reopens the pppd
+logfile (logrotate) and reloads chap-secrets and the tunnel secrets without dropping sessions (a
+missing or unreadable file fails the reload and the old secrets stay).
+
+Logs: one line per event on stdout, warnings on stderr; pppd's logfile FILE also appends both to
+FILE. xl2tpd's debug avp/packet/network/tunnel/state add L2TP debug lines (docs/CONFIG.md).
 
 Exit status: 0 after SIGTERM/SIGINT; 1 when the TUN device or the UDP socket fails (deleted
 device, I/O error: a supervisor should restart it) or the start fails; 2 on usage and
@@ -206,31 +210,45 @@ export async function runLns(argv: readonly string[]): Promise<number> {
       '--radius-dae needs RADIUS (`plugin radius.so` in the options file, or the JSON `radius` object)',
     );
   }
-  for (const w of loaded.warnings) process.stderr.write(`warning: ${formatWarning(w)}\n`);
+  const fromFiles = a.config !== undefined || a['json-config'] !== undefined;
+  const startLines = loaded.warnings.map((w) => `warning: ${formatWarning(w)}`);
   // Only when a file says so: the embedded defaults carry the seed's `exclusive = yes` silently.
-  if (settings.exclusive && (a.config !== undefined || a['json-config'] !== undefined)) {
-    process.stderr.write(
-      'notice: exclusive = yes restricts nothing, as in xl2tpd: any number of tunnels per peer and sessions per user\n',
+  if (settings.exclusive && fromFiles) {
+    startLines.push(
+      'notice: exclusive = yes restricts nothing, as in xl2tpd: any number of tunnels per peer and sessions per user',
     );
   }
   if (a.check) {
+    for (const l of startLines) process.stderr.write(`${l}\n`);
     process.stdout.write(settingsToJson(settings, { redactSecrets: true }));
     return 0;
   }
+  // pppd logfile / logfd: a second copy of the log (and of the warnings), opened now (exit 2 if it
+  // cannot be); descriptors 0-2 are the standard streams, written already.
+  const logFd = settings.logFd !== undefined && settings.logFd > 2 ? settings.logFd : undefined;
+  const logTarget =
+    settings.logFile !== undefined ? { path: settings.logFile } : logFd !== undefined ? { fd: logFd } : undefined;
+  const logFile = logTarget && LogFile.open(logTarget, (m) => process.stderr.write(`warning: ${m}\n`));
+  const stderrLine = (text: string): void => {
+    process.stderr.write(`${text}\n`);
+    logFile?.write(`${text}\n`);
+  };
+  for (const l of startLines) stderrLine(l);
 
   // Dropped datagrams (L2TP and DAE) are counted and summarised every DROP_SUMMARY_MS: one line
   // per datagram would let anyone who can reach the port write the log at line rate.
   const drops = new DropSummary();
   const json = a['log-format'] === 'json';
   const log = (fields: Record<string, unknown>, text: string): void => {
-    if (process.stdout.destroyed) return;
-    process.stdout.write(json ? `${jsonLine(fields)}\n` : `${text}\n`);
+    const line = json ? `${jsonLine(fields)}\n` : `${text}\n`;
+    if (!process.stdout.destroyed) process.stdout.write(line);
+    logFile?.write(line);
   };
   const userspace = a.userspace || (!a.tun && a.config === undefined && a['json-config'] === undefined);
   if (settings.radius?.acceptUnsignedReplies === true) {
-    process.stderr.write(
+    stderrLine(
       'warning: RADIUS replies without Message-Authenticator are accepted (CVE-2024-3596, BlastRADIUS): ' +
-        'sign them at the server instead\n',
+        'sign them at the server instead',
     );
   }
   for (const w of startWarnings({
@@ -241,7 +259,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     argvUsers: a.user?.length ?? 0,
     secretsFiles: loaded.secretsFiles,
   })) {
-    process.stderr.write(`warning: ${w}\n`);
+    stderrLine(`warning: ${w}`);
   }
   const live: ReloadableSecrets = { settings };
   const pool = AddressPool.fromSettings(settings);
@@ -271,8 +289,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
         pcap: {
           path: a.pcap,
           maxBytes: (a['pcap-max-mb'] ?? 100) * 1024 * 1024,
-          onFull: () =>
-            process.stderr.write(`warning: ${a.pcap} reached ${a['pcap-max-mb'] ?? 100} MB: capture stopped\n`),
+          onFull: () => stderrLine(`warning: ${a.pcap} reached ${a['pcap-max-mb'] ?? 100} MB: capture stopped`),
         },
       }),
       radius: settings.radius && {
@@ -346,6 +363,15 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     },
     `l2tp-ts lns listening on ${server.address}:${server.port} (${mode}); pool ${ranges || 'none'}, local ip ${settings.localAddress}, auth ${settings.authMethods.join(',') || 'none'}`,
   );
+  // pppd `dump`: the option values in effect, in the log (secrets redacted; users counted).
+  if (settings.dump && fromFiles) {
+    const { users, tunnelSecrets, ...shown } = JSON.parse(settingsToJson(settings, { redactSecrets: true }));
+    for (const [key, value] of Object.entries(shown)) {
+      log({ event: 'dump', key, value }, `dump: ${key} ${JSON.stringify(value)}`);
+    }
+    const counts = { users: Object.keys(users).length, tunnelSecrets: tunnelSecrets.length };
+    log({ event: 'dump', ...counts }, `dump: ${counts.users} users, ${counts.tunnelSecrets} tunnel secrets`);
+  }
   if (loaded.demoPassword !== undefined && extra.size === 0) {
     log({ event: 'demo-user', user: 'demo' }, `demo user: demo  password: ${loaded.demoPassword}`);
   }
@@ -373,8 +399,8 @@ export async function runLns(argv: readonly string[]): Promise<number> {
       });
     } catch (e) {
       if (!(e instanceof ControlError) && a.control !== undefined) throw e;
-      process.stderr.write(
-        `warning: no control socket at ${path ?? '(no default path)'}: ${e instanceof Error ? e.message : String(e)}\n`,
+      stderrLine(
+        `warning: no control socket at ${path ?? '(no default path)'}: ${e instanceof Error ? e.message : String(e)}`,
       );
     }
   }
@@ -393,6 +419,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
         await server.close(2000).catch(() => undefined);
         await control?.close().catch(() => undefined);
         await metrics?.close().catch(() => undefined);
+        await logFile?.close();
         process.off('SIGTERM', onTerm);
         process.off('SIGINT', onInt);
         process.off('SIGHUP', onHup);
@@ -409,6 +436,14 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     const onTerm = (): void => stop('SIGTERM');
     const onInt = (): void => stop('SIGINT');
     const onHup = (): void => {
+      // logrotate renamed the log file: new lines go to a new one (a failure keeps the old).
+      const reopenFailed = logFile?.reopen();
+      if (reopenFailed !== undefined) {
+        log(
+          { event: 'log-reopen', ok: false, error: reopenFailed },
+          `SIGHUP: log file ${logFile?.name}: ${reopenFailed}; writing to the old one`,
+        );
+      }
       if (loaded.reload === undefined) {
         log({ event: 'reload', ok: false }, 'SIGHUP: nothing to reload (no configuration files)');
         return;
@@ -465,6 +500,9 @@ function describeEvent(e: LnsEvent, debug: boolean): string | undefined {
       return `session ${e.tunnelId}/${e.sessionId} no address for ${user(e.user, '?')}: pool exhausted or address in use`;
     case 'log':
       return debug ? `[${e.tunnelId}/${e.sessionId}] ${p(e.text, 4096)}` : undefined;
+    case 'l2tp-debug':
+      // Only emitted when an xl2tpd debug key is on; describe.ts escaped the peer's bytes already.
+      return printableFormatted(e.text, 4096);
     case 'datagram-dropped':
       return `dropped datagram from ${e.peer.address}:${e.peer.port}: ${p(e.reason)}`;
   }

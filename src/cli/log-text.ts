@@ -12,9 +12,24 @@ export const MAX_LOGGED_TEXT = 256;
  * separators written as `\xNN` / `\uNNNN` escapes, cut to MAX_LOGGED_TEXT characters (with `…`).
  */
 export function printable(text: string, max = MAX_LOGGED_TEXT): string {
-  const cut = text.length > max ? text.slice(0, max) : text;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-  const escaped = cut.replace(/[\x00-\x1f\x7f-\x9f\\\u2028\u2029]/g, (c) => {
+  return escapeCut(text, max, /[\x00-\x1f\x7f-\x9f\\\u2028\u2029]/g);
+}
+
+/**
+ * A line a formatter already escaped (the L2TP dumps of l2tp/describe.ts: peer bytes as `\xNN`,
+ * `\\`, `\"`): backslashes are kept, so `"lac\x0a1"` stays readable instead of `"lac\x5cx0a1"`;
+ * anything else that could end, hide or rewrite a line is still escaped (there should be none), and
+ * the line is cut to `max`.
+ */
+export function printableFormatted(text: string, max: number): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  return escapeCut(text, max, /[\x00-\x1f\x7f-\x9f\u2028\u2029]/g);
+}
+
+function escapeCut(text: string, max: number, unsafe: RegExp): string {
+  const cut = text.length > max ? text.slice(0, max) : text;
+  const escaped = cut.replace(unsafe, (c) => {
     const code = c.charCodeAt(0);
     return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });

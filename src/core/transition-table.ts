@@ -41,6 +41,11 @@ export interface TableRunnerOptions<S extends string, E extends string, A extend
   readonly logSize: number;
   /** Told about every ignored (missing-cell) event, besides the log and the counter. */
   readonly onIgnored?: (event: E, state: S) => void;
+  /**
+   * Told about every step, taken or ignored, once its actions have run (so the observer sees
+   * what they set). For debug logs; absent, a step costs one undefined check more.
+   */
+  readonly onStep?: (r: TransitionRecord) => void;
 }
 
 /**
@@ -66,15 +71,19 @@ export class TableRunner<S extends string, E extends string, A extends string, I
     const cell = this.opts.table[event][from];
     if (cell === undefined) {
       this.ignored++;
-      this.record({ at: now, event, from, to: from, ignored: true });
+      const r: TransitionRecord = { at: now, event, from, to: from, ignored: true };
+      this.record(r);
       this.opts.onIgnored?.(event, from);
+      this.opts.onStep?.(r);
       return;
     }
     const to = cell[0];
-    this.record({ at: now, event, from, to, ignored: false });
+    const r: TransitionRecord = { at: now, event, from, to, ignored: false };
+    this.record(r);
     this.state = to;
     const step: Step<S, E, A, I> = { event, from, cell, input, now };
     for (let i = 1; i < cell.length; i++) this.opts.perform(cell[i] as A, step);
+    this.opts.onStep?.(r);
   }
 
   private record(r: TransitionRecord): void {

@@ -31,7 +31,7 @@ import { SccrqRateLimit } from './sccrq-rate.js';
 import { Tunnel, type TunnelHost } from './tunnel.js';
 import { stopCcnMessage } from './tunnel-messages.js';
 import type { TunnelConfig } from './tunnel-table.js';
-import type { DisconnectReason, L2tpEvent, SessionHandle, TunnelInfo } from './types.js';
+import type { DisconnectReason, L2tpEvent, SessionHandle, TransitionObserver, TunnelInfo } from './types.js';
 import { AvpType } from './wire/avp-catalogue.js';
 import { CONTROL_HEADER_LENGTH, L2tpHeaderView, writeControlHeader } from './wire/header.js';
 import {
@@ -53,6 +53,7 @@ export type {
   IccnInfo,
   L2tpEvent,
   SessionHandle,
+  TransitionObserver,
   TunnelInfo,
 } from './types.js';
 
@@ -99,6 +100,8 @@ export interface EndpointOptions {
   readonly acceptTunnel?: (peer: PeerAddress, peerHostName: string) => boolean;
   /** Test instrumentation (additive): called for every control message handed to a tunnel automaton. */
   readonly trace?: (tunnelId: number, ns: number, messageType: number) => void;
+  /** Every step of every tunnel and session automaton (xl2tpd `debug state` / `debug tunnel`). */
+  readonly onTransition?: TransitionObserver;
 }
 
 /** Counters of what the endpoint refused or survived. */
@@ -198,6 +201,7 @@ export class Endpoint implements Engine<L2tpEvent> {
       tunnelSetupTimeoutMs: opts.tunnelSetupTimeoutMs ?? DEFAULT_TUNNEL_SETUP_TIMEOUT_MS,
       callSetupTimeoutMs: opts.callSetupTimeoutMs ?? DEFAULT_CALL_SETUP_TIMEOUT_MS,
       maxCallsInSetupPerTunnel: opts.limits?.maxCallsInSetupPerTunnel ?? DEFAULT_MAX_CALLS_IN_SETUP_PER_TUNNEL,
+      ...(opts.onTransition !== undefined ? { onTransition: opts.onTransition } : {}),
     };
     this.maxTunnels = opts.limits?.maxTunnels ?? 65_535;
     this.maxSessions = opts.limits?.maxSessions ?? 1_000_000;

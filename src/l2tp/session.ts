@@ -151,6 +151,8 @@ export interface SessionHost {
   sendSessionMessage(peerSessionId: number, msg: ControlMessage, now: Instant): void;
   emit(e: L2tpEvent): void;
   noteReceived(now: Instant): void;
+  /** Observes every step of this session's automaton (debug logs), when set. */
+  readonly onSessionStep?: ((sessionId: number, r: TransitionRecord) => void) | undefined;
 }
 
 /** What a session event carries into its cell's actions. */
@@ -185,11 +187,13 @@ export class Session implements SessionHandle {
     private readonly host: SessionHost,
     readonly sessionId: number,
   ) {
+    const observe = host.onSessionStep;
     this.machine = new TableRunner({
       table: SESSION_TRANSITIONS,
       initial: 'idle',
       perform: (action, step) => this.perform(action, step),
       logSize: LOG_SIZE,
+      ...(observe !== undefined && { onStep: (r: TransitionRecord) => observe(sessionId, r) }),
     });
   }
 

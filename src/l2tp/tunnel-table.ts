@@ -6,7 +6,7 @@ import type { Cell, Step, TransitionTable } from '../core/transition-table.js';
 import type { ControlChannelOptions } from './control-channel.js';
 import { type HandshakeSecrets, judgeAuthentication, judgeSccrp } from './handshake.js';
 import { StopReason } from './reasons.js';
-import type { DisconnectReason } from './types.js';
+import type { DisconnectReason, TransitionObserver } from './types.js';
 import type { ControlMessage, Fault } from './wire/message.js';
 import { MESSAGES, MessageType } from './wire/message-catalogue.js';
 import { faultReason } from './wire/result-codes.js';
@@ -144,6 +144,8 @@ export interface TunnelConfig {
   readonly callSetupTimeoutMs: number;
   /** Calls of a peer in setup at once on this tunnel (CDN 2/4 beyond). */
   readonly maxCallsInSetupPerTunnel: number;
+  /** Every step of the tunnel and session automata (debug logs); absent: not observed. */
+  readonly onTransition?: TransitionObserver;
 }
 
 /** What a tunnel event carries into its cell's actions. */

@@ -92,6 +92,8 @@ export class Tunnel {
   private readonly binding: PeerBinding;
   /** Until when the handshake may take (tunnelSetupTimeoutMs); undefined once established. */
   private setupDeadline: Instant | undefined;
+  /** Observes its sessions' automaton steps (SessionHost; set when cfg.onTransition is). */
+  readonly onSessionStep: ((sessionId: number, r: TransitionRecord) => void) | undefined;
 
   constructor(
     private readonly cfg: TunnelConfig,
@@ -106,11 +108,15 @@ export class Tunnel {
     this.hs = new TunnelChallenges(secret, cfg.challengePeer, cfg.random);
     this.setupDeadline = now + cfg.tunnelSetupTimeoutMs;
     this.channel = new ControlChannel<Inbound>({ ...cfg.channel, receiveWindow: cfg.receiveWindow }, now);
+    const see = cfg.onTransition;
+    this.onSessionStep = see && ((sid, r) => see('session', tunnelId, sid, r));
+    const onStep = see && ((r: TransitionRecord) => see('tunnel', tunnelId, 0, r));
     this.machine = new TableRunner({
       table: TUNNEL_TRANSITIONS,
       initial: 'idle',
-      perform: (action, step) => this.perform(action, step),
       logSize: LOG_SIZE,
+      onStep,
+      perform: (action, step) => this.perform(action, step),
     });
     this.calls = new TunnelCalls(
       this,

@@ -2,6 +2,7 @@
 // RFC 2661 §4.4.2 (Result/Error Codes), RFC 3145 (PPP Disconnect Cause). Related: endpoint.ts.
 import type { PeerAddress } from '../core/engine.js';
 import type { Instant } from '../core/time.js';
+import type { TransitionRecord } from '../core/transition-table.js';
 import type { CallErrors, DisconnectCauseAvp } from './wire/session-avps.js';
 
 export type { TransitionRecord } from '../core/transition-table.js';
@@ -103,6 +104,17 @@ export type L2tpEvent =
       readonly receiveAccm: number;
     }
   | { readonly type: 'datagram-dropped'; readonly reason: string; readonly peer: PeerAddress };
+
+/**
+ * Told about every step of a tunnel or session automaton (taken or ignored), after its actions
+ * ran: for `debug state` / `debug tunnel` logs. `sessionId` is 0 for the tunnel's own machine.
+ */
+export type TransitionObserver = (
+  machine: 'tunnel' | 'session',
+  tunnelId: number,
+  sessionId: number,
+  record: TransitionRecord,
+) => void;
 
 /** A snapshot of one tunnel, for `ctl` and tests. */
 export interface TunnelInfo {

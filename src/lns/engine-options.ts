@@ -56,6 +56,7 @@ export function engineOptionsFromSettings(
     papTimeoutMs: s.papTimeoutMs,
     ipv6: s.ipv6,
     pppDebug: s.pppDebug,
+    l2tpDebug: s.debug,
     // xl2tpd `exclusive` restricts nothing (xl2tpd parses it and never acts on it): not passed on.
     // One session per user is its own option, off by default.
     singleSession: s.singleSession,

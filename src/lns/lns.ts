@@ -35,6 +35,7 @@ import { sessionKey } from '../session/session-key.js';
 import type { AddressPool } from './address-pool.js';
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { coaSessionTimeoutS, selects } from './dynamic-authorization.js';
+import { anyL2tpDebug, L2tpDebug, type L2tpDebugEvent, type L2tpDebugFlags } from './l2tp-debug.js';
 import { RadiusAaa, type RadiusUsage, type TerminateCause } from './radius-aaa.js';
 import { respondWithin } from './userspace-responder.js';
 
@@ -74,8 +75,10 @@ export interface LnsEngineOptions {
   /** pppd pap-timeout: how long to wait for an Authenticate-Request; 0 or absent: no limit. */
   readonly papTimeoutMs?: number;
   readonly ipv6?: boolean;
-  /** pppd `debug`/`dump` or xl2tpd `ppp debug`: pppd-style packet lines as 'log' events. */
+  /** pppd `debug` or xl2tpd `ppp debug`: pppd-style packet lines as 'log' events. */
   readonly pppDebug?: boolean;
+  /** xl2tpd `debug avp/network/packet/tunnel/state`: L2TP lines as 'l2tp-debug' events (l2tp-debug.ts). */
+  readonly l2tpDebug?: L2tpDebugFlags;
   /**
    * One session per user name (accel-ppp's `single-session`): a second login of a user who holds
    * an address gets none, so its IPCP fails. Off by default; xl2tpd's `exclusive` is not this.
@@ -151,6 +154,7 @@ export type LnsEvent =
   | { type: 'auth-blocked'; kind: 'user' | 'address'; value: string; failures: number; forMs: number }
   | { type: 'pool-exhausted'; tunnelId: number; sessionId: number; user?: string }
   | { type: 'log'; tunnelId: number; sessionId: number; text: string }
+  | L2tpDebugEvent
   | { type: 'datagram-dropped'; reason: string; peer: PeerAddress };
 
 /** One row of `ctl sessions`. */
@@ -187,6 +191,8 @@ export class LnsEngine implements Engine<LnsEvent> {
   private now: Instant = 0;
   /** RADIUS authentication and accounting (see radius-aaa.ts), when configured. */
   private readonly aaa: RadiusAaa | undefined;
+  /** xl2tpd's debug keys; undefined when all are off (then nothing is formatted). */
+  private readonly dbg: L2tpDebug | undefined;
 
   constructor(private readonly opts: LnsEngineOptions) {
     this.throttle = new AuthThrottle(opts.authThrottle);
@@ -204,8 +210,17 @@ export class LnsEngine implements Engine<LnsEvent> {
           nasIdentifier: r.nasIdentifier ?? o.hostName,
         }),
       });
+    const dbg = anyL2tpDebug(opts.l2tpDebug)
+      ? new L2tpDebug(
+          opts.l2tpDebug ?? {},
+          (e) => this.push(e),
+          () => this.bridge.endpoint,
+        )
+      : undefined;
+    this.dbg = dbg;
     const endpoint = new Endpoint({
       ...opts.endpoint,
+      ...(dbg?.observesSteps === true && { onTransition: dbg.transition.bind(dbg) }),
       role: 'lns',
       hostName: opts.hostName,
       random: opts.random,
@@ -248,6 +263,7 @@ export class LnsEngine implements Engine<LnsEvent> {
 
   handleDatagram(bytes: Uint8Array, from: PeerAddress, now: Instant): void {
     this.now = now;
+    this.dbg?.received(bytes, from);
     this.bridge.handleDatagram(bytes, from, now);
     this.completeRefusals(now);
     this.answerIp();
@@ -265,7 +281,9 @@ export class LnsEngine implements Engine<LnsEvent> {
   }
 
   pollTransmit(): Transmit | undefined {
-    return this.bridge.pollTransmit();
+    const t = this.bridge.pollTransmit();
+    if (t !== undefined) this.dbg?.sent(t.bytes, t.to);
+    return t;
   }
 
   pollTimeout(): Instant | undefined {
@@ -352,7 +370,9 @@ export class LnsEngine implements Engine<LnsEvent> {
    */
   deliverInPlace(bytes: Uint8Array, from: PeerAddress, now: Instant, sink: IpSink): boolean {
     if (this.opts.userspace) return false;
-    return this.bridge.deliverInPlace(bytes, from, now, sink);
+    const done = this.bridge.deliverInPlace(bytes, from, now, sink);
+    if (done && this.dbg !== undefined) this.dbg.received(bytes, from);
+    return done;
   }
 
   /**
@@ -370,6 +390,7 @@ export class LnsEngine implements Engine<LnsEvent> {
     if (session === undefined) return false;
     const datagram = this.bridge.encapsulateInPlace(session, buf, at, length);
     if (datagram === undefined) return false;
+    this.dbg?.sent(datagram, session.handle.peer);
     send(datagram, session.handle.peer);
     return true;
   }
@@ -632,6 +653,7 @@ export class LnsEngine implements Engine<LnsEvent> {
   }
 
   private onL2tpEvent(e: L2tpEvent): void {
+    this.dbg?.l2tpEvent(e);
     switch (e.type) {
       case 'tunnel-up':
         this.push({ type: 'tunnel-up', tunnelId: e.tunnelId, peer: e.peer, peerHostName: e.peerHostName });

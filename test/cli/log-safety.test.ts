@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DropSummary } from '../../src/cli/drop-summary.js';
 import { firewallRules, iptablesCommands } from '../../src/cli/firewall.js';
-import { MAX_LOGGED_TEXT, printable } from '../../src/cli/log-text.js';
+import { MAX_LOGGED_TEXT, printable, printableFormatted } from '../../src/cli/log-text.js';
 import { ipsecPolicyCovers, isLoopback, startWarnings } from '../../src/cli/start-warnings.js';
 
 describe('printable', () => {
@@ -17,6 +17,14 @@ describe('printable', () => {
     expect(printable('lac\nsession 1/1 up: user admin')).toBe('lac\\x0asession 1/1 up: user admin');
     expect(printable('a\rb\x1b[2Jc\\d\u2028')).toBe('a\\x0db\\x1b[2Jc\\x5cd\\u2028');
     expect(printable('plain host-1.example')).toBe('plain host-1.example');
+  });
+
+  it("printableFormatted keeps a formatter's escapes readable and still escapes a raw control character", () => {
+    expect(printableFormatted('rcvd [L2TP SCCRQ <HostName "lac\\x0a1">]', 4096)).toBe(
+      'rcvd [L2TP SCCRQ <HostName "lac\\x0a1">]',
+    );
+    expect(printableFormatted('a\nb\u2028', 4096)).toBe('a\\x0ab\\u2028');
+    expect(printableFormatted('x'.repeat(5000), 4096)).toBe(`${'x'.repeat(4096)}…`);
   });
 
   it('cuts a 64 KiB host name to the bound', () => {

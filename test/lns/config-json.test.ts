@@ -60,6 +60,17 @@ describe('parseJsonConfig', () => {
     expect(parseJsonConfig('{"authMethods": []}', 'x').value).toMatchObject({ authRequired: false, authMethods: [] });
   });
 
+  it('logFile, logFd, dump and debug keys (pppd logfile/logfd/dump, xl2tpd debug *)', () => {
+    const text = '{"logFile":"/tmp/l.log","logFd":null,"dump":true,"debug":{"avp":true}}';
+    expect(parseJsonConfig(text, 'c.json').value).toMatchObject({
+      logFile: '/tmp/l.log',
+      logFd: undefined,
+      dump: true,
+      debug: { avp: true, network: false, packet: false, tunnel: false, state: false },
+    });
+    expect(() => parseJsonConfig('{"logFd":-1}', 'c.json')).toThrow(/logFd: expected an integer/);
+  });
+
   it('round-trips through settingsToJson', () => {
     const { value } = parseJsonConfig('{"users": {"u": {"secret": "p", "staticAddress": "10.1.20.40"}}}', 'x');
     expect(parseJsonConfig(settingsToJson(value), 'y').value).toEqual(value);

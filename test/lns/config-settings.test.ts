@@ -66,6 +66,8 @@ const SEED_SETTINGS: LnsSettings = {
   pppDebug: true,
   debug: { avp: false, network: false, packet: false, tunnel: false, state: false },
   logFile: undefined,
+  logFd: 2,
+  dump: true,
   users: new Map([['username', { secret: 'secret', staticAddress: '10.1.20.32' }]]),
 };
 
@@ -292,5 +294,16 @@ describe('settings helpers', () => {
       '10.1.20.32',
     );
     expect(AddressPool.fromSettings({ ...value, assignIp: false }).size).toBe(0);
+  });
+
+  it('pppd logfile / logfd: the later one in the file wins (options.c log_to_fd); dump is kept', () => {
+    const conf = '[lns default]\nip range = 10.0.0.2-10.0.0.9\nlocal ip = 10.0.0.1\n';
+    expect(load(conf, 'logfd 2\nlogfile /var/log/x.log\n').value).toMatchObject({
+      logFile: '/var/log/x.log',
+      logFd: undefined,
+    });
+    expect(load(conf, 'logfile /var/log/x.log\nlogfd 5\n').value).toMatchObject({ logFile: undefined, logFd: 5 });
+    expect(load(conf, 'mtu 1400\n').value).toMatchObject({ logFile: undefined, logFd: undefined, dump: false });
+    expect(load(conf, 'dump\n').value.dump).toBe(true);
   });
 });

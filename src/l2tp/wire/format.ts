@@ -16,7 +16,8 @@ function hex(b: Uint8Array): string {
   return b.length > MAX_HEX ? `${s}…(${b.length})` : s;
 }
 
-function text(b: Uint8Array): string {
+/** Peer text quoted for a log line: printable ASCII kept (`"` and `\\` escaped), the rest `\xNN`, cut at 64 octets. */
+export function quotedText(b: Uint8Array): string {
   let s = '"';
   const n = Math.min(b.length, MAX_TEXT);
   for (let i = 0; i < n; i++) {
@@ -44,7 +45,7 @@ function formatValue(kind: AvpValueKind | undefined, v: Uint8Array): string {
       if (v.length === 4) return hex32(u32(v, 0));
       break;
     case 'string':
-      return text(v);
+      return quotedText(v);
     case 'empty':
       if (v.length === 0) return '';
       break;
@@ -54,10 +55,10 @@ function formatValue(kind: AvpValueKind | undefined, v: Uint8Array): string {
     case 'result-code':
       if (v.length === 2) return String(u16(v, 0));
       if (v.length === 4) return `${u16(v, 0)}/${u16(v, 2)}`;
-      if (v.length > 4) return `${u16(v, 0)}/${u16(v, 2)} ${text(v.subarray(4))}`;
+      if (v.length > 4) return `${u16(v, 0)}/${u16(v, 2)} ${quotedText(v.subarray(4))}`;
       break;
     case 'q931-cause':
-      if (v.length >= 3) return `cause=${u16(v, 0)} msg=${v[2]}${v.length > 3 ? ` ${text(v.subarray(3))}` : ''}`;
+      if (v.length >= 3) return `cause=${u16(v, 0)} msg=${v[2]}${v.length > 3 ? ` ${quotedText(v.subarray(3))}` : ''}`;
       break;
     case 'call-errors':
       if (v.length === 26) {
@@ -71,7 +72,7 @@ function formatValue(kind: AvpValueKind | undefined, v: Uint8Array): string {
     case 'ppp-disconnect-cause':
       if (v.length >= 5) {
         const proto = `0x${u16(v, 2).toString(16).padStart(4, '0')}`;
-        return `code=${u16(v, 0)} proto=${proto} dir=${v[4]}${v.length > 5 ? ` ${text(v.subarray(5))}` : ''}`;
+        return `code=${u16(v, 0)} proto=${proto} dir=${v[4]}${v.length > 5 ? ` ${quotedText(v.subarray(5))}` : ''}`;
       }
       break;
     default:

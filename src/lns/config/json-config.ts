@@ -212,6 +212,8 @@ const FIELDS: { readonly [K in keyof LnsSettings]: Check } = {
   pppDebug: bool,
   debug,
   logFile: optionalStr,
+  logFd: optionalInt(0, 2_147_483_647),
+  dump: bool,
   users,
   radius,
 };

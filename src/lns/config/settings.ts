@@ -110,8 +110,15 @@ export interface LnsSettings {
     readonly tunnel: boolean;
     readonly state: boolean;
   };
-  /** pppd `logfile`, when set. */
+  /**
+   * pppd `logfile FILE`: the log is appended to FILE as well as written to stdout (pppd: as well as
+   * syslog). pppd keeps one of `logfile`/`logfd`, the later in the file; so do we.
+   */
   readonly logFile: string | undefined;
+  /** pppd `logfd N`: the log is also written to file descriptor N (1 and 2: stdout/stderr, nothing extra). */
+  readonly logFd: number | undefined;
+  /** pppd `dump`: print the resolved settings (secrets redacted) to the log at start, then run. */
+  readonly dump: boolean;
   /** chap-secrets users whose server column is `*` or authName; the client `*` entry, if any, under '*'. */
   readonly users: ReadonlyMap<string, LnsUser>;
   /**
@@ -254,7 +261,8 @@ export function resolveLnsSettings(input: LnsConfigInput): Parsed<LnsSettings> {
       tunnel: g.debugTunnel ?? false,
       state: g.debugState ?? false,
     },
-    logFile: ppp?.logfile,
+    ...logTarget(ppp),
+    dump: ppp?.dump ?? false,
     users,
     ...(input.radius !== undefined && { radius: input.radius }),
   };
@@ -262,6 +270,14 @@ export function resolveLnsSettings(input: LnsConfigInput): Parsed<LnsSettings> {
     optSink.warn(ppp.radiusConfigFile.line, 'radius-config-file: ignored without `plugin radius.so`');
   }
   return { value: settings, warnings: [...confSink.warnings, ...optSink.warnings, ...secretsSink.warnings] };
+}
+
+/** pppd options.c: `logfile` and `logfd` set the same log_to_fd, so the later one in the file wins. */
+function logTarget(ppp: PppOptions | undefined): Pick<LnsSettings, 'logFile' | 'logFd'> {
+  const last = ppp?.options.filter((o) => o.name === 'logfile' || o.name === 'logfd').at(-1);
+  if (last?.name === 'logfile') return { logFile: ppp?.logfile, logFd: undefined };
+  if (last?.name === 'logfd') return { logFile: undefined, logFd: ppp?.logfd };
+  return { logFile: undefined, logFd: undefined };
 }
 
 function pickSection(conf: Xl2tpdConf | undefined, name: string | undefined, sink: WarningSink): Xl2tpdLns | undefined {

@@ -139,56 +139,12 @@ const KEYWORDS: ReadonlyMap<string, Keyword> = new Map<string, Keyword>([
   ['force userspace', { contexts: G, field: 'forceUserspace', kind: BOOL }],
   ['ip range', { contexts: N, field: 'ipRanges', kind: { type: 'ranges', allow: true } }],
   ['no ip range', { contexts: N, field: 'ipRanges', kind: { type: 'ranges', allow: false } }],
-  [
-    'debug avp',
-    {
-      contexts: G,
-      field: 'debugAvp',
-      kind: BOOL,
-      noEffect: 'L2TP message dumps are not implemented; ppp debug gives the PPP dumps',
-      noEffectWhen: true,
-    },
-  ],
-  [
-    'debug network',
-    {
-      contexts: G,
-      field: 'debugNetwork',
-      kind: BOOL,
-      noEffect: 'L2TP message dumps are not implemented; ppp debug gives the PPP dumps',
-      noEffectWhen: true,
-    },
-  ],
-  [
-    'debug packet',
-    {
-      contexts: G,
-      field: 'debugPacket',
-      kind: BOOL,
-      noEffect: 'L2TP message dumps are not implemented; lns --pcap FILE captures every datagram',
-      noEffectWhen: true,
-    },
-  ],
-  [
-    'debug tunnel',
-    {
-      contexts: G,
-      field: 'debugTunnel',
-      kind: BOOL,
-      noEffect: 'L2TP message dumps are not implemented; tunnel-up/-down are always logged',
-      noEffectWhen: true,
-    },
-  ],
-  [
-    'debug state',
-    {
-      contexts: G,
-      field: 'debugState',
-      kind: BOOL,
-      noEffect: 'L2TP message dumps are not implemented; docs/L2TP-AUTOMATA.md has the tables',
-      noEffectWhen: true,
-    },
-  ],
+  // xl2tpd's debug keys: L2TP lines in the log (lns/l2tp-debug.ts says what each prints).
+  ['debug avp', { contexts: G, field: 'debugAvp', kind: BOOL }],
+  ['debug network', { contexts: G, field: 'debugNetwork', kind: BOOL }],
+  ['debug packet', { contexts: G, field: 'debugPacket', kind: BOOL }],
+  ['debug tunnel', { contexts: G, field: 'debugTunnel', kind: BOOL }],
+  ['debug state', { contexts: G, field: 'debugState', kind: BOOL }],
   [
     'ipsec saref',
     {
