@@ -246,10 +246,15 @@ export class PppOverL2tp {
   private readonly transmits = new Fifo<Transmit>();
   private readonly ipOut = new Fifo<IpPacket>();
 
+  /** hooks.followPeerSequencing, read once (the fast path reads it per packet). */
+  private readonly followsPeer: boolean;
+
   constructor(
     readonly endpoint: Endpoint,
     private readonly hooks: PppOverL2tpHooks,
-  ) {}
+  ) {
+    this.followsPeer = hooks.followPeerSequencing === true;
+  }
 
   /** A datagram from the L2TP socket. Never throws on remote input. */
   handleDatagram(bytes: Uint8Array, from: PeerAddress, now: Instant): void {
@@ -281,7 +286,7 @@ export class PppOverL2tp {
     }
     session.handle.noteReceived(now);
     if (!session.opened) this.open(session, now);
-    if (this.hooks.followPeerSequencing === true) followPeer(session, view.hasSequence);
+    if (this.followsPeer) followPeer(session, view.hasSequence);
     if (view.hasSequence) this.sequenced(session, view.ns, view.body, now, undefined);
     else this.deliverFrame(session, view.body, now, undefined);
   }
@@ -326,7 +331,7 @@ export class PppOverL2tp {
     const ipAt = ipv4Offset(frame);
     if (ipAt < 0) return false;
     session.handle.noteReceived(now);
-    if (this.hooks.followPeerSequencing === true) followPeer(session, view.hasSequence);
+    if (this.followsPeer) followPeer(session, view.hasSequence);
     if (view.hasSequence) {
       this.sequenced(session, view.ns, frame, now, sink);
       return true;
