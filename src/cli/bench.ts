@@ -30,6 +30,10 @@ const FLAGS = {
     min: 1,
     valueName: 'SECONDS',
   },
+  sequencing: {
+    kind: 'boolean',
+    help: 'ask for sequenced data in every session (Sequencing Required in ICCN, RFC 2661 §5.4)',
+  },
   ping: { kind: 'boolean', help: 'after setup, ping the IPCP peer through every session and report the RTT' },
   bind: { kind: 'string', help: 'local address to bind (default 0.0.0.0)', valueName: 'ADDRESS' },
   json: { kind: 'boolean', help: 'print one JSON object instead of a table' },
@@ -92,6 +96,7 @@ export async function runBench(argv: readonly string[], out = process.stdout): P
     perTunnel: a['per-tunnel'],
     durationMs: (a.duration ?? 60) * 1000,
     localAddress: a.bind,
+    sequencing: a.sequencing === true,
   });
   let r: SetupLoadResult;
   let pinged: Awaited<ReturnType<SetupLoad['ping']>> | undefined;

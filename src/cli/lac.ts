@@ -11,6 +11,10 @@ const FLAGS = {
   ...DIAL_FLAGS,
   secret: { kind: 'string', help: 'L2TP tunnel secret (tunnel authentication and hidden AVPs)' },
   hidden: { kind: 'boolean', help: 'hide AVPs (needs --secret)' },
+  sequencing: {
+    kind: 'boolean',
+    help: 'ask for sequenced data (Sequencing Required in ICCN): both sides send Ns on every data message (RFC 2661 §5.4)',
+  },
   tunnels: { kind: 'int', help: 'tunnels to open (default 1)', min: 1, max: 10000 },
   sessions: { kind: 'int', help: 'sessions per tunnel (default 1)', min: 1, max: 65535 },
   ping: { kind: 'boolean', help: 'ping the IPCP peer address through every session' },
@@ -68,6 +72,7 @@ export async function runLac(argv: readonly string[], out = process.stdout, err 
     tunnels,
     sessionsPerTunnel: perTunnel,
     pppDebug: a.debug,
+    sequencing: a.sequencing === true,
     endpoint: {
       tunnelSecret: secret === undefined ? undefined : () => secret,
       challengePeer: secret !== undefined,

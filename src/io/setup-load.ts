@@ -26,6 +26,8 @@ export interface SetupLoadOptions extends LoadPlan {
   readonly password: string;
   readonly auth?: AuthMethodName;
   readonly secret?: string;
+  /** Sequencing Required in every ICCN (RFC 2661 §5.4). */
+  readonly sequencing?: boolean;
   readonly localAddress?: string;
   /** Runs `bind` (the socket creation), e.g. inside a network namespace. */
   readonly bindWith?: <T>(bind: () => Promise<T>) => Promise<T>;
@@ -57,6 +59,7 @@ export async function startSetupLoad(o: SetupLoadOptions): Promise<SetupLoad> {
     password: o.password,
     auth: o.auth === undefined ? undefined : [o.auth],
     hostName: 'l2tp-ts-bench',
+    sequencing: o.sequencing === true,
     // Tunnels are opened and calls placed by the scheduler (under its bounds), not all at once by
     // LacEngine.start or on tunnel-up.
     tunnels: 0,

@@ -68,6 +68,8 @@ export interface EndpointOptions {
   readonly challengePeer?: boolean;
   /** Hide every AVP §4.4 allows (needs a secret). */
   readonly hideAvps?: boolean;
+  /** LAC: send Sequencing Required in ICCN/OCCN, so data is sequenced both ways (§5.4). */
+  readonly requireSequencing?: boolean;
   /** Our Receive Window Size (§4.4.3), default DEFAULT_RECEIVE_WINDOW (16). */
   readonly receiveWindow?: number;
   /** HELLO after this long with nothing received (§6.5), default 60 000; 0 disables. */
@@ -185,6 +187,7 @@ export class Endpoint implements Engine<L2tpEvent> {
       random: opts.random,
       challengePeer: opts.challengePeer ?? false,
       hideAvps: opts.hideAvps ?? false,
+      requireSequencing: opts.requireSequencing ?? false,
       receiveWindow: opts.receiveWindow ?? DEFAULT_RECEIVE_WINDOW,
       channel: {
         maxPending: opts.limits?.maxQueuedMessages ?? DEFAULT_MAX_PENDING,

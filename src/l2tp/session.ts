@@ -32,6 +32,7 @@ import {
   findAvp,
   hasAvp,
   makeBytesAvp,
+  makeEmptyAvp,
   makeResultCodeAvp,
   makeU16Avp,
   makeU32Avp,
@@ -147,6 +148,8 @@ export interface SessionHost {
   readonly peerTunnelId: number;
   readonly peer: PeerAddress;
   readonly role: 'lac' | 'lns';
+  /** LAC: send Sequencing Required in ICCN (§4.4.5), so both sides always sequence data (§5.4). */
+  readonly requireSequencing?: boolean;
   /** Queues a session-scoped message; `peerSessionId` goes in the header (§3.1). */
   sendSessionMessage(peerSessionId: number, msg: ControlMessage, now: Instant): void;
   emit(e: L2tpEvent): void;
@@ -179,6 +182,15 @@ export class Session implements SessionHandle {
   /** §4.4.5, from the ICRQ (RADIUS Calling-/Called-Station-Id). */
   callingNumber: string | undefined;
   calledNumber: string | undefined;
+  /**
+   * §5.4: Sequencing Required was sent or received in ICCN/OCCN, so data messages MUST carry
+   * sequence numbers at all times, both ways.
+   */
+  sequencingRequired = false;
+  /**
+   * Data messages we send carry Ns now. Set by the bridge: always when sequencingRequired, from the
+   * start on an LNS with `flow bit`, and on a LAC as the LNS's data messages say (§5.4).
+   */
   sequencing = false;
   private dataNs = 0;
   private readonly machine: TableRunner<SessionState, SessionEvent, SessionAction, SessionInput>;
@@ -228,7 +240,7 @@ export class Session implements SessionHandle {
     return this.host.peer;
   }
 
-  /** Ns for the next sequenced data message. */
+  /** Ns for the next sequenced data message (§5.4: numbering resumes where it left off). */
   nextDataNs(): number {
     const ns = this.dataNs;
     this.dataNs = (ns + 1) & 0xffff;
@@ -302,9 +314,14 @@ export class Session implements SessionHandle {
       case 'send-iccn':
         this.adoptPeer(m);
         // §6.8: (Tx) Connect Speed and Framing Type are required; we frame synchronously (S bit).
+        // §4.4.5: Sequencing Required (no value) when the LAC asks for sequenced data (§5.4).
         this.send(
           MessageType.ICCN,
-          [makeU32Avp(AvpType.TxConnectSpeed, 100_000_000), makeU32Avp(AvpType.FramingType, 1)],
+          [
+            makeU32Avp(AvpType.TxConnectSpeed, 100_000_000),
+            makeU32Avp(AvpType.FramingType, 1),
+            ...this.sequencingAvps(),
+          ],
           now,
         );
         return;
@@ -331,7 +348,11 @@ export class Session implements SessionHandle {
       case 'send-occn':
         this.send(
           MessageType.OCCN,
-          [makeU32Avp(AvpType.TxConnectSpeed, 100_000_000), makeU32Avp(AvpType.FramingType, 1)],
+          [
+            makeU32Avp(AvpType.TxConnectSpeed, 100_000_000),
+            makeU32Avp(AvpType.FramingType, 1),
+            ...this.sequencingAvps(),
+          ],
           now,
         );
         return;
@@ -344,8 +365,9 @@ export class Session implements SessionHandle {
         if (m !== undefined) this.adoptPeer(m);
         if (m?.type === MessageType.ICCN || m?.type === MessageType.OCCN) {
           // §4.4.5: Sequencing Required → data messages MUST carry sequence numbers (§5.4).
-          this.sequencing = hasAvp(m, AvpType.SequencingRequired);
+          if (hasAvp(m, AvpType.SequencingRequired)) this.sequencingRequired = true;
         }
+        if (this.sequencingRequired) this.sequencing = true;
         const iccn = m?.type === MessageType.ICCN ? iccnInfo(m) : undefined;
         this.host.emit({
           type: 'session-up',
@@ -355,7 +377,7 @@ export class Session implements SessionHandle {
           callSerialNumber: this.callSerialNumber,
           ...(this.callingNumber !== undefined && { callingNumber: this.callingNumber }),
           ...(this.calledNumber !== undefined && { calledNumber: this.calledNumber }),
-          sequencing: this.sequencing,
+          sequencing: this.sequencingRequired,
           ...(iccn !== undefined ? { iccn } : {}),
         });
         return;
@@ -402,6 +424,13 @@ export class Session implements SessionHandle {
       initiator,
       ...(r.cause !== undefined ? { cause: r.cause } : {}),
     });
+  }
+
+  /** §4.4.5 Sequencing Required in our ICCN/OCCN when the LAC asks for it; from then on it holds. */
+  private sequencingAvps(): RawAvp[] {
+    if (this.host.requireSequencing !== true) return [];
+    this.sequencingRequired = true;
+    return [makeEmptyAvp(AvpType.SequencingRequired)];
   }
 
   private assigned(): RawAvp {

@@ -131,6 +131,8 @@ export interface TunnelConfig {
   readonly random: Random;
   readonly challengePeer: boolean;
   readonly hideAvps: boolean;
+  /** LAC: Sequencing Required in every ICCN/OCCN (§4.4.5, §5.4). */
+  readonly requireSequencing?: boolean;
   readonly receiveWindow: number;
   readonly channel: ControlChannelOptions;
   readonly vendorName?: string;

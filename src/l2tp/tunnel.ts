@@ -303,6 +303,11 @@ export class Tunnel {
 
   // ---- SessionHost ------------------------------------------------------------------------------
 
+  /** LAC: our calls ask for sequenced data (Sequencing Required). */
+  get requireSequencing(): boolean {
+    return this.cfg.requireSequencing === true;
+  }
+
   /** Queues a session message with the peer's Session ID in the header. */
   sendSessionMessage(peerSessionId: number, msg: ControlMessage, now: Instant): void {
     this.channel.send(peerSessionId, this.encode(msg), now);

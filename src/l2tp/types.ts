@@ -24,8 +24,10 @@ export interface SessionHandle {
   readonly peerSessionId: number;
   /** Where data messages go (follows the tunnel's peer if it moves port). */
   readonly peer: PeerAddress;
-  /** §5.4: data messages MUST carry sequence numbers (Sequencing Required was received). */
-  readonly sequencing: boolean;
+  /** §5.4: Sequencing Required was sent or received: data messages MUST always carry Ns, both ways. */
+  readonly sequencingRequired: boolean;
+  /** Data messages we send carry Ns now (the bridge sets it by the §5.4 rules). */
+  sequencing: boolean;
   /** The Ns for the next sequenced data message (0, 1, … mod 2^16). */
   nextDataNs(): number;
   /** A data message arrived for this session: the tunnel is not idle (§6.5 HELLO). */
@@ -77,6 +79,7 @@ export type L2tpEvent =
       /** §4.4.5 Calling / Called Number of the ICRQ, when the LAC sent them. */
       readonly callingNumber?: string;
       readonly calledNumber?: string;
+      /** Sequencing Required was sent or received (§4.4.5). */
       readonly sequencing: boolean;
       readonly iccn?: IccnInfo;
     }

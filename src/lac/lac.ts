@@ -30,6 +30,11 @@ export interface LacEngineOptions {
   readonly pppDebug?: boolean;
   readonly echoIntervalMs?: number;
   readonly echoFailure?: number;
+  /**
+   * Ask for sequenced data: Sequencing Required in ICCN, so both sides always send Ns (RFC 2661
+   * §5.4). Without it we send Ns while the LNS's data messages carry them.
+   */
+  readonly sequencing?: boolean;
 }
 
 /** What happened, per session. */
@@ -66,9 +71,11 @@ export class LacEngine implements Engine<LacEvent> {
       role: 'lac',
       hostName: opts.hostName ?? 'l2tp-ts-lac',
       random: opts.random,
+      requireSequencing: opts.sequencing === true,
     });
     this.bridge = new PppOverL2tp(endpoint, {
       openOnPeerFrameMs: 1000,
+      followPeerSequencing: true,
       createLink: () => this.createLink(),
       onPppEvent: (s, e, now) => this.onPppEvent(s, e, now),
       onL2tpEvent: (e, now) => this.onL2tpEvent(e, now),

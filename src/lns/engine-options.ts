@@ -67,5 +67,6 @@ export function engineOptionsFromSettings(
     authThrottle: { maxFailures: s.authFailureLimit, windowMs: s.authFailureWindowMs, blockMs: s.authBlockMs },
     rejectCcp: s.rejectCcp,
     dataLengthBit: s.dataLengthBit,
+    sequencing: s.sequencing,
   };
 }

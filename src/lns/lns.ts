@@ -100,6 +100,8 @@ export interface LnsEngineOptions {
   readonly rejectCcp?: boolean;
   /** xl2tpd `length bit`: set L in data messages. */
   readonly dataLengthBit?: boolean;
+  /** xl2tpd `flow bit`: our data messages carry Ns from the start (RFC 2661 §5.4, the LNS controls it). */
+  readonly sequencing?: boolean;
   /** No TUN: answer ICMP/UDP echo to our addresses in-process, drop the rest. */
   readonly userspace?: boolean;
   /**
@@ -228,6 +230,7 @@ export class LnsEngine implements Engine<LnsEvent> {
     this.localAddressNumber = parseIpv4(opts.localAddress) ?? 0;
     this.bridge = new PppOverL2tp(endpoint, {
       dataLengthBit: opts.dataLengthBit,
+      sendSequenced: opts.sequencing === true,
       admitSources: true,
       limits: {
         networkPhaseTimeoutMs: positive(opts.networkPhaseTimeoutMs ?? 60_000),

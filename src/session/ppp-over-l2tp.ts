@@ -16,6 +16,16 @@
 // only from the link-local address made of the interface identifier IPv6CP negotiated (there is
 // no other IPv6 data path). Drops are counted per session and in total, with no allocation.
 //
+// Sequencing (RFC 2661 §5.4): a data message with the S bit goes through the session's
+// DataSequencer (data-sequencer.ts), on both paths: in order it is delivered at once (no copy);
+// ahead it is held (copied) until the gap fills, the buffer is full or its reorder deadline (one
+// of the session's deadlines) passes; duplicates and stale Ns are dropped and counted per session
+// ('data-duplicate', 'data-stale'). Held frames released on the fast path go to its sink, so IP
+// packets keep their order. What we send carries Ns while `handle.sequencing` is set: always when
+// Sequencing Required was exchanged, from the start on an LNS with `sendSequenced` (xl2tpd
+// `flow bit`: the LNS controls sequencing), and on a LAC (`followPeerSequencing`) while the LNS's
+// data messages carry Ns: it "MUST begin" when one does and "MUST stop" when one does not.
+//
 // Session limits (timers as data, one deadline per session beside its link's): a session that has
 // not reached the Network phase (IPCP Opened) in `networkPhaseTimeoutMs`, one idle (no IP packet
 // either way, pppd `idle`) for `idleTimeoutMs`, or one up (pppd `maxconnect`) for `maxConnectMs`
@@ -28,10 +38,11 @@ import { Fifo } from '../core/fifo.js';
 import { parseIpv4 } from '../core/ipv4.js';
 import type { Instant } from '../core/time.js';
 import type { DisconnectReason, Endpoint, L2tpEvent, SessionHandle } from '../l2tp/endpoint.js';
-import { dataHeaderLength, L2tpHeaderView, writeDataHeader } from '../l2tp/wire/header.js';
+import { type DataHeaderOptions, dataHeaderLength, L2tpHeaderView, writeDataHeader } from '../l2tp/wire/header.js';
 import { CdnResult } from '../l2tp/wire/result-codes.js';
 import { CauseDirection, GlobalCause } from '../l2tp/wire/session-avps.js';
 import { LinkDownCause, type PppEvent, type PppLink } from '../ppp/link.js';
+import { DataSequencer, type DataSequencerOptions } from './data-sequencer.js';
 import { sessionKey } from './session-key.js';
 
 /** Octets of the PPP header we send before an IP packet: FF 03 00 21. */
@@ -46,7 +57,25 @@ export interface SessionCounters {
 }
 
 /** Why a datagram or packet of a known session was refused by admission. Stable strings: counter labels. */
-export type SessionDropReason = 'foreign-peer' | 'spoofed-source' | 'ipv6-unsupported' | 'malformed-ip';
+export type SessionDropReason =
+  | 'foreign-peer'
+  | 'spoofed-source'
+  | 'ipv6-unsupported'
+  | 'malformed-ip'
+  | 'data-duplicate'
+  | 'data-stale';
+
+/** A zero count for every SessionDropReason. */
+function noSessionDrops(): Record<SessionDropReason, number> {
+  return {
+    'foreign-peer': 0,
+    'spoofed-source': 0,
+    'ipv6-unsupported': 0,
+    'malformed-ip': 0,
+    'data-duplicate': 0,
+    'data-stale': 0,
+  };
+}
 
 /** An IPv4 prefix a session may use as a source beside its own address (e.g. a RADIUS Framed-Route). */
 export interface Ipv4Prefix {
@@ -99,6 +128,8 @@ export interface PppSession {
    */
   sessionTimeoutS?: number;
   idleTimeoutS?: number;
+  /** The receive sequencer, made when the first data message with Ns arrives (§5.4). */
+  sequencer?: DataSequencer;
   /** Set once the session is being torn down; frames are no longer accepted. */
   closing: boolean;
   /** PPP has been opened (see PppOverL2tpHooks.openOnPeerFrameMs). */
@@ -117,6 +148,12 @@ export interface PppOverL2tpHooks {
   onSessionClosed(session: PppSession, now: Instant): void;
   /** Options for data message headers (xl2tpd "length bit"). */
   readonly dataLengthBit?: boolean;
+  /** LNS (xl2tpd `flow bit`): our data messages carry Ns from the start (§5.4: the LNS controls it). */
+  readonly sendSequenced?: boolean;
+  /** LAC: send Ns while the peer's data messages carry them, unless Sequencing Required holds (§5.4). */
+  readonly followPeerSequencing?: boolean;
+  /** Limits of each session's reorder buffer (data-sequencer.ts defaults). */
+  readonly reorder?: DataSequencerOptions;
   /**
    * LAC: open PPP when the peer's first frame arrives, or after this many ms. Our ICCN may still be
    * waiting for window space when the call is up on our side; an LCP Configure-Request sent before
@@ -204,20 +241,24 @@ export class PppOverL2tp {
     'unknown-session': 0,
     'session-closing': 0,
     'empty-frame': 0,
-    'foreign-peer': 0,
-    'spoofed-source': 0,
-    'ipv6-unsupported': 0,
-    'malformed-ip': 0,
+    ...noSessionDrops(),
   };
+  /** The header options of sequenced sends, reused (no object per packet). */
+  private readonly sequencedOpts = { length: false, ns: 0 };
   private readonly view = new L2tpHeaderView();
   private readonly timers = new DeadlineHeap<number>();
   private readonly transmits = new Fifo<Transmit>();
   private readonly ipOut = new Fifo<IpPacket>();
 
+  /** hooks.followPeerSequencing, read once (the fast path reads it per packet). */
+  private readonly followsPeer: boolean;
+
   constructor(
     readonly endpoint: Endpoint,
     private readonly hooks: PppOverL2tpHooks,
-  ) {}
+  ) {
+    this.followsPeer = hooks.followPeerSequencing === true;
+  }
 
   /** A datagram from the L2TP socket. Never throws on remote input. */
   handleDatagram(bytes: Uint8Array, from: PeerAddress, now: Instant): void {
@@ -249,27 +290,9 @@ export class PppOverL2tp {
     }
     session.handle.noteReceived(now);
     if (!session.opened) this.open(session, now);
-    const frame = view.body;
-    if (frame.length === 0) {
-      this.dropped['empty-frame']++;
-      return;
-    }
-    const counters = session.counters;
-    counters.rxPackets++;
-    counters.rxBytes += frame.length;
-    const ipAt = ipv4Offset(frame);
-    if (ipAt >= 0 && session.link.ipUp) {
-      const refused = this.admitIpv4(session, frame, ipAt);
-      if (refused !== undefined) {
-        this.drop(session, refused);
-        return;
-      }
-      session.lastIpAt = now;
-      this.ipOut.push({ session, packet: frame.subarray(ipAt) });
-      return;
-    }
-    session.link.handleFrame(frame, now);
-    this.drainLink(session, now);
+    if (this.followsPeer) followPeer(session, view.hasSequence);
+    if (view.hasSequence) this.sequenced(session, view.ns, view.body, now, undefined);
+    else this.deliverFrame(session, view.body, now, undefined);
   }
 
   /** Deadlines of the endpoint and of every link that are due at `now`. */
@@ -284,6 +307,8 @@ export class PppOverL2tp {
         continue;
       }
       session.link.handleTimeout(now);
+      const seq = session.sequencer;
+      if (seq !== undefined) while (!session.closing && seq.expire(now)) this.release(session, seq, now, undefined);
       if (session.deadline !== undefined && session.deadline <= now) this.checkLimits(session, now);
       if (!session.closing) this.drainLink(session, now);
     }
@@ -310,6 +335,11 @@ export class PppOverL2tp {
     const ipAt = ipv4Offset(frame);
     if (ipAt < 0) return false;
     session.handle.noteReceived(now);
+    if (this.followsPeer) followPeer(session, view.hasSequence);
+    if (view.hasSequence) {
+      this.sequenced(session, view.ns, frame, now, sink);
+      return true;
+    }
     session.counters.rxPackets++;
     session.counters.rxBytes += frame.length;
     const refused = this.admitIpv4(session, frame, ipAt);
@@ -332,7 +362,7 @@ export class PppOverL2tp {
     if (!session.link.ipUp || session.closing) return undefined;
     const h = session.handle;
     const opts = h.sequencing
-      ? { length: this.hooks.dataLengthBit === true, ns: h.nextDataNs() }
+      ? this.nextSequencedOpts(h)
       : this.hooks.dataLengthBit === true
         ? WITH_LENGTH
         : NO_OPTIONS;
@@ -441,6 +471,69 @@ export class PppOverL2tp {
     return isLinkLocalWithId(packet, 8, id) ? undefined : 'spoofed-source';
   }
 
+  /** A data message with Ns `ns` of `session`, on either path (`sink`: the fast path's). */
+  private sequenced(session: PppSession, ns: number, frame: Uint8Array, now: Instant, sink: IpSink | undefined): void {
+    let seq = session.sequencer;
+    if (seq === undefined) {
+      seq = new DataSequencer(this.hooks.reorder);
+      session.sequencer = seq;
+    }
+    const before = seq.held;
+    const verdict = seq.receive(ns, frame, now);
+    if (verdict === 'duplicate' || verdict === 'stale') {
+      this.drop(session, verdict === 'duplicate' ? 'data-duplicate' : 'data-stale');
+      return;
+    }
+    if (verdict === 'next') this.deliverFrame(session, frame, now, sink);
+    if (before === 0 && seq.held === 0) return; // in order, nothing held: the common case
+    this.release(session, seq, now, sink);
+  }
+
+  /** Delivers the held frames that are in order now, then re-arms the session (its reorder deadline). */
+  private release(session: PppSession, seq: DataSequencer, now: Instant, sink: IpSink | undefined): void {
+    for (let f = seq.pollReleased(); f !== undefined; f = seq.pollReleased()) {
+      if (session.closing) return;
+      this.deliverFrame(session, f, now, sink);
+    }
+    if (this.sessions.get(session.key) === session) this.arm(session);
+  }
+
+  /**
+   * One PPP frame of a session, in order: an IPv4 packet while IPCP is open goes to `sink` (fast
+   * path, valid during the call) or to pollIpPacket (slow path) once admitted; anything else to the link.
+   */
+  private deliverFrame(session: PppSession, frame: Uint8Array, now: Instant, sink: IpSink | undefined): void {
+    if (frame.length === 0) {
+      this.dropped['empty-frame']++;
+      return;
+    }
+    const counters = session.counters;
+    counters.rxPackets++;
+    counters.rxBytes += frame.length;
+    const ipAt = ipv4Offset(frame);
+    if (ipAt >= 0 && session.link.ipUp) {
+      const refused = this.admitIpv4(session, frame, ipAt);
+      if (refused !== undefined) {
+        this.drop(session, refused);
+        return;
+      }
+      session.lastIpAt = now;
+      if (sink !== undefined) sink(frame.subarray(ipAt), session);
+      else this.ipOut.push({ session, packet: frame.subarray(ipAt) });
+      return;
+    }
+    session.link.handleFrame(frame, now);
+    this.drainLink(session, now);
+  }
+
+  /** Header options for the next sequenced data message of `h` (one reused object). */
+  private nextSequencedOpts(h: SessionHandle): DataHeaderOptions {
+    const o = this.sequencedOpts;
+    o.length = this.hooks.dataLengthBit === true;
+    o.ns = h.nextDataNs();
+    return o;
+  }
+
   private drop(session: PppSession, reason: SessionDropReason): void {
     session.dropped[reason]++;
     this.dropped[reason]++;
@@ -525,15 +618,17 @@ export class PppOverL2tp {
   private arm(session: PppSession): void {
     const a = session.link.pollTimeout();
     const b = session.deadline;
-    this.timers.set(session.key, a === undefined ? b : b === undefined || a <= b ? a : b);
+    const c = session.sequencer?.deadline;
+    this.timers.set(session.key, earliest(earliest(a, b), c));
   }
 
   private sendFrame(session: PppSession, frame: Uint8Array): void {
     const h = session.handle;
-    const opts = {
-      length: this.hooks.dataLengthBit === true,
-      ns: h.sequencing ? h.nextDataNs() : undefined,
-    };
+    const opts = h.sequencing
+      ? this.nextSequencedOpts(h)
+      : this.hooks.dataLengthBit === true
+        ? WITH_LENGTH
+        : NO_OPTIONS;
     const headerLength = dataHeaderLength(opts);
     const bytes = new Uint8Array(headerLength + frame.length);
     bytes.set(frame, headerLength);
@@ -557,7 +652,7 @@ export class PppOverL2tp {
             link,
             startedAt: now,
             counters: { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0 },
-            dropped: { 'foreign-peer': 0, 'spoofed-source': 0, 'ipv6-unsupported': 0, 'malformed-ip': 0 },
+            dropped: noSessionDrops(),
             allowedSources: [],
             lastIpAt: now,
             ipTxPackets: 0,
@@ -566,6 +661,8 @@ export class PppOverL2tp {
             opened: false,
           };
           session.deadline = this.nextLimit(session);
+          // §5.4: the LNS controls sequencing; with `flow bit` it sends Ns from the start.
+          if (this.hooks.sendSequenced === true) handle.sequencing = true;
           this.sessions.set(key, session);
           this.hooks.onL2tpEvent(e, now);
           const wait = this.hooks.openOnPeerFrameMs;
@@ -660,6 +757,20 @@ export class PppOverL2tp {
       this.disconnect(session, cdnReasonFor(down), now);
     }
   }
+}
+
+/** The earlier of two optional instants. */
+function earliest(a: Instant | undefined, b: Instant | undefined): Instant | undefined {
+  return a === undefined ? b : b === undefined || a <= b ? a : b;
+}
+
+/**
+ * RFC 2661 §5.4, LAC: a data message from the LNS with sequence numbers → we "MUST begin" sending
+ * them; without → we "MUST stop", unless Sequencing Required was exchanged (then always).
+ */
+function followPeer(session: PppSession, peerSequenced: boolean): void {
+  const h = session.handle;
+  if (!h.sequencingRequired) h.sequencing = peerSequenced;
 }
 
 /** RFC 3145 cause for a session that never reached the Network phase, by the phase it was stuck in. */

@@ -36,7 +36,7 @@ export interface LnsSettings {
   readonly hideAvps: boolean;
   /** `length bit = yes`: set L in data messages (RFC 2661 §3.1). */
   readonly dataLengthBit: boolean;
-  /** `flow bit = yes`: ask for sequence numbers on data messages (Sequencing Required, §4.4.6). */
+  /** `flow bit = yes`: our data messages carry sequence numbers from the start (RFC 2661 §5.4: the LNS controls sequencing). */
   readonly sequencing: boolean;
   /** `tunnel rws`: our Receive Window Size AVP (§4.4.3; default 16 as accel-ppp, xl2tpd's is 4). */
   readonly receiveWindow: number;

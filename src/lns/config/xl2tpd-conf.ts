@@ -105,7 +105,7 @@ interface Keyword {
   readonly kind: Kind;
   /** Warning issued when the key is used: accepted, but with no effect here. */
   readonly noEffect?: string;
-  /** Warn only for this value (`flow bit = no` changes nothing, so it says nothing). */
+  /** Warn only for this value (`pass peer = no` changes nothing, so it says nothing). */
   readonly noEffectWhen?: unknown;
 }
 
@@ -194,20 +194,12 @@ const KEYWORDS: ReadonlyMap<string, Keyword> = new Map<string, Keyword>([
       contexts: NC,
       field: 'callRws',
       kind: { type: 'int', min: -1, max: 65535 },
-      noEffect: 'data messages are not sequenced (RFC 2661 §5.4)',
+      noEffect: 'data messages have no receive window (RFC 2661 §5.4: the data channel has no flow control)',
     },
   ],
   ['tunnel rws', { contexts: NC, field: 'tunnelRws', kind: { type: 'int', min: 1, max: 65535 } }],
-  [
-    'flow bit',
-    {
-      contexts: NC,
-      field: 'flowBit',
-      kind: BOOL,
-      noEffect: 'data messages are not sequenced yet (RFC 2661 §5.4)',
-      noEffectWhen: true,
-    },
-  ],
+  // flow bit = yes: the LNS sends data messages with Ns from the start (RFC 2661 §5.4; settings.sequencing).
+  ['flow bit', { contexts: NC, field: 'flowBit', kind: BOOL }],
   ['challenge', { contexts: NC, field: 'challenge', kind: BOOL }],
   [
     'tx bps',

@@ -182,6 +182,8 @@ export interface LacOptions {
   readonly clientMtu?: number;
   readonly mem?: string;
   readonly extraPppOptions?: readonly string[];
+  /** Extra lines of the guest's [lac uml] section (e.g. 'flow bit = yes'). */
+  readonly extraLacConf?: readonly string[];
 }
 
 /** What the guest saw, parsed from its /srv/result. */
@@ -758,6 +760,7 @@ function writeLacConfig(gdir: string, o: LacOptions, index: number): void {
       'pppoptfile = /etc/ppp/options.l2tpd.client',
       'length bit = yes',
       'redial = no',
+      ...(o.extraLacConf ?? []),
       '',
     ].join('\n'),
   );

@@ -92,6 +92,8 @@ export interface LnsVariant {
   readonly range?: string;
   /** Replaces lcp-echo-interval / lcp-echo-failure. */
   readonly lcpEcho?: readonly [number, number];
+  /** `flow bit = yes` in [lns default]: data messages with Ns (RFC 2661 §5.4). */
+  readonly flowBit?: boolean;
 }
 
 function setOption(text: string, key: string, line: string | undefined): string {
@@ -135,6 +137,7 @@ export function writeLnsConfig(
   if (paths.authFile === undefined)
     writeFileSync(authFile, '# them me secret (unused: no challenge)\n', { mode: 0o600 });
   if (v.range !== undefined) c = setConf(c, 'ip range', v.range);
+  if (v.flowBit === true) c = setConf(c, 'flow bit', 'yes');
   if (v.auth === 'pap') {
     c = setConf(c, 'refuse pap', 'no');
     c = setConf(c, 'require pap', 'yes');
