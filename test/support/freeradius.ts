@@ -35,6 +35,8 @@ export interface FreeradiusOptions {
   readonly rejectMessage?: string;
   /** `require_message_authenticator` for our client (the LNS signs every request). Default true. */
   readonly requireMessageAuthenticator?: boolean;
+  /** Run inside this network namespace (`ip netns exec`), on its loopback. */
+  readonly netns?: string;
 }
 
 /** A running FreeRADIUS. */
@@ -202,7 +204,12 @@ export async function startFreeradius(o: FreeradiusOptions): Promise<Freeradius>
   const [authPort, acctPort] = (await freeUdpPorts(2)) as [number, number];
   writeRaddbFiles(dir, o, authPort, acctPort);
   let output = '';
-  const proc: ChildProcess = spawn(FREERADIUS, ['-X', '-d', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // `ip netns exec` execs the program, so the PID is FreeRADIUS's own either way.
+  const argv =
+    o.netns === undefined
+      ? [FREERADIUS, '-X', '-d', dir]
+      : ['ip', 'netns', 'exec', o.netns, FREERADIUS, '-X', '-d', dir];
+  const proc: ChildProcess = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout?.on('data', (b: Buffer) => (output += b.toString()));
   proc.stderr?.on('data', (b: Buffer) => (output += b.toString()));
   const pid = proc.pid;

@@ -92,6 +92,8 @@ export interface LnsVariant {
   readonly range?: string;
   /** Replaces lcp-echo-interval / lcp-echo-failure. */
   readonly lcpEcho?: readonly [number, number];
+  /** pppd's `plugin radius.so` with a radiusclient.conf and servers file for this server (on 127.0.0.1). */
+  readonly radius?: { readonly authPort: number; readonly acctPort: number; readonly secret: string };
   /** `flow bit = yes` in [lns default]: data messages with Ns (RFC 2661 §5.4). */
   readonly flowBit?: boolean;
 }
@@ -148,6 +150,18 @@ export function writeLnsConfig(
   if (v.lcpEcho !== undefined) {
     o = setOption(o, 'lcp-echo-interval', `lcp-echo-interval ${v.lcpEcho[0]}`);
     o = setOption(o, 'lcp-echo-failure', `lcp-echo-failure ${v.lcpEcho[1]}`);
+  }
+  if (v.radius !== undefined) {
+    // As an operator sets it up for pppd: the plugin in the options file, radcli's two files beside it.
+    const conf = join(dir, 'radiusclient.conf');
+    writeFileSync(
+      conf,
+      `authserver 127.0.0.1:${v.radius.authPort}\nacctserver 127.0.0.1:${v.radius.acctPort}\n` +
+        `servers ${join(dir, 'servers')}\nradius_timeout 3\nradius_retries 2\nnas-identifier l2tp-ts-uml\n`,
+      { mode: 0o600 },
+    );
+    writeFileSync(join(dir, 'servers'), `127.0.0.1 ${v.radius.secret}\n`, { mode: 0o600 });
+    o = `${o.trimEnd()}\nplugin radius.so\nradius-config-file ${conf}\n`;
   }
   const s = `${secrets.text.replaceAll('10.1.20.', '10.204.20.').trimEnd()}\n${Object.entries(USERS)
     .map(([u, p]) => `"${u}"\t*\t"${p}"\t*`)
