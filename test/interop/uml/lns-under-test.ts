@@ -92,6 +92,8 @@ export interface LnsVariant {
   readonly range?: string;
   /** Replaces lcp-echo-interval / lcp-echo-failure. */
   readonly lcpEcho?: readonly [number, number];
+  /** Lines appended to the pppd options file (e.g. 'require-chap' beside the seed's MS-CHAPv2). */
+  readonly extraOptions?: readonly string[];
   /** pppd's `plugin radius.so` with a radiusclient.conf and servers file for this server (on 127.0.0.1). */
   readonly radius?: { readonly authPort: number; readonly acctPort: number; readonly secret: string };
   /** `flow bit = yes` in [lns default]: data messages with Ns (RFC 2661 §5.4). */
@@ -151,6 +153,7 @@ export function writeLnsConfig(
     o = setOption(o, 'lcp-echo-interval', `lcp-echo-interval ${v.lcpEcho[0]}`);
     o = setOption(o, 'lcp-echo-failure', `lcp-echo-failure ${v.lcpEcho[1]}`);
   }
+  if (v.extraOptions !== undefined) o = `${o.trimEnd()}\n${v.extraOptions.join('\n')}\n`;
   if (v.radius !== undefined) {
     // As an operator sets it up for pppd: the plugin in the options file, radcli's two files beside it.
     const conf = join(dir, 'radiusclient.conf');

@@ -41,9 +41,11 @@ describe.skipIf(skip !== undefined)(`UML pppd clients through RADIUS${skip ? ` โ
         { name: 'pappy', password: 'pappy-pw' },
       ],
     });
-    // The seed with PAP allowed beside MS-CHAPv2, and the radius plugin: chap-secrets is not consulted.
+    // The seed with CHAP-MD5 and PAP allowed beside MS-CHAPv2, and the radius plugin: chap-secrets is
+    // not consulted.
     await startLns(lab, {
       auth: 'pap',
+      extraOptions: ['require-chap'],
       radius: { authPort: radius.authPort, acctPort: radius.acctPort, secret: SECRET },
     });
   }, 120_000);
@@ -70,6 +72,17 @@ describe.skipIf(skip !== undefined)(`UML pppd clients through RADIUS${skip ? ` โ
     expect(r.ping, why).toBe('ok');
     // pppd logs the authenticator check it made (RFC 2759 ยง8.8: "MS-CHAP authentication succeeded").
     expect(r.pppdLines.join('\n'), why).not.toMatch(/authentication failed|bad response/i);
+  }, 120_000);
+
+  it('RFC1994: CHAP-MD5 through RADIUS (CHAP-Password + CHAP-Challenge), a pool address', async () => {
+    const r = await lab
+      .bootLac({ lnsIp: BRIDGE_IP, name: 'lac4', auth: 'chap', user: 'pappy', password: 'pappy-pw' })
+      .finish(60_000);
+    const why = `rc=${r.rc} pppd: ${r.pppdLines.join(' | ')}${explain()}`;
+    expect(r.pppUp, why).toBe(true);
+    // CHAP-MD5 itself, not MS-CHAP: pppd names the method it authenticated with.
+    expect(r.pppdLines.join('\n'), why).toMatch(/^CHAP authentication succeeded: Access granted$/m);
+    expect(r.ping, why).toBe('ok');
   }, 120_000);
 
   it('PAP through RADIUS: a user only FreeRADIUS knows gets a pool address', async () => {
