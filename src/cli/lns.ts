@@ -14,6 +14,7 @@ import {
 } from '../io/control-socket.js';
 import { createLns, type LnsServer } from '../io/create-lns.js';
 import type { MetricsServer } from '../io/metrics.js';
+import { type HookSession, PppHooks } from '../io/ppp-hooks.js';
 import { systemRandom } from '../io/system-random.js';
 import { AddressPool, staticAddresses } from '../lns/address-pool.js';
 import { ConfigError, type ConfigWarning, formatWarning } from '../lns/config/config-error.js';
@@ -348,6 +349,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
   server.onInternalError((e: unknown) =>
     log({ event: 'internal-error', error: String(e) }, `internal error (tunnel torn down, serving on): ${String(e)}`),
   );
+  const hooks = userspace ? undefined : startHooks(server, settings, log);
 
   const mode = userspace ? 'userspace mode' : `TUN mode`;
   const ranges = settings.poolRanges.map((r) => (r.start === r.end ? r.start : `${r.start}-${r.end}`)).join(',');
@@ -417,6 +419,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
       force.unref();
       void (async () => {
         await server.close(2000).catch(() => undefined);
+        hooks?.close();
         await control?.close().catch(() => undefined);
         await metrics?.close().catch(() => undefined);
         await logFile?.close();
@@ -641,6 +644,56 @@ function loadSettings(a: Args): Loaded {
       };
     },
   };
+}
+
+/**
+ * pppd's ip-up / ip-down for TUN-mode sessions (src/io/ppp-hooks.ts), each run's end logged with
+ * its output (escaped). Undefined when neither script is set.
+ */
+function startHooks(
+  server: LnsServer,
+  settings: LnsSettings,
+  log: (fields: Record<string, unknown>, text: string) => void,
+): PppHooks | undefined {
+  if (settings.ipUpScript === undefined && settings.ipDownScript === undefined) return undefined;
+  const hooks = new PppHooks({
+    ...(settings.ipUpScript !== undefined && { ipUp: settings.ipUpScript }),
+    ...(settings.ipDownScript !== undefined && { ipDown: settings.ipDownScript }),
+    ...(settings.ipparam !== undefined && { ipparam: settings.ipparam }),
+    timeoutMs: settings.hookTimeoutMs,
+    onResult: (r) => {
+      const how = r.timedOut ? `killed after ${r.ms} ms` : `exit ${r.status} in ${r.ms} ms`;
+      const out = r.output.trim() === '' ? '' : `: ${printable(r.output.trim())}`;
+      log({ event: 'hook', ...r }, `session ${r.tunnelId}/${r.sessionId} ${r.script} ${how}${out}`);
+    },
+  });
+  // The session as ip-up saw it: ip-down gets the same interface and addresses (the lease is
+  // already released when session-down is emitted). One entry per live session.
+  const live = new Map<string, HookSession>();
+  server.on('session-up', (e) => {
+    const ifname = server.interfaceOf(e.tunnelId, e.sessionId);
+    if (ifname === undefined) return;
+    const s: HookSession = {
+      tunnelId: e.tunnelId,
+      sessionId: e.sessionId,
+      ifname,
+      localAddress: e.localAddress,
+      remoteAddress: e.address,
+      dns: e.dns,
+      peer: `${e.peer.address}:${e.peer.port}`,
+      ...(e.user !== undefined && { user: e.user }),
+    };
+    live.set(`${e.tunnelId}/${e.sessionId}`, s);
+    hooks.up(s);
+  });
+  server.on('session-down', (e) => {
+    const key = `${e.tunnelId}/${e.sessionId}`;
+    const s = live.get(key);
+    if (s === undefined) return;
+    live.delete(key);
+    hooks.down(s, { bytesSent: e.counters?.txBytes ?? 0, bytesReceived: e.counters?.rxBytes ?? 0 });
+  });
+  return hooks;
 }
 
 /** The log line of an answered DAE request (peer-controlled values escaped). */

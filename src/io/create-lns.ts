@@ -94,6 +94,8 @@ export interface LnsServer {
   sendIp(packet: Uint8Array): boolean;
   /** Runs `fn` on the engine with the current time, then flushes what it produced. */
   command<T>(fn: (engine: LnsEngine, now: number) => T): T;
+  /** TUN mode: the interface a session's packets use (the shared device, or its own ppp%d). */
+  interfaceOf(tunnelId: number, sessionId: number): string | undefined;
   /** StopCCN to every peer, waits up to `graceMs` for acknowledgements, closes the socket. */
   close(graceMs?: number): Promise<void>;
 }
@@ -320,6 +322,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       d.flush();
       return result;
     },
+    interfaceOf: (tunnelId, sessionId) => leases.get(sessionKey(tunnelId, sessionId))?.device.name,
     async close(graceMs = 2000) {
       engine.closeAll(monotonicNow());
       engine.announceAccounting(false, monotonicNow());

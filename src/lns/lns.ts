@@ -150,6 +150,8 @@ export type LnsEvent =
       address?: string;
       reason: string;
       resultCode?: number;
+      /** The session's final counters (as `ctl sessions` showed them). */
+      counters?: SessionCounters;
     }
   | { type: 'auth-failed'; tunnelId: number; sessionId: number; user?: string; reason: string }
   /** A user name or peer address is refused for a while after repeated failures (once per block). */
@@ -701,6 +703,7 @@ export class LnsEngine implements Engine<LnsEvent> {
       user: session.user,
       address: session.peerAddress,
       reason: this.downReasons.get(session.key) ?? 'call cleared',
+      counters: { ...session.counters },
     });
     this.downReasons.delete(session.key);
   }

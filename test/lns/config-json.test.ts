@@ -15,8 +15,14 @@ function errorOf(text: string): ConfigError {
 }
 
 describe('parseJsonConfig', () => {
-  it('an empty object gives DEFAULT_LNS_SETTINGS', () => {
-    expect(parseJsonConfig('{}', 'lns.json')).toEqual({ value: { ...DEFAULT_LNS_SETTINGS }, warnings: [] });
+  it('an empty object gives DEFAULT_LNS_SETTINGS, without pppd\'s ip-up/ip-down paths and dump', () => {
+    expect(parseJsonConfig('{}', 'lns.json')).toEqual({
+      value: { ...DEFAULT_LNS_SETTINGS, ipUpScript: undefined, ipDownScript: undefined, dump: false },
+      warnings: [],
+    });
+    expect(DEFAULT_LNS_SETTINGS.ipUpScript).toBe('/etc/ppp/ip-up');
+    const named = parseJsonConfig('{"ipUpScript": "/srv/up", "hookTimeoutMs": 500}', 'lns.json').value;
+    expect(named).toMatchObject({ ipUpScript: '/srv/up', ipDownScript: undefined, hookTimeoutMs: 500 });
   });
 
   it('overrides keys, accepts both range forms, users as string or object, deny rules', () => {

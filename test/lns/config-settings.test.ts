@@ -68,6 +68,10 @@ const SEED_SETTINGS: LnsSettings = {
   logFile: undefined,
   logFd: 2,
   dump: true,
+  ipUpScript: '/etc/ppp/ip-up',
+  ipDownScript: '/etc/ppp/ip-down',
+  ipparam: undefined,
+  hookTimeoutMs: 10_000,
   users: new Map([['username', { secret: 'secret', staticAddress: '10.1.20.32' }]]),
 };
 
@@ -305,5 +309,12 @@ describe('settings helpers', () => {
     expect(load(conf, 'logfile /var/log/x.log\nlogfd 5\n').value).toMatchObject({ logFile: undefined, logFd: 5 });
     expect(load(conf, 'mtu 1400\n').value).toMatchObject({ logFile: undefined, logFd: undefined, dump: false });
     expect(load(conf, 'dump\n').value.dump).toBe(true);
+  });
+
+  it("pppd's ip-up-script / ip-down-script / ipparam; ipv6 scripts warn (no IPv6 data path)", () => {
+    const conf = '[lns default]\nip range = 10.0.0.2-10.0.0.9\nlocal ip = 10.0.0.1\n';
+    const r = load(conf, 'ip-up-script /srv/up\nip-down-script /srv/down\nipparam office\nipv6-up-script /srv/up6\n');
+    expect(r.value).toMatchObject({ ipUpScript: '/srv/up', ipDownScript: '/srv/down', ipparam: 'office' });
+    expect(r.warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/ipv6-up-script.*not run/));
   });
 });

@@ -214,6 +214,10 @@ const FIELDS: { readonly [K in keyof LnsSettings]: Check } = {
   logFile: optionalStr,
   logFd: optionalInt(0, 2_147_483_647),
   dump: bool,
+  ipUpScript: optionalStr,
+  ipDownScript: optionalStr,
+  ipparam: optionalStr,
+  hookTimeoutMs: int(100, 3_600_000),
   users,
   radius,
 };
@@ -238,7 +242,15 @@ export function parseJsonConfig(text: string, file: string): Parsed<LnsSettings>
     throw new ConfigError(file, line, `invalid JSON: ${(e as Error).message}`);
   }
   if (!isObject(data)) throw new ConfigError(file, 1, `$: expected an object, got ${show(data)}`);
-  const out: Record<string, unknown> = { ...DEFAULT_LNS_SETTINGS };
+  // The seed's defaults, except what the seed's options file asks of pppd itself: the native config
+  // runs no ip-up/ip-down unless it names one (the host's /etc/ppp/ip-up belongs to its pppd), and
+  // prints no `dump` unless it says `"dump": true`.
+  const out: Record<string, unknown> = {
+    ...DEFAULT_LNS_SETTINGS,
+    ipUpScript: undefined,
+    ipDownScript: undefined,
+    dump: false,
+  };
   for (const [key, value] of Object.entries(data)) {
     const line = lineOfKey(text, key);
     if (key.startsWith('$') || key.startsWith('//')) continue; // "$schema", "//" comments

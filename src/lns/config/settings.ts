@@ -119,6 +119,17 @@ export interface LnsSettings {
   readonly logFd: number | undefined;
   /** pppd `dump`: print the resolved settings (secrets redacted) to the log at start, then run. */
   readonly dump: boolean;
+  /**
+   * pppd's ip-up / ip-down: run (TUN mode) when a session's IPCP goes up / the session goes down,
+   * with pppd's arguments and environment. From the pppd options file: `ip-up-script` /
+   * `ip-down-script`, default /etc/ppp/ip-up and /etc/ppp/ip-down as pppd's; JSON: none unless set.
+   */
+  readonly ipUpScript: string | undefined;
+  readonly ipDownScript: string | undefined;
+  /** pppd `ipparam`: the scripts' 6th argument and $IPPARAM. */
+  readonly ipparam: string | undefined;
+  /** A script still running this long after it started is killed (SIGTERM, then SIGKILL); JSON only. */
+  readonly hookTimeoutMs: number;
   /** chap-secrets users whose server column is `*` or authName; the client `*` entry, if any, under '*'. */
   readonly users: ReadonlyMap<string, LnsUser>;
   /**
@@ -263,6 +274,10 @@ export function resolveLnsSettings(input: LnsConfigInput): Parsed<LnsSettings> {
     },
     ...logTarget(ppp),
     dump: ppp?.dump ?? false,
+    ipUpScript: ppp?.ipUpScript ?? '/etc/ppp/ip-up',
+    ipDownScript: ppp?.ipDownScript ?? '/etc/ppp/ip-down',
+    ipparam: ppp?.ipparam,
+    hookTimeoutMs: 10_000,
     users,
     ...(input.radius !== undefined && { radius: input.radius }),
   };
