@@ -15,7 +15,7 @@ function errorOf(text: string): ConfigError {
 }
 
 describe('parseJsonConfig', () => {
-  it('an empty object gives DEFAULT_LNS_SETTINGS, without pppd\'s ip-up/ip-down paths and dump', () => {
+  it("an empty object gives DEFAULT_LNS_SETTINGS, without pppd's ip-up/ip-down paths and dump", () => {
     expect(parseJsonConfig('{}', 'lns.json')).toEqual({
       value: { ...DEFAULT_LNS_SETTINGS, ipUpScript: undefined, ipDownScript: undefined, dump: false },
       warnings: [],
