@@ -87,8 +87,17 @@ const FLAGS = {
     valueName: 'PATH',
   },
   'no-control': { kind: 'boolean', help: 'do not open a control socket' },
-  'max-tunnels': { kind: 'int', help: 'tunnels at once (default 65535)', min: 1, max: 65535 },
-  'max-sessions': { kind: 'int', help: 'sessions at once, all tunnels together (default 1000000)', min: 1 },
+  'max-tunnels': {
+    kind: 'int',
+    help: 'tunnels at once, the node\'s capacity: beyond it StopCCN 2/7 "try another" (default 65535)',
+    min: 1,
+    max: 65535,
+  },
+  'max-sessions': {
+    kind: 'int',
+    help: 'sessions at once, all tunnels together: beyond it CDN 2/7, and new tunnels get StopCCN 2/7 (default 1000000)',
+    min: 1,
+  },
   'max-sessions-per-tunnel': { kind: 'int', help: 'sessions per tunnel (default 65535)', min: 1, max: 65535 },
   'tunnel-rate': { kind: 'int', help: 'new tunnels per second from one peer address (default 50)', min: 1 },
   'hello-interval': {

@@ -27,6 +27,7 @@ export interface CreateLnsRadiusOptions {
   readonly retries?: number;
   readonly deadTimeMs?: number;
   readonly nasIdentifier?: string;
+  /** NAS-IP-Address (default: bindAddress, as radcli). */
   readonly nasIpAddress?: string;
   /** Source address of requests (radcli `bindaddr`). */
   readonly bindAddress?: string;
@@ -114,6 +115,9 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       : new AddressPool(opts.pool ?? SEED_POOL, { exclude: [opts.localAddress ?? SEED_LOCAL_IP] });
   const { radius: radiusOpts, ...engineOpts } = opts;
   const radiusClient = radiusOpts === undefined ? undefined : await radiusClientFor(radiusOpts, random);
+  // radcli sends its source address as NAS-IP-Address: `bindaddr` is it unless one is given, so
+  // each node of a shared pool is told apart (sqlippool keys leases on it; docs/SCALE-OUT.md).
+  const nasIpAddress = radiusOpts?.nasIpAddress ?? radiusOpts?.bindAddress;
   const engine = new LnsEngine({
     hostName: 'l2tp-ts',
     auth: ['mschapv2', 'chap'],
@@ -129,7 +133,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
           client: radiusClient,
           accounting: (radiusOpts.acctServers ?? []).length > 0,
           ...(radiusOpts.nasIdentifier !== undefined && { nasIdentifier: radiusOpts.nasIdentifier }),
-          ...(radiusOpts.nasIpAddress !== undefined && { nasIpAddress: radiusOpts.nasIpAddress }),
+          ...(nasIpAddress !== undefined && { nasIpAddress }),
           ...(radiusOpts.minInterimSeconds !== undefined && { minInterimSeconds: radiusOpts.minInterimSeconds }),
         },
       }),
@@ -262,7 +266,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
         clients,
         ...(daeOpts.requireEventTimestamp !== undefined && { requireEventTimestamp: daeOpts.requireEventTimestamp }),
         ...(radiusOpts?.nasIdentifier !== undefined && { nasIdentifier: radiusOpts.nasIdentifier }),
-        ...(radiusOpts?.nasIpAddress !== undefined && { nasIpAddress: radiusOpts.nasIpAddress }),
+        ...(nasIpAddress !== undefined && { nasIpAddress }),
       });
       dae = await openDaeListener({
         address: daeOpts.address,

@@ -81,8 +81,14 @@ export interface EndpointOptions {
   /** §5.8 retransmission: initial 1000 ms, cap 8000 ms, 5 retries. */
   readonly retransmit?: { readonly initialMs?: number; readonly capMs?: number; readonly maxRetries?: number };
   readonly limits?: {
+    /** The node's tunnel capacity; a new SCCRQ beyond it gets StopCCN 2/7 "try another". Default 65 535. */
     readonly maxTunnels?: number;
+    /** Sessions in one tunnel; an ICRQ beyond it gets CDN 4/4. Default 65 535. */
     readonly maxSessionsPerTunnel?: number;
+    /**
+     * The node's session capacity: an ICRQ beyond it gets CDN 2/7 and, once it is reached, a new
+     * SCCRQ gets StopCCN 2/7 (§4.4.2 "try another": a LAC moves to another LNS). Default 1 000 000.
+     */
     readonly maxSessions?: number;
     readonly newTunnelsPerSecondPerPeer?: number;
     /** Tunnels one peer address may hold (lingering ones included); StopCCN 2/4 beyond. Default 256. */
@@ -561,6 +567,8 @@ export class Endpoint implements Engine<L2tpEvent> {
   ): DisconnectReason | undefined {
     if (!this.rate.allow(from.address, now)) return StopReason.TooManyNewTunnels;
     if (this.byId.size >= this.maxTunnels) return StopReason.TunnelLimit;
+    // A tunnel that can carry no call is no use to the LAC: send it to another node now.
+    if (this.sessionCount >= this.maxSessions) return StopReason.SessionCapacity;
     if ((this.perPeer.get(from.address)?.tunnels ?? 0) >= this.maxTunnelsPerPeer) return StopReason.TunnelsPerPeerLimit;
     if (!isVersion10(msg)) return StopReason.SccrqNotVersion10;
     const bad = judgeFieldValues(msg);

@@ -16,11 +16,12 @@ export async function startLabLns(
   lab: NetLab,
   ns: string,
   args: readonly string[],
-  opts: { wrap?: readonly string[]; mode?: 'TUN' | 'userspace' } = {},
+  opts: { wrap?: readonly string[]; mode?: 'TUN' | 'userspace'; name?: string } = {},
 ): Promise<{ proc: LabProcess; port: number }> {
   const argv = [process.execPath, BIN, 'lns', ...args];
   const [cmd, ...rest] = [...(opts.wrap ?? []), ...argv];
-  const proc = lab.spawn('lns', ns, cmd!, rest);
+  // `name`: its log file (<lab dir>/<name>.log), one per LNS when a lab runs several.
+  const proc = lab.spawn(opts.name ?? 'lns', ns, cmd!, rest);
   const re = new RegExp(`listening on [\\d.]+:(\\d+) \\(${opts.mode ?? 'TUN'} mode\\)`);
   const listening = (): RegExpMatchArray | null => tail(proc.log, 50).match(re);
   await waitFor(
