@@ -92,6 +92,8 @@ export class Tunnel {
   private readonly binding: PeerBinding;
   /** Until when the handshake may take (tunnelSetupTimeoutMs); undefined once established. */
   private setupDeadline: Instant | undefined;
+  /** Sessions forgotten without events (internal error), named in the tunnel-down event. */
+  private forgotten: readonly number[] = [];
 
   constructor(
     private readonly cfg: TunnelConfig,
@@ -409,7 +411,7 @@ export class Tunnel {
         if (input.message !== undefined) this.calls.route(input.message, input.sessionId ?? 0, now);
         return;
       case 'forget-sessions':
-        this.calls.forget();
+        this.forgotten = this.calls.forget();
         return;
       case 'drop-queue':
         this.channel.dropPending();
@@ -432,6 +434,7 @@ export class Tunnel {
       ...(r.message !== undefined ? { message: r.message } : {}),
       initiator,
       reason,
+      ...(this.forgotten.length > 0 ? { forgottenSessionIds: this.forgotten } : {}),
     });
   }
 

@@ -365,10 +365,26 @@ export class LnsEngine implements Engine<LnsEvent> {
     return this.byAddress.get(u32(buf, at + 16));
   }
 
-  /** Sends StopCCN to every peer (shutdown). */
+  /** Sends StopCCN to every peer (shutdown) at once. */
   closeAll(now: Instant, message = 'LNS shutting down'): void {
-    for (const s of this.bridge.sessions.values()) this.aaa?.noteCause(s.key, 'NasReboot');
-    this.bridge.withEndpoint(now, (e) => e.closeAll({ resultCode: StopCcnResult.ShuttingDown, message }, now));
+    this.closeSome(now, Number.POSITIVE_INFINITY, message);
+  }
+
+  /**
+   * closeAll in slices of about `maxSessions` sessions (see Endpoint.closeSome): the driver drains
+   * and yields between calls, so that shutting down a large LNS never holds its event loop for
+   * long. True once every tunnel has been sent its StopCCN. New tunnels are refused from the first call.
+   */
+  closeSome(now: Instant, maxSessions: number, message = 'LNS shutting down'): boolean {
+    const aaa = this.aaa;
+    const noteReboot =
+      aaa === undefined
+        ? undefined
+        : (tunnelId: number, sessionIds: Iterable<number>): void => {
+            for (const sid of sessionIds) aaa.noteCause(sessionKey(tunnelId, sid), 'NasReboot');
+          };
+    const reason = { resultCode: StopCcnResult.ShuttingDown, message };
+    return this.bridge.withEndpoint(now, (e) => e.closeSome(reason, now, maxSessions, noteReboot));
   }
 
   /** Disconnects one session (CDN, result 3 administrative). */
