@@ -182,8 +182,13 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       }
     } else if (tun && e.type === 'session-down') {
       const key = sessionKey(e.tunnelId, e.sessionId);
-      leases.get(key)?.release();
+      const lease = leases.get(key);
       leases.delete(key);
+      try {
+        lease?.release();
+      } catch (err) {
+        hub.emitInternalError(err);
+      }
     }
     hub.emit(e);
   };
