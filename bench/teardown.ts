@@ -55,6 +55,8 @@ interface Row {
   totalMs: number;
   longestBlockMs: number;
   usPerSession: number;
+  /** CPU time (user + system) of the teardown: steadier than wall time on a shared machine. */
+  cpuMs?: number;
 }
 
 /** Runs `f`, returns its wall-clock ms. */
@@ -141,10 +143,13 @@ for (let run = 0; run < RUNS; run++) {
       const pair = bringUp(sessions, tunnels);
       // Setup garbage is collected before the clock starts, where the runtime allows it.
       (globalThis as { gc?: () => void }).gc?.();
+      const cpu0 = process.cpuUsage();
       const r = await profiled(`${name}-${sessions}-${tunnels}`, () => teardown(pair, sessions, tunnels));
+      const cpu = process.cpuUsage(cpu0);
+      r.cpuMs = (cpu.user + cpu.system) / 1000;
       rows.push(r);
       process.stderr.write(
-        `${r.case} ${sessions} sessions in ${tunnels} tunnels: ${r.totalMs.toFixed(1)} ms, longest block ${r.longestBlockMs.toFixed(1)} ms, ${r.usPerSession.toFixed(2)} µs/session\n`,
+        `${r.case} ${sessions} sessions in ${tunnels} tunnels: ${r.totalMs.toFixed(1)} ms, longest block ${r.longestBlockMs.toFixed(1)} ms, ${r.usPerSession.toFixed(2)} µs/session, CPU ${r.cpuMs.toFixed(1)} ms\n`,
       );
     }
   }
@@ -154,11 +159,11 @@ if (args.includes('--json')) process.stdout.write(`${JSON.stringify({ machine: m
 else {
   process.stdout.write(`# ${machineNote()}\n`);
   process.stdout.write(
-    '| case | sessions | tunnels | total ms | longest block ms | µs / session |\n|---|---|---|---|---|---|\n',
+    '| case | sessions | tunnels | total ms | longest block ms | µs / session | CPU ms |\n|---|---|---|---|---|---|---|\n',
   );
   for (const r of rows) {
     process.stdout.write(
-      `| ${r.case} | ${r.sessions} | ${r.tunnels} | ${r.totalMs.toFixed(1)} | ${r.longestBlockMs.toFixed(1)} | ${r.usPerSession.toFixed(2)} |\n`,
+      `| ${r.case} | ${r.sessions} | ${r.tunnels} | ${r.totalMs.toFixed(1)} | ${r.longestBlockMs.toFixed(1)} | ${r.usPerSession.toFixed(2)} | ${(r.cpuMs ?? 0).toFixed(1)} |\n`,
     );
   }
 }
