@@ -361,7 +361,11 @@ export async function runLns(argv: readonly string[]): Promise<number> {
   const hooks = userspace ? undefined : startHooks(server, settings, log);
 
   const mode = userspace ? 'userspace mode' : `TUN mode`;
-  const ranges = settings.poolRanges.map((r) => (r.start === r.end ? r.start : `${r.start}-${r.end}`)).join(',');
+  const rangeText = (rs: LnsSettings['poolRanges']): string =>
+    rs.map((r) => (r.start === r.end ? r.start : `${r.start}-${r.end}`)).join(',');
+  const ranges = rangeText(settings.poolRanges);
+  // `local ip range`: each session its own local address from it.
+  const local = settings.localRanges.length > 0 ? rangeText(settings.localRanges) : settings.localAddress;
   log(
     {
       event: 'listening',
@@ -369,10 +373,10 @@ export async function runLns(argv: readonly string[]): Promise<number> {
       port: server.port,
       mode,
       pool: ranges,
-      local: settings.localAddress,
+      local,
       auth: settings.authMethods,
     },
-    `l2tp-ts lns listening on ${server.address}:${server.port} (${mode}); pool ${ranges || 'none'}, local ip ${settings.localAddress}, auth ${settings.authMethods.join(',') || 'none'}`,
+    `l2tp-ts lns listening on ${server.address}:${server.port} (${mode}); pool ${ranges || 'none'}, local ip ${local}, auth ${settings.authMethods.join(',') || 'none'}`,
   );
   // pppd `dump`: the option values in effect, in the log (secrets redacted; users counted).
   if (settings.dump && fromFiles) {
@@ -509,6 +513,7 @@ function describeEvent(e: LnsEvent, debug: boolean): string | undefined {
     case 'auth-blocked':
       return `authentication refused for ${e.forMs / 1000} s for ${e.kind} ${p(e.value)} after ${e.failures} failures`;
     case 'pool-exhausted':
+      if (e.pool === 'local') return `session ${e.tunnelId}/${e.sessionId} refused: local ip range exhausted`;
       return `session ${e.tunnelId}/${e.sessionId} no address for ${user(e.user, '?')}: pool exhausted or address in use`;
     case 'log':
       return debug ? `[${e.tunnelId}/${e.sessionId}] ${p(e.text, 4096)}` : undefined;

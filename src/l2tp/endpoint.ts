@@ -340,8 +340,40 @@ export class Endpoint implements Engine<L2tpEvent> {
    * about to be torn down.
    */
   closeAll(reason: DisconnectReason, now: Instant): void {
+    this.closeSome(reason, now, Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * closeAll in slices, so that a driver can let its event loop run between them (issue 9 item 5:
+   * tearing down 40,000 sessions at once held the loop for most of a second). Closes tunnels in
+   * the order they were found at the first call, each costing its sessions plus one, until the
+   * next would take this call past `maxSessions` (at least one tunnel per call: a slice costs at
+   * most max(maxSessions, one tunnel's sessions + 1)); `beforeClose` sees each tunnel just before
+   * its StopCCN. True once every tunnel has been closed; the next call then starts over.
+   */
+  closeSome(
+    reason: DisconnectReason,
+    now: Instant,
+    maxSessions: number,
+    beforeClose?: (tunnelId: number, sessionIds: Iterable<number>) => void,
+  ): boolean {
     this.draining = true;
-    for (const tid of [...this.byId.keys()]) this.close(tid, reason, now);
+    const queue = (this.closing ??= [...this.byId.keys()]);
+    let closed = 0;
+    while (this.closingAt < queue.length) {
+      const t = this.byId.get(queue[this.closingAt]!);
+      if (t !== undefined) {
+        const cost = t.sessions.size + 1;
+        if (closed > 0 && closed + cost > maxSessions) return false;
+        closed += cost;
+        beforeClose?.(t.tunnelId, t.sessions.keys());
+        this.guard(t, now, () => t.close(reason, now));
+      }
+      this.closingAt++;
+    }
+    this.closing = undefined;
+    this.closingAt = 0;
+    return true;
   }
 
   /**
@@ -401,6 +433,9 @@ export class Endpoint implements Engine<L2tpEvent> {
 
   /** Set by closeAll: new tunnels are refused. */
   private draining = false;
+  /** The tunnels a sliced closeAll (closeSome) is going through, and how far it got. */
+  private closing: number[] | undefined;
+  private closingAt = 0;
 
   private drop(reason: string, peer: PeerAddress): void {
     this.counters.dropped++;

@@ -178,13 +178,15 @@ export class TunnelCalls {
     }
   }
 
-  /** After an internal error: every session is dropped without an event (the host is told). */
-  forget(): void {
+  /** After an internal error: every session is dropped without an event (the host is told); returns their IDs. */
+  forget(): number[] {
     for (const [s, e] of [...this.setup]) this.leaveSetup(s, e);
-    for (const sid of [...this.sessions.keys()]) {
+    const ids = [...this.sessions.keys()];
+    for (const sid of ids) {
       this.sessions.delete(sid);
       this.host.sessionClosed(sid);
     }
+    return ids;
   }
 
   /** After a step of `s`: out of setup once connected or closed; forgotten once closed. */

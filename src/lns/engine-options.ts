@@ -42,6 +42,7 @@ export function engineOptionsFromSettings(
     users: (name) => lookupUser(live.settings, name),
     pool,
     localAddress: s.localAddress,
+    ...(s.localRanges.length > 0 && { localPool: new AddressPool(s.localRanges) }),
     dns: s.dns,
     nbns: s.wins,
     mtu: s.mtu,

@@ -13,7 +13,7 @@ import { parseIpv4 } from '../core/ipv4.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
-import { CdnResult, StopCcnResult } from '../l2tp/wire/result-codes.js';
+import { CdnResult, ErrorCode, StopCcnResult } from '../l2tp/wire/result-codes.js';
 import { CauseDirection, GlobalCause } from '../l2tp/wire/session-avps.js';
 import { LinkDownCause, type PppEvent, PppLink } from '../ppp/link.js';
 import {
@@ -59,6 +59,13 @@ export interface LnsEngineOptions {
   readonly pool: AddressPool;
   /** Our IPCP address (xl2tpd `local ip`). */
   readonly localAddress: string;
+  /**
+   * xl2tpd `local ip range`: each session's own local IPCP address, taken when its call connects
+   * (ICCN, as xl2tpd does) and returned at teardown. None left: the call is cleared at once with
+   * CDN 2/4 "No available local IP addresses" (xl2tpd control.c get_local_addr). Absent: every
+   * session uses localAddress.
+   */
+  readonly localPool?: AddressPool;
   readonly dns?: readonly string[];
   readonly nbns?: readonly string[];
   readonly mtu?: number;
@@ -156,7 +163,8 @@ export type LnsEvent =
   | { type: 'auth-failed'; tunnelId: number; sessionId: number; user?: string; reason: string }
   /** A user name or peer address is refused for a while after repeated failures (once per block). */
   | { type: 'auth-blocked'; kind: 'user' | 'address'; value: string; failures: number; forMs: number }
-  | { type: 'pool-exhausted'; tunnelId: number; sessionId: number; user?: string }
+  /** No address for a session: its peer address (`ip range`), or with `pool: 'local'` its local one (`local ip range`). */
+  | { type: 'pool-exhausted'; tunnelId: number; sessionId: number; user?: string; pool?: 'local' }
   | { type: 'log'; tunnelId: number; sessionId: number; text: string }
   | L2tpDebugEvent
   | { type: 'datagram-dropped'; reason: string; peer: PeerAddress };
@@ -253,7 +261,7 @@ export class LnsEngine implements Engine<LnsEvent> {
         this.onRadiusPppEvent(session, e, now);
         this.onPppEvent(session, e);
       },
-      onL2tpEvent: (e) => this.onL2tpEvent(e),
+      onL2tpEvent: (e, now) => this.onL2tpEvent(e, now),
       onSessionClosed: (session, now) => {
         this.aaa?.sessionDown(session.key, usageOf(session), now);
         this.onSessionClosed(session);
@@ -422,10 +430,26 @@ export class LnsEngine implements Engine<LnsEvent> {
     return this.byAddress.get(u32(buf, at + 16));
   }
 
-  /** Sends StopCCN to every peer (shutdown). */
+  /** Sends StopCCN to every peer (shutdown) at once. */
   closeAll(now: Instant, message = 'LNS shutting down'): void {
-    for (const s of this.bridge.sessions.values()) this.aaa?.noteCause(s.key, 'NasReboot');
-    this.bridge.withEndpoint(now, (e) => e.closeAll({ resultCode: StopCcnResult.ShuttingDown, message }, now));
+    this.closeSome(now, Number.POSITIVE_INFINITY, message);
+  }
+
+  /**
+   * closeAll in slices of about `maxSessions` sessions (see Endpoint.closeSome): the driver drains
+   * and yields between calls, so that shutting down a large LNS never holds its event loop for
+   * long. True once every tunnel has been sent its StopCCN. New tunnels are refused from the first call.
+   */
+  closeSome(now: Instant, maxSessions: number, message = 'LNS shutting down'): boolean {
+    const aaa = this.aaa;
+    const noteReboot =
+      aaa === undefined
+        ? undefined
+        : (tunnelId: number, sessionIds: Iterable<number>): void => {
+            for (const sid of sessionIds) aaa.noteCause(sessionKey(tunnelId, sid), 'NasReboot');
+          };
+    const reason = { resultCode: StopCcnResult.ShuttingDown, message };
+    return this.bridge.withEndpoint(now, (e) => e.closeSome(reason, now, maxSessions, noteReboot));
   }
 
   /**
@@ -607,7 +631,7 @@ export class LnsEngine implements Engine<LnsEvent> {
     }
     if (session !== undefined) this.byAddress.set(parseIpv4(peer) ?? 0, session);
     return {
-      local: o.localAddress,
+      local: o.localPool?.addressOf(String(key)) ?? o.localAddress,
       peer,
       ...(granted?.dns !== undefined && { dns: granted.dns }),
       ...(granted?.nbns !== undefined && { nbns: granted.nbns }),
@@ -657,7 +681,27 @@ export class LnsEngine implements Engine<LnsEvent> {
     }
   }
 
-  private onL2tpEvent(e: L2tpEvent): void {
+  /**
+   * `local ip range`: the connected call's own local address. None left: CDN 2/4 before any PPP
+   * frame (xl2tpd control.c get_local_addr: set_error(ERROR_NORES) and call_close at ICCN).
+   */
+  private takeLocalAddress(key: number, now: Instant): void {
+    const localPool = this.opts.localPool;
+    const session = this.bridge.sessions.get(key);
+    if (localPool === undefined || session === undefined) return;
+    if (localPool.allocate(String(key)) !== undefined) return;
+    const { tunnelId, sessionId } = session.handle;
+    this.push({ type: 'pool-exhausted', tunnelId, sessionId, pool: 'local' });
+    const message = 'No available local IP addresses';
+    this.downReasons.set(key, message);
+    this.bridge.disconnect(
+      session,
+      { resultCode: CdnResult.GeneralError, errorCode: ErrorCode.InsufficientResources, message },
+      now,
+    );
+  }
+
+  private onL2tpEvent(e: L2tpEvent, now: Instant): void {
     this.dbg?.l2tpEvent(e);
     switch (e.type) {
       case 'tunnel-up':
@@ -678,6 +722,7 @@ export class LnsEngine implements Engine<LnsEvent> {
         const handle = this.bridge.endpoint.session(e.tunnelId, e.sessionId);
         if (handle !== undefined) {
           this.push({ type: 'session-started', tunnelId: e.tunnelId, sessionId: e.sessionId, peer: handle.peer });
+          this.takeLocalAddress(sessionKey(e.tunnelId, e.sessionId), now);
         }
         break;
       }
@@ -691,6 +736,7 @@ export class LnsEngine implements Engine<LnsEvent> {
 
   private onSessionClosed(session: PppSession): void {
     this.throttled.delete(session.key);
+    this.opts.localPool?.release(String(session.key));
     const address = this.opts.pool.release(String(session.key));
     if (address !== undefined) {
       const n = parseIpv4(address) ?? 0;
@@ -712,7 +758,9 @@ export class LnsEngine implements Engine<LnsEvent> {
   private answerIp(): void {
     if (!this.opts.userspace) return;
     for (let p = this.bridge.pollIpPacket(); p !== undefined; p = this.bridge.pollIpPacket()) {
-      const local = (addr: number): boolean => addr === this.localAddressNumber;
+      // The session's own local address (`local ip range`) or the LNS's.
+      const own = p.session.localAddress === undefined ? undefined : parseIpv4(p.session.localAddress);
+      const local = (addr: number): boolean => addr === this.localAddressNumber || addr === own;
       for (const reply of respondWithin(p.packet, local, p.session.link.peerMru)) this.bridge.sendIp(p.session, reply);
     }
   }

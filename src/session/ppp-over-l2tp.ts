@@ -674,9 +674,8 @@ export class PppOverL2tp {
           this.closeSession(sessionKey(e.tunnelId, e.sessionId), now);
           break;
         case 'tunnel-down':
-          for (const s of [...this.sessions.values()]) {
-            if (s.handle.tunnelId === e.tunnelId) this.closeSession(s.key, now);
-          }
+          // Every other session of the tunnel went with its own session-down: O(these), no scan.
+          for (const sid of e.forgottenSessionIds ?? []) this.closeSession(sessionKey(e.tunnelId, sid), now);
           break;
         default:
           break;

@@ -191,6 +191,7 @@ const FIELDS: { readonly [K in keyof LnsSettings]: Check } = {
   assignIp: bool,
   poolRanges: list(range),
   localAddress: ipv4,
+  localRanges: list(range),
   authRequired: bool,
   authMethods: list(method, 3),
   mtu: int(128, 16384),
