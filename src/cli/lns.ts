@@ -514,6 +514,10 @@ function describeEvent(e: LnsEvent, debug: boolean): string | undefined {
       return `authentication refused for ${e.forMs / 1000} s for ${e.kind} ${p(e.value)} after ${e.failures} failures`;
     case 'pool-exhausted':
       if (e.pool === 'local') return `session ${e.tunnelId}/${e.sessionId} refused: local ip range exhausted`;
+      if (e.unknown === true)
+        return `session ${e.tunnelId}/${e.sessionId} no address for ${user(e.user, '?')}: Framed-Pool ${p(e.pool ?? '')} is not configured (namedPools)`;
+      if (e.pool !== undefined)
+        return `session ${e.tunnelId}/${e.sessionId} no address for ${user(e.user, '?')}: pool ${p(e.pool)} exhausted`;
       return `session ${e.tunnelId}/${e.sessionId} no address for ${user(e.user, '?')}: pool exhausted or address in use`;
     case 'log':
       return debug ? `[${e.tunnelId}/${e.sessionId}] ${p(e.text, 4096)}` : undefined;

@@ -43,6 +43,14 @@ export function engineOptionsFromSettings(
     pool,
     localAddress: s.localAddress,
     ...(s.localRanges.length > 0 && { localPool: new AddressPool(s.localRanges) }),
+    ...(Object.keys(s.namedPools).length > 0 && {
+      namedPools: new Map(
+        Object.entries(s.namedPools).map(([name, ranges]) => [
+          name,
+          new AddressPool(ranges, { exclude: [s.localAddress] }),
+        ]),
+      ),
+    }),
     dns: s.dns,
     nbns: s.wins,
     mtu: s.mtu,

@@ -66,6 +66,8 @@ export interface LnsEngineOptions {
    * session uses localAddress.
    */
   readonly localPool?: AddressPool;
+  /** Pools RADIUS Framed-Pool can name (RFC 2869 §5.18); an unknown name gets no address. */
+  readonly namedPools?: ReadonlyMap<string, AddressPool>;
   readonly dns?: readonly string[];
   readonly nbns?: readonly string[];
   readonly mtu?: number;
@@ -164,7 +166,16 @@ export type LnsEvent =
   /** A user name or peer address is refused for a while after repeated failures (once per block). */
   | { type: 'auth-blocked'; kind: 'user' | 'address'; value: string; failures: number; forMs: number }
   /** No address for a session: its peer address (`ip range`), or with `pool: 'local'` its local one (`local ip range`). */
-  | { type: 'pool-exhausted'; tunnelId: number; sessionId: number; user?: string; pool?: 'local' }
+  | {
+      type: 'pool-exhausted';
+      tunnelId: number;
+      sessionId: number;
+      user?: string;
+      /** 'local': the `local ip range`; otherwise the Framed-Pool name, absent for `ip range`. */
+      pool?: string;
+      /** The Framed-Pool names no configured pool. */
+      unknown?: boolean;
+    }
   | { type: 'log'; tunnelId: number; sessionId: number; text: string }
   | L2tpDebugEvent
   | { type: 'datagram-dropped'; reason: string; peer: PeerAddress };
@@ -197,6 +208,8 @@ export class LnsEngine implements Engine<LnsEvent> {
   private readonly throttle: AuthThrottle;
   /** Sessions whose authentication attempt was refused by the throttle (for the auth-failed reason). */
   private readonly throttled = new Set<number>();
+  /** Sessions whose address came from a named pool (Framed-Pool), to release it there. */
+  private readonly namedPoolOf = new Map<number, AddressPool>();
   /** RADIUS logins refused by the throttle, waiting for their verdict (completeRefusals). */
   private readonly refusals = new Fifo<number>();
   /** The `now` of the input being handled: the users lookup has no clock of its own. */
@@ -546,8 +559,8 @@ export class LnsEngine implements Engine<LnsEvent> {
       // Tunnels lingering after StopCCN (RFC 2661 §5.7, state 'closing') are gone for the operator.
       tunnels: [...this.bridge.endpoint.tunnels()].filter((t) => t.state !== 'closing' && t.state !== 'closed').length,
       sessions: this.bridge.sessions.size,
-      addressesInUse: this.opts.pool.inUse,
-      poolSize: this.opts.pool.size,
+      addressesInUse: this.opts.pool.inUse + sumOf(this.opts.namedPools, (p) => p.inUse),
+      poolSize: this.opts.pool.size + sumOf(this.opts.namedPools, (p) => p.size),
       dropped: { ...this.bridge.dropped },
       auth: { refused: this.throttle.refused, trackedUsers: tracked.users, trackedAddresses: tracked.addresses },
     };
@@ -617,7 +630,10 @@ export class LnsEngine implements Engine<LnsEvent> {
         : user === undefined
           ? undefined
           : o.users(user)?.staticAddress;
-    const peer = o.pool.allocate(String(key), { user, staticAddress });
+    // RADIUS Framed-Pool picks a named pool, unless the reply named the address itself.
+    const poolName = staticAddress === undefined ? granted?.framedPool : undefined;
+    const pool = poolName === undefined ? o.pool : o.namedPools?.get(poolName);
+    const peer = pool?.allocate(String(key), { user, staticAddress });
     if (peer === undefined) {
       if (session !== undefined) {
         this.push({
@@ -625,10 +641,13 @@ export class LnsEngine implements Engine<LnsEvent> {
           tunnelId: session.handle.tunnelId,
           sessionId: session.handle.sessionId,
           user,
+          ...(poolName !== undefined && { pool: poolName }),
+          ...(pool === undefined && { unknown: true }),
         });
       }
       return undefined;
     }
+    if (pool !== o.pool && pool !== undefined) this.namedPoolOf.set(key, pool);
     if (session !== undefined) this.byAddress.set(parseIpv4(peer) ?? 0, session);
     return {
       local: o.localPool?.addressOf(String(key)) ?? o.localAddress,
@@ -737,7 +756,9 @@ export class LnsEngine implements Engine<LnsEvent> {
   private onSessionClosed(session: PppSession): void {
     this.throttled.delete(session.key);
     this.opts.localPool?.release(String(session.key));
-    const address = this.opts.pool.release(String(session.key));
+    const pool = this.namedPoolOf.get(session.key) ?? this.opts.pool;
+    this.namedPoolOf.delete(session.key);
+    const address = pool.release(String(session.key));
     if (address !== undefined) {
       const n = parseIpv4(address) ?? 0;
       if (this.byAddress.get(n) === session) this.byAddress.delete(n);
@@ -809,4 +830,10 @@ function terminateCauseOf(e: Extract<PppEvent, { type: 'link-down' }>): Terminat
     default:
       return 'NasError';
   }
+}
+
+function sumOf(pools: ReadonlyMap<string, AddressPool> | undefined, f: (p: AddressPool) => number): number {
+  let n = 0;
+  if (pools !== undefined) for (const p of pools.values()) n += f(p);
+  return n;
 }

@@ -25,6 +25,14 @@ describe('parseJsonConfig', () => {
     expect(named).toMatchObject({ ipUpScript: '/srv/up', ipDownScript: undefined, hookTimeoutMs: 500 });
   });
 
+  it('namedPools: name → ranges (for RADIUS Framed-Pool); bad names and empty lists are refused', () => {
+    const v = parseJsonConfig('{"namedPools": {"gold": ["10.40.0.5-10.40.0.6"]}}', 'lns.json').value;
+    expect(v.namedPools).toEqual({ gold: [{ start: '10.40.0.5', end: '10.40.0.6' }] });
+    expect(() => parseJsonConfig('{"namedPools": {"a b": ["10.0.0.1-10.0.0.2"]}}', 'lns.json')).toThrow(/pool name/);
+    expect(() => parseJsonConfig('{"namedPools": {"gold": []}}', 'lns.json')).toThrow(/at least one range/);
+    expect(() => parseJsonConfig('{"namedPools": []}', 'lns.json')).toThrow(/pool name → ranges/);
+  });
+
   it('overrides keys, accepts both range forms, users as string or object, deny rules', () => {
     const text = JSON.stringify({
       listenAddress: '0.0.0.0',

@@ -46,6 +46,7 @@ const SEED_SETTINGS: LnsSettings = {
   poolRanges: [{ start: '10.1.20.31', end: '10.1.20.50' }],
   localAddress: '10.1.20.30',
   localRanges: [],
+  namedPools: {},
   authRequired: true,
   authMethods: ['mschapv2'],
   mtu: 1400,

@@ -98,6 +98,18 @@ const radiusServer =
     const port = v.port === undefined ? defaultPort : (int(1, 65535)(v.port, `${p}.port`, fail) as number);
     return { host, port, secret };
   };
+/** `namedPools`: `{ "gold": ["10.30.0.1-10.30.0.99"], … }`, names as RADIUS Framed-Pool sends them. */
+const namedPools: Check = (v, p, fail) => {
+  if (!isObject(v)) return fail(p, `expected an object of pool name → ranges, got ${show(v)}`);
+  const out: Record<string, unknown> = {};
+  for (const [name, ranges] of Object.entries(v)) {
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) fail(`${p}.${name}`, 'a pool name is 1-64 of [A-Za-z0-9._-]');
+    const list_ = list(range)(ranges, `${p}.${name}`, fail) as unknown[];
+    if (list_.length === 0) fail(`${p}.${name}`, 'expected at least one range');
+    out[name] = list_;
+  }
+  return out;
+};
 /** `radius.dae`: "HOST:PORT" (an IPv4 address) to listen on for RFC 5176 requests. */
 const daeAddress: Check = (v, p, fail) => {
   const s = str(v, p, fail) as string;
@@ -192,6 +204,7 @@ const FIELDS: { readonly [K in keyof LnsSettings]: Check } = {
   poolRanges: list(range),
   localAddress: ipv4,
   localRanges: list(range),
+  namedPools,
   authRequired: bool,
   authMethods: list(method, 3),
   mtu: int(128, 16384),

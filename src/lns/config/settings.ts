@@ -74,6 +74,11 @@ export interface LnsSettings {
    * uses `localAddress`.
    */
   readonly localRanges: readonly Ipv4Range[];
+  /**
+   * Named pools (JSON `namedPools`; xl2tpd and pppd have none): RADIUS Framed-Pool (RFC 2869 §5.18)
+   * picks one of them for a session; without Framed-Pool the `ip range` pool is used.
+   */
+  readonly namedPools: Readonly<Record<string, readonly Ipv4Range[]>>;
   // --- PPP (pppd options, with xl2tpd's require/refuse flags ahead of them) ---
   /** Whether the peer must authenticate; when false `authMethods` is empty. */
   readonly authRequired: boolean;
@@ -256,6 +261,7 @@ export function resolveLnsSettings(input: LnsConfigInput): Parsed<LnsSettings> {
     poolRanges,
     localAddress,
     localRanges,
+    namedPools: {},
     authRequired: auth.required,
     authMethods: auth.methods,
     mtu: ppp?.mtu ?? PPPD_DEFAULTS.mtu,
