@@ -193,7 +193,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
   const onEvent = (e: LnsEvent): void => {
     if (tun && e.type === 'session-up') {
       try {
-        leases.set(sessionKey(e.tunnelId, e.sessionId), tun.acquire(e.localAddress, e.address));
+        leases.set(sessionKey(e.tunnelId, e.sessionId), tun.acquire(e.localAddress, e.address, e.routes));
       } catch (err) {
         hub.emitInternalError(err);
       }

@@ -275,7 +275,7 @@ export interface TunProvider {
    * range`: each session its own local address; removed when its last session goes).
    * Per-session: a new device with `local` peer `peer`. Throws (leaving nothing behind) on failure.
    */
-  acquire(local: string, peer: string): TunLease;
+  acquire(local: string, peer: string, routes?: readonly string[]): TunLease;
   /** Closes every device it opened. */
   close(): void;
 }
@@ -334,29 +334,39 @@ export function createTunProvider(
   };
   return {
     shared,
-    acquire(local, peer): TunLease {
+    acquire(local, peer, routes = []): TunLease {
       if (shared !== undefined) {
         const dev = shared;
         const ownLocal = local !== sharedLocal;
         if (ownLocal) holdLocal(dev, local);
+        const added: string[] = [];
+        const undo = (): void => {
+          try {
+            for (const r of added.splice(0).reverse()) dev.removeRoute(r);
+          } finally {
+            if (ownLocal) dropLocal(dev, local);
+          }
+        };
         try {
-          dev.addRoute(`${peer}/32`);
+          for (const r of [`${peer}/32`, ...routes]) {
+            dev.addRoute(r);
+            added.push(r);
+          }
         } catch (err) {
-          if (ownLocal) dropLocal(dev, local);
+          undo();
           throw err;
         }
-        return {
-          device: dev,
-          release: () => {
-            try {
-              dev.removeRoute(`${peer}/32`);
-            } finally {
-              if (ownLocal) dropLocal(dev, local);
-            }
-          },
-        };
+        return { device: dev, release: undo };
       }
+      // Its own device: the routes (added once the link is up) go with it when it closes.
       const dev = openDevice({ ...opts, name: opts.name ?? 'ppp%d' }, (d) => d.setAddress(local, peer));
+      try {
+        for (const r of routes) dev.addRoute(r);
+      } catch (err) {
+        dev.close();
+        open.delete(dev);
+        throw err;
+      }
       return {
         device: dev,
         release: () => {

@@ -9,7 +9,7 @@ import { type AuthMethodName, authServerOffer } from '../chap/methods.js';
 import { u32 } from '../core/bytes.js';
 import type { Engine, PeerAddress, Transmit } from '../core/engine.js';
 import { Fifo } from '../core/fifo.js';
-import { parseIpv4 } from '../core/ipv4.js';
+import { formatIpv4, parseIpv4 } from '../core/ipv4.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
@@ -37,6 +37,7 @@ import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { coaSessionTimeoutS, selects } from './dynamic-authorization.js';
 import { anyL2tpDebug, L2tpDebug, type L2tpDebugEvent, type L2tpDebugFlags } from './l2tp-debug.js';
 import { RadiusAaa, type RadiusUsage, type TerminateCause } from './radius-aaa.js';
+import { RoutedPrefixes } from './routed-prefixes.js';
 import { respondWithin } from './userspace-responder.js';
 
 /** A user from chap-secrets: the secret and, optionally, the static address column. */
@@ -150,6 +151,8 @@ export type LnsEvent =
       address: string;
       localAddress: string;
       dns: readonly string[];
+      /** Prefixes routed to the session beside its address (RADIUS Framed-Route), as CIDR. */
+      routes?: readonly string[];
     }
   | {
       type: 'session-down';
@@ -208,6 +211,8 @@ export class LnsEngine implements Engine<LnsEvent> {
   private readonly throttle: AuthThrottle;
   /** Sessions whose authentication attempt was refused by the throttle (for the auth-failed reason). */
   private readonly throttled = new Set<number>();
+  /** RADIUS Framed-Route prefixes of the sessions that are up. */
+  private readonly routed = new RoutedPrefixes<PppSession>();
   /** Sessions whose address came from a named pool (Framed-Pool), to release it there. */
   private readonly namedPoolOf = new Map<number, AddressPool>();
   /** RADIUS logins refused by the throttle, waiting for their verdict (completeRefusals). */
@@ -440,7 +445,8 @@ export class LnsEngine implements Engine<LnsEvent> {
   /** The session whose peer address is the destination of the IPv4 packet at buf[at, at + length). */
   private route(buf: Uint8Array, at: number, length: number): PppSession | undefined {
     if (length < 20 || buf[at]! >> 4 !== 4) return undefined;
-    return this.byAddress.get(u32(buf, at + 16));
+    const dst = u32(buf, at + 16);
+    return this.byAddress.get(dst) ?? (this.routed.size === 0 ? undefined : this.routed.lookup(dst));
   }
 
   /** Sends StopCCN to every peer (shutdown) at once. */
@@ -660,7 +666,12 @@ export class LnsEngine implements Engine<LnsEvent> {
   private onPppEvent(session: PppSession, e: PppEvent): void {
     const { tunnelId, sessionId } = session.handle;
     switch (e.type) {
-      case 'link-up':
+      case 'link-up': {
+        // RADIUS Framed-Route: the granted prefixes are routed to this session (TUN → session here,
+        // the kernel's routes into the TUN device by src/io from the event's `routes`).
+        const routes = session.allowedSources;
+        this.routed.remove(session);
+        this.routed.add(session, routes);
         this.push({
           type: 'session-up',
           tunnelId,
@@ -670,8 +681,10 @@ export class LnsEngine implements Engine<LnsEvent> {
           address: e.peerAddress,
           localAddress: e.localAddress,
           dns: e.dns,
+          ...(routes.length > 0 && { routes: routes.map((r) => `${formatIpv4(r.address)}/${r.length}`) }),
         });
         break;
+      }
       case 'auth-failed': {
         const refused = this.throttled.delete(session.key);
         const reason = refused ? 'refused: too many authentication failures for this user or address' : e.reason;
@@ -756,6 +769,7 @@ export class LnsEngine implements Engine<LnsEvent> {
   private onSessionClosed(session: PppSession): void {
     this.throttled.delete(session.key);
     this.opts.localPool?.release(String(session.key));
+    this.routed.remove(session);
     const pool = this.namedPoolOf.get(session.key) ?? this.opts.pool;
     this.namedPoolOf.delete(session.key);
     const address = pool.release(String(session.key));
