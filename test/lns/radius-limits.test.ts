@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLac } from '../../src/io/create-lac.js';
 import { createLns, type LnsServer } from '../../src/io/create-lns.js';
 import { AddressPool } from '../../src/lns/address-pool.js';
-import { type Freeradius, freeradiusSkipReason, startFreeradius } from '../support/freeradius.js';
+import { type Freeradius, freeradiusSkipReason, freeUdpPorts, startFreeradius } from '../support/freeradius.js';
 
 const skip = freeradiusSkipReason();
 const SECRET = 'l2t-lns-radius-limits';
@@ -180,4 +180,38 @@ describe.skipIf(skip !== undefined)(`RADIUS limits ${skip === undefined ? '' : `
     // FreeRADIUS saw the two wrong passwords and nothing since.
     expect(asked()).toBe(2);
   }, 40_000);
+
+  it('both RADIUS servers dead: a clear failure at the LAC and the LNS, and no session left behind', async () => {
+    const [a, b] = await freeUdpPorts(2);
+    const dead = await createLns({
+      port: 0,
+      auth: ['pap'],
+      radius: {
+        authServers: [
+          { host: '127.0.0.1', port: a!, secret: SECRET },
+          { host: '127.0.0.1', port: b!, secret: SECRET },
+        ],
+        timeoutMs: 300,
+        retries: 1,
+      },
+    });
+    try {
+      const served = dead.waitFor('auth-failed', undefined, 10_000);
+      const lac = await createLac({
+        server: { address: '127.0.0.1', port: dead.port },
+        user: 'short',
+        password: 'short-pw',
+        auth: ['pap'],
+      });
+      try {
+        await lac.waitFor('auth-failed', undefined, 10_000);
+        expect((await served).reason).toContain('no RADIUS server answered');
+      } finally {
+        await lac.close();
+      }
+      await until('no session', () => dead.command((e) => e.status()).sessions === 0);
+    } finally {
+      await dead.close();
+    }
+  }, 30_000);
 });
