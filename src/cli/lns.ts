@@ -120,6 +120,11 @@ const FLAGS = {
   'log-format': { kind: 'string', help: 'text (default) or json', choices: ['text', 'json'] },
   debug: { kind: 'boolean', help: 'pppd-style packet lines (as ppp debug = yes)' },
   check: { kind: 'boolean', help: 'read the configuration, print the resolved settings as JSON, and exit' },
+  'mss-clamp': {
+    kind: 'string',
+    help: 'lower the MSS of TCP SYNs in both directions: auto (fits the session MTU) or N',
+    valueName: 'auto|N',
+  },
   'radius-dae': {
     kind: 'string',
     help: 'answer RFC 5176 Disconnect-/CoA-Requests from the RADIUS servers on HOST:PORT (e.g. 0.0.0.0:3799)',
@@ -207,6 +212,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     ...(a.listen !== undefined && { listenAddress: a.listen }),
     ...(a.port !== undefined && { port: a.port }),
     ...(a.debug && { pppDebug: true }),
+    ...(a['mss-clamp'] !== undefined && { mssClamp: parseMssClamp(a['mss-clamp']) }),
     ...(loaded.settings.radius !== undefined && {
       radius: {
         ...loaded.settings.radius,
@@ -724,6 +730,14 @@ function daeText(r: Extract<DaeResult, { type: 'answered' }>, from: PeerAddress)
 
 function daeFields(r: Extract<DaeResult, { type: 'answered' }>, from: PeerAddress): Record<string, unknown> {
   return { event: 'radius-dae', from: `${from.address}:${from.port}`, request: r.request, outcome: r.outcome };
+}
+
+/** --mss-clamp auto|N. */
+function parseMssClamp(v: string): 'auto' | number {
+  if (v === 'auto') return 'auto';
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 88 || n > 65_535) throw new UsageError(`--mss-clamp '${v}' is not auto or 88-65535`);
+  return n;
 }
 
 /** HOST:PORT or [IPV6]:PORT. */

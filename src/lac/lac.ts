@@ -37,6 +37,8 @@ export interface LacEngineOptions {
   readonly mru?: number;
   readonly ipv6?: boolean;
   readonly pppDebug?: boolean;
+  /** Every IPv4 packet a session received that is not a reply to our ping (valid during the call). */
+  readonly onIpPacket?: (packet: Uint8Array, session: PppSession) => void;
   readonly echoIntervalMs?: number;
   readonly echoFailure?: number;
   /**
@@ -269,13 +271,15 @@ export class LacEngine implements Engine<LacEvent> {
     }
   }
 
-  /** Echo replies to our pings become events; other packets are dropped. */
+  /** Echo replies to our pings become events; other packets go to `onIpPacket`, if any. */
   private readIp(now: Instant): void {
     for (let p = this.bridge.pollIpPacket(); p !== undefined; p = this.bridge.pollIpPacket()) {
       const echo = parseIcmpEcho(p.packet);
-      if (echo === undefined || echo.type !== IcmpType.echoReply) continue;
-      const sentAt = this.pings.get(echo.sequence);
-      if (sentAt === undefined) continue;
+      const sentAt = echo?.type === IcmpType.echoReply ? this.pings.get(echo.sequence) : undefined;
+      if (echo === undefined || sentAt === undefined) {
+        this.opts.onIpPacket?.(p.packet, p.session);
+        continue;
+      }
       this.pings.delete(echo.sequence);
       const { tunnelId, sessionId } = p.session.handle;
       this.events.push({ type: 'ping-reply', tunnelId, sessionId, rttMs: now - sentAt });

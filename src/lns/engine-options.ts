@@ -43,6 +43,7 @@ export function engineOptionsFromSettings(
     pool,
     localAddress: s.localAddress,
     ...(s.localRanges.length > 0 && { localPool: new AddressPool(s.localRanges) }),
+    ...(s.mssClamp !== undefined && { mssClamp: s.mssClamp }),
     ...(Object.keys(s.namedPools).length > 0 && {
       namedPools: new Map(
         Object.entries(s.namedPools).map(([name, ranges]) => [

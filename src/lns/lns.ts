@@ -11,6 +11,7 @@ import type { Engine, PeerAddress, Transmit } from '../core/engine.js';
 import { Fifo } from '../core/fifo.js';
 import { formatIpv4, parseIpv4 } from '../core/ipv4.js';
 import type { Random } from '../core/random.js';
+import { clampMss, mssForMtu } from '../core/tcp-mss.js';
 import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
 import { CdnResult, ErrorCode, StopCcnResult } from '../l2tp/wire/result-codes.js';
@@ -67,6 +68,11 @@ export interface LnsEngineOptions {
    * session uses localAddress.
    */
   readonly localPool?: AddressPool;
+  /**
+   * TCP MSS clamping in both directions (l2tpns `tcp_mss_adjust`): 'auto' fits the session's MTU
+   * (see mssFor), a number is the MSS itself; absent: packets pass unchanged.
+   */
+  readonly mssClamp?: 'auto' | number;
   /** Pools RADIUS Framed-Pool can name (RFC 2869 §5.18); an unknown name gets no address. */
   readonly namedPools?: ReadonlyMap<string, AddressPool>;
   readonly dns?: readonly string[];
@@ -211,6 +217,12 @@ export class LnsEngine implements Engine<LnsEvent> {
   private readonly throttle: AuthThrottle;
   /** Sessions whose authentication attempt was refused by the throttle (for the auth-failed reason). */
   private readonly throttled = new Set<number>();
+  /** `mssClamp` on the fast path peer → TUN: the caller's sink, behind one clamping sink made once. */
+  private clampTo: IpSink | undefined;
+  private readonly clampingSink: IpSink = (packet, session) => {
+    clampMss(packet, 0, packet.length, this.mssFor(session));
+    this.clampTo?.(packet, session);
+  };
   /** RADIUS Framed-Route prefixes of the sessions that are up. */
   private readonly routed = new RoutedPrefixes<PppSession>();
   /** Sessions whose address came from a named pool (Framed-Pool), to release it there. */
@@ -401,7 +413,12 @@ export class LnsEngine implements Engine<LnsEvent> {
    */
   deliverInPlace(bytes: Uint8Array, from: PeerAddress, now: Instant, sink: IpSink): boolean {
     if (this.opts.userspace) return false;
-    const done = this.bridge.deliverInPlace(bytes, from, now, sink);
+    let to = sink;
+    if (this.opts.mssClamp !== undefined) {
+      this.clampTo = sink;
+      to = this.clampingSink;
+    }
+    const done = this.bridge.deliverInPlace(bytes, from, now, to);
     if (done && this.dbg !== undefined) this.dbg.received(bytes, from);
     return done;
   }
@@ -419,6 +436,7 @@ export class LnsEngine implements Engine<LnsEvent> {
   ): boolean {
     const session = this.route(buf, at, length);
     if (session === undefined) return false;
+    if (this.opts.mssClamp !== undefined) clampMss(buf, at, length, this.mssFor(session));
     const datagram = this.bridge.encapsulateInPlace(session, buf, at, length);
     if (datagram === undefined) return false;
     this.dbg?.sent(datagram, session.handle.peer);
@@ -432,14 +450,31 @@ export class LnsEngine implements Engine<LnsEvent> {
    */
   pollIpPacket(): IpPacket | undefined {
     const p = this.bridge.pollIpPacket();
-    return p === undefined ? undefined : { session: p.session, packet: p.packet.slice() };
+    if (p === undefined) return undefined;
+    const packet = p.packet.slice();
+    if (this.opts.mssClamp !== undefined) clampMss(packet, 0, packet.length, this.mssFor(p.session));
+    return { session: p.session, packet };
   }
 
-  /** Slow path, TUN → peer: an IPv4 packet to the session that holds its destination address. */
+  /**
+   * Slow path, TUN → peer: an IPv4 packet to the session that holds its destination address
+   * (with `mssClamp`, a TCP SYN's MSS is lowered in `packet` itself).
+   */
   sendIp(packet: Uint8Array): boolean {
     const session = this.route(packet, 0, packet.length);
     if (session === undefined) return false;
+    if (this.opts.mssClamp !== undefined) clampMss(packet, 0, packet.length, this.mssFor(session));
     return this.bridge.sendIp(session, packet);
+  }
+
+  /**
+   * `mssClamp`: the largest MSS a SYN through this session may carry. 'auto': what fits the
+   * smallest of the peer's MRU and our MTU and MRU (IPv4 + TCP headers off).
+   */
+  private mssFor(session: PppSession): number {
+    const c = this.opts.mssClamp;
+    if (c !== 'auto') return c ?? 65_535;
+    return mssForMtu(Math.min(session.link.peerMru, this.opts.mtu ?? 1500, this.opts.mru ?? 1500));
   }
 
   /** The session whose peer address is the destination of the IPv4 packet at buf[at, at + length). */

@@ -47,6 +47,7 @@ const SEED_SETTINGS: LnsSettings = {
   localAddress: '10.1.20.30',
   localRanges: [],
   namedPools: {},
+  mssClamp: undefined,
   authRequired: true,
   authMethods: ['mschapv2'],
   mtu: 1400,

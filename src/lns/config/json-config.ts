@@ -98,6 +98,13 @@ const radiusServer =
     const port = v.port === undefined ? defaultPort : (int(1, 65535)(v.port, `${p}.port`, fail) as number);
     return { host, port, secret };
   };
+/** `mssClamp`: "auto", a number 88–65535 (RFC 879's 536 is typical; 88 = 128-byte MTU − 40), or null. */
+const mssClamp: Check = (v, p, fail) => {
+  if (v === null) return undefined;
+  if (v === 'auto') return 'auto';
+  if (typeof v === 'number') return int(88, 65_535)(v, p, fail);
+  return fail(p, `expected "auto" or an MSS 88-65535, got ${show(v)}`);
+};
 /** `namedPools`: `{ "gold": ["10.30.0.1-10.30.0.99"], … }`, names as RADIUS Framed-Pool sends them. */
 const namedPools: Check = (v, p, fail) => {
   if (!isObject(v)) return fail(p, `expected an object of pool name → ranges, got ${show(v)}`);
@@ -205,6 +212,7 @@ const FIELDS: { readonly [K in keyof LnsSettings]: Check } = {
   localAddress: ipv4,
   localRanges: list(range),
   namedPools,
+  mssClamp,
   authRequired: bool,
   authMethods: list(method, 3),
   mtu: int(128, 16384),

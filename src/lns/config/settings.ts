@@ -79,6 +79,8 @@ export interface LnsSettings {
    * picks one of them for a session; without Framed-Pool the `ip range` pool is used.
    */
   readonly namedPools: Readonly<Record<string, readonly Ipv4Range[]>>;
+  /** TCP MSS clamping (`lns --mss-clamp auto|N`, JSON `mssClamp`; l2tpns `tcp_mss_adjust`); off by default. */
+  readonly mssClamp: 'auto' | number | undefined;
   // --- PPP (pppd options, with xl2tpd's require/refuse flags ahead of them) ---
   /** Whether the peer must authenticate; when false `authMethods` is empty. */
   readonly authRequired: boolean;
@@ -262,6 +264,7 @@ export function resolveLnsSettings(input: LnsConfigInput): Parsed<LnsSettings> {
     localAddress,
     localRanges,
     namedPools: {},
+    mssClamp: undefined,
     authRequired: auth.required,
     authMethods: auth.methods,
     mtu: ppp?.mtu ?? PPPD_DEFAULTS.mtu,
