@@ -4,14 +4,13 @@
 // the namespace to an address in it arrives at the LAC), packets from inside the prefix are
 // admitted as sources, and the route goes with the session.
 // Related: src/lns/routed-prefixes.ts, src/io/tun-device.ts, test/e2e/tun.test.ts.
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIcmpEcho, IcmpType, parseIpv4 } from '../../src/core/ipv4.js';
 import { createLac } from '../../src/index.js';
 import { type Freeradius, freeradiusSkipReason, startFreeradius } from '../support/freeradius.js';
-import { type LabProcess, labSkipReason, NetLab, tail, waitFor } from '../support/netns.js';
-import { startLabLns } from './lab-lns.js';
+import { type LabProcess, labSkipReason, type NetLab, tail, waitFor } from '../support/netns.js';
+import { startTunLab } from './lab-lns.js';
 
 const skip =
   labSkipReason(['ping']) ?? freeradiusSkipReason() ?? (existsSync('/dev/net/tun') ? undefined : 'no /dev/net/tun');
@@ -28,35 +27,26 @@ describe.skipIf(skip !== undefined)(`RADIUS Framed-Route through TUN${skip ? ` (
   let radius: Freeradius;
 
   beforeAll(async () => {
-    lab = new NetLab('r');
-    lnsNs = lab.addNamespace();
-    lacNs = lab.addNamespace();
-    lab.addVeth({ ns: lacNs, address: `${LAC_IP}/24` }, { ns: lnsNs, address: `${LNS_IP}/24` });
-    radius = await startFreeradius({
-      secret: SECRET,
-      netns: lnsNs,
-      users: [{ name: 'router', password: 'r-pw', reply: ['Framed-Route = "10.88.0.0/24 0.0.0.0 1"'] }],
-    });
-    const config = join(lab.dir, 'lns.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        radius: {
-          authServers: [{ host: '127.0.0.1', port: radius.authPort, secret: SECRET }],
-          nasIdentifier: 'framed-route-lab',
-        },
-      }),
-    );
-    ({ proc: lns, port } = await startLabLns(lab, lnsNs, [
-      '--tun',
-      '--json-config',
-      config,
-      '--listen',
-      LNS_IP,
-      '--port',
-      '0',
-      '--no-control',
-    ]));
+    ({ lab, lnsNs, lacNs, lns, port } = await startTunLab({
+      prefix: 'r',
+      lnsIp: LNS_IP,
+      lacIp: LAC_IP,
+      config: {},
+      args: ['--no-control'],
+      beforeStart: async (_lab, ns) => {
+        radius = await startFreeradius({
+          secret: SECRET,
+          netns: ns,
+          users: [{ name: 'router', password: 'r-pw', reply: ['Framed-Route = "10.88.0.0/24 0.0.0.0 1"'] }],
+        });
+        return {
+          radius: {
+            authServers: [{ host: '127.0.0.1', port: radius.authPort, secret: SECRET }],
+            nasIdentifier: 'framed-route-lab',
+          },
+        };
+      },
+    }));
   }, 60_000);
 
   afterAll(async () => {

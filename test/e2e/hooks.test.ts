@@ -6,8 +6,8 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLac } from '../../src/index.js';
-import { type LabProcess, labSkipReason, NetLab, tail, waitFor } from '../support/netns.js';
-import { startLabLns } from './lab-lns.js';
+import { type LabProcess, labSkipReason, type NetLab, tail, waitFor } from '../support/netns.js';
+import { startTunLab } from './lab-lns.js';
 
 const skip = labSkipReason([]) ?? (existsSync('/dev/net/tun') ? undefined : 'no /dev/net/tun');
 const LNS_IP = '10.203.78.2';
@@ -23,43 +23,34 @@ describe.skipIf(skip !== undefined)(
     let port: number;
 
     beforeAll(async () => {
-      lab = new NetLab('h');
-      lnsNs = lab.addNamespace();
-      lacNs = lab.addNamespace();
-      lab.addVeth({ ns: lacNs, address: `${LAC_IP}/24` }, { ns: lnsNs, address: `${LNS_IP}/24` });
-      const write = (name: string, body: string): string => {
-        const p = join(lab.dir, name);
-        writeFileSync(p, `#!/bin/sh\n${body}\n`);
-        chmodSync(p, 0o755);
-        return p;
-      };
-      // bob's ip-up hangs: the LNS must kill it at hookTimeoutMs and serve bob all the same.
-      const up = write(
-        'ip-up',
-        `[ "$PEERNAME" = bob ] && exec sleep 60\n{ echo "ARGS $*"; env | sort; } > "${lab.dir}/up-$PEERNAME.txt"`,
-      );
-      const down = write('ip-down', `{ echo "ARGS $*"; env | sort; } > "${lab.dir}/down-$PEERNAME.txt"`);
-      const config = join(lab.dir, 'lns.json');
-      writeFileSync(
-        config,
-        JSON.stringify({
-          users: { alice: 'a-pw', bob: 'b-pw' },
-          ipUpScript: up,
-          ipDownScript: down,
-          ipparam: 'lab',
-          hookTimeoutMs: 1000,
-        }),
-      );
-      ({ proc: lns, port } = await startLabLns(lab, lnsNs, [
-        '--tun',
-        '--json-config',
-        config,
-        '--listen',
-        LNS_IP,
-        '--port',
-        '0',
-        '--no-control',
-      ]));
+      ({ lab, lnsNs, lacNs, lns, port } = await startTunLab({
+        prefix: 'h',
+        lnsIp: LNS_IP,
+        lacIp: LAC_IP,
+        config: {},
+        args: ['--no-control'],
+        beforeStart: async (l) => {
+          const write = (name: string, body: string): string => {
+            const f = join(l.dir, name);
+            writeFileSync(f, `#!/bin/sh\n${body}\n`);
+            chmodSync(f, 0o755);
+            return f;
+          };
+          // bob's ip-up hangs: the LNS must kill it at hookTimeoutMs and serve bob all the same.
+          const up = write(
+            'ip-up',
+            `[ "$PEERNAME" = bob ] && exec sleep 60\n{ echo "ARGS $*"; env | sort; } > "${l.dir}/up-$PEERNAME.txt"`,
+          );
+          const down = write('ip-down', `{ echo "ARGS $*"; env | sort; } > "${l.dir}/down-$PEERNAME.txt"`);
+          return {
+            users: { alice: 'a-pw', bob: 'b-pw' },
+            ipUpScript: up,
+            ipDownScript: down,
+            ipparam: 'lab',
+            hookTimeoutMs: 1000,
+          };
+        },
+      }));
     }, 40_000);
 
     afterAll(async () => {

@@ -3,13 +3,12 @@
 // MSS 1460 and the listener's kernel answers with 1360 (its TUN MTU 1400); both must arrive at the
 // far side as 1240 (the session's MRU 1280 − 40): the SYN as the listener's side sees it on the TUN
 // device (tcpdump), the SYN-ACK as the LAC receives it. Related: src/core/tcp-mss.ts, src/lns/lns.ts.
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { internetChecksum, onesComplementSum, parseIpv4 } from '../../src/core/ipv4.js';
 import { createLac } from '../../src/index.js';
-import { type LabProcess, labSkipReason, NetLab, tail, waitFor } from '../support/netns.js';
-import { startLabLns } from './lab-lns.js';
+import { type LabProcess, labSkipReason, type NetLab, tail, waitFor } from '../support/netns.js';
+import { startTunLab } from './lab-lns.js';
 
 const skip = labSkipReason(['tcpdump', 'python3']) ?? (existsSync('/dev/net/tun') ? undefined : 'no /dev/net/tun');
 const LNS_IP = '10.203.80.2';
@@ -66,24 +65,13 @@ describe.skipIf(skip !== undefined)(`--mss-clamp auto through TUN${skip ? ` (ski
   let port: number;
 
   beforeAll(async () => {
-    lab = new NetLab('m');
-    lnsNs = lab.addNamespace();
-    lacNs = lab.addNamespace();
-    lab.addVeth({ ns: lacNs, address: `${LAC_IP}/24` }, { ns: lnsNs, address: `${LNS_IP}/24` });
-    const config = join(lab.dir, 'lns.json');
-    writeFileSync(config, JSON.stringify({ users: { alice: 's3cret' }, pppDebug: false }));
-    ({ proc: lns, port } = await startLabLns(lab, lnsNs, [
-      '--tun',
-      '--json-config',
-      config,
-      '--listen',
-      LNS_IP,
-      '--port',
-      '0',
-      '--no-control',
-      '--mss-clamp',
-      'auto',
-    ]));
+    ({ lab, lnsNs, lacNs, lns, port } = await startTunLab({
+      prefix: 'm',
+      lnsIp: LNS_IP,
+      lacIp: LAC_IP,
+      config: { users: { alice: 's3cret' }, pppDebug: false },
+      args: ['--no-control', '--mss-clamp', 'auto'],
+    }));
     lab.spawn('listener', lnsNs, 'python3', [
       '-c',
       'import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("0.0.0.0",8080))\ns.listen(8)\ntime.sleep(120)',
