@@ -194,7 +194,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     throw new UsageError('--config and --json-config exclude each other');
 
   guardOutput();
-  const metricsAt = a.metrics === undefined ? undefined : parseHostPort(a.metrics, '--metrics');
+  const metricsFlag = a.metrics === undefined ? undefined : parseHostPort(a.metrics, '--metrics');
   const daeAt = a['radius-dae'] === undefined ? undefined : parseHostPort(a['radius-dae'], '--radius-dae');
   const loaded = loadSettings(a);
   const envUsers = (process.env.L2TP_TS_USERS ?? '').split('\n').filter((l) => l.trim() !== '');
@@ -392,6 +392,9 @@ export async function runLns(argv: readonly string[]): Promise<number> {
   }
 
   let metrics: MetricsServer | undefined;
+  // --metrics wins over the JSON config's `metrics` (validated as HOST:PORT when it was parsed).
+  const metricsAt =
+    metricsFlag ?? (settings.metrics === undefined ? undefined : parseHostPort(settings.metrics, 'metrics'));
   if (metricsAt !== undefined) {
     const host = metricsAt.host;
     // Loaded only when asked for: prom-client costs start-up time (seconds in a UML guest).

@@ -79,6 +79,8 @@ export interface LnsServer {
   off(type: string, listener: (...args: never[]) => void): this;
   /** An engine method threw (a bug): its tunnel was torn down and the LNS serves on. */
   onInternalError(listener: (err: unknown) => void): this;
+  /** Every RADIUS client event (replies with their latency, timeouts, servers down/up); none without RADIUS. */
+  onRadiusEvent(listener: (e: RadiusClientEvent) => void): this;
   /**
    * The UDP socket or the shared TUN device stopped working (the device was deleted, an I/O
    * error): the LNS cannot serve any more. The owner should close() and exit non-zero so that a
@@ -172,6 +174,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
     },
   };
   const hub = new EventHub<LnsEvent>();
+  const radiusListeners: ((e: RadiusClientEvent) => void)[] = [];
   const fatalListeners: ((err: Error) => void)[] = [];
   let fatal: Error | undefined;
   const onFatal = (err: Error): void => {
@@ -265,6 +268,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
           engine.handleRadiusEvent(e, monotonicNow());
           driver?.flush();
           radiusOpts?.onEvent?.(e);
+          for (const l of radiusListeners) l(e);
         },
       });
       engine.announceAccounting(true, monotonicNow());
@@ -321,6 +325,10 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
     },
     onInternalError(listener) {
       hub.onInternalError(listener);
+      return server;
+    },
+    onRadiusEvent(listener) {
+      radiusListeners.push(listener);
       return server;
     },
     onFatal(listener) {
