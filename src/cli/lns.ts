@@ -111,7 +111,12 @@ const FLAGS = {
     help: 'write every L2TP datagram sent and received to this pcap file (tshark/Wireshark)',
     valueName: 'FILE',
   },
-  'pcap-max-mb': { kind: 'int', help: 'stop the capture at this size (default 100)', min: 1, valueName: 'MB' },
+  'pcap-max-mb': {
+    kind: 'int',
+    help: 'stop the --pcap capture, and each ctl capture, at this size (default 100)',
+    min: 1,
+    valueName: 'MB',
+  },
   metrics: {
     kind: 'string',
     help: 'serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9101)',
@@ -199,7 +204,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     throw new UsageError('--config and --json-config exclude each other');
 
   guardOutput();
-  const metricsAt = a.metrics === undefined ? undefined : parseHostPort(a.metrics, '--metrics');
+  const metricsFlag = a.metrics === undefined ? undefined : parseHostPort(a.metrics, '--metrics');
   const daeAt = a['radius-dae'] === undefined ? undefined : parseHostPort(a['radius-dae'], '--radius-dae');
   const loaded = loadSettings(a);
   const envUsers = (process.env.L2TP_TS_USERS ?? '').split('\n').filter((l) => l.trim() !== '');
@@ -308,6 +313,19 @@ export async function runLns(argv: readonly string[]): Promise<number> {
           onFull: () => stderrLine(`warning: ${a.pcap} reached ${a['pcap-max-mb'] ?? 100} MB: capture stopped`),
         },
       }),
+      capture: {
+        maxBytes: (a['pcap-max-mb'] ?? 100) * 1024 * 1024,
+        onStart: (c) =>
+          log(
+            { event: 'capture-started', ...c },
+            `capture ${c.id} of ${printable(c.target)} for ${c.seconds} s into ${printable(c.file)} (at most ${c.maxBytes} octets)`,
+          ),
+        onEnd: (c, reason) =>
+          log(
+            { event: 'capture-ended', ...c, reason },
+            `capture ${c.id} of ${printable(c.target)} ended (${reason}): ${c.packets} packets, ${c.bytes} octets in ${printable(c.file)}`,
+          ),
+      },
       radius: settings.radius && {
         ...settings.radius,
         onEvent: (e) => {
@@ -398,6 +416,9 @@ export async function runLns(argv: readonly string[]): Promise<number> {
   }
 
   let metrics: MetricsServer | undefined;
+  // --metrics wins over the JSON config's `metrics` (validated as HOST:PORT when it was parsed).
+  const metricsAt =
+    metricsFlag ?? (settings.metrics === undefined ? undefined : parseHostPort(settings.metrics, 'metrics'));
   if (metricsAt !== undefined) {
     const host = metricsAt.host;
     // Loaded only when asked for: prom-client costs start-up time (seconds in a UML guest).
@@ -557,8 +578,42 @@ function controlCommand(server: LnsServer, cmd: string, args: Record<string, unk
       if (!ok) throw new Error(`no session ${tunnelId}/${sessionId}`);
       return { disconnected: { tunnel: tunnelId, session: sessionId } };
     }
+    case 'capture':
+      return captureCommand(server, args);
     default:
-      throw new Error(`unknown command '${cmd}' (status, sessions, tunnels, disconnect)`);
+      throw new Error(`unknown command '${cmd}' (status, sessions, tunnels, disconnect, capture)`);
+  }
+}
+
+/** `ctl capture`: start (session "T/S" or user, seconds, absolute file, maxBytes?), stop (id?), list. */
+function captureCommand(server: LnsServer, args: Record<string, unknown>): unknown {
+  const captures = server.captures;
+  switch (args.action) {
+    case 'list':
+      return captures.list();
+    case 'stop': {
+      const id = args.id === undefined ? undefined : Number(args.id);
+      if (id !== undefined && !Number.isInteger(id)) throw new Error('capture stop takes a capture id');
+      const stopped = captures.stop(id);
+      if (id !== undefined && stopped.length === 0) throw new Error(`no running capture ${id}`);
+      return { stopped };
+    }
+    case 'start': {
+      const seconds = Number(args.seconds);
+      const file = String(args.file ?? '');
+      const maxBytes = args.maxBytes === undefined ? undefined : Number(args.maxBytes);
+      const m = typeof args.session === 'string' ? /^(\d{1,5})\/(\d{1,5})$/.exec(args.session) : null;
+      const target =
+        m !== null
+          ? { kind: 'session' as const, tunnelId: Number(m[1]), sessionId: Number(m[2]) }
+          : typeof args.user === 'string'
+            ? { kind: 'user' as const, user: args.user }
+            : undefined;
+      if (target === undefined) throw new Error('capture start needs session "TUNNEL/SESSION" or user NAME');
+      return captures.start({ target, seconds, file, ...(maxBytes !== undefined && { maxBytes }) });
+    }
+    default:
+      throw new Error('capture needs an action: start, stop, list');
   }
 }
 

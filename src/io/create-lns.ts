@@ -14,9 +14,10 @@ import { type DaeListener, openDaeListener } from './dae-listener.js';
 import { EventHub } from './event-hub.js';
 import { PcapWriter } from './pcap-writer.js';
 import { openRadiusTransport, type RadiusTransport } from './radius-transport.js';
+import { type CaptureEnd, type CaptureInfo, SessionCaptures } from './session-captures.js';
 import { systemRandom } from './system-random.js';
 import { createTunProvider, type TunLease, type TunProvider, type TunProviderOptions } from './tun-device.js';
-import { driveOverUdp, type UdpDriver } from './udp-driver.js';
+import { type DatagramTap, driveOverUdp, type UdpDriver } from './udp-driver.js';
 
 /** Options of createLns: the engine's, with defaults for everything a test does not care about. */
 /** RADIUS for createLns: servers (host names are resolved once at start) and the radcli tunables. */
@@ -67,6 +68,13 @@ export interface CreateLnsOptions extends Partial<Omit<LnsEngineOptions, 'random
   readonly transport?: 'auto' | 'mmsg' | 'dgram';
   /** Write every L2TP datagram sent and received to this pcap file (bounded; see PcapWriter). */
   readonly pcap?: { readonly path: string; readonly maxBytes?: number; readonly onFull?: () => void };
+  /** `ctl capture` of one session or user (LnsServer.captures): its size bound and notices. */
+  readonly capture?: {
+    /** Each capture's bound, and the most a request may ask (default 100 MiB). */
+    readonly maxBytes?: number;
+    readonly onStart?: (info: CaptureInfo) => void;
+    readonly onEnd?: (info: CaptureInfo, reason: CaptureEnd) => void;
+  };
 }
 
 /** Typed events of a running LNS. */
@@ -74,11 +82,15 @@ export interface LnsServer {
   readonly address: string;
   readonly port: number;
   readonly engine: LnsEngine;
+  /** Captures of one session or one user's sessions into pcap files (`ctl capture`). */
+  readonly captures: SessionCaptures;
   /** Every LnsEvent, by its `type`, and '*' for all. */
   on<T extends LnsEvent['type']>(type: T | '*', listener: (e: Extract<LnsEvent, { type: T }>) => void): this;
   off(type: string, listener: (...args: never[]) => void): this;
   /** An engine method threw (a bug): its tunnel was torn down and the LNS serves on. */
   onInternalError(listener: (err: unknown) => void): this;
+  /** Every RADIUS client event (replies with their latency, timeouts, servers down/up); none without RADIUS. */
+  onRadiusEvent(listener: (e: RadiusClientEvent) => void): this;
   /**
    * The UDP socket or the shared TUN device stopped working (the device was deleted, an I/O
    * error): the LNS cannot serve any more. The owner should close() and exit non-zero so that a
@@ -172,6 +184,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
     },
   };
   const hub = new EventHub<LnsEvent>();
+  const radiusListeners: ((e: RadiusClientEvent) => void)[] = [];
   const fatalListeners: ((err: Error) => void)[] = [];
   let fatal: Error | undefined;
   const onFatal = (err: Error): void => {
@@ -207,6 +220,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
         hub.emitInternalError(err);
       }
     }
+    captures.observe(e);
     hub.emit(e);
   };
   if (opts.tun) {
@@ -238,6 +252,30 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
   const captureTimer = capture === undefined ? undefined : setInterval(() => capture.flush(), 1000);
   captureTimer?.unref();
   const local = { address: opts.address ?? '127.0.0.1', port: opts.port ?? 1701 };
+  // The driver's tap: --pcap's writer and the `ctl capture` selector, each only while it runs;
+  // none at all (undefined) when neither does, so the data path pays nothing for them.
+  const pcapTap: DatagramTap | undefined =
+    capture === undefined
+      ? undefined
+      : (bytes, peer, direction) =>
+          direction === 'in' ? capture.write(peer, local, bytes) : capture.write(local, peer, bytes);
+  const captures = new SessionCaptures({
+    local,
+    lookup: (tunnelId, sessionId) => engine.endpoint.session(tunnelId, sessionId),
+    sessions: () => engine.sessions(monotonicNow()),
+    ...(opts.capture?.maxBytes !== undefined && { maxBytes: opts.capture.maxBytes }),
+    onTap: (sessionTap) =>
+      driver?.setTap(
+        sessionTap === undefined || pcapTap === undefined
+          ? (sessionTap ?? pcapTap)
+          : (bytes, peer, direction) => {
+              pcapTap(bytes, peer, direction);
+              sessionTap(bytes, peer, direction);
+            },
+      ),
+    ...(opts.capture?.onStart !== undefined && { onStart: opts.capture.onStart }),
+    ...(opts.capture?.onEnd !== undefined && { onEnd: opts.capture.onEnd }),
+  });
   try {
     driver = await driveOverUdp(radiusClient === undefined ? engine : driven, {
       address: opts.address ?? '127.0.0.1',
@@ -253,10 +291,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       transport: opts.transport,
       onError: (err) => hub.emitInternalError(err),
       onFatal,
-      ...(capture !== undefined && {
-        tap: (bytes: Uint8Array, peer: PeerAddress, direction: 'in' | 'out') =>
-          direction === 'in' ? capture.write(peer, local, bytes) : capture.write(local, peer, bytes),
-      }),
+      ...(pcapTap !== undefined && { tap: pcapTap }),
     });
     if (radiusClient !== undefined) {
       radius = await openRadiusTransport(radiusClient, {
@@ -265,6 +300,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
           engine.handleRadiusEvent(e, monotonicNow());
           driver?.flush();
           radiusOpts?.onEvent?.(e);
+          for (const l of radiusListeners) l(e);
         },
       });
       engine.announceAccounting(true, monotonicNow());
@@ -311,6 +347,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
     address: opts.address ?? '127.0.0.1',
     port: d.port,
     engine,
+    captures,
     on(type, listener) {
       hub.on(type, listener);
       return server;
@@ -321,6 +358,10 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
     },
     onInternalError(listener) {
       hub.onInternalError(listener);
+      return server;
+    },
+    onRadiusEvent(listener) {
+      radiusListeners.push(listener);
       return server;
     },
     onFatal(listener) {
@@ -366,6 +407,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       tun?.close();
       clearInterval(captureTimer);
       capture?.close();
+      captures.close();
       hub.clear();
     },
   };

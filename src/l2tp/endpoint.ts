@@ -24,7 +24,7 @@ import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { scanString, scanU16 } from './avp-scan.js';
-import { DEFAULT_MAX_PENDING, DEFAULT_RECEIVE_WINDOW } from './control-channel.js';
+import { type ControlStats, DEFAULT_MAX_PENDING, DEFAULT_RECEIVE_WINDOW } from './control-channel.js';
 import { isVersion10, judgeFieldValues } from './handshake.js';
 import { StopReason } from './reasons.js';
 import { SccrqRateLimit } from './sccrq-rate.js';
@@ -162,6 +162,8 @@ export class Endpoint implements Engine<L2tpEvent> {
   /** Drop and error counters. */
   readonly counters: EndpointCounters = { dropped: 0, dataMessages: 0, refusedSccrq: 0, internalErrors: 0 };
   private readonly cfg: TunnelConfig;
+  /** Counters of every tunnel's control channel, ended tunnels included (metrics read them in O(1)). */
+  readonly controlStats: ControlStats = { retransmissions: 0 };
   private readonly maxTunnels: number;
   private readonly maxSessions: number;
   private readonly ratePerPeer: number;
@@ -196,6 +198,7 @@ export class Endpoint implements Engine<L2tpEvent> {
       requireSequencing: opts.requireSequencing ?? false,
       receiveWindow: opts.receiveWindow ?? DEFAULT_RECEIVE_WINDOW,
       channel: {
+        stats: this.controlStats,
         maxPending: opts.limits?.maxQueuedMessages ?? DEFAULT_MAX_PENDING,
         ...(r.initialMs !== undefined ? { initialMs: r.initialMs } : {}),
         ...(r.capMs !== undefined ? { capMs: r.capMs } : {}),

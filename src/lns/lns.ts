@@ -586,6 +586,32 @@ export class LnsEngine implements Engine<LnsEvent> {
     }));
   }
 
+  /**
+   * The aggregate counters a metrics scrape reads, each O(1) whatever the number of sessions:
+   * sessions held, the pool, drops by reason, PPP frames and octets of every session (ended ones
+   * included) and control-channel retransmissions.
+   */
+  counters(): {
+    sessions: number;
+    addressesInUse: number;
+    poolSize: number;
+    halfOpenTunnels: number;
+    dropped: Readonly<Record<string, number>>;
+    traffic: Readonly<SessionCounters>;
+    controlRetransmissions: number;
+  } {
+    const endpoint = this.bridge.endpoint;
+    return {
+      sessions: this.bridge.sessions.size,
+      addressesInUse: this.opts.pool.inUse,
+      poolSize: this.opts.pool.size,
+      halfOpenTunnels: endpoint.halfOpenTunnels,
+      dropped: this.bridge.dropped,
+      traffic: this.bridge.totals,
+      controlRetransmissions: endpoint.controlStats.retransmissions,
+    };
+  }
+
   /** Counts for `ctl status`. */
   status(): {
     tunnels: number;

@@ -75,6 +75,7 @@ const SEED_SETTINGS: LnsSettings = {
   ipDownScript: '/etc/ppp/ip-down',
   ipparam: undefined,
   hookTimeoutMs: 10_000,
+  metrics: undefined,
   users: new Map([['username', { secret: 'secret', staticAddress: '10.1.20.32' }]]),
 };
 

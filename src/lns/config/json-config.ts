@@ -183,6 +183,12 @@ const optionalInt =
   (v, p, fail) =>
     v === null ? undefined : int(min, max)(v, p, fail);
 const optionalStr: Check = (v, p, fail) => (v === null ? undefined : str(v, p, fail));
+/** `"HOST:PORT"`, `"[V6]:PORT"`, as `--metrics` takes it; null = unset. */
+const hostPort: Check = (v, p, fail) => {
+  if (v === null) return undefined;
+  const m = /^(?:\[[0-9A-Fa-f:.]+\]|[^:\s]+):(\d{1,5})$/.exec(str(v, p, fail) as string);
+  return m === null || Number(m[1]) > 65535 ? fail(p, `expected "HOST:PORT", got ${show(v)}`) : v;
+};
 
 const U32 = 0xffffffff;
 /** One validator per LnsSettings key. */
@@ -240,6 +246,7 @@ const FIELDS: { readonly [K in keyof LnsSettings]: Check } = {
   ipDownScript: optionalStr,
   ipparam: optionalStr,
   hookTimeoutMs: int(100, 3_600_000),
+  metrics: hostPort,
   users,
   radius,
 };

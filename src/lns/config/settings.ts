@@ -143,6 +143,8 @@ export interface LnsSettings {
   readonly ipparam: string | undefined;
   /** A script still running this long after it started is killed (SIGTERM, then SIGKILL); JSON only. */
   readonly hookTimeoutMs: number;
+  /** Serve Prometheus metrics at http://HOST:PORT/metrics ("HOST:PORT"); JSON only, `--metrics` wins. */
+  readonly metrics: string | undefined;
   /** chap-secrets users whose server column is `*` or authName; the client `*` entry, if any, under '*'. */
   readonly users: ReadonlyMap<string, LnsUser>;
   /**
@@ -297,6 +299,7 @@ export function resolveLnsSettings(input: LnsConfigInput): Parsed<LnsSettings> {
     ipDownScript: ppp?.ipDownScript ?? '/etc/ppp/ip-down',
     ipparam: ppp?.ipparam,
     hookTimeoutMs: 10_000,
+    metrics: undefined,
     users,
     ...(input.radius !== undefined && { radius: input.radius }),
   };
