@@ -2,8 +2,9 @@
 // FreeRADIUS (CHAP-MD5; it has no MS-CHAPv2), same LAC (src/io/setup-load.ts), same run, LNS side on
 // CPU 1 and the load generator on CPU 0. Related: bench/memory.ts, docs/BENCHMARKS.md.
 //
-//   node --import tsx bench/setup-rate.ts [--tunnels 100] [--sessions 10] [--concurrency 200] [--per-tunnel 2]
+//   node --import tsx bench/setup-rate.ts [--tunnels 100] [--sessions 10] [--concurrency 200] [--per-tunnel N]
 //        [--runs 3] [--duration 30] [--targets ours-mschapv2,ours-chap,l2tpns] [--rws 4] [--tun] [--json]
+//        [--profile DIR]   (a V8 CPU profile of our LNS per run: DIR/<target>-<run>.cpuprofile)
 //
 // Topology: netns LNS (10.206.1.1, .2, .3: one address per target) —veth— netns LAC (10.206.1.100),
 // made and removed by NetLab. Runs are interleaved over the targets.
@@ -20,12 +21,14 @@ const arg = (name: string, dflt: string): string => {
 };
 const TUNNELS = Number(arg('tunnels', '100'));
 const SESSIONS = Number(arg('sessions', '10'));
-const PER_TUNNEL = Number(arg('per-tunnel', '2'));
+// --per-tunnel: no bound unless given (issue 10 item 1: the LAC starts PPP after its ICCN is sent).
+const PER_TUNNEL = Number(arg('per-tunnel', 'Infinity'));
 const CONCURRENCY = Number(arg('concurrency', '200'));
 const RUNS = Number(arg('runs', '3'));
 const DURATION_MS = Number(arg('duration', '30')) * 1000;
 const TARGETS = arg('targets', 'ours-mschapv2,ours-chap,l2tpns').split(',');
 const RWS = Number(arg('rws', '4'));
+const PROFILE_DIR = arg('profile', '');
 // --tun: our LNS in shared TUN mode (a /32 route per session, issue 9 item 5) instead of userspace.
 if (args.includes('--tun')) process.env.L2TP_BENCH_TUN = '1';
 const USER = { user: 'alice', password: 's3cret' };
@@ -74,6 +77,8 @@ try {
     readonly address: string;
     readonly auth: 'mschapv2' | 'chap';
     readonly cpuMs: () => Promise<number> | number;
+    /** Our LNS only: its V8 CPU profiler around one run. */
+    readonly command?: (line: string) => Promise<string>;
     readonly stop: () => Promise<void>;
   }
   const targets: Target[] = [];
@@ -83,7 +88,14 @@ try {
     if (name === 'ours-mschapv2' || name === 'ours-chap') {
       const auth = name === 'ours-chap' ? 'chap' : 'mschapv2';
       const lns = await startLnsChild({ address, port: 1701, auth, ...USER, cpu: 1, netns: nsLns, receiveWindow: RWS });
-      targets.push({ name, address, auth, cpuMs: async () => (await lns.mem()).cpuMs, stop: () => lns.stop() });
+      targets.push({
+        name,
+        address,
+        auth,
+        cpuMs: async () => (await lns.mem()).cpuMs,
+        command: (line) => lns.command(line),
+        stop: () => lns.stop(),
+      });
     } else if (name === 'l2tpns') {
       const l2tpns = await startL2tpns(lab, {
         ns: nsLns,
@@ -117,6 +129,7 @@ try {
     for (let run = 1; run <= RUNS; run++) {
       for (const target of targets) {
         const c0 = await target.cpuMs();
+        if (PROFILE_DIR !== '' && target.command) await target.command('prof-start');
         const self0 = process.cpuUsage();
         const busy0 = machineBusyMs();
         const t0 = performance.now();
@@ -134,6 +147,8 @@ try {
         });
         const result = await load.result;
         const wall = performance.now() - t0;
+        if (PROFILE_DIR !== '' && target.command)
+          await target.command(`prof-stop ${PROFILE_DIR}/${target.name}-${run}.cpuprofile`);
         const c1 = await target.cpuMs();
         const self = process.cpuUsage(self0);
         const busy = machineBusyMs() - busy0;

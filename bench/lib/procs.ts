@@ -52,13 +52,14 @@ export interface LnsChildOptions {
 
 /** Starts bench/lib/lns-child.ts (node --expose-gc); resolves once it listens. */
 export async function startLnsChild(o: LnsChildOptions): Promise<LnsChild> {
+  // L2TP_BENCH_LNS_JS=FILE: run a compiled copy of lns-child.ts (esbuild/tsc output) instead of
+  // the TypeScript through tsx, to measure what tsx costs at run time (docs/BENCHMARKS.md).
+  const compiled = process.env.L2TP_BENCH_LNS_JS;
   const node = [
     process.execPath,
     '--expose-gc',
     ...(o.nodeArgs ?? []),
-    '--import',
-    'tsx',
-    join(HERE, 'lns-child.ts'),
+    ...(compiled === undefined ? ['--import', 'tsx', join(HERE, 'lns-child.ts')] : [compiled]),
     o.address,
     String(o.port),
     o.auth,

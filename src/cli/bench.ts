@@ -21,7 +21,7 @@ const FLAGS = {
   },
   'per-tunnel': {
     kind: 'int',
-    help: 'calls in setup at once in one tunnel (default 2: ICRQ + ICCN of two calls fit the default window of 4)',
+    help: 'calls in setup at once in one tunnel (default: no bound but --concurrency)',
     min: 1,
   },
   duration: {

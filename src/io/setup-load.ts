@@ -72,6 +72,10 @@ export async function startSetupLoad(o: SetupLoadOptions): Promise<SetupLoad> {
       challengePeer: secret !== undefined,
       // Let the LNS keep many ICRPs in flight towards us.
       receiveWindow: 64,
+      // Every call in setup has at most an ICRQ and an ICCN waiting for window space, and the ICCN
+      // (a reply) waits behind the ICRQs of one tunnel: with the whole concurrency in one tunnel
+      // the default 128 would end the tunnel with StopCCN 2/4 (issue 10: 1 tunnel × 1,000 calls).
+      limits: { maxQueuedMessages: Math.max(128, 2 * o.concurrency) },
     },
   });
   const cpu0 = process.cpuUsage();

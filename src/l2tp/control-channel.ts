@@ -244,6 +244,15 @@ export class ControlChannel<Body = Uint8Array> {
   }
 
   /**
+   * True once the message `send` returned `ns` for has left for the peer (it no longer waits for
+   * window space); also for -1 (nothing was queued). The LAC reports a call up only then.
+   */
+  transmitted(ns: number): boolean {
+    const first = this.pending.peek();
+    return ns < 0 || first === undefined || serialDiff(ns, first.ns) < 0;
+  }
+
+  /**
    * §5.8: a ZLB carries the Ns of the next message the peer will see. Messages waiting for window
    * space already hold their Ns, so that is the first of them, not nextNs (l2tpns drops a ZLB whose
    * Ns runs ahead: "Out of sequence").

@@ -92,6 +92,10 @@ export class Tunnel {
   private readonly binding: PeerBinding;
   /** Until when the handshake may take (tunnelSetupTimeoutMs); undefined once established. */
   private setupDeadline: Instant | undefined;
+  /** Ns of the last session message queued (-1: none, or refused by maxPending). */
+  private lastSessionNs = -1;
+  /** LAC: session-ups waiting for their ICCN to leave (see emit); undefined when none. */
+  private heldUps: { readonly ns: number; readonly event: L2tpEvent & { type: 'session-up' } }[] | undefined;
   /** Observes its sessions' automaton steps (SessionHost; set when cfg.onTransition is). */
   readonly onSessionStep: ((sessionId: number, r: TransitionRecord) => void) | undefined;
   /** Sessions forgotten without events (internal error), named in the tunnel-down event. */
@@ -242,6 +246,7 @@ export class Tunnel {
       return;
     }
     this.channel.handleMessage(ns, nr, sessionId, a.inbound, now);
+    this.releaseHeldUps(); // the ack may have opened the window for a held call's ICCN
     // What we send while handling the peer's messages is a reply it caused: bounded (maxPending).
     this.channel.peerTurn = true;
     try {
@@ -312,12 +317,31 @@ export class Tunnel {
 
   /** Queues a session message with the peer's Session ID in the header. */
   sendSessionMessage(peerSessionId: number, msg: ControlMessage, now: Instant): void {
-    this.channel.send(peerSessionId, this.encode(msg), now);
+    this.lastSessionNs = this.channel.send(peerSessionId, this.encode(msg), now);
   }
 
-  /** Forwards a session event. */
+  /**
+   * Forwards a session event. LAC: a session-up right after its ICCN was queued behind a full
+   * window is held until that ICCN is on the wire, so PPP does not talk before the LNS knows the
+   * call (an LNS drops LCP of a session without ICCN; docs/BENCHMARKS.md, issue 10 item 1).
+   */
   emit(e: L2tpEvent): void {
+    if (e.type === 'session-up' && this.role === 'lac' && !this.channel.transmitted(this.lastSessionNs)) {
+      (this.heldUps ??= []).push({ ns: this.lastSessionNs, event: e });
+      return;
+    }
+    if (e.type === 'session-down' && this.heldUps !== undefined) {
+      this.heldUps = this.heldUps.filter((h) => h.event.sessionId !== e.sessionId);
+    }
     this.host.emit(e);
+  }
+
+  /** Emits the held session-ups whose ICCN has been transmitted, in order. */
+  private releaseHeldUps(): void {
+    const held = this.heldUps;
+    if (held === undefined) return;
+    while (held.length > 0 && this.channel.transmitted(held[0]!.ns)) this.host.emit(held.shift()!.event);
+    if (held.length === 0) this.heldUps = undefined;
   }
 
   /** Data arrived on a session (from the pinned peer: the data path checks): the peer is alive. */

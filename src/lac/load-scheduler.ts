@@ -7,9 +7,9 @@
 // 1. At most `tunnelsAtOnce` tunnels are opening at once (default 1: l2tpns 2.4.1 matches an SCCRQ
 //    to a tunnel still opening by the peer's address and port and drops it as a duplicate).
 // 2. Calls go round-robin over the tunnels that are up, at most `concurrency` in setup over all
-//    tunnels and at most `perTunnel` in one tunnel (default 2: ICRQ + ICCN of two calls fit the
-//    peer's default window of 4; more makes ICCNs queue while our PPP already talks, and an LNS
-//    drops LCP for a call it has no ICCN for).
+//    tunnels and at most `perTunnel` in one tunnel (default: no per-tunnel bound. A call's PPP
+//    starts only once its ICCN is on the wire (l2tp/tunnel.ts), so ICCNs waiting for window space
+//    no longer make an LNS drop LCP; `--per-tunnel 2` was the workaround before, issue 10 item 1).
 // 3. A call is in setup from its ICRQ to session-up (latency sample), auth-failed, session-down or
 //    its tunnel going down (failures, counted by reason). A tunnel refused or lost before its calls
 //    were placed fails them all. A tunnel redirected to the next LNS (StopCCN 2/7, LacEngine
@@ -44,7 +44,7 @@ export interface LoadPlan {
   readonly sessionsPerTunnel: number;
   /** Calls in setup at once over all tunnels. */
   readonly concurrency: number;
-  /** Calls in setup at once per tunnel (default 2, rule 2). */
+  /** Calls in setup at once per tunnel (default unbounded: only `concurrency`, rule 2). */
   readonly perTunnel?: number;
   /** Tunnels being opened at once (default 1, rule 1). */
   readonly tunnelsAtOnce?: number;
@@ -136,7 +136,7 @@ export class SetupLoadScheduler {
       this.opening.add(this.port.openTunnel(now));
       this.tunnelsOpened++;
     }
-    const perTunnel = p.perTunnel ?? 2;
+    const perTunnel = p.perTunnel ?? Number.POSITIVE_INFINITY;
     const ready = this.ready;
     let idle = 0; // tunnels looked at in a row without placing a call
     while (this.inFlight < p.concurrency && ready.length > 0 && idle < ready.length) {

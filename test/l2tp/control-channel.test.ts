@@ -229,6 +229,37 @@ describe('ControlChannel', () => {
     expect(b.discarded).toBe(1);
   });
 
+  it('RFC2661-5.8: a LAC with a full window gets its acknowledgement at once, not after the ack delay (issue 10)', () => {
+    const lac = new ControlChannel({}, 0);
+    const lns = new ControlChannel({ receiveWindow: 4, ackDelayMs: 100 }, 0);
+    lac.setPeerWindow(4);
+    // Grow the LAC's congestion window to the LNS's window of 4: ack in lock-step first.
+    let t = 0;
+    for (let i = 0; i < 6; i++, t += 200) {
+      lac.send(0, msg(100 + i), t);
+      for (const d of drain(lac)) feed(lns, d, t);
+      lns.handleTimeout(lns.pollTimeout()!);
+      for (const d of drain(lns)) feed(lac, d, t);
+    }
+    delivered(lns);
+    expect(lac.congestionWindow).toBe(4);
+    t = 10_000;
+    for (let i = 0; i < 5; i++) lac.send(0, msg(i), t); // 4 fit the window, the 5th waits
+    const out = drain(lac);
+    expect(out).toHaveLength(4);
+    for (const d of out.slice(0, 3)) feed(lns, d, t);
+    expect(lns.pollTimeout()).toBe(t + 100); // more may come and carry the ack: it is delayed
+    feed(lns, out[3]!, t);
+    expect(lns.pollTimeout()).toBe(t); // the LAC is now blocked: the ack is due at once
+    lns.handleTimeout(t);
+    const [zlb] = drain(lns);
+    expect(seen(zlb!)).toMatchObject({ zlb: true, nr: 10 });
+    feed(lac, zlb!, t);
+    expect(lac.outstanding).toBe(1); // the 5th message went out at the same virtual instant
+    expect(seen(drain(lac)[0]!)).toMatchObject({ ns: 10, tag: 4 });
+    expect(delivered(lns)).toEqual([0, 1, 2, 3]);
+  });
+
   it("RFC2661-5.8: never more outstanding than the peer's Receive Window Size", () => {
     const a = new ControlChannel({}, 0);
     a.setPeerWindow(2);

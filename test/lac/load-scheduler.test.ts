@@ -18,7 +18,7 @@ function harness(plan: Partial<LoadPlan> = {}) {
         return nextSession;
       },
     },
-    { tunnels: 2, sessionsPerTunnel: 3, concurrency: 10, durationMs: 1000, ...plan },
+    { tunnels: 2, sessionsPerTunnel: 3, concurrency: 10, durationMs: 1000, perTunnel: 2, ...plan },
     0,
   );
   return { s, opened, placed };
@@ -44,6 +44,14 @@ describe('SetupLoadScheduler', () => {
     expect(placed.at(-1)).toEqual([1, 103]);
     expect(s.report(25, 0)).toMatchObject({ requested: 6, up: 1, failed: 0, pending: 5, tunnelsUp: 1 });
     expect(s.report(25, 0).latencyMs.p50).toBe(20);
+  });
+
+  it('without perTunnel only the concurrency bounds the calls of one tunnel (issue 10 item 1)', () => {
+    const { s, placed } = harness({ perTunnel: undefined, sessionsPerTunnel: 5, concurrency: 4 });
+    s.pump(0);
+    s.handleEvent({ type: 'tunnel-up', tunnelId: 1, peer: { address: '192.0.2.1', port: 1701 } }, 1);
+    s.pump(1);
+    expect(placed.map(([t]) => t)).toEqual([1, 1, 1, 1]);
   });
 
   it('a tunnel redirected to another LNS (StopCCN 2/7) is still the one opening: nothing extra is opened', () => {
