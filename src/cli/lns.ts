@@ -228,7 +228,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
   }
   const format: LogFormat = a['log-format'] === 'json' ? 'json' : 'text';
   if (a.check) {
-    const logger = Logger.open({ format });
+    const logger = await Logger.open({ format });
     for (const r of startLines) logger.log(r);
     process.stdout.write(settingsToJson(settings, { redactSecrets: true }));
     await logger.close();
@@ -239,7 +239,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
   const logFd = settings.logFd !== undefined && settings.logFd > 2 ? settings.logFd : undefined;
   const logTarget =
     settings.logFile !== undefined ? { path: settings.logFile } : logFd !== undefined ? { fd: logFd } : undefined;
-  const logger = Logger.open({ format, ...(logTarget !== undefined && { file: logTarget }) });
+  const logger = await Logger.open({ format, ...(logTarget !== undefined && { file: logTarget }) });
   const log = logger.event.bind(logger);
   const warn = (text: string): void => logger.event('warning', {}, `warning: ${text}`);
   for (const r of startLines) logger.log(r);

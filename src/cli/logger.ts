@@ -4,8 +4,10 @@
 //   text line); docs/LOGS.md documents the fields;
 // - each event has its stream (LOG_EVENTS): events on stdout, warnings and notices on stderr, in
 //   either form; a `logfile`/`logfd` copy (log-file.ts) gets every line of both, in the same form;
-// - stdout and stderr are written through pino.destination (sonic-boom, asynchronous): the thread
-//   pool writes, the event loop never waits for a reader. sonic-boom retries EAGAIN (a full pipe:
+// - stdout and stderr are written through sonic-boom (pino.destination's stream, asynchronous; used
+//   directly so that the text form does not load pino, ~50 ms of start-up here and far more in a
+//   UML guest, as prom-client): the thread pool writes, the event loop never waits for a reader.
+//   sonic-boom retries EAGAIN (a full pipe:
 //   Node makes the standard pipes non-blocking) every 100 ms, and holds at most
 //   MAX_LOG_BACKLOG_BYTES: beyond it a line is dropped and counted, and a `log-dropped` line says how
 //   many once there is room — never an unbounded buffer (sonic-boom's own default is unbounded);
@@ -15,7 +17,7 @@
 // - close() lets queued lines out for a bounded time, then gives up (a reader that never reads
 //   cannot hold the exit).
 // Related: log-events.ts (the catalogue), log-file.ts, lns.ts, docs/LOGS.md.
-import { pino } from 'pino';
+import sonicBoom, { type SonicBoom } from 'sonic-boom';
 import { type FieldsOf, LOG_EVENTS, type LogEventName, type LogRecord, logRecord } from './log-events.js';
 import { LogFile, type LogTarget, MAX_LOG_BACKLOG_BYTES } from './log-file.js';
 import { MAX_LOGGED_TEXT } from './log-text.js';
@@ -37,11 +39,13 @@ const MAX_DUMP_TEXT = 4096;
 export const LOG_CLOSE_MS = 2000;
 
 /**
- * Formats records in one form. JSON: pino writes the object into a capture (one call, one line);
- * string fields are cut to the text form's bound (MAX_LOGGED_TEXT; `text` to MAX_DUMP_TEXT).
+ * Formats records in one form. JSON: pino (loaded only then) writes the object into a capture (one
+ * call, one line); string fields are cut to the text form's bound (MAX_LOGGED_TEXT; `text` to
+ * MAX_DUMP_TEXT).
  */
-export function lineFormatter(format: LogFormat): (r: LogRecord) => string {
+export async function lineFormatter(format: LogFormat): Promise<(r: LogRecord) => string> {
   if (format === 'text') return (r) => `${r.text}\n`;
+  const { pino } = await import('pino');
   let captured = '';
   const json = pino(
     {
@@ -96,15 +100,15 @@ export class Logger {
    * Opens the log: the `logfile`/`logfd` copy now (a ConfigError when it cannot be: exit 2).
    * `stdout` and `stderr` replace the process's streams (tests).
    */
-  static open(options: {
+  static async open(options: {
     readonly format: LogFormat;
     readonly file?: LogTarget;
     readonly stdout?: LineSink;
     readonly stderr?: LineSink;
     readonly maxBacklog?: number;
-  }): Logger {
+  }): Promise<Logger> {
     const maxBacklog = options.maxBacklog ?? MAX_LOG_BACKLOG_BYTES;
-    const line = lineFormatter(options.format);
+    const line = await lineFormatter(options.format);
     const droppedLine = (where: string) => (n: number) =>
       line(logRecord('log-dropped', { dropped: n }, `log: ${n} line(s) dropped (${where} backlog full or failing)`));
     // Problems are told once, where they can still be read: a failing stdout or log file on
@@ -165,7 +169,7 @@ function warning(m: string): LogRecord {
 class StdStream implements LineSink {
   /** Lines not written: backlog full, or the stream failed. */
   dropped = 0;
-  private readonly out: ReturnType<typeof pino.destination>;
+  private readonly out: SonicBoom;
   private unreported = 0;
   private lastDropped = false;
   /** A write failed (EPIPE…) or close() ended it: nothing more is written. */
@@ -182,12 +186,9 @@ class StdStream implements LineSink {
     private readonly droppedLine: (n: number) => string,
     private readonly onProblem: (message: string) => void,
   ) {
-    this.out = pino.destination({
-      dest: fd,
-      sync: false,
-      maxLength: maxBacklog,
-      retryEAGAIN: () => !this.givingUp,
-    });
+    // CommonJS: module.exports is the class, with itself as its `SonicBoom` property (Node finds no
+    // named export in it, so the default import, then the property).
+    this.out = new sonicBoom.SonicBoom({ fd, sync: false, maxLength: maxBacklog, retryEAGAIN: () => !this.givingUp });
     this.out.on('drop', () => {
       this.lastDropped = true;
     });
@@ -255,11 +256,10 @@ class StdStream implements LineSink {
 
   /**
    * EPIPE, EBADF, EIO, or EAGAIN after close() gave up. sonic-boom would write the failed chunk
-   * again at the next line; the stream is ended instead (destroy: no flush at exit; fd 1 and 2
-   * stay open for the last messages of the process).
+   * again at the next line; the stream is ended instead (destroy; fd 1 and 2 stay open for the
+   * last messages of the process).
    */
   private fail(e: NodeJS.ErrnoException): void {
-    // pino's guard re-emits a non-EPIPE error, so this can run twice for one failure.
     if (this.failed) return;
     this.failed = true;
     const wasEnded = this.ended;
@@ -267,7 +267,7 @@ class StdStream implements LineSink {
     try {
       this.out.destroy();
     } catch {
-      // already destroyed (pino's EPIPE guard makes destroy a no-op)
+      // already destroyed
     }
     if (!wasEnded) this.onProblem(`${e.code ?? String(e)}; its log lines are dropped from now on`);
   }

@@ -3,6 +3,7 @@
 // line with its documented fields and msg = the text line, peer-controlled strings stay one valid
 // JSON string (newline, quotes, U+2028, 64 KiB), records go to their stream and to the log file,
 // and the log file's "dropped" note is JSON in JSON mode.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,8 +65,8 @@ const SAMPLES: { [T in LnsEvent['type']]: Extract<LnsEvent, { type: T }>[] } = {
 };
 const ALL_SAMPLES: LnsEvent[] = Object.values(SAMPLES).flat();
 
-const json = lineFormatter('json');
-const text = lineFormatter('text');
+const json = await lineFormatter('json');
+const text = await lineFormatter('text');
 
 describe('docs/LOGS.md', () => {
   it('has the tables of LOG_EVENTS and LOG_FIELDS (regenerate: node --import tsx scripts/gen-logs-doc.ts)', () => {
@@ -234,7 +235,7 @@ describe('Logger', () => {
     dirs.push(dir);
     const path = join(dir, 'lns.log');
     const [stdout, stderr] = [memory(), memory()];
-    const logger = Logger.open({ format: 'json', file: { path }, stdout, stderr });
+    const logger = await Logger.open({ format: 'json', file: { path }, stdout, stderr });
     logger.event('warning', { file: '/etc/ppp/options', line: 3 }, 'warning: /etc/ppp/options:3: unknown key');
     logger.event('stopping', { signal: 'SIGTERM' }, 'SIGTERM: sending StopCCN to every peer');
     await logger.close();
@@ -246,7 +247,7 @@ describe('Logger', () => {
 
   it('the text form writes the text line and nothing else', async () => {
     const [stdout, stderr] = [memory(), memory()];
-    const logger = Logger.open({ format: 'text', stdout, stderr });
+    const logger = await Logger.open({ format: 'text', stdout, stderr });
     logger.log(logRecord('stopping', { signal: 'SIGINT' }, 'SIGINT: sending StopCCN to every peer'));
     logger.log(logRecord('notice', {}, 'notice: exclusive = yes restricts nothing'));
     await logger.close();
@@ -258,7 +259,7 @@ describe('Logger', () => {
     const dir = mkdtempSync(join(tmpdir(), 'l2tp-ts-logger-'));
     dirs.push(dir);
     const path = join(dir, 'lns.log');
-    const logger = Logger.open({
+    const logger = await Logger.open({
       format: 'json',
       file: { path },
       stdout: memory(),
@@ -278,5 +279,22 @@ describe('Logger', () => {
     expect(note).toMatchObject({ level: 'warn', dropped: expect.any(Number) });
     expect(note.dropped).toBeGreaterThan(0);
     expect(JSON.parse(lines.at(-1)!).msg).toBe('after');
+  });
+
+  it('the text form does not load pino (start-up time: seconds in a UML guest); the JSON form does', () => {
+    const script = (format: string) => `
+      import { createRequire } from 'node:module';
+      const { Logger } = await import('./src/cli/logger.ts');
+      const sink = { write() {} };
+      await (await Logger.open({ format: '${format}', stdout: sink, stderr: sink })).close();
+      const cache = Object.keys(createRequire(import.meta.url).cache);
+      console.log(cache.some((k) => k.includes('/node_modules/pino/')));`;
+    const run = (format: string) =>
+      execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(format)], {
+        cwd: new URL('../..', import.meta.url),
+        encoding: 'utf8',
+      }).trim();
+    expect(run('text')).toBe('false');
+    expect(run('json')).toBe('true');
   });
 });
