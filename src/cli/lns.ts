@@ -108,7 +108,11 @@ const FLAGS = {
     help: 'serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9101)',
     valueName: 'HOST:PORT',
   },
-  'log-format': { kind: 'string', help: 'text (default) or json', choices: ['text', 'json'] },
+  'log-format': {
+    kind: 'string',
+    help: 'text (default: pppd-like lines) or json (one object per line, pino; docs/LOGS.md)',
+    choices: ['text', 'json'],
+  },
   debug: { kind: 'boolean', help: 'pppd-style packet lines (as ppp debug = yes)' },
   check: { kind: 'boolean', help: 'read the configuration, print the resolved settings as JSON, and exit' },
   'radius-dae': {

@@ -260,7 +260,7 @@ export const LOG_EVENTS = {
     level: 'warn',
     stream: 'stdout',
     fields: ['dropped'],
-    doc: 'log lines were lost (a full backlog or a failing output); written where they were lost',
+    doc: 'log lines were lost (a full backlog or a failing output); written into the output that lost them (stdout, stderr or the log file)',
   },
   'ppp-debug': {
     level: 'debug',
