@@ -114,6 +114,32 @@ describe('l2tp-ts lns against hostile input and a hostile environment', () => {
     90_000,
   );
 
+  it('a stdout reader that never reads again cannot hold the exit: SIGTERM gives queued lines 2 s, then exit 0', async () => {
+    const dir = tempDir({
+      'lns.json': JSON.stringify({
+        users: { alice: 's3cret' },
+        poolRanges: ['10.1.0.1-10.1.3.250'],
+        pppDebug: true,
+        debug: { avp: true, packet: true, network: true, tunnel: true, state: true },
+      }),
+    });
+    const lns = await startLns(['--json-config', join(dir, 'lns.json'), '--userspace', '--log-format', 'json'], dir);
+    lns.proc.child.stdout!.pause();
+    const r = await runLac(lns.port, [
+      '--user',
+      'alice',
+      '--password',
+      's3cret',
+      '--tunnels',
+      '4',
+      '--sessions',
+      '100',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    process.kill(lns.proc.pid, 'SIGTERM'); // 1 MiB queued behind a full pipe, and nobody reads
+    expect(await lns.proc.exited).toBe(0);
+  }, 60_000);
+
   it('SIGHUP with chap-secrets gone fails the reload, keeps the old users, then takes the restored file', async () => {
     const dir = tempDir({
       options: 'require-mschap-v2\nmtu 1400\nmru 1400\n',
