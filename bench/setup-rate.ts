@@ -3,7 +3,7 @@
 // CPU 1 and the load generator on CPU 0. Related: bench/memory.ts, docs/BENCHMARKS.md.
 //
 //   node --import tsx bench/setup-rate.ts [--tunnels 100] [--sessions 10] [--concurrency 200] [--per-tunnel 2]
-//        [--runs 3] [--duration 30] [--targets ours-mschapv2,ours-chap,l2tpns] [--rws 4] [--json]
+//        [--runs 3] [--duration 30] [--targets ours-mschapv2,ours-chap,l2tpns] [--rws 4] [--tun] [--json]
 //
 // Topology: netns LNS (10.206.1.1, .2, .3: one address per target) —veth— netns LAC (10.206.1.100),
 // made and removed by NetLab. Runs are interleaved over the targets.
@@ -26,6 +26,8 @@ const RUNS = Number(arg('runs', '3'));
 const DURATION_MS = Number(arg('duration', '30')) * 1000;
 const TARGETS = arg('targets', 'ours-mschapv2,ours-chap,l2tpns').split(',');
 const RWS = Number(arg('rws', '4'));
+// --tun: our LNS in shared TUN mode (a /32 route per session, issue 9 item 5) instead of userspace.
+if (args.includes('--tun')) process.env.L2TP_BENCH_TUN = '1';
 const USER = { user: 'alice', password: 's3cret' };
 /** Target i listens on LNS_BASE.(i+1). */
 const LNS_BASE = '10.206.1';

@@ -1,4 +1,4 @@
-// Our LNS (createLns, userspace responder) as a separate process for the setup-rate and memory
+// Our LNS (createLns, userspace responder or, with L2TP_BENCH_TUN=1, a shared TUN device) as a separate process for the setup-rate and memory
 // benchmarks: started pinned to one core (taskset) and driven over stdin with one-word commands.
 // Related: bench/lib/procs.ts (starts it), src/io/create-lns.ts.
 //
@@ -27,6 +27,9 @@ const lns = await createLns({
   // One load generator address opens all the tunnels: lift the per-peer SCCRQ rate limit (50/s).
   // RWS: the Receive Window Size we advertise (default 4, as xl2tpd and l2tpns).
   endpoint: { limits: { newTunnelsPerSecondPerPeer: 1_000_000 }, receiveWindow: Number(window) },
+  // L2TP_BENCH_TUN=1 (setup-rate --tun): one shared TUN device, a /32 route per session, instead
+  // of the userspace responder (needs root; the child runs in the bench's namespace).
+  ...(process.env.L2TP_BENCH_TUN === '1' && { tun: { name: 'l2tpbench%d' } }),
 });
 
 // Experiment only (BENCHMARKS.md, "what limits the rate"): L2TP_BENCH_ACK_DELAY_MS overrides the

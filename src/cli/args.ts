@@ -102,7 +102,11 @@ export function parseHostPort(value: string, defaultPort: number): { address: st
 
 /** The flags every command that dials an LNS shares (lac, bench). */
 export const DIAL_FLAGS = {
-  server: { kind: 'string', help: 'the LNS, HOST[:PORT] (port 1701 by default)', valueName: 'HOST[:PORT]' },
+  server: {
+    kind: 'list',
+    help: 'the LNS, HOST[:PORT] (port 1701 by default); repeat it to name LNSes tried in order when one refuses a tunnel with StopCCN 2/7 "try another"',
+    valueName: 'HOST[:PORT]',
+  },
   user: { kind: 'string', help: 'PPP user name', alias: 'u' },
   password: { kind: 'string', help: 'PPP password (or the L2TP_TS_PASSWORD environment variable)', alias: 'p' },
   auth: {
@@ -115,15 +119,16 @@ export const DIAL_FLAGS = {
 /**
  * The LNS, user and password of a command that dials (lac, bench): --server and --user are
  * required, the password comes from --password or else L2TP_TS_PASSWORD. UsageError names the
- * first one missing.
+ * first one missing. A repeated --server gives the fallbacks, in order.
  */
 export function dialCredentials(
-  a: { readonly server?: string; readonly user?: string; readonly password?: string },
+  a: { readonly server?: string | readonly string[]; readonly user?: string; readonly password?: string },
   env: NodeJS.ProcessEnv = process.env,
-): { server: string; user: string; password: string } {
-  if (a.server === undefined) throw new UsageError('--server is required');
+): { server: string; fallbackServers: string[]; user: string; password: string } {
+  const [server, ...fallbackServers] = typeof a.server === 'string' ? [a.server] : (a.server ?? []);
+  if (server === undefined) throw new UsageError('--server is required');
   if (a.user === undefined) throw new UsageError('--user is required');
   const password = a.password ?? env.L2TP_TS_PASSWORD;
   if (password === undefined) throw new UsageError('--password (or L2TP_TS_PASSWORD) is required');
-  return { server: a.server, user: a.user, password };
+  return { server, fallbackServers, user: a.user, password };
 }

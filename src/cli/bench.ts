@@ -82,9 +82,10 @@ export async function runBench(argv: readonly string[], out = process.stdout): P
     return 0;
   }
   if (a._.length > 0) throw new UsageError(`unexpected argument '${a._[0]}'`);
-  const { server: serverText, user, password } = dialCredentials(a);
+  const { server: serverText, fallbackServers, user, password } = dialCredentials(a);
   const load = await startSetupLoad({
     server: parseHostPort(serverText, 1701),
+    fallbackServers: fallbackServers.map((s) => parseHostPort(s, 1701)),
     user,
     password,
     auth: a.auth as AuthMethodName | undefined,

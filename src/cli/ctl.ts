@@ -1,4 +1,6 @@
-// `l2tp-ts ctl`: asks a running LNS over its control socket: status, sessions, tunnels, disconnect.
+// `l2tp-ts ctl`: asks a running LNS over its control socket: status, sessions, tunnels, disconnect,
+// capture (of one session or user into a pcap file).
+import { resolve } from 'node:path';
 import { controlRequest, defaultControlPath, requireControlPath } from '../io/control-socket.js';
 import { formatFlags, parseArgs, UsageError } from './args.js';
 
@@ -10,6 +12,12 @@ const FLAGS = {
   },
   json: { kind: 'boolean', help: 'print the raw JSON reply' },
   timeout: { kind: 'int', help: 'seconds to wait for the answer (default 5)', min: 1 },
+  'max-kb': {
+    kind: 'int',
+    help: "capture: stop at this file size (default and most: the LNS's --pcap-max-mb)",
+    min: 1,
+    valueName: 'KB',
+  },
 } as const;
 
 export const CTL_HELP = `Usage: l2tp-ts ctl [--control PATH] [--json] COMMAND
@@ -19,6 +27,13 @@ Commands:
   sessions                        who is connected: ids, peer, user, address, state, uptime, traffic, drops
   tunnels                         tunnels: ids, peer, host name, state, sessions
   disconnect TUNNEL [SESSION]     clear a session (CDN) or a whole tunnel (StopCCN)
+  capture session TUNNEL/SESSION SECONDS FILE
+  capture user NAME SECONDS FILE  capture that session's datagrams (or the user's sessions',
+                                  new ones from their ICCN on) for SECONDS (at most 3600) into
+                                  FILE, a new pcap file (never overwritten, mode 0600: it holds
+                                  the CHAP/PAP exchange); at most 8 at once; prints the capture id
+  capture stop [ID]               end capture ID (default: all)
+  capture list                    running captures and the last ones that ended, with why
 
 Options:
 ${formatFlags(FLAGS)}
@@ -53,7 +68,7 @@ export async function runCtl(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const [cmd, ...rest] = a._;
-  if (cmd === undefined) throw new UsageError('a command is needed: status, sessions, tunnels, disconnect');
+  if (cmd === undefined) throw new UsageError('a command is needed: status, sessions, tunnels, disconnect, capture');
   const args: Record<string, unknown> = {};
   if (cmd === 'disconnect') {
     const [tunnel, session] = rest.map(Number);
@@ -63,12 +78,18 @@ export async function runCtl(argv: readonly string[]): Promise<number> {
       if (!Number.isInteger(session)) throw new UsageError('disconnect TUNNEL [SESSION]');
       args.session = session;
     }
+  } else if (cmd === 'capture') {
+    Object.assign(args, captureArgs(rest, a['max-kb']));
   } else if (!['status', 'sessions', 'tunnels'].includes(cmd)) {
     throw new UsageError(`unknown command '${cmd}'`);
   } else if (rest.length > 0) {
     throw new UsageError(`'${cmd}' takes no arguments`);
   }
   const result = await controlRequest(requireControlPath(a.control), { cmd, args }, (a.timeout ?? 5) * 1000);
+  if (cmd === 'capture' && !a.json) {
+    process.stdout.write(captureText(args.action as string, result));
+    return 0;
+  }
   if (a.json || (cmd !== 'sessions' && cmd !== 'tunnels')) {
     process.stdout.write(`${JSON.stringify(result, null, a.json ? 0 : 2)}\n`);
     return 0;
@@ -97,4 +118,61 @@ export async function runCtl(argv: readonly string[]): Promise<number> {
     );
   }
   return 0;
+}
+
+const CAPTURE_USAGE =
+  'capture session TUNNEL/SESSION SECONDS FILE | capture user NAME SECONDS FILE | capture stop [ID] | capture list';
+
+/** The request of `ctl capture …`; FILE is made absolute here (the LNS has another working directory). */
+function captureArgs(rest: readonly string[], maxKb: number | undefined): Record<string, unknown> {
+  const [action, ...more] = rest;
+  if (action === 'list' && more.length === 0) return { action: 'list' };
+  if (action === 'stop' && more.length <= 1) {
+    if (more[0] === undefined) return { action: 'stop' };
+    const id = Number(more[0]);
+    if (!Number.isInteger(id) || id < 1) throw new UsageError(`capture stop: '${more[0]}' is not a capture id`);
+    return { action: 'stop', id };
+  }
+  if ((action === 'session' || action === 'user') && more.length === 3) {
+    const [which, secondsText, file] = more as [string, string, string];
+    if (action === 'session' && !/^\d+\/\d+$/.test(which))
+      throw new UsageError(`capture session: '${which}' is not TUNNEL/SESSION`);
+    const seconds = Number(secondsText);
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600)
+      throw new UsageError(`capture: SECONDS must be 1..3600, got '${secondsText}'`);
+    return {
+      action: 'start',
+      [action]: which,
+      seconds,
+      file: resolve(file),
+      ...(maxKb !== undefined && { maxBytes: maxKb * 1024 }),
+    };
+  }
+  throw new UsageError(CAPTURE_USAGE);
+}
+
+interface CaptureRow {
+  id: number;
+  target: string;
+  file: string;
+  seconds: number;
+  maxBytes: number;
+  packets: number;
+  bytes: number;
+  state: string;
+}
+
+function captureText(action: string, result: unknown): string {
+  if (action === 'start') {
+    const c = result as CaptureRow;
+    return `capture ${c.id}: ${c.target} for ${c.seconds} s into ${c.file} (at most ${c.maxBytes} octets)\n`;
+  }
+  if (action === 'stop') return `stopped: ${(result as { stopped: number[] }).stopped.join(' ') || 'none'}\n`;
+  const rows = result as CaptureRow[];
+  return rows
+    .map(
+      (c) =>
+        `capture ${c.id} ${c.state.padEnd(12)} ${c.target} ${c.packets} packets ${c.bytes}/${c.maxBytes} octets ${c.file}\n`,
+    )
+    .join('');
 }

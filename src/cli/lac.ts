@@ -55,7 +55,7 @@ export async function runLac(argv: readonly string[], out = process.stdout, err 
     return 0;
   }
   if (a._.length > 0) throw new UsageError(`unexpected argument '${a._[0]}'`);
-  const { server: serverText, user, password } = dialCredentials(a);
+  const { server: serverText, fallbackServers, user, password } = dialCredentials(a);
   if (a.hidden && a.secret === undefined) throw new UsageError('--hidden needs --secret');
   const server = parseHostPort(serverText, 1701);
   const tunnels = a.tunnels ?? 1;
@@ -65,6 +65,7 @@ export async function runLac(argv: readonly string[], out = process.stdout, err 
 
   const lac = await createLac({
     server,
+    fallbackServers: fallbackServers.map((s) => parseHostPort(s, 1701)),
     user,
     password,
     auth: a.auth === undefined ? undefined : [a.auth as AuthMethodName],
@@ -91,6 +92,11 @@ export async function runLac(argv: readonly string[], out = process.stdout, err 
     switch (e.type) {
       case 'tunnel-up':
         say(`tunnel ${e.tunnelId} up to ${e.peer.address}:${e.peer.port}`);
+        break;
+      case 'tunnel-redirected':
+        say(
+          `tunnel ${e.tunnelId} refused by ${e.from.address}:${e.from.port} (2/7 try another): tunnel ${e.newTunnelId} to ${e.to.address}:${e.to.port}`,
+        );
         break;
       case 'tunnel-down':
         tunnelsDown++;

@@ -14,6 +14,7 @@ import {
 } from '../io/control-socket.js';
 import { createLns, type LnsServer } from '../io/create-lns.js';
 import type { MetricsServer } from '../io/metrics.js';
+import { type HookSession, PppHooks } from '../io/ppp-hooks.js';
 import { systemRandom } from '../io/system-random.js';
 import { AddressPool, staticAddresses } from '../lns/address-pool.js';
 import { ConfigError, type ConfigWarning, formatWarning } from '../lns/config/config-error.js';
@@ -87,8 +88,17 @@ const FLAGS = {
     valueName: 'PATH',
   },
   'no-control': { kind: 'boolean', help: 'do not open a control socket' },
-  'max-tunnels': { kind: 'int', help: 'tunnels at once (default 65535)', min: 1, max: 65535 },
-  'max-sessions': { kind: 'int', help: 'sessions at once, all tunnels together (default 1000000)', min: 1 },
+  'max-tunnels': {
+    kind: 'int',
+    help: 'tunnels at once, the node\'s capacity: beyond it StopCCN 2/7 "try another" (default 65535)',
+    min: 1,
+    max: 65535,
+  },
+  'max-sessions': {
+    kind: 'int',
+    help: 'sessions at once, all tunnels together: beyond it CDN 2/7, and new tunnels get StopCCN 2/7 (default 1000000)',
+    min: 1,
+  },
   'max-sessions-per-tunnel': { kind: 'int', help: 'sessions per tunnel (default 65535)', min: 1, max: 65535 },
   'tunnel-rate': { kind: 'int', help: 'new tunnels per second from one peer address (default 50)', min: 1 },
   'hello-interval': {
@@ -102,7 +112,12 @@ const FLAGS = {
     help: 'write every L2TP datagram sent and received to this pcap file (tshark/Wireshark)',
     valueName: 'FILE',
   },
-  'pcap-max-mb': { kind: 'int', help: 'stop the capture at this size (default 100)', min: 1, valueName: 'MB' },
+  'pcap-max-mb': {
+    kind: 'int',
+    help: 'stop the --pcap capture, and each ctl capture, at this size (default 100)',
+    min: 1,
+    valueName: 'MB',
+  },
   metrics: {
     kind: 'string',
     help: 'serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9101)',
@@ -115,6 +130,11 @@ const FLAGS = {
   },
   debug: { kind: 'boolean', help: 'pppd-style packet lines (as ppp debug = yes)' },
   check: { kind: 'boolean', help: 'read the configuration, print the resolved settings as JSON, and exit' },
+  'mss-clamp': {
+    kind: 'string',
+    help: 'lower the MSS of TCP SYNs in both directions: auto (fits the session MTU) or N',
+    valueName: 'auto|N',
+  },
   'radius-dae': {
     kind: 'string',
     help: 'answer RFC 5176 Disconnect-/CoA-Requests from the RADIUS servers on HOST:PORT (e.g. 0.0.0.0:3799)',
@@ -190,7 +210,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     throw new UsageError('--config and --json-config exclude each other');
 
   guardOutput();
-  const metricsAt = a.metrics === undefined ? undefined : parseHostPort(a.metrics, '--metrics');
+  const metricsFlag = a.metrics === undefined ? undefined : parseHostPort(a.metrics, '--metrics');
   const daeAt = a['radius-dae'] === undefined ? undefined : parseHostPort(a['radius-dae'], '--radius-dae');
   const loaded = loadSettings(a);
   const envUsers = (process.env.L2TP_TS_USERS ?? '').split('\n').filter((l) => l.trim() !== '');
@@ -203,6 +223,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     ...(a.listen !== undefined && { listenAddress: a.listen }),
     ...(a.port !== undefined && { port: a.port }),
     ...(a.debug && { pppDebug: true }),
+    ...(a['mss-clamp'] !== undefined && { mssClamp: parseMssClamp(a['mss-clamp']) }),
     ...(loaded.settings.radius !== undefined && {
       radius: {
         ...loaded.settings.radius,
@@ -299,6 +320,21 @@ export async function runLns(argv: readonly string[]): Promise<number> {
           onFull: () => warn(`${a.pcap} reached ${a['pcap-max-mb'] ?? 100} MB: capture stopped`),
         },
       }),
+      capture: {
+        maxBytes: (a['pcap-max-mb'] ?? 100) * 1024 * 1024,
+        onStart: (c) =>
+          log(
+            'capture-started',
+            { captureId: c.id, target: c.target, captureFile: c.file, seconds: c.seconds, maxBytes: c.maxBytes },
+            `capture ${c.id} of ${printable(c.target)} for ${c.seconds} s into ${printable(c.file)} (at most ${c.maxBytes} octets)`,
+          ),
+        onEnd: (c, reason) =>
+          log(
+            'capture-ended',
+            { captureId: c.id, target: c.target, captureFile: c.file, packets: c.packets, bytes: c.bytes, reason },
+            `capture ${c.id} of ${printable(c.target)} ended (${reason}): ${c.packets} packets, ${c.bytes} octets in ${printable(c.file)}`,
+          ),
+      },
       radius: settings.radius && {
         ...settings.radius,
         onEvent: (e) => {
@@ -358,10 +394,15 @@ export async function runLns(argv: readonly string[]): Promise<number> {
   server.onInternalError((e: unknown) =>
     log('internal-error', { error: String(e) }, `internal error (tunnel torn down, serving on): ${String(e)}`),
   );
+  const hooks = userspace ? undefined : startHooks(server, settings, logger);
 
   await logger.drain();
   const mode = userspace ? 'userspace mode' : `TUN mode`;
-  const ranges = settings.poolRanges.map((r) => (r.start === r.end ? r.start : `${r.start}-${r.end}`)).join(',');
+  const rangeText = (rs: LnsSettings['poolRanges']): string =>
+    rs.map((r) => (r.start === r.end ? r.start : `${r.start}-${r.end}`)).join(',');
+  const ranges = rangeText(settings.poolRanges);
+  // `local ip range`: each session its own local address from it.
+  const local = settings.localRanges.length > 0 ? rangeText(settings.localRanges) : settings.localAddress;
   log(
     'listening',
     {
@@ -370,9 +411,12 @@ export async function runLns(argv: readonly string[]): Promise<number> {
       mode: userspace ? 'userspace' : 'tun',
       poolRanges: settings.poolRanges.map((r) => ({ start: r.start, end: r.end })),
       localAddress: settings.localAddress,
+      ...(settings.localRanges.length > 0 && {
+        localRanges: settings.localRanges.map((r) => ({ start: r.start, end: r.end })),
+      }),
       authMethods: settings.authMethods,
     },
-    `l2tp-ts lns listening on ${server.address}:${server.port} (${mode}); pool ${ranges || 'none'}, local ip ${settings.localAddress}, auth ${settings.authMethods.join(',') || 'none'}`,
+    `l2tp-ts lns listening on ${server.address}:${server.port} (${mode}); pool ${ranges || 'none'}, local ip ${local}, auth ${settings.authMethods.join(',') || 'none'}`,
   );
   // pppd `dump`: the option values in effect, in the log (secrets redacted; users counted).
   if (settings.dump && fromFiles) {
@@ -388,6 +432,9 @@ export async function runLns(argv: readonly string[]): Promise<number> {
   }
 
   let metrics: MetricsServer | undefined;
+  // --metrics wins over the JSON config's `metrics` (validated as HOST:PORT when it was parsed).
+  const metricsAt =
+    metricsFlag ?? (settings.metrics === undefined ? undefined : parseHostPort(settings.metrics, 'metrics'));
   if (metricsAt !== undefined) {
     const host = metricsAt.host;
     // Loaded only when asked for: prom-client costs start-up time (seconds in a UML guest).
@@ -426,6 +473,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
       force.unref();
       void (async () => {
         await server.close(2000).catch(() => undefined);
+        hooks?.close();
         await control?.close().catch(() => undefined);
         await metrics?.close().catch(() => undefined);
         await logger.close();
@@ -508,8 +556,42 @@ function controlCommand(server: LnsServer, cmd: string, args: Record<string, unk
       if (!ok) throw new Error(`no session ${tunnelId}/${sessionId}`);
       return { disconnected: { tunnel: tunnelId, session: sessionId } };
     }
+    case 'capture':
+      return captureCommand(server, args);
     default:
-      throw new Error(`unknown command '${cmd}' (status, sessions, tunnels, disconnect)`);
+      throw new Error(`unknown command '${cmd}' (status, sessions, tunnels, disconnect, capture)`);
+  }
+}
+
+/** `ctl capture`: start (session "T/S" or user, seconds, absolute file, maxBytes?), stop (id?), list. */
+function captureCommand(server: LnsServer, args: Record<string, unknown>): unknown {
+  const captures = server.captures;
+  switch (args.action) {
+    case 'list':
+      return captures.list();
+    case 'stop': {
+      const id = args.id === undefined ? undefined : Number(args.id);
+      if (id !== undefined && !Number.isInteger(id)) throw new Error('capture stop takes a capture id');
+      const stopped = captures.stop(id);
+      if (id !== undefined && stopped.length === 0) throw new Error(`no running capture ${id}`);
+      return { stopped };
+    }
+    case 'start': {
+      const seconds = Number(args.seconds);
+      const file = String(args.file ?? '');
+      const maxBytes = args.maxBytes === undefined ? undefined : Number(args.maxBytes);
+      const m = typeof args.session === 'string' ? /^(\d{1,5})\/(\d{1,5})$/.exec(args.session) : null;
+      const target =
+        m !== null
+          ? { kind: 'session' as const, tunnelId: Number(m[1]), sessionId: Number(m[2]) }
+          : typeof args.user === 'string'
+            ? { kind: 'user' as const, user: args.user }
+            : undefined;
+      if (target === undefined) throw new Error('capture start needs session "TUNNEL/SESSION" or user NAME');
+      return captures.start({ target, seconds, file, ...(maxBytes !== undefined && { maxBytes }) });
+    }
+    default:
+      throw new Error('capture needs an action: start, stop, list');
   }
 }
 
@@ -611,6 +693,64 @@ function loadSettings(a: Args): Loaded {
   };
 }
 
+/**
+ * pppd's ip-up / ip-down for TUN-mode sessions (src/io/ppp-hooks.ts), each run's end logged with
+ * its output (escaped). Undefined when neither script is set.
+ */
+function startHooks(server: LnsServer, settings: LnsSettings, logger: Logger): PppHooks | undefined {
+  if (settings.ipUpScript === undefined && settings.ipDownScript === undefined) return undefined;
+  const hooks = new PppHooks({
+    ...(settings.ipUpScript !== undefined && { ipUp: settings.ipUpScript }),
+    ...(settings.ipDownScript !== undefined && { ipDown: settings.ipDownScript }),
+    ...(settings.ipparam !== undefined && { ipparam: settings.ipparam }),
+    timeoutMs: settings.hookTimeoutMs,
+    onResult: (r) => {
+      const how = r.timedOut ? `killed after ${r.ms} ms` : `exit ${r.status} in ${r.ms} ms`;
+      const out = r.output.trim() === '' ? '' : `: ${printable(r.output.trim())}`;
+      logger.event(
+        r.status === 0 && !r.timedOut ? 'hook' : 'hook-failed',
+        {
+          tunnelId: r.tunnelId,
+          sessionId: r.sessionId,
+          script: r.script,
+          status: r.status,
+          timedOut: r.timedOut,
+          output: r.output.trim(),
+          durationMs: r.ms,
+        },
+        `session ${r.tunnelId}/${r.sessionId} ${r.script} ${how}${out}`,
+      );
+    },
+  });
+  // The session as ip-up saw it: ip-down gets the same interface and addresses (the lease is
+  // already released when session-down is emitted). One entry per live session.
+  const live = new Map<string, HookSession>();
+  server.on('session-up', (e) => {
+    const ifname = server.interfaceOf(e.tunnelId, e.sessionId);
+    if (ifname === undefined) return;
+    const s: HookSession = {
+      tunnelId: e.tunnelId,
+      sessionId: e.sessionId,
+      ifname,
+      localAddress: e.localAddress,
+      remoteAddress: e.address,
+      dns: e.dns,
+      peer: `${e.peer.address}:${e.peer.port}`,
+      ...(e.user !== undefined && { user: e.user }),
+    };
+    live.set(`${e.tunnelId}/${e.sessionId}`, s);
+    hooks.up(s);
+  });
+  server.on('session-down', (e) => {
+    const key = `${e.tunnelId}/${e.sessionId}`;
+    const s = live.get(key);
+    if (s === undefined) return;
+    live.delete(key);
+    hooks.down(s, { bytesSent: e.counters?.txBytes ?? 0, bytesReceived: e.counters?.rxBytes ?? 0 });
+  });
+  return hooks;
+}
+
 /** The log record of an answered DAE request (peer-controlled values escaped in the text). */
 function daeRecord(r: Extract<DaeResult, { type: 'answered' }>, from: PeerAddress): LogRecord {
   const what = r.request === undefined ? 'request' : r.request.kind === 'coa' ? 'CoA-Request' : 'Disconnect-Request';
@@ -628,6 +768,14 @@ function daeRecord(r: Extract<DaeResult, { type: 'answered' }>, from: PeerAddres
     },
     `RADIUS ${what} from ${from.address}:${from.port}${select}: ${result}`,
   );
+}
+
+/** --mss-clamp auto|N. */
+function parseMssClamp(v: string): 'auto' | number {
+  if (v === 'auto') return 'auto';
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 88 || n > 65_535) throw new UsageError(`--mss-clamp '${v}' is not auto or 88-65535`);
+  return n;
 }
 
 /** HOST:PORT or [IPV6]:PORT. */

@@ -12,6 +12,7 @@
 // Related: logger.ts (writes records as text or JSON), lns.ts, docs/LOGS.md.
 import type { PeerAddress } from '../core/engine.js';
 import type { LnsEvent } from '../lns/lns.js';
+import type { SessionCounters } from '../session/ppp-over-l2tp.js';
 import { printable, printableFormatted } from './log-text.js';
 
 /** pino's level names, as the JSON `level` field carries them. */
@@ -31,6 +32,10 @@ export interface LogFieldTypes {
   address: string;
   localAddress: string;
   dns: readonly string[];
+  routes: readonly string[];
+  counters: Readonly<SessionCounters>;
+  pool: string;
+  poolUnknown: boolean;
   reason: string;
   blockedKind: 'user' | 'address';
   blocked: string;
@@ -63,13 +68,26 @@ export interface LogFieldTypes {
   line: number;
   logFile: string;
   dropped: number;
+  localRanges: readonly { readonly start: string; readonly end: string }[];
+  script: string;
+  status: number | string;
+  timedOut: boolean;
+  output: string;
+  durationMs: number;
+  captureId: number;
+  target: string;
+  captureFile: string;
+  seconds: number;
+  maxBytes: number;
+  packets: number;
+  bytes: number;
 }
 
 export type LogFieldName = keyof LogFieldTypes;
 
 /** A field's JSON type and meaning, for docs/LOGS.md. */
 export interface LogFieldSpec {
-  readonly type: 'number' | 'string' | 'boolean' | 'object' | 'array' | 'any';
+  readonly type: 'number' | 'string' | 'number or string' | 'boolean' | 'object' | 'array' | 'any';
   readonly doc: string;
 }
 
@@ -87,6 +105,19 @@ export const LOG_FIELDS: { readonly [K in LogFieldName]: LogFieldSpec } = {
   address: { type: 'string', doc: "the session's IPv4 address (IPCP)" },
   localAddress: { type: 'string', doc: "the LNS's own PPP address (`local ip`)" },
   dns: { type: 'array', doc: 'DNS servers given by IPCP (strings)' },
+  routes: {
+    type: 'array',
+    doc: 'prefixes routed to the session beside its address (RADIUS Framed-Route), CIDR strings',
+  },
+  counters: {
+    type: 'object',
+    doc: "the session's final `{ rxPackets, rxBytes, txPackets, txBytes }` (as `ctl sessions`)",
+  },
+  pool: {
+    type: 'string',
+    doc: '`local` (the `local ip range`) or the RADIUS Framed-Pool name; absent for the `ip range`',
+  },
+  poolUnknown: { type: 'boolean', doc: 'the Framed-Pool names no configured pool (`namedPools`)' },
   reason: { type: 'string', doc: 'why, in words (may quote the peer, e.g. a CHAP failure message)' },
   blockedKind: { type: 'string', doc: '`user` or `address`: what auth-blocked refuses' },
   blocked: { type: 'string', doc: 'the user name (peer) or peer IP address refused' },
@@ -125,6 +156,25 @@ export const LOG_FIELDS: { readonly [K in LogFieldName]: LogFieldSpec } = {
   line: { type: 'number', doc: 'its line (0: the file as a whole)' },
   logFile: { type: 'string', doc: 'the `logfile` path or `fd N`' },
   dropped: { type: 'number', doc: 'log lines lost since the last log-dropped' },
+  localRanges: {
+    type: 'array',
+    doc: 'the `local ip range`, `{ start, end }` each: each session its own local address',
+  },
+  script: { type: 'string', doc: 'the ip-up / ip-down script run' },
+  status: {
+    type: 'number or string',
+    doc: 'its exit code, or the signal that ended it, or `skipped` (too many queued)',
+  },
+  timedOut: { type: 'boolean', doc: 'killed at its time bound' },
+  output: { type: 'string', doc: 'what it wrote on stdout and stderr, trimmed' },
+  durationMs: { type: 'number', doc: 'how long it ran, ms' },
+  captureId: { type: 'number', doc: 'the capture’s id (`ctl capture list`, `ctl capture stop ID`)' },
+  target: { type: 'string', doc: 'what it captures: `session T/S` or `user NAME`' },
+  captureFile: { type: 'string', doc: 'the pcap file it writes' },
+  seconds: { type: 'number', doc: 'how long it runs at most, s' },
+  maxBytes: { type: 'number', doc: 'its size bound, octets' },
+  packets: { type: 'number', doc: 'datagrams written' },
+  bytes: { type: 'number', doc: 'octets written' },
 };
 
 /** One event: its level, its stream (a log file gets both) and its fields (`name?` = optional). */
@@ -147,7 +197,7 @@ export const LOG_EVENTS = {
   listening: {
     level: 'info',
     stream: 'stdout',
-    fields: ['listenAddress', 'port', 'mode', 'poolRanges', 'localAddress', 'authMethods'],
+    fields: ['listenAddress', 'port', 'mode', 'poolRanges', 'localAddress', 'localRanges?', 'authMethods'],
     doc: 'the LNS serves',
   },
   dump: { level: 'info', stream: 'stdout', fields: ['key', 'value'], doc: 'pppd `dump`: one setting in effect' },
@@ -180,13 +230,13 @@ export const LOG_EVENTS = {
   'session-up': {
     level: 'info',
     stream: 'stdout',
-    fields: ['tunnelId', 'sessionId', 'peer', 'user?', 'address', 'localAddress', 'dns'],
+    fields: ['tunnelId', 'sessionId', 'peer', 'user?', 'address', 'localAddress', 'dns', 'routes?'],
     doc: 'IPCP opened: the session carries IP',
   },
   'session-down': {
     level: 'info',
     stream: 'stdout',
-    fields: ['tunnelId', 'sessionId', 'user?', 'address?', 'reason', 'resultCode?'],
+    fields: ['tunnelId', 'sessionId', 'user?', 'address?', 'reason', 'resultCode?', 'counters?'],
     doc: 'the session ended',
   },
   'auth-failed': {
@@ -204,8 +254,8 @@ export const LOG_EVENTS = {
   'pool-exhausted': {
     level: 'warn',
     stream: 'stdout',
-    fields: ['tunnelId', 'sessionId', 'user?'],
-    doc: 'no address for a session',
+    fields: ['tunnelId', 'sessionId', 'user?', 'pool?', 'poolUnknown?'],
+    doc: 'no address for a session (peer or, with `pool` `local`, local)',
   },
   'datagrams-dropped': {
     level: 'warn',
@@ -225,6 +275,30 @@ export const LOG_EVENTS = {
     stream: 'stdout',
     fields: ['peer', 'daeRequest?', 'select?', 'ok', 'sessions?', 'errorCause?'],
     doc: 'an RFC 5176 Disconnect-/CoA-Request answered (retransmissions are not logged again)',
+  },
+  hook: {
+    level: 'info',
+    stream: 'stdout',
+    fields: ['tunnelId', 'sessionId', 'script', 'status', 'timedOut', 'output', 'durationMs'],
+    doc: 'pppd ip-up / ip-down ran and exited 0',
+  },
+  'hook-failed': {
+    level: 'warn',
+    stream: 'stdout',
+    fields: ['tunnelId', 'sessionId', 'script', 'status', 'timedOut', 'output', 'durationMs'],
+    doc: 'ip-up / ip-down exited non-zero, was killed at its bound, or was skipped',
+  },
+  'capture-started': {
+    level: 'info',
+    stream: 'stdout',
+    fields: ['captureId', 'target', 'captureFile', 'seconds', 'maxBytes'],
+    doc: '`ctl capture` started one',
+  },
+  'capture-ended': {
+    level: 'info',
+    stream: 'stdout',
+    fields: ['captureId', 'target', 'captureFile', 'packets', 'bytes', 'reason'],
+    doc: 'it ended: `reason` `time`, `full`, `stopped`, `session-down` or `closed`',
   },
   'control-refused': {
     level: 'warn',
@@ -307,6 +381,60 @@ export function logRecord<N extends LogEventName>(event: N, fields: FieldsOf<N>,
   return { event, fields, text };
 }
 
+/**
+ * Every key of every LnsEvent and the log field it becomes, or null when it is not logged. A key
+ * added to an LnsEvent fails to compile here until it is given a field (and LOG_FIELDS a line,
+ * docs/LOGS.md a row) or null; test/cli/log-events.test.ts checks FROM_LNS against this table.
+ */
+export const LNS_EVENT_FIELDS: {
+  readonly [T in LnsEvent['type']]: {
+    readonly [K in Exclude<keyof Extract<LnsEvent, { type: T }>, 'type'>]-?: LogFieldName | null;
+  };
+} = {
+  'tunnel-up': { tunnelId: 'tunnelId', peer: 'peer', peerHostName: 'peerHostName' },
+  'tunnel-down': {
+    tunnelId: 'tunnelId',
+    peer: 'peer',
+    resultCode: 'resultCode',
+    errorCode: 'errorCode',
+    message: 'resultMessage',
+    initiator: 'initiator',
+  },
+  'session-started': { tunnelId: 'tunnelId', sessionId: 'sessionId', peer: 'peer' },
+  'session-up': {
+    tunnelId: 'tunnelId',
+    sessionId: 'sessionId',
+    peer: 'peer',
+    user: 'user',
+    address: 'address',
+    localAddress: 'localAddress',
+    dns: 'dns',
+    routes: 'routes',
+  },
+  'session-down': {
+    tunnelId: 'tunnelId',
+    sessionId: 'sessionId',
+    user: 'user',
+    address: 'address',
+    reason: 'reason',
+    resultCode: 'resultCode',
+    counters: 'counters',
+  },
+  'auth-failed': { tunnelId: 'tunnelId', sessionId: 'sessionId', user: 'user', reason: 'reason' },
+  'auth-blocked': { kind: 'blockedKind', value: 'blocked', failures: 'failures', forMs: 'forMs' },
+  'pool-exhausted': {
+    tunnelId: 'tunnelId',
+    sessionId: 'sessionId',
+    user: 'user',
+    pool: 'pool',
+    unknown: 'poolUnknown',
+  },
+  log: { tunnelId: 'tunnelId', sessionId: 'sessionId', text: 'text' },
+  'l2tp-debug': { kind: 'debugKey', text: 'text' },
+  // Summarised into datagrams-dropped (reason → count, sources counted), never one line each.
+  'datagram-dropped': { reason: null, peer: null },
+};
+
 type Translate = {
   [T in LnsEvent['type']]: (e: Extract<LnsEvent, { type: T }>, debug: boolean) => LogRecord | undefined;
 };
@@ -356,6 +484,7 @@ const FROM_LNS: Translate = {
         address: e.address,
         localAddress: e.localAddress,
         dns: e.dns,
+        routes: e.routes,
       },
       `session ${e.tunnelId}/${e.sessionId} up: user ${who(e.user, '-')} address ${e.address} (local ${e.localAddress})`,
     ),
@@ -369,6 +498,7 @@ const FROM_LNS: Translate = {
         address: e.address,
         reason: e.reason,
         resultCode: e.resultCode,
+        counters: e.counters && { ...e.counters },
       },
       `session ${e.tunnelId}/${e.sessionId} down: user ${who(e.user, '-')} address ${e.address ?? '-'} ${p(e.reason)}`,
     ),
@@ -387,8 +517,14 @@ const FROM_LNS: Translate = {
   'pool-exhausted': (e) =>
     logRecord(
       'pool-exhausted',
-      { tunnelId: e.tunnelId, sessionId: e.sessionId, user: e.user },
-      `session ${e.tunnelId}/${e.sessionId} no address for ${who(e.user, '?')}: pool exhausted or address in use`,
+      { tunnelId: e.tunnelId, sessionId: e.sessionId, user: e.user, pool: e.pool, poolUnknown: e.unknown },
+      e.pool === 'local'
+        ? `session ${e.tunnelId}/${e.sessionId} refused: local ip range exhausted`
+        : e.unknown === true
+          ? `session ${e.tunnelId}/${e.sessionId} no address for ${who(e.user, '?')}: Framed-Pool ${p(e.pool ?? '')} is not configured (namedPools)`
+          : e.pool !== undefined
+            ? `session ${e.tunnelId}/${e.sessionId} no address for ${who(e.user, '?')}: pool ${p(e.pool)} exhausted`
+            : `session ${e.tunnelId}/${e.sessionId} no address for ${who(e.user, '?')}: pool exhausted or address in use`,
     ),
   log: (e, debug) =>
     debug

@@ -14,9 +14,10 @@ import { type DaeListener, openDaeListener } from './dae-listener.js';
 import { EventHub } from './event-hub.js';
 import { PcapWriter } from './pcap-writer.js';
 import { openRadiusTransport, type RadiusTransport } from './radius-transport.js';
+import { type CaptureEnd, type CaptureInfo, SessionCaptures } from './session-captures.js';
 import { systemRandom } from './system-random.js';
 import { createTunProvider, type TunLease, type TunProvider, type TunProviderOptions } from './tun-device.js';
-import { driveOverUdp, type UdpDriver } from './udp-driver.js';
+import { type DatagramTap, driveOverUdp, type UdpDriver } from './udp-driver.js';
 
 /** Options of createLns: the engine's, with defaults for everything a test does not care about. */
 /** RADIUS for createLns: servers (host names are resolved once at start) and the radcli tunables. */
@@ -27,6 +28,7 @@ export interface CreateLnsRadiusOptions {
   readonly retries?: number;
   readonly deadTimeMs?: number;
   readonly nasIdentifier?: string;
+  /** NAS-IP-Address (default: bindAddress, as radcli). */
   readonly nasIpAddress?: string;
   /** Source address of requests (radcli `bindaddr`). */
   readonly bindAddress?: string;
@@ -66,6 +68,13 @@ export interface CreateLnsOptions extends Partial<Omit<LnsEngineOptions, 'random
   readonly transport?: 'auto' | 'mmsg' | 'dgram';
   /** Write every L2TP datagram sent and received to this pcap file (bounded; see PcapWriter). */
   readonly pcap?: { readonly path: string; readonly maxBytes?: number; readonly onFull?: () => void };
+  /** `ctl capture` of one session or user (LnsServer.captures): its size bound and notices. */
+  readonly capture?: {
+    /** Each capture's bound, and the most a request may ask (default 100 MiB). */
+    readonly maxBytes?: number;
+    readonly onStart?: (info: CaptureInfo) => void;
+    readonly onEnd?: (info: CaptureInfo, reason: CaptureEnd) => void;
+  };
 }
 
 /** Typed events of a running LNS. */
@@ -73,11 +82,15 @@ export interface LnsServer {
   readonly address: string;
   readonly port: number;
   readonly engine: LnsEngine;
+  /** Captures of one session or one user's sessions into pcap files (`ctl capture`). */
+  readonly captures: SessionCaptures;
   /** Every LnsEvent, by its `type`, and '*' for all. */
   on<T extends LnsEvent['type']>(type: T | '*', listener: (e: Extract<LnsEvent, { type: T }>) => void): this;
   off(type: string, listener: (...args: never[]) => void): this;
   /** An engine method threw (a bug): its tunnel was torn down and the LNS serves on. */
   onInternalError(listener: (err: unknown) => void): this;
+  /** Every RADIUS client event (replies with their latency, timeouts, servers down/up); none without RADIUS. */
+  onRadiusEvent(listener: (e: RadiusClientEvent) => void): this;
   /**
    * The UDP socket or the shared TUN device stopped working (the device was deleted, an I/O
    * error): the LNS cannot serve any more. The owner should close() and exit non-zero so that a
@@ -94,9 +107,19 @@ export interface LnsServer {
   sendIp(packet: Uint8Array): boolean;
   /** Runs `fn` on the engine with the current time, then flushes what it produced. */
   command<T>(fn: (engine: LnsEngine, now: number) => T): T;
+  /** TUN mode: the interface a session's packets use (the shared device, or its own ppp%d). */
+  interfaceOf(tunnelId: number, sessionId: number): string | undefined;
   /** StopCCN to every peer, waits up to `graceMs` for acknowledgements, closes the socket. */
   close(graceMs?: number): Promise<void>;
 }
+
+/**
+ * Sessions torn down per turn of the event loop when the LNS closes (issue 9 item 5). One session
+ * costs 10-20 µs of engine work plus its events (log line, route removal queued), so a slice of
+ * 1,000 holds the loop for about 10-30 ms; 40,000 sessions take 40 turns instead of one block of
+ * most of a second. A single tunnel with more sessions is still one slice.
+ */
+export const TEARDOWN_SLICE_SESSIONS = 1000;
 
 /** The seed's pool (xl2tpd.conf `ip range`) and `local ip`. */
 export const SEED_POOL = ['10.1.20.31-10.1.20.50'];
@@ -112,6 +135,9 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       : new AddressPool(opts.pool ?? SEED_POOL, { exclude: [opts.localAddress ?? SEED_LOCAL_IP] });
   const { radius: radiusOpts, ...engineOpts } = opts;
   const radiusClient = radiusOpts === undefined ? undefined : await radiusClientFor(radiusOpts, random);
+  // radcli sends its source address as NAS-IP-Address: `bindaddr` is it unless one is given, so
+  // each node of a shared pool is told apart (sqlippool keys leases on it; docs/SCALE-OUT.md).
+  const nasIpAddress = radiusOpts?.nasIpAddress ?? radiusOpts?.bindAddress;
   const engine = new LnsEngine({
     hostName: 'l2tp-ts',
     auth: ['mschapv2', 'chap'],
@@ -127,7 +153,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
           client: radiusClient,
           accounting: (radiusOpts.acctServers ?? []).length > 0,
           ...(radiusOpts.nasIdentifier !== undefined && { nasIdentifier: radiusOpts.nasIdentifier }),
-          ...(radiusOpts.nasIpAddress !== undefined && { nasIpAddress: radiusOpts.nasIpAddress }),
+          ...(nasIpAddress !== undefined && { nasIpAddress }),
           ...(radiusOpts.minInterimSeconds !== undefined && { minInterimSeconds: radiusOpts.minInterimSeconds }),
         },
       }),
@@ -158,6 +184,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
     },
   };
   const hub = new EventHub<LnsEvent>();
+  const radiusListeners: ((e: RadiusClientEvent) => void)[] = [];
   const fatalListeners: ((err: Error) => void)[] = [];
   let fatal: Error | undefined;
   const onFatal = (err: Error): void => {
@@ -179,15 +206,21 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
   const onEvent = (e: LnsEvent): void => {
     if (tun && e.type === 'session-up') {
       try {
-        leases.set(sessionKey(e.tunnelId, e.sessionId), tun.acquire(e.localAddress, e.address));
+        leases.set(sessionKey(e.tunnelId, e.sessionId), tun.acquire(e.localAddress, e.address, e.routes));
       } catch (err) {
         hub.emitInternalError(err);
       }
     } else if (tun && e.type === 'session-down') {
       const key = sessionKey(e.tunnelId, e.sessionId);
-      leases.get(key)?.release();
+      const lease = leases.get(key);
       leases.delete(key);
+      try {
+        lease?.release();
+      } catch (err) {
+        hub.emitInternalError(err);
+      }
     }
+    captures.observe(e);
     hub.emit(e);
   };
   if (opts.tun) {
@@ -219,6 +252,30 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
   const captureTimer = capture === undefined ? undefined : setInterval(() => capture.flush(), 1000);
   captureTimer?.unref();
   const local = { address: opts.address ?? '127.0.0.1', port: opts.port ?? 1701 };
+  // The driver's tap: --pcap's writer and the `ctl capture` selector, each only while it runs;
+  // none at all (undefined) when neither does, so the data path pays nothing for them.
+  const pcapTap: DatagramTap | undefined =
+    capture === undefined
+      ? undefined
+      : (bytes, peer, direction) =>
+          direction === 'in' ? capture.write(peer, local, bytes) : capture.write(local, peer, bytes);
+  const captures = new SessionCaptures({
+    local,
+    lookup: (tunnelId, sessionId) => engine.endpoint.session(tunnelId, sessionId),
+    sessions: () => engine.sessions(monotonicNow()),
+    ...(opts.capture?.maxBytes !== undefined && { maxBytes: opts.capture.maxBytes }),
+    onTap: (sessionTap) =>
+      driver?.setTap(
+        sessionTap === undefined || pcapTap === undefined
+          ? (sessionTap ?? pcapTap)
+          : (bytes, peer, direction) => {
+              pcapTap(bytes, peer, direction);
+              sessionTap(bytes, peer, direction);
+            },
+      ),
+    ...(opts.capture?.onStart !== undefined && { onStart: opts.capture.onStart }),
+    ...(opts.capture?.onEnd !== undefined && { onEnd: opts.capture.onEnd }),
+  });
   try {
     driver = await driveOverUdp(radiusClient === undefined ? engine : driven, {
       address: opts.address ?? '127.0.0.1',
@@ -234,10 +291,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       transport: opts.transport,
       onError: (err) => hub.emitInternalError(err),
       onFatal,
-      ...(capture !== undefined && {
-        tap: (bytes: Uint8Array, peer: PeerAddress, direction: 'in' | 'out') =>
-          direction === 'in' ? capture.write(peer, local, bytes) : capture.write(local, peer, bytes),
-      }),
+      ...(pcapTap !== undefined && { tap: pcapTap }),
     });
     if (radiusClient !== undefined) {
       radius = await openRadiusTransport(radiusClient, {
@@ -246,6 +300,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
           engine.handleRadiusEvent(e, monotonicNow());
           driver?.flush();
           radiusOpts?.onEvent?.(e);
+          for (const l of radiusListeners) l(e);
         },
       });
       engine.announceAccounting(true, monotonicNow());
@@ -260,7 +315,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
         clients,
         ...(daeOpts.requireEventTimestamp !== undefined && { requireEventTimestamp: daeOpts.requireEventTimestamp }),
         ...(radiusOpts?.nasIdentifier !== undefined && { nasIdentifier: radiusOpts.nasIdentifier }),
-        ...(radiusOpts?.nasIpAddress !== undefined && { nasIpAddress: radiusOpts.nasIpAddress }),
+        ...(nasIpAddress !== undefined && { nasIpAddress }),
       });
       dae = await openDaeListener({
         address: daeOpts.address,
@@ -292,6 +347,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
     address: opts.address ?? '127.0.0.1',
     port: d.port,
     engine,
+    captures,
     on(type, listener) {
       hub.on(type, listener);
       return server;
@@ -302,6 +358,10 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
     },
     onInternalError(listener) {
       hub.onInternalError(listener);
+      return server;
+    },
+    onRadiusEvent(listener) {
+      radiusListeners.push(listener);
       return server;
     },
     onFatal(listener) {
@@ -320,8 +380,14 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       d.flush();
       return result;
     },
+    interfaceOf: (tunnelId, sessionId) => leases.get(sessionKey(tunnelId, sessionId))?.device.name,
     async close(graceMs = 2000) {
-      engine.closeAll(monotonicNow());
+      // StopCCN to every peer in slices, the event loop running between them (timers, the
+      // control socket, the UDP socket's reads), each slice's StopCCNs and events flushed at once.
+      while (!engine.closeSome(monotonicNow(), TEARDOWN_SLICE_SESSIONS)) {
+        d.flush();
+        await new Promise((r) => setImmediate(r));
+      }
       engine.announceAccounting(false, monotonicNow());
       d.flush();
       radius?.flush();
@@ -341,6 +407,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       tun?.close();
       clearInterval(captureTimer);
       capture?.close();
+      captures.close();
       hub.clear();
     },
   };

@@ -1,7 +1,8 @@
 // Prometheus metrics of a running LNS (`l2tp-ts lns --metrics HOST:PORT`), through prom-client:
 // the ecosystem's maintained client, which also brings the process metrics. A scrape costs O(1)
 // in the number of sessions: gauges read counts the engine keeps (status()) or that the event
-// stream below maintains; there are no per-session labels (a label per session makes every
+// stream below maintains, all O(1) (LnsEngine.counters(), never sessions() or status(), which walk
+// tables); there are no per-session labels (a label per session makes every
 // scrape as large as the session table, which accel-ppp's SNMP/Prometheus users learned the hard
 // way). Every label value a peer could influence is bounded: at most MAX_LABEL_VALUES distinct
 // values per label, the rest counted as 'other'.
@@ -9,6 +10,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { LnsEvent } from '../lns/lns.js';
+import type { RadiusClientEvent } from '../radius/index.js';
 import { monotonicNow } from './clock.js';
 import type { LnsServer } from './create-lns.js';
 
@@ -17,6 +19,12 @@ export const MAX_LABEL_VALUES = 32;
 
 /** Setup latency buckets, seconds: LCP + authentication + IPCP over a LAN to a slow RADIUS path. */
 const SETUP_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * RADIUS request latency buckets, seconds: a LAN server answers in milliseconds; radcli's default
+ * timeout is 3-10 s per try, so a request that needed a retransmission or a failover lands high.
+ */
+const RADIUS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** A label-value guard: known values pass, a bounded number of new ones are admitted, then 'other'. */
 class LabelSet {
@@ -49,7 +57,9 @@ export class LnsMetrics {
   private readonly started = new Map<string, number>();
   private readonly dropReasons = new LabelSet();
   private readonly downReasons = new LabelSet();
-  private readonly dataDropsSeen = new Map<string, number>();
+  private readonly radiusDropReasons = new LabelSet();
+  /** The last value of each engine total a counter follows (see follow()). */
+  private readonly seen = new Map<string, number>();
   private readonly now: () => number;
 
   private readonly setups: Counter<'result'>;
@@ -57,6 +67,10 @@ export class LnsMetrics {
   private readonly setupSeconds: Histogram;
   private readonly dropped: Counter<'reason'>;
   private readonly sessionsDown: Counter<'reason'>;
+  private readonly radiusSeconds: Histogram<'kind'>;
+  private readonly radiusTimeouts: Counter;
+  private readonly radiusServerDown: Counter;
+  private readonly radiusDropped: Counter<'reason'>;
 
   constructor(
     private readonly server: LnsServer,
@@ -68,13 +82,12 @@ export class LnsMetrics {
     this.now = now;
     new Gauge({
       name: 'l2tp_ts_tunnels',
-      help: 'L2TP tunnels, by state (setup: SCCRQ seen, not yet established)',
+      help: 'L2TP tunnels, by state (setup: SCCRQ answered, no SCCCN yet)',
       labelNames: ['state'],
       registers,
       collect() {
-        const total = server.engine.status().tunnels;
         this.set({ state: 'established' }, self.upTunnels.size);
-        this.set({ state: 'setup' }, Math.max(0, total - self.upTunnels.size));
+        this.set({ state: 'setup' }, server.engine.counters().halfOpenTunnels);
       },
     });
     new Gauge({
@@ -83,7 +96,7 @@ export class LnsMetrics {
       labelNames: ['state'],
       registers,
       collect() {
-        const total = server.engine.status().sessions;
+        const total = server.engine.counters().sessions;
         this.set({ state: 'up' }, self.upSessions.size);
         this.set({ state: 'setup' }, Math.max(0, total - self.upSessions.size));
       },
@@ -94,9 +107,39 @@ export class LnsMetrics {
       labelNames: ['use'],
       registers,
       collect() {
-        const s = server.engine.status();
-        this.set({ use: 'in-use' }, s.addressesInUse);
-        this.set({ use: 'size' }, s.poolSize);
+        const c = server.engine.counters();
+        this.set({ use: 'in-use' }, c.addressesInUse);
+        this.set({ use: 'size' }, c.poolSize);
+      },
+    });
+    new Counter({
+      name: 'l2tp_ts_control_retransmissions_total',
+      help: 'L2TP control messages sent again after a retransmission timeout (RFC 2661 5.8), all tunnels',
+      registers,
+      collect() {
+        self.follow(this, 'retransmissions', {}, server.engine.counters().controlRetransmissions);
+      },
+    });
+    new Counter({
+      name: 'l2tp_ts_session_packets_total',
+      help: 'PPP frames in L2TP data messages of all sessions, by direction (in: from peers)',
+      labelNames: ['direction'],
+      registers,
+      collect() {
+        const t = server.engine.counters().traffic;
+        self.follow(this, 'rx-packets', { direction: 'in' }, t.rxPackets);
+        self.follow(this, 'tx-packets', { direction: 'out' }, t.txPackets);
+      },
+    });
+    new Counter({
+      name: 'l2tp_ts_session_bytes_total',
+      help: 'Octets of those PPP frames (PPP header included), by direction',
+      labelNames: ['direction'],
+      registers,
+      collect() {
+        const t = server.engine.counters().traffic;
+        self.follow(this, 'rx-bytes', { direction: 'in' }, t.rxBytes);
+        self.follow(this, 'tx-bytes', { direction: 'out' }, t.txBytes);
       },
     });
     this.setups = new Counter({
@@ -132,6 +175,29 @@ export class LnsMetrics {
       labelNames: ['reason'],
       registers,
     });
+    this.radiusSeconds = new Histogram({
+      name: 'l2tp_ts_radius_request_seconds',
+      help: 'RADIUS requests from submission to the reply, retransmissions and failover included, by kind (auth, acct)',
+      labelNames: ['kind'],
+      buckets: RADIUS_BUCKETS,
+      registers,
+    });
+    this.radiusTimeouts = new Counter({
+      name: 'l2tp_ts_radius_timeouts_total',
+      help: 'Authentication requests that no RADIUS server answered (every server, every retry)',
+      registers,
+    });
+    this.radiusServerDown = new Counter({
+      name: 'l2tp_ts_radius_server_down_total',
+      help: 'Times a RADIUS server let a request time out and was marked down',
+      registers,
+    });
+    this.radiusDropped = new Counter({
+      name: 'l2tp_ts_radius_replies_dropped_total',
+      help: 'RADIUS replies dropped (unknown server or identifier, bad authenticator, malformed), by reason',
+      labelNames: ['reason'],
+      registers,
+    });
     if (opts.processMetrics !== false) {
       collectDefaultMetrics({ register: this.registry, prefix: 'l2tp_ts_' });
       // prom-client's three "_total" gauges fail `promtool check metrics` (a _total suffix is for
@@ -142,11 +208,43 @@ export class LnsMetrics {
     }
   }
 
-  /** Subscribes to the server's events; returns the unsubscribe function. */
+  /** Subscribes to the server's events; returns the unsubscribe function (of the LNS events). */
   attach(): () => void {
     const listener = (e: LnsEvent) => this.observe(e);
     this.server.on('*', listener);
-    return () => this.server.off('*', listener as never);
+    let attached = true;
+    this.server.onRadiusEvent((e) => {
+      if (attached) this.observeRadius(e);
+    });
+    return () => {
+      attached = false;
+      this.server.off('*', listener as never);
+    };
+  }
+
+  /** One RADIUS client event. */
+  observeRadius(e: RadiusClientEvent): void {
+    switch (e.type) {
+      case 'access-accept':
+      case 'access-reject':
+      case 'access-challenge':
+        this.radiusSeconds.observe({ kind: 'auth' }, e.elapsedMs / 1000);
+        return;
+      case 'accounting-response':
+        this.radiusSeconds.observe({ kind: 'acct' }, e.elapsedMs / 1000);
+        return;
+      case 'timeout':
+        this.radiusTimeouts.inc();
+        return;
+      case 'server-down':
+        this.radiusServerDown.inc();
+        return;
+      case 'reply-dropped':
+        this.radiusDropped.inc({ reason: this.radiusDropReasons.value(e.reason) });
+        return;
+      default:
+        return;
+    }
   }
 
   /** One engine event. */
@@ -195,13 +293,23 @@ export class LnsMetrics {
 
   /** The data path counts its drops itself (ctl status `dropped`): add what grew since the last scrape. */
   private collectDataDrops(): void {
-    const counts = this.server.engine.status().dropped as Record<string, number>;
-    for (const [reason, n] of Object.entries(counts)) {
-      const seen = this.dataDropsSeen.get(reason) ?? 0;
-      // These reasons are the data path's own fixed keys: always their own series.
-      if (n > seen) this.dropped.inc({ reason }, n - seen);
-      this.dataDropsSeen.set(reason, n);
+    // These reasons are the data path's own fixed keys: always their own series.
+    for (const [reason, n] of Object.entries(this.server.engine.counters().dropped)) {
+      this.follow(this.dropped, `drop:${reason}`, { reason }, n);
     }
+  }
+
+  /** Makes `counter{labels}` follow an engine total that only grows: adds what grew since the last scrape. */
+  private follow<L extends string>(
+    counter: Counter<L>,
+    key: string,
+    labels: Partial<Record<L, string>>,
+    total: number,
+  ): void {
+    const seen = this.seen.get(key) ?? 0;
+    if (total > seen) counter.inc(labels, total - seen);
+    else if (seen === 0) counter.inc(labels, 0); // the series exists from the first scrape on
+    this.seen.set(key, total);
   }
 }
 

@@ -5,7 +5,7 @@
 // Bounded: after `maxBytes` the file is closed and capture stops (one notice through onFull);
 // records are buffered and written in 64 KiB blocks, never one syscall per datagram.
 // Related: udp-driver.ts (the tap), create-lns.ts, ../cli/lns.ts (--pcap, --pcap-max-mb).
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { put16 } from '../core/bytes.js';
 import { parseIpv4, writeIpv4Header } from '../core/ipv4.js';
 
@@ -23,6 +23,12 @@ export interface PcapWriterOptions {
   readonly onFull?: () => void;
   /** Wall clock in ms for the record timestamps (default Date.now). */
   readonly clock?: () => number;
+  /**
+   * Create the file, never open an existing one (O_CREAT | O_EXCL | O_NOFOLLOW): an existing
+   * file, or a symbolic link even to nowhere, fails with EEXIST/ELOOP instead of being
+   * overwritten or followed. Default false (`--pcap FILE` truncates FILE, as tcpdump -w does).
+   */
+  readonly exclusive?: boolean;
 }
 
 /** Writes IPv4/UDP records to one pcap file; close() flushes. */
@@ -42,7 +48,10 @@ export class PcapWriter {
     this.clock = opts.clock ?? Date.now;
     this.onFull = opts.onFull;
     // Created 0600: a capture holds the PPP exchange (PAP passwords, CHAP responses).
-    this.fd = openSync(path, 'w', 0o600);
+    const flags = opts.exclusive
+      ? constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
+      : 'w';
+    this.fd = openSync(path, flags, 0o600);
     const h = new Uint8Array(24);
     const dv = new DataView(h.buffer);
     dv.setUint32(0, 0xa1b2c3d4, true); // magic, microsecond timestamps, little-endian file
@@ -58,8 +67,21 @@ export class PcapWriter {
     return this.fd !== undefined;
   }
 
-  /** One UDP datagram from src to dst. Addresses that are not IPv4 dotted quads are written as 0.0.0.0. */
-  write(src: { address: string; port: number }, dst: { address: string; port: number }, payload: Uint8Array): void {
+  /** Octets of the file so far (written and buffered). */
+  get bytes(): number {
+    return this.written + this.used;
+  }
+
+  /**
+   * One UDP datagram from src to dst, stamped `atMs` (default: the clock now). Addresses that are
+   * not IPv4 dotted quads are written as 0.0.0.0.
+   */
+  write(
+    src: { address: string; port: number },
+    dst: { address: string; port: number },
+    payload: Uint8Array,
+    atMs?: number,
+  ): void {
     if (this.fd === undefined) return;
     const len = Math.min(payload.length, SNAPLEN - 28);
     const recordBytes = 16 + 28 + len;
@@ -69,7 +91,7 @@ export class PcapWriter {
       return;
     }
     if (this.used + recordBytes > BLOCK) this.flush();
-    const ms = this.clock();
+    const ms = atMs ?? this.clock();
     const rec = new Uint8Array(this.buf.buffer, this.used, recordBytes);
     const dv = new DataView(rec.buffer, rec.byteOffset, 16);
     dv.setUint32(0, Math.floor(ms / 1000), true);

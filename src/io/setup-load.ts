@@ -22,6 +22,8 @@ import { driveOverUdp, type UdpDriver } from './udp-driver.js';
 /** What one load run asks for: the load (LoadPlan, src/lac/load-scheduler.ts) and where to send it. */
 export interface SetupLoadOptions extends LoadPlan {
   readonly server: PeerAddress;
+  /** LNSes tried in order after `server` when one refuses a tunnel with StopCCN 2/7 (LacEngine). */
+  readonly fallbackServers?: readonly PeerAddress[];
   readonly user: string;
   readonly password: string;
   readonly auth?: AuthMethodName;
@@ -55,6 +57,7 @@ export async function startSetupLoad(o: SetupLoadOptions): Promise<SetupLoad> {
   const engine = new LacEngine({
     random: systemRandom(),
     server: o.server,
+    ...(o.fallbackServers !== undefined && { fallbackServers: o.fallbackServers }),
     user: o.user,
     password: o.password,
     auth: o.auth === undefined ? undefined : [o.auth],
@@ -74,7 +77,7 @@ export async function startSetupLoad(o: SetupLoadOptions): Promise<SetupLoad> {
   const cpu0 = process.cpuUsage();
   const scheduler = new SetupLoadScheduler(
     {
-      openTunnel: (now) => engine.endpoint.openTunnel(o.server, now),
+      openTunnel: (now) => engine.openTunnel(now),
       startSession: (tunnelId, now) => engine.endpoint.startSession(tunnelId, now),
     },
     o,

@@ -1,10 +1,12 @@
 // A Linux TUN device (IFF_TUN|IFF_NO_PI) driven through koffi: TUNSETIFF ioctl, non-blocking fd,
 // readiness from a libuv poll, drained with read() until EAGAIN into native slots that leave
 // headroom for the L2TP+PPP header; write() from a native buffer. Reads reach 79 % of C's 581k pps at
-// 64 B (docs/BENCHMARKS.md, Machine limits 2).
-import { execFileSync } from 'node:child_process';
+// 64 B (docs/BENCHMARKS.md, Machine limits 2). Addresses, routes and the link state are set
+// through rtnetlink (rtnetlink.ts): a few µs per change and no child process, so a session's /32
+// route costs the event loop nothing noticeable (an `ip` child per change cost ≈ 9 ms).
 import { closeSync, constants, openSync } from 'node:fs';
 import { EAGAIN, EINTR, type Libc, loadLibc, type NativeBlock, type PollHandle } from './libc.js';
+import { NetlinkError, RtNetlink } from './rtnetlink.js';
 
 const TUNSETIFF = 0x400454ca;
 const IFF_TUN = 0x0001;
@@ -42,14 +44,14 @@ export interface TunStats {
   oversized: number;
 }
 
-/** Runs `ip ARGS…` (setup time only); throws with ip's stderr on failure. */
-function ip(args: readonly string[]): void {
-  try {
-    execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (err) {
-    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new Error(`ip ${args.join(' ')} failed${stderr ? `: ${stderr}` : ''}`);
-  }
+/** ESRCH/EADDRNOTAVAIL/ENODEV: what a removal answers when there is nothing left to remove. */
+const GONE = new Set([3, 99, 19]);
+
+let netlink: RtNetlink | undefined;
+/** The process's one rtnetlink socket, opened on first use (in the namespace the process runs in). */
+function rtnl(): RtNetlink {
+  netlink ??= RtNetlink.open();
+  return netlink;
 }
 
 /** A TUN interface owned by this process; it disappears when close() closes the fd. */
@@ -68,6 +70,7 @@ export class TunDevice {
   private readonly mtu: number;
   private poll: PollHandle | undefined;
   private closed = false;
+  private ifIndexCache: number | undefined;
 
   private constructor(libc: Libc, fd: number, name: string, opts: TunDeviceOptions) {
     this.libc = libc;
@@ -185,32 +188,41 @@ export class TunDevice {
     return false;
   }
 
+  /** The kernel's interface index (looked up once). */
+  get ifIndex(): number {
+    this.ifIndexCache ??= rtnl().ifIndex(this.name);
+    return this.ifIndexCache;
+  }
+
   /**
    * Assigns an address: `setAddress('10.1.20.30/24')`, or point-to-point like pppd:
-   * `setAddress('10.1.20.30', '10.1.20.31')`.
+   * `setAddress('10.1.20.30', '10.1.20.31')`. Throws NetlinkError (EEXIST when it is there already).
    */
   setAddress(local: string, peer?: string): void {
-    if (peer === undefined) ip(['addr', 'add', local, 'dev', this.name]);
-    else ip(['addr', 'add', local, 'peer', peer, 'dev', this.name]);
+    rtnl().addAddress(local, this.ifIndex, peer, this.name);
+  }
+
+  /** Removes an address added with setAddress (no error when it is already gone). */
+  removeAddress(local: string, peer?: string): void {
+    if (this.closed) return;
+    ignoreGone(() => rtnl().deleteAddress(local, this.ifIndex, peer, this.name));
   }
 
   /** Sets the link up, with `mtu` when given. */
   up(mtu?: number): void {
-    ip(['link', 'set', 'dev', this.name, ...(mtu !== undefined ? ['mtu', String(mtu)] : []), 'up']);
+    rtnl().setUp(this.ifIndex, mtu, this.name);
   }
 
-  /** Routes `cidr` (e.g. '10.1.20.31/32') into this device. */
+  /** Routes `cidr` (e.g. '10.1.20.31/32') into this device (`ip route replace`). */
   addRoute(cidr: string): void {
-    ip(['route', 'replace', cidr, 'dev', this.name]);
+    rtnl().replaceRoute(cidr, this.ifIndex, this.name);
   }
 
   /** Removes a route added with addRoute (no error when it is already gone). */
   removeRoute(cidr: string): void {
-    try {
-      ip(['route', 'del', cidr, 'dev', this.name]);
-    } catch {
-      // Already gone (e.g. the device went down); nothing to undo.
-    }
+    // A closed device took its routes with it.
+    if (this.closed) return;
+    ignoreGone(() => rtnl().deleteRoute(cidr, this.ifIndex, this.name));
   }
 
   /** Stops reading and closes the fd; the kernel then removes the (non-persistent) interface. */
@@ -222,6 +234,15 @@ export class TunDevice {
     const mem = this.mem;
     // Freed on a later turn: a packet handler of this turn may still hold a slot.
     setImmediate(() => mem.free());
+  }
+}
+
+/** Runs a removal; "nothing to remove" answers are fine, anything else is thrown. */
+function ignoreGone(remove: () => void): void {
+  try {
+    remove();
+  } catch (err) {
+    if (!(err instanceof NetlinkError && GONE.has(err.errno))) throw err;
   }
 }
 
@@ -248,8 +269,13 @@ export interface TunProviderOptions extends TunDeviceOptions {
 export interface TunProvider {
   /** The shared device (shared mode) or undefined. */
   readonly shared: TunDevice | undefined;
-  /** Routes `peer` through a device with `local` as our side (shared: a /32 route; per-session: a new device). */
-  acquire(local: string, peer: string): TunLease;
+  /**
+   * Routes `peer` through a device with `local` as our side. Shared: a /32 route to `peer`, and
+   * `local`/32 added to the device unless it is the device's own address (xl2tpd `local ip
+   * range`: each session its own local address; removed when its last session goes).
+   * Per-session: a new device with `local` peer `peer`. Throws (leaving nothing behind) on failure.
+   */
+  acquire(local: string, peer: string, routes?: readonly string[]): TunLease;
   /** Closes every device it opened. */
   close(): void;
 }
@@ -289,15 +315,58 @@ export function createTunProvider(
           if (opts.sharedAddress !== undefined) dev.setAddress(opts.sharedAddress);
         })
       : undefined;
+  const sharedLocal = opts.sharedAddress?.split('/')[0];
+  /** Shared mode: per-session local addresses on the device, with the sessions using each. */
+  const locals = new Map<string, number>();
+  const holdLocal = (dev: TunDevice, local: string): void => {
+    const n = locals.get(local) ?? 0;
+    if (n === 0) dev.setAddress(`${local}/32`);
+    locals.set(local, n + 1);
+  };
+  const dropLocal = (dev: TunDevice, local: string): void => {
+    const n = (locals.get(local) ?? 1) - 1;
+    if (n > 0) {
+      locals.set(local, n);
+      return;
+    }
+    locals.delete(local);
+    dev.removeAddress(`${local}/32`);
+  };
   return {
     shared,
-    acquire(local, peer): TunLease {
+    acquire(local, peer, routes = []): TunLease {
       if (shared !== undefined) {
         const dev = shared;
-        dev.addRoute(`${peer}/32`);
-        return { device: dev, release: () => dev.removeRoute(`${peer}/32`) };
+        const ownLocal = local !== sharedLocal;
+        if (ownLocal) holdLocal(dev, local);
+        const added: string[] = [];
+        const undo = (): void => {
+          try {
+            for (const r of added.splice(0).reverse()) dev.removeRoute(r);
+          } finally {
+            if (ownLocal) dropLocal(dev, local);
+          }
+        };
+        try {
+          for (const r of [`${peer}/32`, ...routes]) {
+            dev.addRoute(r);
+            added.push(r);
+          }
+        } catch (err) {
+          undo();
+          throw err;
+        }
+        return { device: dev, release: undo };
       }
+      // Its own device: the routes (added once the link is up) go with it when it closes.
       const dev = openDevice({ ...opts, name: opts.name ?? 'ppp%d' }, (d) => d.setAddress(local, peer));
+      try {
+        for (const r of routes) dev.addRoute(r);
+      } catch (err) {
+        dev.close();
+        open.delete(dev);
+        throw err;
+      }
       return {
         device: dev,
         release: () => {

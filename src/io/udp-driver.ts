@@ -40,12 +40,15 @@ export interface UdpDriverOptions<E, P = never> {
   readonly onError?: (err: unknown) => void;
   /** The socket stopped receiving (see UdpTransportOptions.onFatal); default: onError. */
   readonly onFatal?: (err: Error) => void;
-  /**
-   * Sees every datagram received ('in', before the engine) and sent ('out'), e.g. a packet
-   * capture. `bytes` is only valid during the call. Absent: one undefined check per datagram.
-   */
-  readonly tap?: (bytes: Uint8Array, peer: PeerAddress, direction: 'in' | 'out') => void;
+  /** The first tap (see UdpDriver.setTap); default none. */
+  readonly tap?: DatagramTap;
 }
+
+/**
+ * Sees every datagram received ('in', before the engine) and sent ('out'), e.g. a packet
+ * capture. `bytes` is only valid during the call.
+ */
+export type DatagramTap = (bytes: Uint8Array, peer: PeerAddress, direction: 'in' | 'out') => void;
 
 /** A running driver. */
 export interface UdpDriver {
@@ -53,8 +56,17 @@ export interface UdpDriver {
   readonly port: number;
   /** The transport that was chosen. */
   readonly transport: UdpTransportKind;
-  /** Sends a datagram outside the engine (e.g. the data path); see UdpTransport.send. */
-  send(bytes: Uint8Array, to: PeerAddress): void;
+  /**
+   * Sends a datagram outside the engine (e.g. the data path); see UdpTransport.send. Replaced
+   * when the tap changes (without a tap it is the transport's send itself, no check per
+   * datagram): read it at each use, do not keep it.
+   */
+  readonly send: (bytes: Uint8Array, to: PeerAddress) => void;
+  /**
+   * Sets or clears the tap. Without one, receiving pays one undefined check per datagram and the
+   * data path's send nothing at all.
+   */
+  setTap(tap: DatagramTap | undefined): void;
   /**
    * Drains the engine (transmits, events) and re-arms the timer. Call it after feeding the engine
    * from elsewhere (a TUN packet, a ctl command such as disconnect).
@@ -78,6 +90,7 @@ export async function driveOverUdp<E, P = never>(
   let armedFor: Instant | undefined;
   let closed = false;
   let transport: UdpTransport | undefined;
+  let tap = opts.tap;
 
   const guard = (fn: () => void): void => {
     try {
@@ -93,7 +106,7 @@ export async function driveOverUdp<E, P = never>(
     const t = transport;
     guard(() => {
       for (let x = engine.pollTransmit(); x !== undefined; x = engine.pollTransmit()) {
-        opts.tap?.(x.bytes, x.to, 'out');
+        tap?.(x.bytes, x.to, 'out');
         t.send(x.bytes, x.to);
       }
       for (let e = engine.pollEvent(); e !== undefined; e = engine.pollEvent()) opts.onEvent(e);
@@ -127,7 +140,7 @@ export async function driveOverUdp<E, P = never>(
     port: opts.port,
     onDatagram: (bytes, from) => {
       if (closed) return;
-      opts.tap?.(bytes, from, 'in');
+      tap?.(bytes, from, 'in');
       const at = now();
       guard(() => {
         if (opts.onDatagram?.(bytes, from, at) === true) return;
@@ -141,16 +154,25 @@ export async function driveOverUdp<E, P = never>(
   // Deadlines set before the first datagram (e.g. a LAC's openTunnel) arm the timer now.
   flush();
   const t = transport;
+  const plainSend = (bytes: Uint8Array, to: PeerAddress): void => t.send(bytes, to);
+  const sendFor = (x: DatagramTap | undefined): UdpDriver['send'] =>
+    x === undefined
+      ? plainSend
+      : (bytes, to) => {
+          x(bytes, to, 'out');
+          t.send(bytes, to);
+        };
+  let send = sendFor(tap);
   return {
     port: t.port,
     transport: t.kind,
-    send:
-      opts.tap === undefined
-        ? (bytes, to) => t.send(bytes, to)
-        : (bytes, to) => {
-            opts.tap?.(bytes, to, 'out');
-            t.send(bytes, to);
-          },
+    get send() {
+      return send;
+    },
+    setTap(next) {
+      tap = next;
+      send = sendFor(next);
+    },
     flush,
     async close(): Promise<void> {
       if (closed) return;

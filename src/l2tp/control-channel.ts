@@ -54,6 +54,14 @@ export interface ControlChannelOptions {
   readonly helloIntervalMs?: number;
   /** How long an owed ack waits for a message to piggyback on before a ZLB goes out. */
   readonly ackDelayMs?: number;
+  /** Counters shared by every channel of an Endpoint (one object, so reading them is O(1)). */
+  readonly stats?: ControlStats;
+}
+
+/** Aggregate counters of many channels. */
+export interface ControlStats {
+  /** Messages sent again after a retransmission timeout (§5.8). */
+  retransmissions: number;
 }
 
 /** Lifecycle of a channel: open, lingering after StopCCN, failed (retries exhausted), done. */
@@ -133,6 +141,7 @@ export class ControlChannel<Body = Uint8Array> {
   private readonly helloIntervalMs: number;
   private readonly ackDelayMs: number;
   private readonly maxPending: number;
+  private readonly stats: ControlStats | undefined;
   private peerWindow = RFC_DEFAULT_PEER_WINDOW;
   private cwnd = 1;
   private ssthresh = RFC_DEFAULT_PEER_WINDOW;
@@ -160,6 +169,7 @@ export class ControlChannel<Body = Uint8Array> {
     this.maxRetries = opts.maxRetries ?? 5;
     this.helloIntervalMs = opts.helloIntervalMs ?? 60_000;
     this.ackDelayMs = opts.ackDelayMs ?? 100;
+    this.stats = opts.stats;
     this.armHello(now);
   }
 
@@ -397,6 +407,7 @@ export class ControlChannel<Body = Uint8Array> {
       return;
     }
     this.retries++;
+    if (this.stats !== undefined) this.stats.retransmissions++;
     // Appendix A: a retransmission is a congestion signal.
     this.ssthresh = Math.max(1, this.cwnd / 2);
     this.cwnd = 1;

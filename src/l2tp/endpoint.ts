@@ -24,7 +24,7 @@ import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { scanString, scanU16 } from './avp-scan.js';
-import { DEFAULT_MAX_PENDING, DEFAULT_RECEIVE_WINDOW } from './control-channel.js';
+import { type ControlStats, DEFAULT_MAX_PENDING, DEFAULT_RECEIVE_WINDOW } from './control-channel.js';
 import { isVersion10, judgeFieldValues } from './handshake.js';
 import { StopReason } from './reasons.js';
 import { SccrqRateLimit } from './sccrq-rate.js';
@@ -81,8 +81,14 @@ export interface EndpointOptions {
   /** §5.8 retransmission: initial 1000 ms, cap 8000 ms, 5 retries. */
   readonly retransmit?: { readonly initialMs?: number; readonly capMs?: number; readonly maxRetries?: number };
   readonly limits?: {
+    /** The node's tunnel capacity; a new SCCRQ beyond it gets StopCCN 2/7 "try another". Default 65 535. */
     readonly maxTunnels?: number;
+    /** Sessions in one tunnel; an ICRQ beyond it gets CDN 4/4. Default 65 535. */
     readonly maxSessionsPerTunnel?: number;
+    /**
+     * The node's session capacity: an ICRQ beyond it gets CDN 2/7 and, once it is reached, a new
+     * SCCRQ gets StopCCN 2/7 (§4.4.2 "try another": a LAC moves to another LNS). Default 1 000 000.
+     */
     readonly maxSessions?: number;
     readonly newTunnelsPerSecondPerPeer?: number;
     /** Tunnels one peer address may hold (lingering ones included); StopCCN 2/4 beyond. Default 256. */
@@ -156,6 +162,8 @@ export class Endpoint implements Engine<L2tpEvent> {
   /** Drop and error counters. */
   readonly counters: EndpointCounters = { dropped: 0, dataMessages: 0, refusedSccrq: 0, internalErrors: 0 };
   private readonly cfg: TunnelConfig;
+  /** Counters of every tunnel's control channel, ended tunnels included (metrics read them in O(1)). */
+  readonly controlStats: ControlStats = { retransmissions: 0 };
   private readonly maxTunnels: number;
   private readonly maxSessions: number;
   private readonly ratePerPeer: number;
@@ -190,6 +198,7 @@ export class Endpoint implements Engine<L2tpEvent> {
       requireSequencing: opts.requireSequencing ?? false,
       receiveWindow: opts.receiveWindow ?? DEFAULT_RECEIVE_WINDOW,
       channel: {
+        stats: this.controlStats,
         maxPending: opts.limits?.maxQueuedMessages ?? DEFAULT_MAX_PENDING,
         ...(r.initialMs !== undefined ? { initialMs: r.initialMs } : {}),
         ...(r.capMs !== undefined ? { capMs: r.capMs } : {}),
@@ -334,8 +343,40 @@ export class Endpoint implements Engine<L2tpEvent> {
    * about to be torn down.
    */
   closeAll(reason: DisconnectReason, now: Instant): void {
+    this.closeSome(reason, now, Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * closeAll in slices, so that a driver can let its event loop run between them (issue 9 item 5:
+   * tearing down 40,000 sessions at once held the loop for most of a second). Closes tunnels in
+   * the order they were found at the first call, each costing its sessions plus one, until the
+   * next would take this call past `maxSessions` (at least one tunnel per call: a slice costs at
+   * most max(maxSessions, one tunnel's sessions + 1)); `beforeClose` sees each tunnel just before
+   * its StopCCN. True once every tunnel has been closed; the next call then starts over.
+   */
+  closeSome(
+    reason: DisconnectReason,
+    now: Instant,
+    maxSessions: number,
+    beforeClose?: (tunnelId: number, sessionIds: Iterable<number>) => void,
+  ): boolean {
     this.draining = true;
-    for (const tid of [...this.byId.keys()]) this.close(tid, reason, now);
+    const queue = (this.closing ??= [...this.byId.keys()]);
+    let closed = 0;
+    while (this.closingAt < queue.length) {
+      const t = this.byId.get(queue[this.closingAt]!);
+      if (t !== undefined) {
+        const cost = t.sessions.size + 1;
+        if (closed > 0 && closed + cost > maxSessions) return false;
+        closed += cost;
+        beforeClose?.(t.tunnelId, t.sessions.keys());
+        this.guard(t, now, () => t.close(reason, now));
+      }
+      this.closingAt++;
+    }
+    this.closing = undefined;
+    this.closingAt = 0;
+    return true;
   }
 
   /**
@@ -395,6 +436,9 @@ export class Endpoint implements Engine<L2tpEvent> {
 
   /** Set by closeAll: new tunnels are refused. */
   private draining = false;
+  /** The tunnels a sliced closeAll (closeSome) is going through, and how far it got. */
+  private closing: number[] | undefined;
+  private closingAt = 0;
 
   private drop(reason: string, peer: PeerAddress): void {
     this.counters.dropped++;
@@ -561,6 +605,8 @@ export class Endpoint implements Engine<L2tpEvent> {
   ): DisconnectReason | undefined {
     if (!this.rate.allow(from.address, now)) return StopReason.TooManyNewTunnels;
     if (this.byId.size >= this.maxTunnels) return StopReason.TunnelLimit;
+    // A tunnel that can carry no call is no use to the LAC: send it to another node now.
+    if (this.sessionCount >= this.maxSessions) return StopReason.SessionCapacity;
     if ((this.perPeer.get(from.address)?.tunnels ?? 0) >= this.maxTunnelsPerPeer) return StopReason.TunnelsPerPeerLimit;
     if (!isVersion10(msg)) return StopReason.SccrqNotVersion10;
     const bad = judgeFieldValues(msg);

@@ -45,7 +45,16 @@ export const StopReason = {
   NotAuthorized: stop(StopCcnResult.NotAuthorized, ErrorCode.NoError, 'Not authorized'),
   /** Endpoint limits on new tunnels. */
   TooManyNewTunnels: stop(StopCcnResult.GeneralError, ErrorCode.InsufficientResources, 'Too many new tunnels'),
-  TunnelLimit: stop(StopCcnResult.GeneralError, ErrorCode.InsufficientResources, 'Tunnel limit reached'),
+  /**
+   * The node is at capacity (limits.maxTunnels, or limits.maxSessions already held): §4.4.2 error
+   * 7 "try another", so a LAC that knows other LNSes moves on (docs/SCALE-OUT.md).
+   */
+  TunnelLimit: stop(StopCcnResult.GeneralError, ErrorCode.TryAnother, 'At capacity (tunnel limit): try another LNS'),
+  SessionCapacity: stop(
+    StopCcnResult.GeneralError,
+    ErrorCode.TryAnother,
+    'At capacity (session limit): try another LNS',
+  ),
   /** limits.maxTunnelsPerPeer: this address holds as many tunnels as it may. */
   TunnelsPerPeerLimit: stop(
     StopCcnResult.GeneralError,
@@ -76,6 +85,8 @@ export const CdnReason = {
   WrongDirection: stop(CdnResult.GeneralError, ErrorCode.NoError, 'Wrong direction for this call type'),
   /** §4.4.2 CDN 4 "lack of appropriate facilities (temporary)", error 4 "insufficient resources". */
   SessionLimit: stop(CdnResult.TemporaryNoFacilities, ErrorCode.InsufficientResources, 'Session limit reached'),
+  /** limits.maxSessions (the whole node) reached: CDN 2/7 "try another" (§4.4.2), as for a new tunnel. */
+  AtCapacity: stop(CdnResult.GeneralError, ErrorCode.TryAnother, 'At capacity (session limit): try another LNS'),
   /** limits.maxCallsInSetupPerTunnel: Result 2, Error 4 "insufficient resources". */
   CallsInSetupPerTunnel: stop(CdnResult.GeneralError, ErrorCode.InsufficientResources, 'Too many calls in setup'),
   /** limits.maxCallsInSetupPerPeer: the same, counted over every tunnel of the peer's address. */

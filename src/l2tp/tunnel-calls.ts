@@ -6,7 +6,8 @@
 // began; the setup timeout is one constant, so that order is deadline order and the earliest
 // deadline is the first entry (O(1) per call, no scan). A call still in setup at its deadline is
 // cleared with CDN 2/0 (the 'setup-timeout' row). Calls the peer asked for count against a cap
-// per tunnel and (through the host) per peer address; beyond either: CDN 2/4, no state kept.
+// per tunnel and (through the host) per peer address; beyond either: CDN 2/4, no state kept. The
+// endpoint-wide session limit (the node's capacity) answers CDN 2/7 "try another".
 import type { Instant } from '../core/time.js';
 import { scanU16 } from './avp-scan.js';
 import { CdnReason } from './reasons.js';
@@ -127,7 +128,7 @@ export class TunnelCalls {
       const sid = this.host.allocateSessionId();
       if (sid === undefined) {
         this.host.callSetupEnded();
-        this.host.refuse(peerSid, CdnReason.SessionLimit, now);
+        this.host.refuse(peerSid, CdnReason.AtCapacity, now);
         return;
       }
       const s = new Session(this.tunnel, sid);
@@ -177,13 +178,15 @@ export class TunnelCalls {
     }
   }
 
-  /** After an internal error: every session is dropped without an event (the host is told). */
-  forget(): void {
+  /** After an internal error: every session is dropped without an event (the host is told); returns their IDs. */
+  forget(): number[] {
     for (const [s, e] of [...this.setup]) this.leaveSetup(s, e);
-    for (const sid of [...this.sessions.keys()]) {
+    const ids = [...this.sessions.keys()];
+    for (const sid of ids) {
       this.sessions.delete(sid);
       this.host.sessionClosed(sid);
     }
+    return ids;
   }
 
   /** After a step of `s`: out of setup once connected or closed; forgotten once closed. */

@@ -94,6 +94,8 @@ export class Tunnel {
   private setupDeadline: Instant | undefined;
   /** Observes its sessions' automaton steps (SessionHost; set when cfg.onTransition is). */
   readonly onSessionStep: ((sessionId: number, r: TransitionRecord) => void) | undefined;
+  /** Sessions forgotten without events (internal error), named in the tunnel-down event. */
+  private forgotten: readonly number[] = [];
 
   constructor(
     private readonly cfg: TunnelConfig,
@@ -420,7 +422,7 @@ export class Tunnel {
         if (input.message !== undefined) this.calls.route(input.message, input.sessionId ?? 0, now);
         return;
       case 'forget-sessions':
-        this.calls.forget();
+        this.forgotten = this.calls.forget();
         return;
       case 'drop-queue':
         this.channel.dropPending();
@@ -443,6 +445,7 @@ export class Tunnel {
       ...(r.message !== undefined ? { message: r.message } : {}),
       initiator,
       reason,
+      ...(this.forgotten.length > 0 ? { forgottenSessionIds: this.forgotten } : {}),
     });
   }
 

@@ -69,6 +69,12 @@ export type L2tpEvent =
       readonly initiator: 'local' | 'peer';
       /** kebab-case: 'stopccn-received', 'stopccn-sent', 'retransmission-timeout', 'internal-error', … */
       readonly reason: string;
+      /**
+       * Sessions dropped without a session-down event (only after an internal error): every other
+       * session of the tunnel was reported by its own session-down before this event, so a consumer
+       * cleans up these and need not scan its sessions (issue 9 item 5: teardown is O(N)).
+       */
+      readonly forgottenSessionIds?: readonly number[];
     }
   | {
       readonly type: 'session-up';

@@ -1,7 +1,13 @@
-// The LAC, sans-IO: opens tunnels to one LNS, places incoming calls (ICRQ) in each, and runs the
+// The LAC, sans-IO: opens tunnels to an LNS, places incoming calls (ICRQ) in each, and runs the
 // peer side of PPP (LCP, CHAP/PAP as the LNS asks, IPCP) until every session has an address.
 // Used by `l2tp-ts lac`, the benchmark and tests. The role policy only: the bridge to PPP is
 // ../session/ppp-over-l2tp.ts, shared with the LNS (neither role imports the other).
+//
+// Failover (RFC 2661 §4.4.2 General Error 7, "try another"; docs/SCALE-OUT.md): with
+// `fallbackServers`, a tunnel the LNS refuses before it came up with StopCCN 2/7 is opened again
+// to the next server of the list [server, ...fallbackServers] ('tunnel-redirected' instead of
+// 'tunnel-down'); past the last one, or for any other refusal, it is down as usual. Each attempt
+// moves one step along the list, so a LAC makes at most one attempt per server per tunnel.
 import { AUTH_METHOD_NAMES, type AuthMethodName, authClientOffer } from '../chap/methods.js';
 import type { Engine, PeerAddress, Transmit } from '../core/engine.js';
 import { Fifo } from '../core/fifo.js';
@@ -9,6 +15,7 @@ import { buildIcmpEcho, IcmpType, parseIcmpEcho, parseIpv4 } from '../core/ipv4.
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
+import { ErrorCode, StopCcnResult } from '../l2tp/wire/result-codes.js';
 import { type PppEvent, PppLink } from '../ppp/link.js';
 import { PppOverL2tp, type PppSession } from '../session/ppp-over-l2tp.js';
 import { sessionKey, tunnelIdOfKey } from '../session/session-key.js';
@@ -17,6 +24,8 @@ import { sessionKey, tunnelIdOfKey } from '../session/session-key.js';
 export interface LacEngineOptions {
   readonly random: Random;
   readonly server: PeerAddress;
+  /** LNSes tried in order after `server` when one refuses a tunnel with StopCCN 2/7 (see above). */
+  readonly fallbackServers?: readonly PeerAddress[];
   readonly user: string;
   readonly password: string;
   /** Methods we answer, in preference order (default all three, MS-CHAPv2 first). */
@@ -28,6 +37,8 @@ export interface LacEngineOptions {
   readonly mru?: number;
   readonly ipv6?: boolean;
   readonly pppDebug?: boolean;
+  /** Every IPv4 packet a session received that is not a reply to our ping (valid during the call). */
+  readonly onIpPacket?: (packet: Uint8Array, session: PppSession) => void;
   readonly echoIntervalMs?: number;
   readonly echoFailure?: number;
   /**
@@ -41,6 +52,8 @@ export interface LacEngineOptions {
 export type LacEvent =
   | { type: 'tunnel-up'; tunnelId: number; peer: PeerAddress }
   | { type: 'tunnel-down'; tunnelId: number; resultCode: number; errorCode?: number; message?: string }
+  /** `from` refused tunnel `tunnelId` with StopCCN 2/7: `newTunnelId` is being opened to `to`. */
+  | { type: 'tunnel-redirected'; tunnelId: number; newTunnelId: number; from: PeerAddress; to: PeerAddress }
   | {
       type: 'session-up';
       tunnelId: number;
@@ -64,8 +77,13 @@ export class LacEngine implements Engine<LacEvent> {
   private readonly pings = new Map<number, Instant>();
   private pingSequence = 0;
   private readonly callStartedAt = new Map<number, Instant>();
+  /** [server, ...fallbackServers]. */
+  private readonly servers: readonly PeerAddress[];
+  /** Tunnels not up yet → the index in `servers` they were opened to. */
+  private readonly attempts = new Map<number, number>();
 
   constructor(private readonly opts: LacEngineOptions) {
+    this.servers = [opts.server, ...(opts.fallbackServers ?? [])];
     const endpoint = new Endpoint({
       ...opts.endpoint,
       role: 'lac',
@@ -104,7 +122,12 @@ export class LacEngine implements Engine<LacEvent> {
   /** Opens the configured number of tunnels; sessions follow as each tunnel comes up. */
   start(now: Instant): void {
     const tunnels = this.opts.tunnels ?? 1;
-    for (let i = 0; i < tunnels; i++) this.bridge.withEndpoint(now, (e) => e.openTunnel(this.opts.server, now));
+    for (let i = 0; i < tunnels; i++) this.bridge.withEndpoint(now, () => this.openTunnel(now));
+  }
+
+  /** Opens one tunnel to the first server (failover as above); returns its Tunnel ID. */
+  openTunnel(now: Instant): number {
+    return this.openTo(0, now);
   }
 
   /** Clears every tunnel (StopCCN, result 1). */
@@ -147,6 +170,22 @@ export class LacEngine implements Engine<LacEvent> {
     return this.events.shift();
   }
 
+  private openTo(index: number, now: Instant): number {
+    const tunnelId = this.bridge.endpoint.openTunnel(this.servers[index]!, now);
+    this.attempts.set(tunnelId, index);
+    return tunnelId;
+  }
+
+  /** A tunnel refused before it came up with StopCCN 2/7: its next server's Tunnel ID, if there is one. */
+  private tryAnother(e: Extract<L2tpEvent, { type: 'tunnel-down' }>, now: Instant): number | undefined {
+    const index = this.attempts.get(e.tunnelId);
+    this.attempts.delete(e.tunnelId);
+    const refused =
+      e.initiator === 'peer' && e.resultCode === StopCcnResult.GeneralError && e.errorCode === ErrorCode.TryAnother;
+    if (index === undefined || !refused || index + 1 >= this.servers.length) return undefined;
+    return this.openTo(index + 1, now);
+  }
+
   private createLink(): PppLink {
     const o = this.opts;
     const methods = o.auth ?? AUTH_METHOD_NAMES;
@@ -166,6 +205,7 @@ export class LacEngine implements Engine<LacEvent> {
   private onL2tpEvent(e: L2tpEvent, now: Instant): void {
     switch (e.type) {
       case 'tunnel-up': {
+        this.attempts.delete(e.tunnelId);
         this.events.push({ type: 'tunnel-up', tunnelId: e.tunnelId, peer: e.peer });
         const n = this.opts.sessionsPerTunnel ?? 1;
         for (let i = 0; i < n; i++) {
@@ -177,9 +217,15 @@ export class LacEngine implements Engine<LacEvent> {
       case 'session-down':
         this.callStartedAt.delete(sessionKey(e.tunnelId, e.sessionId));
         break;
-      case 'tunnel-down':
+      case 'tunnel-down': {
         for (const key of this.callStartedAt.keys())
           if (tunnelIdOfKey(key) === e.tunnelId) this.callStartedAt.delete(key);
+        const newTunnelId = this.tryAnother(e, now);
+        if (newTunnelId !== undefined) {
+          const to = this.servers[this.attempts.get(newTunnelId)!]!;
+          this.events.push({ type: 'tunnel-redirected', tunnelId: e.tunnelId, newTunnelId, from: e.peer, to });
+          break;
+        }
         this.events.push({
           type: 'tunnel-down',
           tunnelId: e.tunnelId,
@@ -188,6 +234,7 @@ export class LacEngine implements Engine<LacEvent> {
           message: e.message,
         });
         break;
+      }
       default:
         break;
     }
@@ -224,13 +271,15 @@ export class LacEngine implements Engine<LacEvent> {
     }
   }
 
-  /** Echo replies to our pings become events; other packets are dropped. */
+  /** Echo replies to our pings become events; other packets go to `onIpPacket`, if any. */
   private readIp(now: Instant): void {
     for (let p = this.bridge.pollIpPacket(); p !== undefined; p = this.bridge.pollIpPacket()) {
       const echo = parseIcmpEcho(p.packet);
-      if (echo === undefined || echo.type !== IcmpType.echoReply) continue;
-      const sentAt = this.pings.get(echo.sequence);
-      if (sentAt === undefined) continue;
+      const sentAt = echo?.type === IcmpType.echoReply ? this.pings.get(echo.sequence) : undefined;
+      if (echo === undefined || sentAt === undefined) {
+        this.opts.onIpPacket?.(p.packet, p.session);
+        continue;
+      }
       this.pings.delete(echo.sequence);
       const { tunnelId, sessionId } = p.session.handle;
       this.events.push({ type: 'ping-reply', tunnelId, sessionId, rttMs: now - sentAt });

@@ -12,7 +12,8 @@
 //    drops LCP for a call it has no ICCN for).
 // 3. A call is in setup from its ICRQ to session-up (latency sample), auth-failed, session-down or
 //    its tunnel going down (failures, counted by reason). A tunnel refused or lost before its calls
-//    were placed fails them all.
+//    were placed fails them all. A tunnel redirected to the next LNS (StopCCN 2/7, LacEngine
+//    failover) is still the same tunnel opening under its new ID.
 // 4. The run is finished when every call is up or failed, when every tunnel has come up or gone
 //    down with nothing left to place or in setup, or at `startedAt + durationMs` (the rest pending).
 import type { Instant } from '../core/time.js';
@@ -181,6 +182,9 @@ export class SetupLoadScheduler {
         this.ready.push(slot);
         return true;
       }
+      case 'tunnel-redirected':
+        if (this.opening.delete(e.tunnelId)) this.opening.add(e.newTunnelId);
+        return false;
       case 'tunnel-down': {
         this.tunnelsDown++;
         this.opening.delete(e.tunnelId);

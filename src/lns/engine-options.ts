@@ -42,6 +42,16 @@ export function engineOptionsFromSettings(
     users: (name) => lookupUser(live.settings, name),
     pool,
     localAddress: s.localAddress,
+    ...(s.localRanges.length > 0 && { localPool: new AddressPool(s.localRanges) }),
+    ...(s.mssClamp !== undefined && { mssClamp: s.mssClamp }),
+    ...(Object.keys(s.namedPools).length > 0 && {
+      namedPools: new Map(
+        Object.entries(s.namedPools).map(([name, ranges]) => [
+          name,
+          new AddressPool(ranges, { exclude: [s.localAddress] }),
+        ]),
+      ),
+    }),
     dns: s.dns,
     nbns: s.wins,
     mtu: s.mtu,

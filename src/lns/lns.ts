@@ -9,11 +9,12 @@ import { type AuthMethodName, authServerOffer } from '../chap/methods.js';
 import { u32 } from '../core/bytes.js';
 import type { Engine, PeerAddress, Transmit } from '../core/engine.js';
 import { Fifo } from '../core/fifo.js';
-import { parseIpv4 } from '../core/ipv4.js';
+import { formatIpv4, parseIpv4 } from '../core/ipv4.js';
 import type { Random } from '../core/random.js';
+import { clampMss, mssForMtu } from '../core/tcp-mss.js';
 import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
-import { CdnResult, StopCcnResult } from '../l2tp/wire/result-codes.js';
+import { CdnResult, ErrorCode, StopCcnResult } from '../l2tp/wire/result-codes.js';
 import { CauseDirection, GlobalCause } from '../l2tp/wire/session-avps.js';
 import { LinkDownCause, type PppEvent, PppLink } from '../ppp/link.js';
 import {
@@ -37,6 +38,7 @@ import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { coaSessionTimeoutS, selects } from './dynamic-authorization.js';
 import { anyL2tpDebug, L2tpDebug, type L2tpDebugEvent, type L2tpDebugFlags } from './l2tp-debug.js';
 import { RadiusAaa, type RadiusUsage, type TerminateCause } from './radius-aaa.js';
+import { RoutedPrefixes } from './routed-prefixes.js';
 import { respondWithin } from './userspace-responder.js';
 
 /** A user from chap-secrets: the secret and, optionally, the static address column. */
@@ -59,6 +61,20 @@ export interface LnsEngineOptions {
   readonly pool: AddressPool;
   /** Our IPCP address (xl2tpd `local ip`). */
   readonly localAddress: string;
+  /**
+   * xl2tpd `local ip range`: each session's own local IPCP address, taken when its call connects
+   * (ICCN, as xl2tpd does) and returned at teardown. None left: the call is cleared at once with
+   * CDN 2/4 "No available local IP addresses" (xl2tpd control.c get_local_addr). Absent: every
+   * session uses localAddress.
+   */
+  readonly localPool?: AddressPool;
+  /**
+   * TCP MSS clamping in both directions (l2tpns `tcp_mss_adjust`): 'auto' fits the session's MTU
+   * (see mssFor), a number is the MSS itself; absent: packets pass unchanged.
+   */
+  readonly mssClamp?: 'auto' | number;
+  /** Pools RADIUS Framed-Pool can name (RFC 2869 §5.18); an unknown name gets no address. */
+  readonly namedPools?: ReadonlyMap<string, AddressPool>;
   readonly dns?: readonly string[];
   readonly nbns?: readonly string[];
   readonly mtu?: number;
@@ -141,6 +157,8 @@ export type LnsEvent =
       address: string;
       localAddress: string;
       dns: readonly string[];
+      /** Prefixes routed to the session beside its address (RADIUS Framed-Route), as CIDR. */
+      routes?: readonly string[];
     }
   | {
       type: 'session-down';
@@ -150,11 +168,23 @@ export type LnsEvent =
       address?: string;
       reason: string;
       resultCode?: number;
+      /** The session's final counters (as `ctl sessions` showed them). */
+      counters?: SessionCounters;
     }
   | { type: 'auth-failed'; tunnelId: number; sessionId: number; user?: string; reason: string }
   /** A user name or peer address is refused for a while after repeated failures (once per block). */
   | { type: 'auth-blocked'; kind: 'user' | 'address'; value: string; failures: number; forMs: number }
-  | { type: 'pool-exhausted'; tunnelId: number; sessionId: number; user?: string }
+  /** No address for a session: its peer address (`ip range`), or with `pool: 'local'` its local one (`local ip range`). */
+  | {
+      type: 'pool-exhausted';
+      tunnelId: number;
+      sessionId: number;
+      user?: string;
+      /** 'local': the `local ip range`; otherwise the Framed-Pool name, absent for `ip range`. */
+      pool?: string;
+      /** The Framed-Pool names no configured pool. */
+      unknown?: boolean;
+    }
   | { type: 'log'; tunnelId: number; sessionId: number; text: string }
   | L2tpDebugEvent
   | { type: 'datagram-dropped'; reason: string; peer: PeerAddress };
@@ -187,6 +217,16 @@ export class LnsEngine implements Engine<LnsEvent> {
   private readonly throttle: AuthThrottle;
   /** Sessions whose authentication attempt was refused by the throttle (for the auth-failed reason). */
   private readonly throttled = new Set<number>();
+  /** `mssClamp` on the fast path peer → TUN: the caller's sink, behind one clamping sink made once. */
+  private clampTo: IpSink | undefined;
+  private readonly clampingSink: IpSink = (packet, session) => {
+    clampMss(packet, 0, packet.length, this.mssFor(session));
+    this.clampTo?.(packet, session);
+  };
+  /** RADIUS Framed-Route prefixes of the sessions that are up. */
+  private readonly routed = new RoutedPrefixes<PppSession>();
+  /** Sessions whose address came from a named pool (Framed-Pool), to release it there. */
+  private readonly namedPoolOf = new Map<number, AddressPool>();
   /** RADIUS logins refused by the throttle, waiting for their verdict (completeRefusals). */
   private readonly refusals = new Fifo<number>();
   /** The `now` of the input being handled: the users lookup has no clock of its own. */
@@ -251,7 +291,7 @@ export class LnsEngine implements Engine<LnsEvent> {
         this.onRadiusPppEvent(session, e, now);
         this.onPppEvent(session, e);
       },
-      onL2tpEvent: (e) => this.onL2tpEvent(e),
+      onL2tpEvent: (e, now) => this.onL2tpEvent(e, now),
       onSessionClosed: (session, now) => {
         this.aaa?.sessionDown(session.key, usageOf(session), now);
         this.onSessionClosed(session);
@@ -373,7 +413,12 @@ export class LnsEngine implements Engine<LnsEvent> {
    */
   deliverInPlace(bytes: Uint8Array, from: PeerAddress, now: Instant, sink: IpSink): boolean {
     if (this.opts.userspace) return false;
-    const done = this.bridge.deliverInPlace(bytes, from, now, sink);
+    let to = sink;
+    if (this.opts.mssClamp !== undefined) {
+      this.clampTo = sink;
+      to = this.clampingSink;
+    }
+    const done = this.bridge.deliverInPlace(bytes, from, now, to);
     if (done && this.dbg !== undefined) this.dbg.received(bytes, from);
     return done;
   }
@@ -391,6 +436,7 @@ export class LnsEngine implements Engine<LnsEvent> {
   ): boolean {
     const session = this.route(buf, at, length);
     if (session === undefined) return false;
+    if (this.opts.mssClamp !== undefined) clampMss(buf, at, length, this.mssFor(session));
     const datagram = this.bridge.encapsulateInPlace(session, buf, at, length);
     if (datagram === undefined) return false;
     this.dbg?.sent(datagram, session.handle.peer);
@@ -404,26 +450,60 @@ export class LnsEngine implements Engine<LnsEvent> {
    */
   pollIpPacket(): IpPacket | undefined {
     const p = this.bridge.pollIpPacket();
-    return p === undefined ? undefined : { session: p.session, packet: p.packet.slice() };
+    if (p === undefined) return undefined;
+    const packet = p.packet.slice();
+    if (this.opts.mssClamp !== undefined) clampMss(packet, 0, packet.length, this.mssFor(p.session));
+    return { session: p.session, packet };
   }
 
-  /** Slow path, TUN → peer: an IPv4 packet to the session that holds its destination address. */
+  /**
+   * Slow path, TUN → peer: an IPv4 packet to the session that holds its destination address
+   * (with `mssClamp`, a TCP SYN's MSS is lowered in `packet` itself).
+   */
   sendIp(packet: Uint8Array): boolean {
     const session = this.route(packet, 0, packet.length);
     if (session === undefined) return false;
+    if (this.opts.mssClamp !== undefined) clampMss(packet, 0, packet.length, this.mssFor(session));
     return this.bridge.sendIp(session, packet);
+  }
+
+  /**
+   * `mssClamp`: the largest MSS a SYN through this session may carry. 'auto': what fits the
+   * smallest of the peer's MRU and our MTU and MRU (IPv4 + TCP headers off).
+   */
+  private mssFor(session: PppSession): number {
+    const c = this.opts.mssClamp;
+    if (c !== 'auto') return c ?? 65_535;
+    return mssForMtu(Math.min(session.link.peerMru, this.opts.mtu ?? 1500, this.opts.mru ?? 1500));
   }
 
   /** The session whose peer address is the destination of the IPv4 packet at buf[at, at + length). */
   private route(buf: Uint8Array, at: number, length: number): PppSession | undefined {
     if (length < 20 || buf[at]! >> 4 !== 4) return undefined;
-    return this.byAddress.get(u32(buf, at + 16));
+    const dst = u32(buf, at + 16);
+    return this.byAddress.get(dst) ?? (this.routed.size === 0 ? undefined : this.routed.lookup(dst));
   }
 
-  /** Sends StopCCN to every peer (shutdown). */
+  /** Sends StopCCN to every peer (shutdown) at once. */
   closeAll(now: Instant, message = 'LNS shutting down'): void {
-    for (const s of this.bridge.sessions.values()) this.aaa?.noteCause(s.key, 'NasReboot');
-    this.bridge.withEndpoint(now, (e) => e.closeAll({ resultCode: StopCcnResult.ShuttingDown, message }, now));
+    this.closeSome(now, Number.POSITIVE_INFINITY, message);
+  }
+
+  /**
+   * closeAll in slices of about `maxSessions` sessions (see Endpoint.closeSome): the driver drains
+   * and yields between calls, so that shutting down a large LNS never holds its event loop for
+   * long. True once every tunnel has been sent its StopCCN. New tunnels are refused from the first call.
+   */
+  closeSome(now: Instant, maxSessions: number, message = 'LNS shutting down'): boolean {
+    const aaa = this.aaa;
+    const noteReboot =
+      aaa === undefined
+        ? undefined
+        : (tunnelId: number, sessionIds: Iterable<number>): void => {
+            for (const sid of sessionIds) aaa.noteCause(sessionKey(tunnelId, sid), 'NasReboot');
+          };
+    const reason = { resultCode: StopCcnResult.ShuttingDown, message };
+    return this.bridge.withEndpoint(now, (e) => e.closeSome(reason, now, maxSessions, noteReboot));
   }
 
   /**
@@ -506,6 +586,32 @@ export class LnsEngine implements Engine<LnsEvent> {
     }));
   }
 
+  /**
+   * The aggregate counters a metrics scrape reads, each O(1) whatever the number of sessions:
+   * sessions held, the pool, drops by reason, PPP frames and octets of every session (ended ones
+   * included) and control-channel retransmissions.
+   */
+  counters(): {
+    sessions: number;
+    addressesInUse: number;
+    poolSize: number;
+    halfOpenTunnels: number;
+    dropped: Readonly<Record<string, number>>;
+    traffic: Readonly<SessionCounters>;
+    controlRetransmissions: number;
+  } {
+    const endpoint = this.bridge.endpoint;
+    return {
+      sessions: this.bridge.sessions.size,
+      addressesInUse: this.opts.pool.inUse,
+      poolSize: this.opts.pool.size,
+      halfOpenTunnels: endpoint.halfOpenTunnels,
+      dropped: this.bridge.dropped,
+      traffic: this.bridge.totals,
+      controlRetransmissions: endpoint.controlStats.retransmissions,
+    };
+  }
+
   /** Counts for `ctl status`. */
   status(): {
     tunnels: number;
@@ -520,8 +626,8 @@ export class LnsEngine implements Engine<LnsEvent> {
       // Tunnels lingering after StopCCN (RFC 2661 §5.7, state 'closing') are gone for the operator.
       tunnels: [...this.bridge.endpoint.tunnels()].filter((t) => t.state !== 'closing' && t.state !== 'closed').length,
       sessions: this.bridge.sessions.size,
-      addressesInUse: this.opts.pool.inUse,
-      poolSize: this.opts.pool.size,
+      addressesInUse: this.opts.pool.inUse + sumOf(this.opts.namedPools, (p) => p.inUse),
+      poolSize: this.opts.pool.size + sumOf(this.opts.namedPools, (p) => p.size),
       dropped: { ...this.bridge.dropped },
       auth: { refused: this.throttle.refused, trackedUsers: tracked.users, trackedAddresses: tracked.addresses },
     };
@@ -591,7 +697,10 @@ export class LnsEngine implements Engine<LnsEvent> {
         : user === undefined
           ? undefined
           : o.users(user)?.staticAddress;
-    const peer = o.pool.allocate(String(key), { user, staticAddress });
+    // RADIUS Framed-Pool picks a named pool, unless the reply named the address itself.
+    const poolName = staticAddress === undefined ? granted?.framedPool : undefined;
+    const pool = poolName === undefined ? o.pool : o.namedPools?.get(poolName);
+    const peer = pool?.allocate(String(key), { user, staticAddress });
     if (peer === undefined) {
       if (session !== undefined) {
         this.push({
@@ -599,13 +708,16 @@ export class LnsEngine implements Engine<LnsEvent> {
           tunnelId: session.handle.tunnelId,
           sessionId: session.handle.sessionId,
           user,
+          ...(poolName !== undefined && { pool: poolName }),
+          ...(pool === undefined && { unknown: true }),
         });
       }
       return undefined;
     }
+    if (pool !== o.pool && pool !== undefined) this.namedPoolOf.set(key, pool);
     if (session !== undefined) this.byAddress.set(parseIpv4(peer) ?? 0, session);
     return {
-      local: o.localAddress,
+      local: o.localPool?.addressOf(String(key)) ?? o.localAddress,
       peer,
       ...(granted?.dns !== undefined && { dns: granted.dns }),
       ...(granted?.nbns !== undefined && { nbns: granted.nbns }),
@@ -615,7 +727,12 @@ export class LnsEngine implements Engine<LnsEvent> {
   private onPppEvent(session: PppSession, e: PppEvent): void {
     const { tunnelId, sessionId } = session.handle;
     switch (e.type) {
-      case 'link-up':
+      case 'link-up': {
+        // RADIUS Framed-Route: the granted prefixes are routed to this session (TUN → session here,
+        // the kernel's routes into the TUN device by src/io from the event's `routes`).
+        const routes = session.allowedSources;
+        this.routed.remove(session);
+        this.routed.add(session, routes);
         this.push({
           type: 'session-up',
           tunnelId,
@@ -625,8 +742,10 @@ export class LnsEngine implements Engine<LnsEvent> {
           address: e.peerAddress,
           localAddress: e.localAddress,
           dns: e.dns,
+          ...(routes.length > 0 && { routes: routes.map((r) => `${formatIpv4(r.address)}/${r.length}`) }),
         });
         break;
+      }
       case 'auth-failed': {
         const refused = this.throttled.delete(session.key);
         const reason = refused ? 'refused: too many authentication failures for this user or address' : e.reason;
@@ -655,7 +774,27 @@ export class LnsEngine implements Engine<LnsEvent> {
     }
   }
 
-  private onL2tpEvent(e: L2tpEvent): void {
+  /**
+   * `local ip range`: the connected call's own local address. None left: CDN 2/4 before any PPP
+   * frame (xl2tpd control.c get_local_addr: set_error(ERROR_NORES) and call_close at ICCN).
+   */
+  private takeLocalAddress(key: number, now: Instant): void {
+    const localPool = this.opts.localPool;
+    const session = this.bridge.sessions.get(key);
+    if (localPool === undefined || session === undefined) return;
+    if (localPool.allocate(String(key)) !== undefined) return;
+    const { tunnelId, sessionId } = session.handle;
+    this.push({ type: 'pool-exhausted', tunnelId, sessionId, pool: 'local' });
+    const message = 'No available local IP addresses';
+    this.downReasons.set(key, message);
+    this.bridge.disconnect(
+      session,
+      { resultCode: CdnResult.GeneralError, errorCode: ErrorCode.InsufficientResources, message },
+      now,
+    );
+  }
+
+  private onL2tpEvent(e: L2tpEvent, now: Instant): void {
     this.dbg?.l2tpEvent(e);
     switch (e.type) {
       case 'tunnel-up':
@@ -676,6 +815,7 @@ export class LnsEngine implements Engine<LnsEvent> {
         const handle = this.bridge.endpoint.session(e.tunnelId, e.sessionId);
         if (handle !== undefined) {
           this.push({ type: 'session-started', tunnelId: e.tunnelId, sessionId: e.sessionId, peer: handle.peer });
+          this.takeLocalAddress(sessionKey(e.tunnelId, e.sessionId), now);
         }
         break;
       }
@@ -689,7 +829,11 @@ export class LnsEngine implements Engine<LnsEvent> {
 
   private onSessionClosed(session: PppSession): void {
     this.throttled.delete(session.key);
-    const address = this.opts.pool.release(String(session.key));
+    this.opts.localPool?.release(String(session.key));
+    this.routed.remove(session);
+    const pool = this.namedPoolOf.get(session.key) ?? this.opts.pool;
+    this.namedPoolOf.delete(session.key);
+    const address = pool.release(String(session.key));
     if (address !== undefined) {
       const n = parseIpv4(address) ?? 0;
       if (this.byAddress.get(n) === session) this.byAddress.delete(n);
@@ -701,6 +845,7 @@ export class LnsEngine implements Engine<LnsEvent> {
       user: session.user,
       address: session.peerAddress,
       reason: this.downReasons.get(session.key) ?? 'call cleared',
+      counters: { ...session.counters },
     });
     this.downReasons.delete(session.key);
   }
@@ -709,7 +854,9 @@ export class LnsEngine implements Engine<LnsEvent> {
   private answerIp(): void {
     if (!this.opts.userspace) return;
     for (let p = this.bridge.pollIpPacket(); p !== undefined; p = this.bridge.pollIpPacket()) {
-      const local = (addr: number): boolean => addr === this.localAddressNumber;
+      // The session's own local address (`local ip range`) or the LNS's.
+      const own = p.session.localAddress === undefined ? undefined : parseIpv4(p.session.localAddress);
+      const local = (addr: number): boolean => addr === this.localAddressNumber || addr === own;
       for (const reply of respondWithin(p.packet, local, p.session.link.peerMru)) this.bridge.sendIp(p.session, reply);
     }
   }
@@ -758,4 +905,10 @@ function terminateCauseOf(e: Extract<PppEvent, { type: 'link-down' }>): Terminat
     default:
       return 'NasError';
   }
+}
+
+function sumOf(pools: ReadonlyMap<string, AddressPool> | undefined, f: (p: AddressPool) => number): number {
+  let n = 0;
+  if (pools !== undefined) for (const p of pools.values()) n += f(p);
+  return n;
 }

@@ -94,12 +94,15 @@ export type RadiusClientEvent =
       readonly type: 'access-accept';
       readonly requestId: RequestId;
       readonly server: PeerAddress;
+      /** From the request's submission to this reply, retransmissions and failover included. */
+      readonly elapsedMs: number;
       readonly attributes: readonly RadiusAttribute[];
     }
   | {
       readonly type: 'access-reject';
       readonly requestId: RequestId;
       readonly server: PeerAddress;
+      readonly elapsedMs: number;
       readonly attributes: readonly RadiusAttribute[];
       /** RFC 2865 §5.18 Reply-Message(s), joined by newlines. */
       readonly replyMessage?: string;
@@ -109,9 +112,15 @@ export type RadiusClientEvent =
       readonly type: 'access-challenge';
       readonly requestId: RequestId;
       readonly server: PeerAddress;
+      readonly elapsedMs: number;
       readonly attributes: readonly RadiusAttribute[];
     }
-  | { readonly type: 'accounting-response'; readonly requestId: RequestId; readonly server: PeerAddress }
+  | {
+      readonly type: 'accounting-response';
+      readonly requestId: RequestId;
+      readonly server: PeerAddress;
+      readonly elapsedMs: number;
+    }
   /** No server answered an authentication request (every server, `retries` + 1 sends each). */
   | { readonly type: 'timeout'; readonly requestId: RequestId }
   /** Refused at once: the bounded queues are full. */
@@ -385,7 +394,7 @@ export class RadiusClient implements Engine<RadiusClientEvent> {
     }
     // The event keeps the attributes: copy them off the caller's datagram buffer.
     const attributes = p.attributes.map((x) => ({ ...x, value: x.value.slice() }));
-    const base = { requestId: r.id, server: s.to };
+    const base = { requestId: r.id, server: s.to, elapsedMs: now - r.createdAt };
     switch (p.code) {
       case Code.AccessAccept:
         this.events.push({ type: 'access-accept', ...base, attributes });

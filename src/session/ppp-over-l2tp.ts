@@ -243,6 +243,8 @@ export class PppOverL2tp {
     'empty-frame': 0,
     ...noSessionDrops(),
   };
+  /** Every session's counters added up, ended sessions included (metrics: O(1) per scrape). */
+  readonly totals: SessionCounters = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0 };
   /** The header options of sequenced sends, reused (no object per packet). */
   private readonly sequencedOpts = { length: false, ns: 0 };
   private readonly view = new L2tpHeaderView();
@@ -342,6 +344,8 @@ export class PppOverL2tp {
     }
     session.counters.rxPackets++;
     session.counters.rxBytes += frame.length;
+    this.totals.rxPackets++;
+    this.totals.rxBytes += frame.length;
     const refused = this.admitIpv4(session, frame, ipAt);
     if (refused !== undefined) {
       this.drop(session, refused);
@@ -374,6 +378,8 @@ export class PppOverL2tp {
     session.ipTxPackets++;
     session.counters.txPackets++;
     session.counters.txBytes += end - pppAt;
+    this.totals.txPackets++;
+    this.totals.txBytes += end - pppAt;
     return buf.subarray(start, end);
   }
 
@@ -510,6 +516,8 @@ export class PppOverL2tp {
     const counters = session.counters;
     counters.rxPackets++;
     counters.rxBytes += frame.length;
+    this.totals.rxPackets++;
+    this.totals.rxBytes += frame.length;
     const ipAt = ipv4Offset(frame);
     if (ipAt >= 0 && session.link.ipUp) {
       const refused = this.admitIpv4(session, frame, ipAt);
@@ -635,6 +643,8 @@ export class PppOverL2tp {
     writeDataHeader(bytes, headerLength, bytes.length, h.peerTunnelId, h.peerSessionId, opts);
     session.counters.txPackets++;
     session.counters.txBytes += frame.length;
+    this.totals.txPackets++;
+    this.totals.txBytes += frame.length;
     this.transmits.push({ to: h.peer, bytes });
   }
 
@@ -674,9 +684,8 @@ export class PppOverL2tp {
           this.closeSession(sessionKey(e.tunnelId, e.sessionId), now);
           break;
         case 'tunnel-down':
-          for (const s of [...this.sessions.values()]) {
-            if (s.handle.tunnelId === e.tunnelId) this.closeSession(s.key, now);
-          }
+          // Every other session of the tunnel went with its own session-down: O(these), no scan.
+          for (const sid of e.forgottenSessionIds ?? []) this.closeSession(sessionKey(e.tunnelId, sid), now);
           break;
         default:
           break;

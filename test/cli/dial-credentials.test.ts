@@ -13,9 +13,16 @@ describe('cli/args dialCredentials', () => {
     expect(() => dialCredentials({ server: 's', user: 'u' }, {})).toThrow(UsageError);
     expect(dialCredentials({ server: 's:1702', user: 'u' }, env)).toEqual({
       server: 's:1702',
+      fallbackServers: [],
       user: 'u',
       password: 'from-env',
     });
+    // A repeated --server: the first is dialled, the rest are the "try another" fallbacks in order.
+    expect(dialCredentials({ server: ['a', 'b:1702', 'c'], user: 'u' }, env)).toMatchObject({
+      server: 'a',
+      fallbackServers: ['b:1702', 'c'],
+    });
+    expect(() => dialCredentials({ server: [], user: 'u' }, env)).toThrow(new UsageError('--server is required'));
     expect(dialCredentials({ server: 's', user: 'u', password: 'flag' }, env).password).toBe('flag');
   });
 });

@@ -10,7 +10,14 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withLogTables } from '../../scripts/gen-logs-doc.js';
-import { LOG_EVENTS, LOG_FIELDS, type LogRecord, lnsEventRecord, logRecord } from '../../src/cli/log-events.js';
+import {
+  LNS_EVENT_FIELDS,
+  LOG_EVENTS,
+  LOG_FIELDS,
+  type LogRecord,
+  lnsEventRecord,
+  logRecord,
+} from '../../src/cli/log-events.js';
 import { type LineSink, Logger, lineFormatter } from '../../src/cli/logger.js';
 import type { LnsEvent } from '../../src/lns/lns.js';
 import { COMMON_FIELDS, checkLogLine } from '../support/log-schema.js';
@@ -36,7 +43,16 @@ const SAMPLES: { [T in LnsEvent['type']]: Extract<LnsEvent, { type: T }>[] } = {
       localAddress: '10.1.20.30',
       dns: ['192.168.1.1'],
     },
-    { type: 'session-up', tunnelId: 5, sessionId: 9, peer, address: '10.1.20.31', localAddress: '10.1.20.30', dns: [] },
+    {
+      type: 'session-up',
+      tunnelId: 5,
+      sessionId: 9,
+      peer,
+      address: '10.1.20.31',
+      localAddress: '10.1.20.30',
+      dns: [],
+      routes: ['192.0.2.0/28'],
+    },
   ],
   'session-down': [
     { type: 'session-down', tunnelId: 5, sessionId: 9, reason: 'lower layer down' },
@@ -48,6 +64,7 @@ const SAMPLES: { [T in LnsEvent['type']]: Extract<LnsEvent, { type: T }>[] } = {
       address: '10.1.20.31',
       reason: 'CDN',
       resultCode: 3,
+      counters: { rxPackets: 1, rxBytes: 84, txPackets: 2, txBytes: 168 },
     },
   ],
   'auth-failed': [
@@ -58,7 +75,12 @@ const SAMPLES: { [T in LnsEvent['type']]: Extract<LnsEvent, { type: T }>[] } = {
     { type: 'auth-blocked', kind: 'user', value: 'mallory', failures: 5, forMs: 60_000 },
     { type: 'auth-blocked', kind: 'address', value: '192.0.2.7', failures: 5, forMs: 60_000 },
   ],
-  'pool-exhausted': [{ type: 'pool-exhausted', tunnelId: 5, sessionId: 9, user: 'alice' }],
+  'pool-exhausted': [
+    { type: 'pool-exhausted', tunnelId: 5, sessionId: 9, user: 'alice' },
+    { type: 'pool-exhausted', tunnelId: 5, sessionId: 9, pool: 'local' },
+    { type: 'pool-exhausted', tunnelId: 5, sessionId: 9, user: 'alice', pool: 'gold', unknown: true },
+    { type: 'pool-exhausted', tunnelId: 5, sessionId: 9, user: 'alice', pool: 'gold' },
+  ],
   log: [{ type: 'log', tunnelId: 5, sessionId: 9, text: 'rcvd [LCP ConfReq id=0x1 <mru 1400>]' }],
   'l2tp-debug': [{ type: 'l2tp-debug', kind: 'state', text: 'tunnel 5: idle -rx-sccrq-> wait-ctl-conn' }],
   'datagram-dropped': [{ type: 'datagram-dropped', reason: 'runt', peer }],
@@ -131,6 +153,9 @@ describe('the LnsEvent formatter', () => {
       'authentication refused for 60 s for user mallory after 5 failures',
       'authentication refused for 60 s for address 192.0.2.7 after 5 failures',
       'session 5/9 no address for alice: pool exhausted or address in use',
+      'session 5/9 refused: local ip range exhausted',
+      'session 5/9 no address for alice: Framed-Pool gold is not configured (namedPools)',
+      'session 5/9 no address for alice: pool gold exhausted',
       '[5/9] rcvd [LCP ConfReq id=0x1 <mru 1400>]',
       'tunnel 5: idle -rx-sccrq-> wait-ctl-conn',
       undefined,
@@ -150,6 +175,22 @@ describe('the LnsEvent formatter', () => {
       expect(o).not.toHaveProperty('message');
       expect(o).not.toHaveProperty('kind');
     }
+  });
+
+  it('logs exactly the engine keys LNS_EVENT_FIELDS maps, under the names it gives; every key is in some sample', () => {
+    const keysSeen = new Set<string>();
+    for (const e of ALL_SAMPLES) {
+      const map = LNS_EVENT_FIELDS[e.type] as Record<string, string | null>;
+      const expected = Object.entries(e)
+        .filter(([k, v]) => k !== 'type' && v !== undefined && map[k] !== null)
+        .map(([k]) => map[k]);
+      for (const k of Object.keys(e)) keysSeen.add(`${e.type}.${k}`);
+      const r = lnsEventRecord(e, true);
+      const logged = r === undefined ? [] : Object.keys(r.fields).filter((k) => r.fields[k as never] !== undefined);
+      expect(logged.sort(), e.type).toEqual(expected.sort());
+    }
+    const mapped = Object.entries(LNS_EVENT_FIELDS).flatMap(([t, m]) => Object.keys(m).map((k) => `${t}.${k}`));
+    expect(mapped.filter((k) => !keysSeen.has(k))).toEqual([]);
   });
 
   it('ppp debug off: no ppp-debug line', () => {

@@ -5,15 +5,15 @@
 // IDs changes nothing: no packet forwarded, counted as foreign-peer in `ctl sessions`.
 // Related: test/e2e/tun.test.ts (the same lab), src/session/ppp-over-l2tp.ts (admission).
 import { createSocket } from 'node:dgram';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIcmpEcho, IcmpType, parseIpv4 } from '../../src/core/ipv4.js';
 import { createLac, type LacClient } from '../../src/index.js';
 import { writeDataHeader } from '../../src/l2tp/wire/header.js';
 import type { PppSession } from '../../src/session/ppp-over-l2tp.js';
-import { labSkipReason, NetLab, sleep, tail, waitFor } from '../support/netns.js';
-import { startLabLns } from './lab-lns.js';
+import { labSkipReason, type NetLab, sleep, tail, waitFor } from '../support/netns.js';
+import { startTunLab } from './lab-lns.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/l2tp-ts.js');
 const skip = labSkipReason(['tcpdump']) ?? (existsSync('/dev/net/tun') ? undefined : 'no /dev/net/tun');
@@ -50,23 +50,13 @@ describe.skipIf(skip !== undefined)(
     let lac: LacClient | undefined;
 
     beforeAll(async () => {
-      lab = new NetLab('a');
-      lnsNs = lab.addNamespace();
-      lacNs = lab.addNamespace();
-      lab.addVeth({ ns: lacNs, address: `${LAC_IP}/24` }, { ns: lnsNs, address: `${LNS_IP}/24` });
-      const config = join(lab.dir, 'lns.json');
-      writeFileSync(config, JSON.stringify({ users: { alice: 's3cret' } }));
-      ({ port } = await startLabLns(lab, lnsNs, [
-        '--tun',
-        '--json-config',
-        config,
-        '--listen',
-        LNS_IP,
-        '--port',
-        '0',
-        '--control',
-        join(lab.dir, 'ctl.sock'),
-      ]));
+      ({ lab, lnsNs, lacNs, port } = await startTunLab({
+        prefix: 'a',
+        lnsIp: LNS_IP,
+        lacIp: LAC_IP,
+        config: { users: { alice: 's3cret' } },
+        args: (l) => ['--control', join(l.dir, 'ctl.sock')],
+      }));
     }, 40_000);
 
     afterAll(async () => {

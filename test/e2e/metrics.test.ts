@@ -3,14 +3,26 @@
 // of 10,000 sessions is as large as the scrape of 10 (no per-session series).
 // Related: src/io/metrics.ts, src/cli/lns.ts, test/e2e/cli-process.ts.
 import { spawnSync } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LnsServer } from '../../src/io/create-lns.js';
 import { LnsMetrics, MAX_LABEL_VALUES } from '../../src/io/metrics.js';
-import { cleanupProcesses, runLac, spawnCli, startLns } from './cli-process.js';
+import { cleanupProcesses, runLac, spawnCli, startLns, tempDir } from './cli-process.js';
 
 afterEach(cleanupProcesses);
 
 const PROMTOOL = spawnSync('promtool', ['--version']).status === 0;
+
+/** A TCP port that was free a moment ago. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 async function scrape(port: number): Promise<string> {
   const r = await fetch(`http://127.0.0.1:${port}/metrics`);
@@ -51,6 +63,12 @@ describe('lns --metrics', () => {
     expect(value(text, 'l2tp_ts_session_setup_seconds_count')).toBe(1);
     expect(value(text, 'l2tp_ts_pool_addresses{use="in-use"}')).toBe(1);
     expect(text).toMatch(/^l2tp_ts_auth_failures_total\{cause="[a-z-]+"\} 1$/m);
+    // LCP, CHAP and IPCP of both sessions went through the data path counters, both ways.
+    expect(value(text, 'l2tp_ts_session_packets_total{direction="in"}')).toBeGreaterThanOrEqual(6);
+    expect(value(text, 'l2tp_ts_session_packets_total{direction="out"}')).toBeGreaterThanOrEqual(6);
+    expect(value(text, 'l2tp_ts_session_bytes_total{direction="in"}')).toBeGreaterThan(60);
+    expect(value(text, 'l2tp_ts_session_bytes_total{direction="out"}')).toBeGreaterThan(60);
+    expect(value(text, 'l2tp_ts_control_retransmissions_total')).toBeGreaterThanOrEqual(0);
     expect(text).toMatch(/^l2tp_ts_process_resident_memory_bytes \d+/m);
     expect(text).not.toMatch(/alice|s3cret|wrong/);
     if (PROMTOOL) {
@@ -60,6 +78,25 @@ describe('lns --metrics', () => {
     expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
   }, 40_000);
 
+  it('the JSON config `metrics` key serves the same; --metrics wins; a bad value is exit 2', async () => {
+    const free = await freePort();
+    const dir = tempDir({
+      'lns.json': JSON.stringify({ metrics: `127.0.0.1:${free}`, users: { alice: 's3cret' } }),
+      'bad.json': JSON.stringify({ metrics: 'nine-one-oh-one' }),
+    });
+    const fromJson = await startLns(['--userspace', '--json-config', join(dir, 'lns.json')]);
+    await fromJson.proc.waitFor(new RegExp(`metrics at http://127\\.0\\.0\\.1:${free}/metrics`));
+    expect(value(await scrape(free), 'l2tp_ts_sessions{state="up"}')).toBe(0);
+
+    const flag = await startLns(['--userspace', '--json-config', join(dir, 'lns.json'), '--metrics', '127.0.0.1:0']);
+    const port = Number((await flag.proc.waitFor(/metrics at http:\/\/127\.0\.0\.1:(\d+)\/metrics/))[1]);
+    expect(port).not.toBe(free);
+
+    const bad = spawnCli(['lns', '--userspace', '--port', '0', '--no-control', '--json-config', join(dir, 'bad.json')]);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toMatch(/\$\.metrics: expected "HOST:PORT"/);
+  }, 30_000);
+
   it('refuses a --metrics value that is not HOST:PORT (exit 2)', async () => {
     const p = spawnCli(['lns', '--userspace', '--port', '0', '--no-control', '--metrics', '9101']);
     expect(await p.exited).toBe(2);
@@ -68,22 +105,46 @@ describe('lns --metrics', () => {
 });
 
 describe('LnsMetrics', () => {
-  /** A server stand-in: only what the metrics read (status) is real. */
-  function fakeServer(sessions: () => number): LnsServer {
-    const status = () => ({
-      tunnels: 1,
-      sessions: sessions(),
-      addressesInUse: sessions(),
-      poolSize: 65_000,
-      dropped: { 'unknown-session': 3 },
-    });
-    return { engine: { status } } as unknown as LnsServer;
+  /**
+   * A server stand-in with only the O(1) counters() real; the engine's table walks (status(),
+   * sessions(), the endpoint's tunnels) throw, so a scrape that touched them would fail. `calls`
+   * counts the work a scrape does.
+   */
+  function fakeServer(sessions: () => number, calls: { counters: number }): LnsServer {
+    const walk = () => {
+      throw new Error('a scrape must not walk the session or tunnel tables');
+    };
+    const counters = () => {
+      calls.counters++;
+      return {
+        sessions: sessions(),
+        addressesInUse: sessions(),
+        poolSize: 65_000,
+        halfOpenTunnels: 2,
+        dropped: { 'unknown-session': 3 },
+        traffic: { rxPackets: 10, rxBytes: 1000, txPackets: 20, txBytes: 3000 },
+        controlRetransmissions: 7,
+      };
+    };
+    return {
+      engine: {
+        counters,
+        status: walk,
+        sessions: walk,
+        get endpoint() {
+          return walk();
+        },
+      },
+      on: () => undefined,
+      onRadiusEvent: () => undefined,
+    } as unknown as LnsServer;
   }
 
-  async function scrapeWith(n: number): Promise<string> {
+  async function scrapeWith(n: number): Promise<{ text: string; counterCalls: number }> {
     let live = 0;
+    const calls = { counters: 0 };
     const m = new LnsMetrics(
-      fakeServer(() => live),
+      fakeServer(() => live, calls),
       { processMetrics: false, now: () => 0 },
     );
     m.observe({ type: 'tunnel-up', tunnelId: 1 } as never);
@@ -104,10 +165,19 @@ describe('LnsMetrics', () => {
     // A peer that invents a new drop reason per datagram does not grow the scrape without bound.
     for (let i = 0; i < 1000; i++)
       m.observe({ type: 'datagram-dropped', reason: `garbage-${i}`, peer: { address: '10.0.0.9', port: i } });
-    return m.registry.metrics();
+    const server = { address: '10.0.0.5', port: 1812 };
+    m.observeRadius({ type: 'access-accept', requestId: 1, server, attributes: [], elapsedMs: 40 });
+    m.observeRadius({ type: 'accounting-response', requestId: 2, server, elapsedMs: 3 });
+    m.observeRadius({ type: 'timeout', requestId: 3 });
+    m.observeRadius({ type: 'server-down', server });
+    for (let i = 0; i < 100; i++)
+      m.observeRadius({ type: 'reply-dropped', from: server, reason: `junk-${i}` as never });
+    const before = calls.counters;
+    const text = await m.registry.metrics();
+    return { text, counterCalls: calls.counters - before };
   }
 
-  it('10,000 sessions scrape to the same series as 10; drop reasons are bounded', async () => {
+  it('10,000 sessions scrape to the same series, with the same work, as 10; label values are bounded', async () => {
     const small = await scrapeWith(10);
     const large = await scrapeWith(10_000);
     const series = (t: string) =>
@@ -115,10 +185,46 @@ describe('LnsMetrics', () => {
         .split('\n')
         .filter((l) => l !== '' && !l.startsWith('#'))
         .map((l) => l.replace(/ [\d.e+-]+$/, ''));
-    expect(series(large)).toEqual(series(small));
-    expect(value(large, 'l2tp_ts_sessions{state="up"}')).toBe(10_000);
-    expect(value(large, 'l2tp_ts_datagrams_dropped_total{reason="other"}')).toBe(1000 - MAX_LABEL_VALUES);
-    expect(value(large, 'l2tp_ts_datagrams_dropped_total{reason="unknown-session"}')).toBe(3);
-    expect(large).not.toMatch(/user\d/);
+    expect(series(large.text)).toEqual(series(small.text));
+    // The work of a scrape: a fixed number of O(1) counters() reads, whatever the session count.
+    expect(large.counterCalls).toBe(small.counterCalls);
+    expect(large.counterCalls).toBeLessThanOrEqual(10);
+    const t = large.text;
+    expect(value(t, 'l2tp_ts_sessions{state="up"}')).toBe(10_000);
+    expect(value(t, 'l2tp_ts_tunnels{state="established"}')).toBe(1);
+    expect(value(t, 'l2tp_ts_tunnels{state="setup"}')).toBe(2);
+    expect(value(t, 'l2tp_ts_datagrams_dropped_total{reason="other"}')).toBe(1000 - MAX_LABEL_VALUES);
+    expect(value(t, 'l2tp_ts_datagrams_dropped_total{reason="unknown-session"}')).toBe(3);
+    expect(value(t, 'l2tp_ts_control_retransmissions_total')).toBe(7);
+    expect(value(t, 'l2tp_ts_session_packets_total{direction="in"}')).toBe(10);
+    expect(value(t, 'l2tp_ts_session_packets_total{direction="out"}')).toBe(20);
+    expect(value(t, 'l2tp_ts_session_bytes_total{direction="in"}')).toBe(1000);
+    expect(value(t, 'l2tp_ts_session_bytes_total{direction="out"}')).toBe(3000);
+    expect(value(t, 'l2tp_ts_radius_request_seconds_count{kind="auth"}')).toBe(1);
+    expect(value(t, 'l2tp_ts_radius_request_seconds_bucket{le="0.05",kind="auth"}')).toBe(1);
+    expect(value(t, 'l2tp_ts_radius_request_seconds_bucket{le="0.025",kind="auth"}')).toBe(0);
+    expect(value(t, 'l2tp_ts_radius_request_seconds_count{kind="acct"}')).toBe(1);
+    expect(value(t, 'l2tp_ts_radius_timeouts_total')).toBe(1);
+    expect(value(t, 'l2tp_ts_radius_server_down_total')).toBe(1);
+    expect(value(t, 'l2tp_ts_radius_replies_dropped_total{reason="other"}')).toBe(100 - MAX_LABEL_VALUES);
+    expect(t).not.toMatch(/user\d/);
+    if (PROMTOOL) {
+      const check = spawnSync('promtool', ['check', 'metrics'], { input: t, encoding: 'utf8' });
+      expect(check.status, check.stdout + check.stderr).toBe(0);
+    }
+  });
+
+  it('engine totals only grow the counters: a second scrape adds what grew, nothing twice', async () => {
+    const calls = { counters: 0 };
+    let retransmissions = 5;
+    const server = fakeServer(() => 0, calls);
+    const engine = server.engine as unknown as { counters: () => Record<string, unknown> };
+    const base = engine.counters;
+    engine.counters = () => ({ ...base(), controlRetransmissions: retransmissions });
+    const m = new LnsMetrics(server, { processMetrics: false, now: () => 0 });
+    expect(value(await m.registry.metrics(), 'l2tp_ts_control_retransmissions_total')).toBe(5);
+    expect(value(await m.registry.metrics(), 'l2tp_ts_control_retransmissions_total')).toBe(5);
+    retransmissions = 9;
+    expect(value(await m.registry.metrics(), 'l2tp_ts_control_retransmissions_total')).toBe(9);
   });
 });

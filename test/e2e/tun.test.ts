@@ -2,12 +2,12 @@
 // in-process) in a second namespace joined by veth. IP goes LAC → L2TP → LNS → TUN → the
 // namespace's kernel and back; the kernel routes the client's address into the TUN device.
 // Related: test/support/netns.ts (the lab), src/io/tun-device.ts, src/io/create-lns.ts.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLac, type LacClient } from '../../src/index.js';
-import { type LabProcess, labSkipReason, NetLab, tail, waitFor } from '../support/netns.js';
-import { startLabLns } from './lab-lns.js';
+import { type LabProcess, labSkipReason, type NetLab, tail, waitFor } from '../support/netns.js';
+import { startTunLab } from './lab-lns.js';
 
 const skip = labSkipReason(['ping']) ?? (existsSync('/dev/net/tun') ? undefined : 'no /dev/net/tun');
 const LNS_IP = '10.203.77.2';
@@ -22,23 +22,13 @@ describe.skipIf(skip !== undefined)(`l2tp-ts lns --tun in a namespace${skip ? ` 
   let lac: LacClient | undefined;
 
   beforeAll(async () => {
-    lab = new NetLab('e');
-    lnsNs = lab.addNamespace();
-    lacNs = lab.addNamespace();
-    lab.addVeth({ ns: lacNs, address: `${LAC_IP}/24` }, { ns: lnsNs, address: `${LNS_IP}/24` });
-    const config = join(lab.dir, 'lns.json');
-    writeFileSync(config, JSON.stringify({ users: { alice: 's3cret' }, pppDebug: false }));
-    ({ proc: lns, port } = await startLabLns(lab, lnsNs, [
-      '--tun',
-      '--json-config',
-      config,
-      '--listen',
-      LNS_IP,
-      '--port',
-      '0',
-      '--control',
-      join(lab.dir, 'ctl.sock'),
-    ]));
+    ({ lab, lnsNs, lacNs, lns, port } = await startTunLab({
+      prefix: 'e',
+      lnsIp: LNS_IP,
+      lacIp: LAC_IP,
+      config: { users: { alice: 's3cret' }, pppDebug: false },
+      args: (l) => ['--control', join(l.dir, 'ctl.sock')],
+    }));
   }, 40_000);
 
   afterAll(async () => {

@@ -1,21 +1,10 @@
 // TunDevice and createTunProvider against the real kernel, inside a network namespace this test
 // creates: the TUN part runs in a child (`ip netns exec`, fixtures/tun-child.ts). Related: src/io/tun-device.ts.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { netnsSkipReason, removeNetns, runInNetns } from './fixtures/netns-child.js';
 
 const NS = `l2tpts-io-${process.pid}`;
-const skipReason =
-  process.platform !== 'linux'
-    ? 'TUN needs Linux'
-    : process.getuid?.() !== 0
-      ? 'TUN and netns need root'
-      : !existsSync('/dev/net/tun')
-        ? '/dev/net/tun is missing'
-        : spawnSync('ip', ['-V']).status !== 0
-          ? 'iproute2 (ip) is not installed'
-          : undefined;
+const skipReason = netnsSkipReason();
 
 // biome-ignore lint/suspicious/noExplicitAny: the child's JSON report
 let report: any;
@@ -25,28 +14,9 @@ describe.skipIf(skipReason !== undefined)(
   `TUN device in netns ${NS}${skipReason ? ` (skipped: ${skipReason})` : ''}`,
   () => {
     beforeAll(() => {
-      const add = spawnSync('ip', ['netns', 'add', NS], { encoding: 'utf8' });
-      if (add.status !== 0) throw new Error(`ip netns add failed: ${add.stderr}`);
-      const child = spawnSync(
-        'ip',
-        [
-          'netns',
-          'exec',
-          NS,
-          process.execPath,
-          '--import',
-          'tsx',
-          join(import.meta.dirname, 'fixtures', 'tun-child.ts'),
-        ],
-        { encoding: 'utf8', timeout: 30_000, cwd: join(import.meta.dirname, '..', '..') },
-      );
-      childError = `status ${child.status} signal ${child.signal}\n${child.stderr}`;
-      const line = child.stdout.trim().split('\n').pop() ?? '';
-      report = line.startsWith('{') ? JSON.parse(line) : undefined;
+      ({ report, error: childError } = runInNetns(NS, 'tun-child.ts'));
     }, 40_000);
-    afterAll(() => {
-      spawnSync('ip', ['netns', 'del', NS]);
-    });
+    afterAll(() => removeNetns(NS));
 
     it('the child ran to the end', () => {
       expect(report, childError).toBeDefined();

@@ -139,6 +139,35 @@ for (const transport of ['dgram', 'mmsg'] as const) {
       expect(engine.kept.map((b) => Buffer.from(b).toString())).toEqual(['slow']);
     });
 
+    it('setTap switches the tap on and off; off, send() is the plain send again (no check per datagram)', async () => {
+      const engine = new EchoEngine();
+      const tapped: string[] = [];
+      let drv: UdpDriver | undefined;
+      const d = await driveOverUdp(engine, {
+        address: '127.0.0.1',
+        port: 0,
+        transport,
+        onEvent: () => {},
+        onDatagram: (bytes, from) => {
+          const t = Buffer.from(bytes).toString();
+          if (!t.startsWith('fast')) return false;
+          drv?.send(Buffer.from(`ack ${t}`), from);
+          return true;
+        },
+      });
+      drv = d;
+      drivers.push(d);
+      const plain = d.send;
+      await exchange(d.port, ['fast0']);
+      d.setTap((bytes, _peer, direction) => tapped.push(`${direction} ${Buffer.from(bytes).toString()}`));
+      expect(d.send).not.toBe(plain);
+      await exchange(d.port, ['fast1', 'slow']);
+      d.setTap(undefined);
+      expect(d.send).toBe(plain);
+      await exchange(d.port, ['fast2', 'slow2']);
+      expect(tapped.sort()).toEqual(['in fast1', 'in slow', 'out ack fast1', 'out wols'].sort());
+    });
+
     it('an engine that throws is reported to onError and the driver keeps serving', async () => {
       const engine = new EchoEngine();
       const orig = engine.handleDatagram.bind(engine);

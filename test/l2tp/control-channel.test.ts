@@ -127,6 +127,24 @@ describe('ControlChannel', () => {
     expect(fullRetransmissionCycleMs()).toBe(31000);
   });
 
+  it('retransmissions of many channels add up in one shared ControlStats (metrics read it in O(1))', () => {
+    const stats = { retransmissions: 0 };
+    const channels = [0, 1, 2].map(() => new ControlChannel({ helloIntervalMs: 0, stats }, 0));
+    for (const c of channels) {
+      c.send(0, msg(1), 0);
+      drain(c);
+      c.handleTimeout(1000);
+      c.handleTimeout(3000);
+    }
+    expect(stats.retransmissions).toBe(6);
+    // An acknowledged message is not retransmitted: nothing more is counted.
+    const quiet = new ControlChannel({ helloIntervalMs: 0, stats }, 0);
+    quiet.send(0, msg(1), 0);
+    quiet.handleMessage(0, 1, 0, undefined, 10);
+    quiet.handleTimeout(5000);
+    expect(stats.retransmissions).toBe(6);
+  });
+
   it('RFC2661-5.8: backoff is configurable (initial 500 ms, cap 2 s, 3 retries)', () => {
     const c = new ControlChannel({ helloIntervalMs: 0, initialMs: 500, capMs: 2000, maxRetries: 3 }, 0);
     c.send(0, msg(1), 0);

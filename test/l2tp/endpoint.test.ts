@@ -118,13 +118,35 @@ describe('Endpoint', () => {
     expect([...lns.tunnels()]).toHaveLength(1);
   });
 
-  it('limits: an SCCRQ beyond maxTunnels gets a stateless StopCCN', () => {
+  it('RFC2661-4.4.2: an SCCRQ beyond maxTunnels (the node at capacity) gets a stateless StopCCN 2/7 "try another"', () => {
     const { net, lac, lns, lacEvents } = pair({}, { limits: { maxTunnels: 1 } });
     lac.openTunnel(LNS, 0);
     lac.openTunnel(LNS, 0);
     net.runUntil(() => lacEvents.filter((e) => e.type === 'tunnel-up' || e.type === 'tunnel-down').length >= 2, 10_000);
     expect(lacEvents.filter((e) => e.type === 'tunnel-up')).toHaveLength(1);
-    expect(lacEvents.find((e) => e.type === 'tunnel-down')).toMatchObject({ resultCode: 2, errorCode: 4 });
+    expect(lacEvents.find((e) => e.type === 'tunnel-down')).toMatchObject({
+      resultCode: 2,
+      errorCode: 7,
+      initiator: 'peer',
+      message: 'At capacity (tunnel limit): try another LNS',
+    });
+    expect([...lns.tunnels()]).toHaveLength(1);
+    expect(lns.counters.refusedSccrq).toBe(1);
+  });
+
+  it('RFC2661-4.4.2: once maxSessions are held, a new SCCRQ gets StopCCN 2/7 and no state', () => {
+    const { net, lac, lns, lacEvents } = pair({}, { limits: { maxSessions: 1 } });
+    const tid = lac.openTunnel(LNS, 0);
+    net.runUntil(() => has(lacEvents, 'tunnel-up'), 10_000);
+    lac.startSession(tid, net.now);
+    net.runUntil(() => has(lacEvents, 'session-up'), 20_000);
+    lac.openTunnel(LNS, net.now);
+    net.runUntil(() => has(lacEvents, 'tunnel-down'), 10_000);
+    expect(lacEvents.find((e) => e.type === 'tunnel-down')).toMatchObject({
+      resultCode: 2,
+      errorCode: 7,
+      message: 'At capacity (session limit): try another LNS',
+    });
     expect([...lns.tunnels()]).toHaveLength(1);
     expect(lns.counters.refusedSccrq).toBe(1);
   });

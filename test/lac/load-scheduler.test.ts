@@ -46,6 +46,20 @@ describe('SetupLoadScheduler', () => {
     expect(s.report(25, 0).latencyMs.p50).toBe(20);
   });
 
+  it('a tunnel redirected to another LNS (StopCCN 2/7) is still the one opening: nothing extra is opened', () => {
+    const { s, opened, placed } = harness({ tunnels: 1 });
+    s.pump(0);
+    const peer = { address: '192.0.2.1', port: 1701 };
+    const to = { address: '192.0.2.2', port: 1701 };
+    expect(s.handleEvent({ type: 'tunnel-redirected', tunnelId: 1, newTunnelId: 7, from: peer, to }, 1)).toBe(false);
+    s.pump(1);
+    expect(opened).toEqual([1]);
+    s.handleEvent({ type: 'tunnel-up', tunnelId: 7, peer: to }, 2);
+    s.pump(2);
+    expect(placed.map(([t]) => t)).toEqual([7, 7]);
+    expect(s.report(2, 0)).toMatchObject({ tunnelsUp: 1, tunnelsDown: 0, failed: 0 });
+  });
+
   it('keeps concurrency over all tunnels, round-robin', () => {
     const { s, placed } = harness({ tunnelsAtOnce: 2, concurrency: 3 });
     s.pump(0);

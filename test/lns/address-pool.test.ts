@@ -29,6 +29,18 @@ describe('AddressPool', () => {
     expect(pool.release('nobody')).toBeUndefined();
   });
 
+  it('as the local ip range allocator: one local address per session key, distinct, returned and reused, then dry', () => {
+    const local = new AddressPool(['10.0.9.1-10.0.9.3']);
+    const keys = [0x10001, 0x10002, 0x20001].map(String);
+    expect(keys.map((k) => local.allocate(k))).toEqual(['10.0.9.1', '10.0.9.2', '10.0.9.3']);
+    expect(local.allocate('4')).toBeUndefined(); // exhausted: the caller refuses the call
+    expect(local.addressOf(keys[1]!)).toBe('10.0.9.2');
+    expect(local.release(keys[1]!)).toBe('10.0.9.2');
+    expect(local.release(keys[1]!)).toBeUndefined(); // a second teardown frees nothing
+    expect(local.allocate('5')).toBe('10.0.9.2');
+    expect(local.inUse).toBe(3);
+  });
+
   it('accepts both range forms, single addresses and {start,end}, merging overlaps', () => {
     const pool = new AddressPool([
       '10.0.0.1-3',

@@ -15,8 +15,22 @@ function errorOf(text: string): ConfigError {
 }
 
 describe('parseJsonConfig', () => {
-  it('an empty object gives DEFAULT_LNS_SETTINGS', () => {
-    expect(parseJsonConfig('{}', 'lns.json')).toEqual({ value: { ...DEFAULT_LNS_SETTINGS }, warnings: [] });
+  it("an empty object gives DEFAULT_LNS_SETTINGS, without pppd's ip-up/ip-down paths and dump", () => {
+    expect(parseJsonConfig('{}', 'lns.json')).toEqual({
+      value: { ...DEFAULT_LNS_SETTINGS, ipUpScript: undefined, ipDownScript: undefined, dump: false },
+      warnings: [],
+    });
+    expect(DEFAULT_LNS_SETTINGS.ipUpScript).toBe('/etc/ppp/ip-up');
+    const named = parseJsonConfig('{"ipUpScript": "/srv/up", "hookTimeoutMs": 500}', 'lns.json').value;
+    expect(named).toMatchObject({ ipUpScript: '/srv/up', ipDownScript: undefined, hookTimeoutMs: 500 });
+  });
+
+  it('namedPools: name → ranges (for RADIUS Framed-Pool); bad names and empty lists are refused', () => {
+    const v = parseJsonConfig('{"namedPools": {"gold": ["10.40.0.5-10.40.0.6"]}}', 'lns.json').value;
+    expect(v.namedPools).toEqual({ gold: [{ start: '10.40.0.5', end: '10.40.0.6' }] });
+    expect(() => parseJsonConfig('{"namedPools": {"a b": ["10.0.0.1-10.0.0.2"]}}', 'lns.json')).toThrow(/pool name/);
+    expect(() => parseJsonConfig('{"namedPools": {"gold": []}}', 'lns.json')).toThrow(/at least one range/);
+    expect(() => parseJsonConfig('{"namedPools": []}', 'lns.json')).toThrow(/pool name → ranges/);
   });
 
   it('overrides keys, accepts both range forms, users as string or object, deny rules', () => {

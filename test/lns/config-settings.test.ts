@@ -45,6 +45,9 @@ const SEED_SETTINGS: LnsSettings = {
   assignIp: true,
   poolRanges: [{ start: '10.1.20.31', end: '10.1.20.50' }],
   localAddress: '10.1.20.30',
+  localRanges: [],
+  namedPools: {},
+  mssClamp: undefined,
   authRequired: true,
   authMethods: ['mschapv2'],
   mtu: 1400,
@@ -68,6 +71,11 @@ const SEED_SETTINGS: LnsSettings = {
   logFile: undefined,
   logFd: 2,
   dump: true,
+  ipUpScript: '/etc/ppp/ip-up',
+  ipDownScript: '/etc/ppp/ip-down',
+  ipparam: undefined,
+  hookTimeoutMs: 10_000,
+  metrics: undefined,
   users: new Map([['username', { secret: 'secret', staticAddress: '10.1.20.32' }]]),
 };
 
@@ -152,6 +160,24 @@ describe('resolveLnsSettings', () => {
     expect(value.poolRanges).toEqual([{ start: '10.0.0.2', end: '10.0.0.3' }]);
     expect(warnings.map((w) => w.message)).toContain('no local ip: using 10.0.0.1, the first address of the ip range');
     expect(() => load('[lns default]\nname = x\n')).toThrowError(/no local ip and no ip range/);
+  });
+
+  it('local ip range: localRanges for a local address per session, the first as localAddress, the overlap out of the pool (warning)', () => {
+    const { value, warnings } = load(
+      '[lns default]\nip range = 10.0.0.10-10.0.0.30\nlocal ip range = 10.0.0.1-10.0.0.10\nlocal ip range = 10.0.0.40\n',
+    );
+    expect(value.localRanges).toEqual([
+      { start: '10.0.0.1', end: '10.0.0.10' },
+      { start: '10.0.0.40', end: '10.0.0.40' },
+    ]);
+    expect(value.localAddress).toBe('10.0.0.1');
+    expect(value.poolRanges).toEqual([{ start: '10.0.0.11', end: '10.0.0.30' }]);
+    expect(warnings.map((w) => w.message)).toEqual([
+      'ip range overlaps local ip range: the overlap is used for local addresses only',
+    ]);
+    // No overlap: no warning; without the key every session uses `local ip`.
+    expect(load('[lns default]\nip range = 10.0.0.20-30\nlocal ip range = 10.0.0.1-9\n').warnings).toEqual([]);
+    expect(load('[lns default]\nip range = 10.0.0.20-30\nlocal ip = 10.0.0.1\n').value.localRanges).toEqual([]);
   });
 
   it('users: server column * or our name; an exact server beats *; the * client is the fallback', () => {
@@ -305,5 +331,12 @@ describe('settings helpers', () => {
     expect(load(conf, 'logfile /var/log/x.log\nlogfd 5\n').value).toMatchObject({ logFile: undefined, logFd: 5 });
     expect(load(conf, 'mtu 1400\n').value).toMatchObject({ logFile: undefined, logFd: undefined, dump: false });
     expect(load(conf, 'dump\n').value.dump).toBe(true);
+  });
+
+  it("pppd's ip-up-script / ip-down-script / ipparam; ipv6 scripts warn (no IPv6 data path)", () => {
+    const conf = '[lns default]\nip range = 10.0.0.2-10.0.0.9\nlocal ip = 10.0.0.1\n';
+    const r = load(conf, 'ip-up-script /srv/up\nip-down-script /srv/down\nipparam office\nipv6-up-script /srv/up6\n');
+    expect(r.value).toMatchObject({ ipUpScript: '/srv/up', ipDownScript: '/srv/down', ipparam: 'office' });
+    expect(r.warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/ipv6-up-script.*not run/));
   });
 });

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLac } from '../../src/io/create-lac.js';
 import { createLns, type LnsServer } from '../../src/io/create-lns.js';
-import { type Freeradius, freeradiusSkipReason, startFreeradius } from '../support/freeradius.js';
+import { AddressPool } from '../../src/lns/address-pool.js';
+import { type Freeradius, freeradiusSkipReason, freeUdpPorts, startFreeradius } from '../support/freeradius.js';
 
 const skip = freeradiusSkipReason();
 const SECRET = 'l2t-lns-radius-limits';
@@ -41,6 +42,8 @@ describe.skipIf(skip !== undefined)(`RADIUS limits ${skip === undefined ? '' : `
         { name: 'quiet', password: 'quiet-pw', reply: ['Idle-Timeout = 2'] },
         { name: 'carol', password: 'carol-pw' },
         { name: 'chatty', password: 'chatty-pw', reply: ['Acct-Interim-Interval = 1'] },
+        { name: 'goldie', password: 'goldie-pw', reply: ['Framed-Pool = "gold"'] },
+        { name: 'lost', password: 'lost-pw', reply: ['Framed-Pool = "nowhere"'] },
       ],
     });
     lns = await createLns({
@@ -50,6 +53,7 @@ describe.skipIf(skip !== undefined)(`RADIUS limits ${skip === undefined ? '' : `
       maxConnectMs: 3_600_000,
       idleTimeoutMs: 3_600_000,
       authThrottle: { maxFailures: 2, windowMs: 60_000, blockMs: 60_000 },
+      namedPools: new Map([['gold', new AddressPool(['10.40.0.5-10.40.0.6'])]]),
       radius: {
         authServers: [{ host: '127.0.0.1', port: radius.authPort, secret: SECRET }],
         acctServers: [{ host: '127.0.0.1', port: radius.acctPort, secret: SECRET }],
@@ -119,6 +123,36 @@ describe.skipIf(skip !== undefined)(`RADIUS limits ${skip === undefined ? '' : `
     await until('Stop for chatty', () => stopCause(radius.detail(), 'chatty') !== undefined);
   }, 30_000);
 
+  it('RFC2869-5.18: Framed-Pool = "gold" takes the address from that named pool; an unknown pool gives none', async () => {
+    const gold = await createLac({
+      server: { address: '127.0.0.1', port: lns.port },
+      user: 'goldie',
+      password: 'goldie-pw',
+      auth: ['pap'],
+    });
+    try {
+      const up = await gold.waitFor('session-up', undefined, 10_000);
+      expect(up.address).toBe('10.40.0.5');
+      expect(lns.command((e) => e.status()).addressesInUse).toBe(1);
+    } finally {
+      await gold.close();
+    }
+    const refused = lns.waitFor('pool-exhausted', (e) => e.user === 'lost', 10_000);
+    const lost = await createLac({
+      server: { address: '127.0.0.1', port: lns.port },
+      user: 'lost',
+      password: 'lost-pw',
+      auth: ['pap'],
+    });
+    try {
+      expect(await refused).toMatchObject({ pool: 'nowhere', unknown: true });
+    } finally {
+      await lost.close();
+    }
+    // The gold address went back to its pool.
+    await until('gold released', () => lns.command((e) => e.status()).addressesInUse === 0);
+  }, 30_000);
+
   it('the throttle covers RADIUS logins: after 2 rejects the right password is refused without asking the server', async () => {
     const login = async (password: string) => {
       const lac = await createLac({
@@ -146,4 +180,38 @@ describe.skipIf(skip !== undefined)(`RADIUS limits ${skip === undefined ? '' : `
     // FreeRADIUS saw the two wrong passwords and nothing since.
     expect(asked()).toBe(2);
   }, 40_000);
+
+  it('both RADIUS servers dead: a clear failure at the LAC and the LNS, and no session left behind', async () => {
+    const [a, b] = await freeUdpPorts(2);
+    const dead = await createLns({
+      port: 0,
+      auth: ['pap'],
+      radius: {
+        authServers: [
+          { host: '127.0.0.1', port: a!, secret: SECRET },
+          { host: '127.0.0.1', port: b!, secret: SECRET },
+        ],
+        timeoutMs: 300,
+        retries: 1,
+      },
+    });
+    try {
+      const served = dead.waitFor('auth-failed', undefined, 10_000);
+      const lac = await createLac({
+        server: { address: '127.0.0.1', port: dead.port },
+        user: 'short',
+        password: 'short-pw',
+        auth: ['pap'],
+      });
+      try {
+        await lac.waitFor('auth-failed', undefined, 10_000);
+        expect((await served).reason).toContain('no RADIUS server answered');
+      } finally {
+        await lac.close();
+      }
+      await until('no session', () => dead.command((e) => e.status()).sessions === 0);
+    } finally {
+      await dead.close();
+    }
+  }, 30_000);
 });

@@ -250,7 +250,13 @@ describe('RadiusClient: accounting', () => {
     expect(verifyRequest(last.bytes, req, 'sa')).toBeUndefined();
     expect(getInteger(req.attributes, Attr.AcctDelayTime)).toBe(6); // RFC 2866 §5.2, re-encoded on failover
     c.handleDatagram(answer(last, 'sa', Code.AccountingResponse), from(ACCT_A), 8500);
-    expect(drain(c).events.at(-1)).toEqual({ type: 'accounting-response', requestId: id, server: from(ACCT_A) });
+    // elapsedMs spans every retransmission and failover since the request was submitted at 0.
+    expect(drain(c).events.at(-1)).toEqual({
+      type: 'accounting-response',
+      requestId: id,
+      server: from(ACCT_A),
+      elapsedMs: 8500,
+    });
     expect(c.pending).toBe(0);
   });
 

@@ -184,7 +184,7 @@ describe('L2TP over a lossy link', () => {
     expect(s.violations).toEqual([]);
   });
 
-  it('limits: maxSessions counts across tunnels (CDN 4 beyond it)', () => {
+  it('RFC2661-4.4.2: maxSessions counts across tunnels (CDN 2/7 "try another" beyond it)', () => {
     const lns = new Endpoint({ role: 'lns', hostName: 'lns', random: seededRandom(1), limits: { maxSessions: 1 } });
     const net = new SimNetwork(82);
     const lac = new Endpoint({ role: 'lac', hostName: 'lac', random: seededRandom(2) });
@@ -197,7 +197,11 @@ describe('L2TP over a lossy link', () => {
     net.runUntil(() => count(lacEvents, 'session-up') === 1, 10_000);
     lac.startSession(b, net.now);
     net.runUntil(() => count(lacEvents, 'session-down') === 1, 20_000);
-    expect(lacEvents.find((e) => e.type === 'session-down')).toMatchObject({ resultCode: 4, initiator: 'peer' });
+    expect(lacEvents.find((e) => e.type === 'session-down')).toMatchObject({
+      resultCode: 2,
+      errorCode: 7,
+      initiator: 'peer',
+    });
     expect(lns.sessionTotal).toBe(1);
   });
 });

@@ -49,6 +49,8 @@ function hasType(value: unknown, type: string): boolean {
       return true;
     case 'array':
       return Array.isArray(value);
+    case 'number or string':
+      return typeof value === 'number' || typeof value === 'string';
     case 'object':
       return typeof value === 'object' && value !== null && !Array.isArray(value);
     default:

@@ -98,6 +98,25 @@ const radiusServer =
     const port = v.port === undefined ? defaultPort : (int(1, 65535)(v.port, `${p}.port`, fail) as number);
     return { host, port, secret };
   };
+/** `mssClamp`: "auto", a number 88–65535 (RFC 879's 536 is typical; 88 = 128-byte MTU − 40), or null. */
+const mssClamp: Check = (v, p, fail) => {
+  if (v === null) return undefined;
+  if (v === 'auto') return 'auto';
+  if (typeof v === 'number') return int(88, 65_535)(v, p, fail);
+  return fail(p, `expected "auto" or an MSS 88-65535, got ${show(v)}`);
+};
+/** `namedPools`: `{ "gold": ["10.30.0.1-10.30.0.99"], … }`, names as RADIUS Framed-Pool sends them. */
+const namedPools: Check = (v, p, fail) => {
+  if (!isObject(v)) return fail(p, `expected an object of pool name → ranges, got ${show(v)}`);
+  const out: Record<string, unknown> = {};
+  for (const [name, ranges] of Object.entries(v)) {
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) fail(`${p}.${name}`, 'a pool name is 1-64 of [A-Za-z0-9._-]');
+    const list_ = list(range)(ranges, `${p}.${name}`, fail) as unknown[];
+    if (list_.length === 0) fail(`${p}.${name}`, 'expected at least one range');
+    out[name] = list_;
+  }
+  return out;
+};
 /** `radius.dae`: "HOST:PORT" (an IPv4 address) to listen on for RFC 5176 requests. */
 const daeAddress: Check = (v, p, fail) => {
   const s = str(v, p, fail) as string;
@@ -164,6 +183,12 @@ const optionalInt =
   (v, p, fail) =>
     v === null ? undefined : int(min, max)(v, p, fail);
 const optionalStr: Check = (v, p, fail) => (v === null ? undefined : str(v, p, fail));
+/** `"HOST:PORT"`, `"[V6]:PORT"`, as `--metrics` takes it; null = unset. */
+const hostPort: Check = (v, p, fail) => {
+  if (v === null) return undefined;
+  const m = /^(?:\[[0-9A-Fa-f:.]+\]|[^:\s]+):(\d{1,5})$/.exec(str(v, p, fail) as string);
+  return m === null || Number(m[1]) > 65535 ? fail(p, `expected "HOST:PORT", got ${show(v)}`) : v;
+};
 
 const U32 = 0xffffffff;
 /** One validator per LnsSettings key. */
@@ -191,6 +216,9 @@ const FIELDS: { readonly [K in keyof LnsSettings]: Check } = {
   assignIp: bool,
   poolRanges: list(range),
   localAddress: ipv4,
+  localRanges: list(range),
+  namedPools,
+  mssClamp,
   authRequired: bool,
   authMethods: list(method, 3),
   mtu: int(128, 16384),
@@ -214,6 +242,11 @@ const FIELDS: { readonly [K in keyof LnsSettings]: Check } = {
   logFile: optionalStr,
   logFd: optionalInt(0, 2_147_483_647),
   dump: bool,
+  ipUpScript: optionalStr,
+  ipDownScript: optionalStr,
+  ipparam: optionalStr,
+  hookTimeoutMs: int(100, 3_600_000),
+  metrics: hostPort,
   users,
   radius,
 };
@@ -238,7 +271,15 @@ export function parseJsonConfig(text: string, file: string): Parsed<LnsSettings>
     throw new ConfigError(file, line, `invalid JSON: ${(e as Error).message}`);
   }
   if (!isObject(data)) throw new ConfigError(file, 1, `$: expected an object, got ${show(data)}`);
-  const out: Record<string, unknown> = { ...DEFAULT_LNS_SETTINGS };
+  // The seed's defaults, except what the seed's options file asks of pppd itself: the native config
+  // runs no ip-up/ip-down unless it names one (the host's /etc/ppp/ip-up belongs to its pppd), and
+  // prints no `dump` unless it says `"dump": true`.
+  const out: Record<string, unknown> = {
+    ...DEFAULT_LNS_SETTINGS,
+    ipUpScript: undefined,
+    ipDownScript: undefined,
+    dump: false,
+  };
   for (const [key, value] of Object.entries(data)) {
     const line = lineOfKey(text, key);
     if (key.startsWith('$') || key.startsWith('//')) continue; // "$schema", "//" comments

@@ -36,6 +36,11 @@ export interface PppOptions {
   readonly dump?: boolean;
   readonly logfd?: number;
   readonly logfile?: string;
+  /** `ip-up-script` / `ip-down-script` (pppd 2.4.8+): the scripts run when IPCP goes up / down. */
+  readonly ipUpScript?: string;
+  readonly ipDownScript?: string;
+  /** `ipparam`: the scripts' 6th argument. */
+  readonly ipparam?: string;
   /** `+ipv6` true, `-ipv6`/`noipv6` false. */
   readonly ipv6?: boolean;
   /** `noccp` or `nomppe`: reject CCP, so no compression or MPPE is negotiated. */
@@ -274,7 +279,11 @@ const OPTIONS = new Map<string, OptionSpec>([
   ['ifname', ignored1],
   ['unit', ignored1],
   ['linkname', ignored1],
-  ['ipparam', ignored1],
+  ['ipparam', str('ipparam')],
+  ['ip-up-script', str('ipUpScript')],
+  ['ip-down-script', str('ipDownScript')],
+  ['ipv6-up-script', { args: 1, warn: 'no IPv6 data path yet: ipv6-up/ipv6-down scripts are not run' }],
+  ['ipv6-down-script', { args: 1, warn: 'no IPv6 data path yet: ipv6-up/ipv6-down scripts are not run' }],
   ['allow-ip', ignored1],
   ['allow-number', ignored1],
   ['noip', { args: 0, warn: 'IPCP is always run by the LNS' }],

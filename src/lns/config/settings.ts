@@ -66,8 +66,21 @@ export interface LnsSettings {
   readonly assignIp: boolean;
   /** Pool: `ip range` minus `no ip range`, as sorted disjoint ranges (the local address is NOT removed here). */
   readonly poolRanges: readonly Ipv4Range[];
-  /** Our IPCP address (`local ip`; never handed out). */
+  /** Our IPCP address (`local ip`; never handed out); with `localRanges`, the range's first address. */
   readonly localAddress: string;
+  /**
+   * `local ip range`: each session gets its own local IPCP address from these ranges (sorted,
+   * disjoint, kept out of `poolRanges`), as xl2tpd hands pppd one per call; empty: every session
+   * uses `localAddress`.
+   */
+  readonly localRanges: readonly Ipv4Range[];
+  /**
+   * Named pools (JSON `namedPools`; xl2tpd and pppd have none): RADIUS Framed-Pool (RFC 2869 §5.18)
+   * picks one of them for a session; without Framed-Pool the `ip range` pool is used.
+   */
+  readonly namedPools: Readonly<Record<string, readonly Ipv4Range[]>>;
+  /** TCP MSS clamping (`lns --mss-clamp auto|N`, JSON `mssClamp`; l2tpns `tcp_mss_adjust`); off by default. */
+  readonly mssClamp: 'auto' | number | undefined;
   // --- PPP (pppd options, with xl2tpd's require/refuse flags ahead of them) ---
   /** Whether the peer must authenticate; when false `authMethods` is empty. */
   readonly authRequired: boolean;
@@ -119,6 +132,19 @@ export interface LnsSettings {
   readonly logFd: number | undefined;
   /** pppd `dump`: print the resolved settings (secrets redacted) to the log at start, then run. */
   readonly dump: boolean;
+  /**
+   * pppd's ip-up / ip-down: run (TUN mode) when a session's IPCP goes up / the session goes down,
+   * with pppd's arguments and environment. From the pppd options file: `ip-up-script` /
+   * `ip-down-script`, default /etc/ppp/ip-up and /etc/ppp/ip-down as pppd's; JSON: none unless set.
+   */
+  readonly ipUpScript: string | undefined;
+  readonly ipDownScript: string | undefined;
+  /** pppd `ipparam`: the scripts' 6th argument and $IPPARAM. */
+  readonly ipparam: string | undefined;
+  /** A script still running this long after it started is killed (SIGTERM, then SIGKILL); JSON only. */
+  readonly hookTimeoutMs: number;
+  /** Serve Prometheus metrics at http://HOST:PORT/metrics ("HOST:PORT"); JSON only, `--metrics` wins. */
+  readonly metrics: string | undefined;
   /** chap-secrets users whose server column is `*` or authName; the client `*` entry, if any, under '*'. */
   readonly users: ReadonlyMap<string, LnsUser>;
   /**
@@ -186,12 +212,15 @@ export function resolveLnsSettings(input: LnsConfigInput): Parsed<LnsSettings> {
   const sorted = applyRangeRules(lns?.ipRanges ?? []);
   let localAddress = lns?.localIp ?? ppp?.localIp;
   let poolRanges = sorted;
-  if (localAddress === undefined && lns !== undefined && lns.localIpRanges.length > 0) {
-    localAddress = lns.localIpRanges[0]!.start;
-    confSink.warn(
-      lns.line,
-      `local ip range: one local address per session is not supported; ${localAddress} is used for all`,
-    );
+  // `local ip range` (xl2tpd 1.3.2+): a local address per call. xl2tpd reserves both ranges in one
+  // table, so an address is never both a session's local and another's peer: the pool loses the overlap.
+  const localRanges = lns?.localIp === undefined ? applyRangeRules(lns?.localIpRanges ?? []) : [];
+  if (localRanges.length > 0 && lns !== undefined) {
+    localAddress = localRanges[0]!.start;
+    poolRanges = applyRangeRules([...lns.ipRanges, ...localRanges.map((r) => ({ ...r, allow: false }))]);
+    if (addressCount(poolRanges) < addressCount(sorted)) {
+      confSink.warn(lns.line, 'ip range overlaps local ip range: the overlap is used for local addresses only');
+    }
   }
   if (localAddress === undefined) {
     const first = sorted[0];
@@ -235,6 +264,9 @@ export function resolveLnsSettings(input: LnsConfigInput): Parsed<LnsSettings> {
     assignIp,
     poolRanges,
     localAddress,
+    localRanges,
+    namedPools: {},
+    mssClamp: undefined,
     authRequired: auth.required,
     authMethods: auth.methods,
     mtu: ppp?.mtu ?? PPPD_DEFAULTS.mtu,
@@ -263,6 +295,11 @@ export function resolveLnsSettings(input: LnsConfigInput): Parsed<LnsSettings> {
     },
     ...logTarget(ppp),
     dump: ppp?.dump ?? false,
+    ipUpScript: ppp?.ipUpScript ?? '/etc/ppp/ip-up',
+    ipDownScript: ppp?.ipDownScript ?? '/etc/ppp/ip-down',
+    ipparam: ppp?.ipparam,
+    hookTimeoutMs: 10_000,
+    metrics: undefined,
     users,
     ...(input.radius !== undefined && { radius: input.radius }),
   };
@@ -278,6 +315,13 @@ function logTarget(ppp: PppOptions | undefined): Pick<LnsSettings, 'logFile' | '
   if (last?.name === 'logfile') return { logFile: ppp?.logfile, logFd: undefined };
   if (last?.name === 'logfd') return { logFile: undefined, logFd: ppp?.logfd };
   return { logFile: undefined, logFd: undefined };
+}
+
+/** How many addresses sorted disjoint ranges hold. */
+function addressCount(ranges: readonly Ipv4Range[]): number {
+  let n = 0;
+  for (const r of ranges) n += parseIpv4(r.end)! - parseIpv4(r.start)! + 1;
+  return n;
 }
 
 function pickSection(conf: Xl2tpdConf | undefined, name: string | undefined, sink: WarningSink): Xl2tpdLns | undefined {
