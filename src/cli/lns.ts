@@ -32,8 +32,9 @@ import type { LnsEvent } from '../lns/lns.js';
 import type { DaeResult } from '../radius/index.js';
 import { formatFlags, parseArgs, UsageError } from './args.js';
 import { DropSummary } from './drop-summary.js';
-import { LogFile } from './log-file.js';
-import { printable, printableFormatted } from './log-text.js';
+import { type LogRecord, lnsEventRecord, logRecord } from './log-events.js';
+import { printable } from './log-text.js';
+import { type LogFormat, Logger } from './logger.js';
 import { startWarnings } from './start-warnings.js';
 
 /** How often dropped datagrams are summarised in the log (one line per period, not one per drop). */
@@ -122,7 +123,11 @@ const FLAGS = {
     help: 'serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9101)',
     valueName: 'HOST:PORT',
   },
-  'log-format': { kind: 'string', help: 'text (default) or json', choices: ['text', 'json'] },
+  'log-format': {
+    kind: 'string',
+    help: 'text (default: pppd-like lines) or json (one object per line, pino; docs/LOGS.md)',
+    choices: ['text', 'json'],
+  },
   debug: { kind: 'boolean', help: 'pppd-style packet lines (as ppp debug = yes)' },
   check: { kind: 'boolean', help: 'read the configuration, print the resolved settings as JSON, and exit' },
   'mss-clamp': {
@@ -154,7 +159,8 @@ logfile (logrotate) and reloads chap-secrets and the tunnel secrets without drop
 missing or unreadable file fails the reload and the old secrets stay).
 
 Logs: one line per event on stdout, warnings on stderr; pppd's logfile FILE also appends both to
-FILE. xl2tpd's debug avp/packet/network/tunnel/state add L2TP debug lines (docs/CONFIG.md).
+FILE. --log-format json writes one JSON object per line instead (pino; fields in docs/LOGS.md).
+xl2tpd's debug avp/packet/network/tunnel/state add L2TP debug lines (docs/CONFIG.md).
 
 Exit status: 0 after SIGTERM/SIGINT; 1 when the TUN device or the UDP socket fails (deleted
 device, I/O error: a supervisor should restart it) or the start fails; 2 on usage and
@@ -232,16 +238,25 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     );
   }
   const fromFiles = a.config !== undefined || a['json-config'] !== undefined;
-  const startLines = loaded.warnings.map((w) => `warning: ${formatWarning(w)}`);
+  const startLines: LogRecord[] = loaded.warnings.map((w) =>
+    logRecord('warning', { file: w.file, line: w.line }, `warning: ${formatWarning(w)}`),
+  );
   // Only when a file says so: the embedded defaults carry the seed's `exclusive = yes` silently.
   if (settings.exclusive && fromFiles) {
     startLines.push(
-      'notice: exclusive = yes restricts nothing, as in xl2tpd: any number of tunnels per peer and sessions per user',
+      logRecord(
+        'notice',
+        {},
+        'notice: exclusive = yes restricts nothing, as in xl2tpd: any number of tunnels per peer and sessions per user',
+      ),
     );
   }
+  const format: LogFormat = a['log-format'] === 'json' ? 'json' : 'text';
   if (a.check) {
-    for (const l of startLines) process.stderr.write(`${l}\n`);
+    const logger = await Logger.open({ format });
+    for (const r of startLines) logger.log(r);
     process.stdout.write(settingsToJson(settings, { redactSecrets: true }));
+    await logger.close();
     return 0;
   }
   // pppd logfile / logfd: a second copy of the log (and of the warnings), opened now (exit 2 if it
@@ -249,26 +264,18 @@ export async function runLns(argv: readonly string[]): Promise<number> {
   const logFd = settings.logFd !== undefined && settings.logFd > 2 ? settings.logFd : undefined;
   const logTarget =
     settings.logFile !== undefined ? { path: settings.logFile } : logFd !== undefined ? { fd: logFd } : undefined;
-  const logFile = logTarget && LogFile.open(logTarget, (m) => process.stderr.write(`warning: ${m}\n`));
-  const stderrLine = (text: string): void => {
-    process.stderr.write(`${text}\n`);
-    logFile?.write(`${text}\n`);
-  };
-  for (const l of startLines) stderrLine(l);
+  const logger = await Logger.open({ format, ...(logTarget !== undefined && { file: logTarget }) });
+  const log = logger.event.bind(logger);
+  const warn = (text: string): void => logger.event('warning', {}, `warning: ${text}`);
+  for (const r of startLines) logger.log(r);
 
   // Dropped datagrams (L2TP and DAE) are counted and summarised every DROP_SUMMARY_MS: one line
   // per datagram would let anyone who can reach the port write the log at line rate.
   const drops = new DropSummary();
-  const json = a['log-format'] === 'json';
-  const log = (fields: Record<string, unknown>, text: string): void => {
-    const line = json ? `${jsonLine(fields)}\n` : `${text}\n`;
-    if (!process.stdout.destroyed) process.stdout.write(line);
-    logFile?.write(line);
-  };
   const userspace = a.userspace || (!a.tun && a.config === undefined && a['json-config'] === undefined);
   if (settings.radius?.acceptUnsignedReplies === true) {
-    stderrLine(
-      'warning: RADIUS replies without Message-Authenticator are accepted (CVE-2024-3596, BlastRADIUS): ' +
+    warn(
+      'RADIUS replies without Message-Authenticator are accepted (CVE-2024-3596, BlastRADIUS): ' +
         'sign them at the server instead',
     );
   }
@@ -280,7 +287,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     argvUsers: a.user?.length ?? 0,
     secretsFiles: loaded.secretsFiles,
   })) {
-    stderrLine(`warning: ${w}`);
+    warn(w);
   }
   const live: ReloadableSecrets = { settings };
   const pool = AddressPool.fromSettings(settings);
@@ -310,19 +317,21 @@ export async function runLns(argv: readonly string[]): Promise<number> {
         pcap: {
           path: a.pcap,
           maxBytes: (a['pcap-max-mb'] ?? 100) * 1024 * 1024,
-          onFull: () => stderrLine(`warning: ${a.pcap} reached ${a['pcap-max-mb'] ?? 100} MB: capture stopped`),
+          onFull: () => warn(`${a.pcap} reached ${a['pcap-max-mb'] ?? 100} MB: capture stopped`),
         },
       }),
       capture: {
         maxBytes: (a['pcap-max-mb'] ?? 100) * 1024 * 1024,
         onStart: (c) =>
           log(
-            { event: 'capture-started', ...c },
+            'capture-started',
+            { captureId: c.id, target: c.target, captureFile: c.file, seconds: c.seconds, maxBytes: c.maxBytes },
             `capture ${c.id} of ${printable(c.target)} for ${c.seconds} s into ${printable(c.file)} (at most ${c.maxBytes} octets)`,
           ),
         onEnd: (c, reason) =>
           log(
-            { event: 'capture-ended', ...c, reason },
+            'capture-ended',
+            { captureId: c.id, target: c.target, captureFile: c.file, packets: c.packets, bytes: c.bytes, reason },
             `capture ${c.id} of ${printable(c.target)} ended (${reason}): ${c.packets} packets, ${c.bytes} octets in ${printable(c.file)}`,
           ),
       },
@@ -330,7 +339,8 @@ export async function runLns(argv: readonly string[]): Promise<number> {
         ...settings.radius,
         onEvent: (e) => {
           if (e.type === 'server-down' || e.type === 'server-up') {
-            log({ event: `radius-${e.type}`, ...e.server }, `RADIUS ${e.type}: ${e.server.address}:${e.server.port}`);
+            const server = { address: e.server.address, port: e.server.port };
+            log(`radius-${e.type}`, { server }, `RADIUS ${e.type}: ${server.address}:${server.port}`);
           }
         },
         dae: settings.radius.dae && {
@@ -339,7 +349,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
           requireEventTimestamp: settings.radius.daeRequireEventTimestamp,
           onResult: (r, from) => {
             if (r.type === 'dropped') drops.add(`dae-${r.reason}`, `${from.address}:${from.port}`);
-            else if (!r.duplicate) log(daeFields(r, from), daeText(r, from));
+            else if (!r.duplicate) logger.log(daeRecord(r, from));
           },
         },
       },
@@ -355,6 +365,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     const why = e instanceof Error ? e.message : String(e);
     const hint =
       !userspace && /tun|TUNSETIFF|EPERM|EACCES|koffi/i.test(why) ? ' (try --userspace, or run as root)' : '';
+    await logger.close();
     throw new Error(`cannot start: ${why}${hint}`);
   }
   const flushDrops = (): void => {
@@ -365,7 +376,8 @@ export async function runLns(argv: readonly string[]): Promise<number> {
       .join(', ');
     const sources = `${d.sources}${d.sourcesCapped ? '+' : ''}`;
     log(
-      { event: 'datagrams-dropped', total: d.total, reasons: d.byReason, sources: d.sources },
+      'datagrams-dropped',
+      { total: d.total, reasons: d.byReason, sources: d.sources },
       `dropped ${d.total} datagram(s) from ${sources} source(s) in the last ${DROP_SUMMARY_MS / 1000} s: ${reasons}`,
     );
   };
@@ -376,14 +388,15 @@ export async function runLns(argv: readonly string[]): Promise<number> {
       drops.add(e.reason, `${e.peer.address}:${e.peer.port}`);
       return;
     }
-    const text = describeEvent(e, settings.pppDebug);
-    if (text !== undefined) log({ event: e.type, ...e }, text);
+    const r = lnsEventRecord(e, settings.pppDebug);
+    if (r !== undefined) logger.log(r);
   });
   server.onInternalError((e: unknown) =>
-    log({ event: 'internal-error', error: String(e) }, `internal error (tunnel torn down, serving on): ${String(e)}`),
+    log('internal-error', { error: String(e) }, `internal error (tunnel torn down, serving on): ${String(e)}`),
   );
-  const hooks = userspace ? undefined : startHooks(server, settings, log);
+  const hooks = userspace ? undefined : startHooks(server, settings, logger);
 
+  await logger.drain();
   const mode = userspace ? 'userspace mode' : `TUN mode`;
   const rangeText = (rs: LnsSettings['poolRanges']): string =>
     rs.map((r) => (r.start === r.end ? r.start : `${r.start}-${r.end}`)).join(',');
@@ -391,14 +404,17 @@ export async function runLns(argv: readonly string[]): Promise<number> {
   // `local ip range`: each session its own local address from it.
   const local = settings.localRanges.length > 0 ? rangeText(settings.localRanges) : settings.localAddress;
   log(
+    'listening',
     {
-      event: 'listening',
-      address: server.address,
+      listenAddress: server.address,
       port: server.port,
-      mode,
-      pool: ranges,
-      local,
-      auth: settings.authMethods,
+      mode: userspace ? 'userspace' : 'tun',
+      poolRanges: settings.poolRanges.map((r) => ({ start: r.start, end: r.end })),
+      localAddress: settings.localAddress,
+      ...(settings.localRanges.length > 0 && {
+        localRanges: settings.localRanges.map((r) => ({ start: r.start, end: r.end })),
+      }),
+      authMethods: settings.authMethods,
     },
     `l2tp-ts lns listening on ${server.address}:${server.port} (${mode}); pool ${ranges || 'none'}, local ip ${local}, auth ${settings.authMethods.join(',') || 'none'}`,
   );
@@ -406,13 +422,13 @@ export async function runLns(argv: readonly string[]): Promise<number> {
   if (settings.dump && fromFiles) {
     const { users, tunnelSecrets, ...shown } = JSON.parse(settingsToJson(settings, { redactSecrets: true }));
     for (const [key, value] of Object.entries(shown)) {
-      log({ event: 'dump', key, value }, `dump: ${key} ${JSON.stringify(value)}`);
+      log('dump', { key, value }, `dump: ${key} ${JSON.stringify(value)}`);
     }
     const counts = { users: Object.keys(users).length, tunnelSecrets: tunnelSecrets.length };
-    log({ event: 'dump', ...counts }, `dump: ${counts.users} users, ${counts.tunnelSecrets} tunnel secrets`);
+    log('dump-secrets', counts, `dump: ${counts.users} users, ${counts.tunnelSecrets} tunnel secrets`);
   }
   if (loaded.demoPassword !== undefined && extra.size === 0) {
-    log({ event: 'demo-user', user: 'demo' }, `demo user: demo  password: ${loaded.demoPassword}`);
+    log('demo-user', { user: 'demo' }, `demo user: demo  password: ${loaded.demoPassword}`);
   }
 
   let metrics: MetricsServer | undefined;
@@ -425,7 +441,8 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     const { serveMetrics } = await import('../io/metrics.js');
     metrics = await serveMetrics(server, host, metricsAt.port);
     log(
-      { event: 'metrics', address: host, port: metrics.port },
+      'metrics',
+      { listenAddress: host, port: metrics.port },
       `metrics at http://${host.includes(':') ? `[${host}]` : host}:${metrics.port}/metrics`,
     );
   }
@@ -436,14 +453,11 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     try {
       control = await serveControl(requireControlPath(path), (req) => controlCommand(server, req.cmd, req.args), {
         privateDirectory: a.control === undefined,
-        onRefused: (uid) =>
-          log({ event: 'control-refused', uid }, `control socket: refused a connection from uid ${uid}`),
+        onRefused: (uid) => log('control-refused', { uid }, `control socket: refused a connection from uid ${uid}`),
       });
     } catch (e) {
       if (!(e instanceof ControlError) && a.control !== undefined) throw e;
-      stderrLine(
-        `warning: no control socket at ${path ?? '(no default path)'}: ${e instanceof Error ? e.message : String(e)}`,
-      );
+      warn(`no control socket at ${path ?? '(no default path)'}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
@@ -452,7 +466,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     const stop = (signal: string, code = 0): void => {
       if (stopping) return;
       stopping = true;
-      log({ event: 'stopping', signal }, `${signal}: sending StopCCN to every peer`);
+      log('stopping', { signal }, `${signal}: sending StopCCN to every peer`);
       clearInterval(dropTimer);
       flushDrops();
       const force = setTimeout(() => resolve(code), 4500);
@@ -462,7 +476,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
         hooks?.close();
         await control?.close().catch(() => undefined);
         await metrics?.close().catch(() => undefined);
-        await logFile?.close();
+        await logger.close();
         process.off('SIGTERM', onTerm);
         process.off('SIGINT', onInt);
         process.off('SIGHUP', onHup);
@@ -473,87 +487,51 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     // A deleted TUN device or a broken socket: an LNS that cannot carry traffic must not look
     // alive. Exit 1 so that systemd (Restart=on-failure) or procd restarts it.
     server.onFatal((err) => {
-      log({ event: 'fatal', error: err.message }, `fatal: ${err.message}; exiting`);
+      log('fatal', { error: err.message }, `fatal: ${err.message}; exiting`);
       stop('fatal', 1);
     });
     const onTerm = (): void => stop('SIGTERM');
     const onInt = (): void => stop('SIGINT');
     const onHup = (): void => {
       // logrotate renamed the log file: new lines go to a new one (a failure keeps the old).
-      const reopenFailed = logFile?.reopen();
+      const reopenFailed = logger.reopen();
       if (reopenFailed !== undefined) {
+        const logFile = logger.fileName ?? '';
         log(
-          { event: 'log-reopen', ok: false, error: reopenFailed },
-          `SIGHUP: log file ${logFile?.name}: ${reopenFailed}; writing to the old one`,
+          'log-reopen-failed',
+          { logFile, error: reopenFailed },
+          `SIGHUP: log file ${logFile}: ${reopenFailed}; writing to the old one`,
         );
       }
       if (loaded.reload === undefined) {
-        log({ event: 'reload', ok: false }, 'SIGHUP: nothing to reload (no configuration files)');
+        log(
+          'reload-failed',
+          { error: 'nothing to reload (no configuration files)' },
+          'SIGHUP: nothing to reload (no configuration files)',
+        );
         return;
       }
       try {
         const fresh = loaded.reload();
         for (const w of fresh.warnings) {
-          log({ event: 'reload-warning', ...w }, `SIGHUP: warning: ${formatWarning(w)}`);
+          log('reload-warning', { file: w.file, line: w.line }, `SIGHUP: warning: ${formatWarning(w)}`);
         }
         settings = { ...settings, users: withExtra(fresh.users), tunnelSecrets: fresh.tunnelSecrets };
         live.settings = settings;
         pool.setReserved(staticAddresses(settings.users));
         log(
-          { event: 'reload', ok: true, users: settings.users.size },
+          'reload',
+          { users: settings.users.size, tunnelSecrets: settings.tunnelSecrets.length },
           `SIGHUP: reloaded ${settings.users.size} users and ${settings.tunnelSecrets.length} tunnel secrets`,
         );
       } catch (e) {
-        log(
-          { event: 'reload', ok: false, error: String(e) },
-          `SIGHUP: reload failed, keeping the old secrets: ${String(e)}`,
-        );
+        log('reload-failed', { error: String(e) }, `SIGHUP: reload failed, keeping the old secrets: ${String(e)}`);
       }
     };
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
     process.on('SIGHUP', onHup);
   });
-}
-
-/**
- * One log line per event; secrets never appear in events. Every string a peer controls (host
- * name, user name, result messages, reasons that quote them, debug dumps) goes through
- * printable(), so no peer can forge, hide or flood a line.
- */
-function describeEvent(e: LnsEvent, debug: boolean): string | undefined {
-  const p = printable;
-  const user = (u: string | undefined, none: string) => (u === undefined ? none : p(u));
-  switch (e.type) {
-    case 'tunnel-up':
-      return `tunnel ${e.tunnelId} up from ${e.peer.address}:${e.peer.port} (host ${p(e.peerHostName)})`;
-    case 'tunnel-down':
-      return `tunnel ${e.tunnelId} down (${e.initiator}): result ${e.resultCode}${e.errorCode !== undefined ? `/${e.errorCode}` : ''}${e.message ? ` ${p(e.message)}` : ''}`;
-    case 'session-started':
-      return `session ${e.tunnelId}/${e.sessionId} call established from ${e.peer.address}:${e.peer.port}`;
-    case 'session-up':
-      return `session ${e.tunnelId}/${e.sessionId} up: user ${user(e.user, '-')} address ${e.address} (local ${e.localAddress})`;
-    case 'session-down':
-      return `session ${e.tunnelId}/${e.sessionId} down: user ${user(e.user, '-')} address ${e.address ?? '-'} ${p(e.reason)}`;
-    case 'auth-failed':
-      return `session ${e.tunnelId}/${e.sessionId} authentication failed for ${user(e.user, '?')}: ${p(e.reason)}`;
-    case 'auth-blocked':
-      return `authentication refused for ${e.forMs / 1000} s for ${e.kind} ${p(e.value)} after ${e.failures} failures`;
-    case 'pool-exhausted':
-      if (e.pool === 'local') return `session ${e.tunnelId}/${e.sessionId} refused: local ip range exhausted`;
-      if (e.unknown === true)
-        return `session ${e.tunnelId}/${e.sessionId} no address for ${user(e.user, '?')}: Framed-Pool ${p(e.pool ?? '')} is not configured (namedPools)`;
-      if (e.pool !== undefined)
-        return `session ${e.tunnelId}/${e.sessionId} no address for ${user(e.user, '?')}: pool ${p(e.pool)} exhausted`;
-      return `session ${e.tunnelId}/${e.sessionId} no address for ${user(e.user, '?')}: pool exhausted or address in use`;
-    case 'log':
-      return debug ? `[${e.tunnelId}/${e.sessionId}] ${p(e.text, 4096)}` : undefined;
-    case 'l2tp-debug':
-      // Only emitted when an xl2tpd debug key is on; describe.ts escaped the peer's bytes already.
-      return printableFormatted(e.text, 4096);
-    case 'datagram-dropped':
-      return `dropped datagram from ${e.peer.address}:${e.peer.port}: ${p(e.reason)}`;
-  }
 }
 
 /** The `ctl` commands. */
@@ -615,16 +593,6 @@ function captureCommand(server: LnsServer, args: Record<string, unknown>): unkno
     default:
       throw new Error('capture needs an action: start, stop, list');
   }
-}
-
-/**
- * One JSON log line. JSON.stringify escapes control characters itself; strings a peer controls
- * are only cut to the same bound as text logs (debug dumps get more room).
- */
-function jsonLine(fields: Record<string, unknown>): string {
-  return JSON.stringify({ time: new Date().toISOString(), ...fields }, (k, v) =>
-    typeof v === 'string' && v.length > 256 ? `${v.slice(0, k === 'text' ? 4096 : 256)}…` : v,
-  );
 }
 
 function readText(file: string, what: string): string {
@@ -729,11 +697,7 @@ function loadSettings(a: Args): Loaded {
  * pppd's ip-up / ip-down for TUN-mode sessions (src/io/ppp-hooks.ts), each run's end logged with
  * its output (escaped). Undefined when neither script is set.
  */
-function startHooks(
-  server: LnsServer,
-  settings: LnsSettings,
-  log: (fields: Record<string, unknown>, text: string) => void,
-): PppHooks | undefined {
+function startHooks(server: LnsServer, settings: LnsSettings, logger: Logger): PppHooks | undefined {
   if (settings.ipUpScript === undefined && settings.ipDownScript === undefined) return undefined;
   const hooks = new PppHooks({
     ...(settings.ipUpScript !== undefined && { ipUp: settings.ipUpScript }),
@@ -743,7 +707,19 @@ function startHooks(
     onResult: (r) => {
       const how = r.timedOut ? `killed after ${r.ms} ms` : `exit ${r.status} in ${r.ms} ms`;
       const out = r.output.trim() === '' ? '' : `: ${printable(r.output.trim())}`;
-      log({ event: 'hook', ...r }, `session ${r.tunnelId}/${r.sessionId} ${r.script} ${how}${out}`);
+      logger.event(
+        r.status === 0 && !r.timedOut ? 'hook' : 'hook-failed',
+        {
+          tunnelId: r.tunnelId,
+          sessionId: r.sessionId,
+          script: r.script,
+          status: r.status,
+          timedOut: r.timedOut,
+          output: r.output.trim(),
+          durationMs: r.ms,
+        },
+        `session ${r.tunnelId}/${r.sessionId} ${r.script} ${how}${out}`,
+      );
     },
   });
   // The session as ip-up saw it: ip-down gets the same interface and addresses (the lease is
@@ -775,16 +751,23 @@ function startHooks(
   return hooks;
 }
 
-/** The log line of an answered DAE request (peer-controlled values escaped). */
-function daeText(r: Extract<DaeResult, { type: 'answered' }>, from: PeerAddress): string {
+/** The log record of an answered DAE request (peer-controlled values escaped in the text). */
+function daeRecord(r: Extract<DaeResult, { type: 'answered' }>, from: PeerAddress): LogRecord {
   const what = r.request === undefined ? 'request' : r.request.kind === 'coa' ? 'CoA-Request' : 'Disconnect-Request';
   const select = r.request === undefined ? '' : ` for ${printable(JSON.stringify(r.request.select))}`;
-  const result = r.outcome.ok ? `ACK (${r.outcome.sessions} session(s))` : `NAK (Error-Cause ${r.outcome.errorCause})`;
-  return `RADIUS ${what} from ${from.address}:${from.port}${select}: ${result}`;
-}
-
-function daeFields(r: Extract<DaeResult, { type: 'answered' }>, from: PeerAddress): Record<string, unknown> {
-  return { event: 'radius-dae', from: `${from.address}:${from.port}`, request: r.request, outcome: r.outcome };
+  const o = r.outcome;
+  const result = o.ok ? `ACK (${o.sessions} session(s))` : `NAK (Error-Cause ${o.errorCause})`;
+  return logRecord(
+    'radius-dae',
+    {
+      peer: { address: from.address, port: from.port },
+      daeRequest: r.request?.kind,
+      select: r.request && { ...r.request.select },
+      ok: o.ok,
+      ...(o.ok ? { sessions: o.sessions } : { errorCause: o.errorCause }),
+    },
+    `RADIUS ${what} from ${from.address}:${from.port}${select}: ${result}`,
+  );
 }
 
 /** --mss-clamp auto|N. */

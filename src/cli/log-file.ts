@@ -4,12 +4,13 @@
 //   (exit 2) and not a surprise later; `logfd N` must name an open descriptor the same way;
 // - written through a WriteStream (the thread pool writes; the event loop never waits for a disk),
 //   with at most MAX_LOG_BACKLOG_BYTES queued: a line beyond that is dropped and counted, and a
-//   "dropped" line says how many once the backlog has room again — never an unbounded buffer;
+//   "dropped" line (in the log's form, text or JSON) says how many once the backlog has room
+//   again — never an unbounded buffer;
 // - a write error (ENOSPC, EIO, EPIPE on a descriptor) never stops the LNS: lines are dropped and
 //   counted until reopen() succeeds, and the problem is reported once;
 // - reopen() (SIGHUP, after logrotate renamed the file) opens the path anew and lets the old
 //   stream finish into the renamed file; if the new open fails the old stream is kept.
-// Related: lns.ts (the `log` function, SIGHUP), docs/CONFIG.md "Logs".
+// Related: logger.ts (stdout, stderr and this copy), lns.ts (SIGHUP), docs/CONFIG.md "Logs".
 import { constants, createWriteStream, fstatSync, openSync, type WriteStream } from 'node:fs';
 import { ConfigError } from '../lns/config/config-error.js';
 
@@ -39,11 +40,18 @@ export class LogFile {
     /** Told once per failure (then once more after each reopen that fails again). */
     private readonly onProblem: (message: string) => void,
     private readonly maxBacklog: number,
+    /** The line that says how many were dropped (in the log's form: text or JSON). */
+    private readonly droppedLine: (count: number) => string,
   ) {}
 
   /** Opens the target now; throws ConfigError (exit 2) when it cannot be opened. */
-  static open(target: LogTarget, onProblem: (message: string) => void, maxBacklog = MAX_LOG_BACKLOG_BYTES): LogFile {
-    const f = new LogFile(target, onProblem, maxBacklog);
+  static open(
+    target: LogTarget,
+    onProblem: (message: string) => void,
+    maxBacklog = MAX_LOG_BACKLOG_BYTES,
+    droppedLine: (count: number) => string = (n) => `log: ${n} line(s) dropped (log file backlog full or failing)\n`,
+  ): LogFile {
+    const f = new LogFile(target, onProblem, maxBacklog, droppedLine);
     if ('path' in target) {
       f.stream = f.streamOn(
         openFile(target.path, (why) => new ConfigError(target.path, 0, `logfile: ${why}`)),
@@ -79,7 +87,7 @@ export class LogFile {
       return;
     }
     if (this.unreported > 0) {
-      s.write(`log: ${this.unreported} line(s) dropped (log file backlog full or failing)\n`);
+      s.write(this.droppedLine(this.unreported));
       this.unreported = 0;
     }
     s.write(line);

@@ -1,6 +1,6 @@
 // Issue 9, through a real `l2tp-ts lns` process: a Host Name with a newline cannot forge a log
 // line, garbage datagrams become one summary line instead of one line each, a closed stdout
-// (EPIPE) does not stop the LNS, SIGHUP with chap-secrets missing keeps the old users, --check
+// (EPIPE) does not stop the LNS in either log format, SIGHUP with chap-secrets missing keeps the old users, --check
 // never prints a secret (not even one with an escaped quote), and firewall --name refuses
 // anything but [A-Za-z0-9_-]. Related: src/cli/lns.ts, src/cli/log-text.ts, test/e2e/cli-process.ts.
 import { createSocket } from 'node:dgram';
@@ -43,16 +43,101 @@ describe('l2tp-ts lns against hostile input and a hostile environment', () => {
     expect(summary[0]).toMatch(/^dropped 200 datagram\(s\) from 1 source\(s\)/);
   }, 40_000);
 
-  it('keeps serving after its stdout is closed (EPIPE)', async () => {
-    const lns = await startLns(['--userspace', '--user', 'alice:s3cret']);
-    lns.proc.child.stdout!.destroy();
-    for (let i = 0; i < 3; i++) {
-      const r = await runLac(lns.port, ['--user', 'alice', '--password', 's3cret', '--ping']);
+  it.each(['text', 'json'])(
+    'keeps serving after its stdout is closed (EPIPE), --log-format %s',
+    async (format) => {
+      const lns = await startLns(['--userspace', '--user', 'alice:s3cret', '--log-format', format]);
+      lns.proc.child.stdout!.destroy();
+      for (let i = 0; i < 3; i++) {
+        const r = await runLac(lns.port, ['--user', 'alice', '--password', 's3cret', '--ping']);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.summary?.sessions[0]?.pingOk).toBe(true);
+      }
+      expect(await lns.status()).toMatchObject({ sessions: expect.any(Number) });
+      expect(lns.proc.child.exitCode).toBeNull();
+      // Told once, on stderr, in the log's form.
+      await lns.proc.waitFor(/warning: stdout: EPIPE; its log lines are dropped from now on/);
+      const told = lns.proc
+        .stderr()
+        .split('\n')
+        .filter((l) => l.includes('stdout: EPIPE'));
+      expect(told).toHaveLength(1);
+      if (format === 'json') expect(JSON.parse(told[0]!)).toMatchObject({ event: 'warning', level: 'warn' });
+      process.kill(lns.proc.pid, 'SIGTERM');
+      expect(await lns.proc.exited).toBe(0);
+    },
+    60_000,
+  );
+
+  it.each(['text', 'json'])(
+    'a stdout reader that stops reading neither stalls the LNS nor grows its memory: lines beyond 1 MiB are dropped and counted (%s)',
+    async (format) => {
+      const dir = tempDir({
+        'lns.json': JSON.stringify({
+          users: { alice: 's3cret' },
+          poolRanges: ['10.1.0.1-10.1.3.250'],
+          pppDebug: true,
+          debug: { avp: true, packet: true, network: true, tunnel: true, state: true },
+        }),
+      });
+      const lns = await startLns(['--json-config', join(dir, 'lns.json'), '--userspace', '--log-format', format], dir);
+      lns.proc.child.stdout!.pause(); // the pipe fills up: the LNS meets EAGAIN
+      // 400 sessions of debug lines (~3 MB as text, ~6 MB as JSON) while nobody reads: all come up.
+      const many = ['--tunnels', '4', '--sessions', '100'];
+      const r = await runLac(lns.port, ['--user', 'alice', '--password', 's3cret', ...many]);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.summary?.sessions[0]?.pingOk).toBe(true);
-    }
-    expect(await lns.status()).toMatchObject({ sessions: expect.any(Number) });
-    expect(lns.proc.child.exitCode).toBeNull();
+      expect(r.summary?.sessions.filter((x) => x.address !== undefined)).toHaveLength(400);
+      lns.proc.child.stdout!.resume();
+      const after = await runLac(lns.port, ['--user', 'alice', '--password', 's3cret']);
+      expect(after.code, after.stderr).toBe(0);
+      // The note comes with the first line written once the backlog has room: SIGHUP until then.
+      const noted = /log: \d+ line\(s\) dropped \(stdout backlog full or failing\)/;
+      await waitUntil(
+        () => {
+          if (noted.test(lns.proc.stdout())) return true;
+          process.kill(lns.proc.pid, 'SIGHUP'); // one reload line each
+          return false;
+        },
+        20_000,
+        'the dropped-lines note',
+      );
+      process.kill(lns.proc.pid, 'SIGTERM');
+      expect(await lns.proc.exited).toBe(0);
+      const lines = lns.proc.stdout().trimEnd().split('\n');
+      // Whole lines are dropped, never parts of one.
+      if (format === 'json') for (const l of lines) expect(() => JSON.parse(l), l).not.toThrow();
+      const note = lines.find((l) => l.includes('line(s) dropped'))!;
+      const dropped = Number(/log: (\d+) line/.exec(note)?.[1]);
+      expect(dropped).toBeGreaterThan(0);
+      if (format === 'json') expect(JSON.parse(note)).toMatchObject({ event: 'log-dropped', level: 'warn', dropped });
+    },
+    90_000,
+  );
+
+  it('a stdout reader that never reads again cannot hold the exit: SIGTERM gives queued lines 2 s, then exit 0', async () => {
+    const dir = tempDir({
+      'lns.json': JSON.stringify({
+        users: { alice: 's3cret' },
+        poolRanges: ['10.1.0.1-10.1.3.250'],
+        pppDebug: true,
+        debug: { avp: true, packet: true, network: true, tunnel: true, state: true },
+      }),
+    });
+    const lns = await startLns(['--json-config', join(dir, 'lns.json'), '--userspace', '--log-format', 'json'], dir);
+    lns.proc.child.stdout!.pause();
+    const r = await runLac(lns.port, [
+      '--user',
+      'alice',
+      '--password',
+      's3cret',
+      '--tunnels',
+      '4',
+      '--sessions',
+      '100',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    process.kill(lns.proc.pid, 'SIGTERM'); // 1 MiB queued behind a full pipe, and nobody reads
+    expect(await lns.proc.exited).toBe(0);
   }, 60_000);
 
   it('SIGHUP with chap-secrets gone fails the reload, keeps the old users, then takes the restored file', async () => {
