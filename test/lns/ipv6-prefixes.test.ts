@@ -89,3 +89,13 @@ describe('Ipv6Sessions', () => {
     expect(v6.pollTimeout()).toBeUndefined();
   });
 });
+
+describe('JSON ipv6Pool', () => {
+  it('is checked when the config loads: a bad or too short prefix is an error with its path', async () => {
+    const { parseJsonConfig } = await import('../../src/lns/config/json-config.js');
+    const ok = parseJsonConfig('{"ipv6": true, "ipv6Pool": "2001:db8:100::/48"}', 'c.json');
+    expect(ok.value.ipv6Pool).toBe('2001:db8:100::/48');
+    expect(() => parseJsonConfig('{"ipv6Pool": "2001:db8::/24"}', 'c.json')).toThrow(/ipv6Pool.*\/32 to a \/63/);
+    expect(() => parseJsonConfig('{"ipv6Pool": 5}', 'c.json')).toThrow(/ipv6Pool/);
+  });
+});
