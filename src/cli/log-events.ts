@@ -33,6 +33,9 @@ export interface LogFieldTypes {
   localAddress: string;
   dns: readonly string[];
   routes: readonly string[];
+  ipv6Prefix: string;
+  localLinkLocal: string;
+  peerLinkLocal: string;
   counters: Readonly<SessionCounters>;
   pool: string;
   poolUnknown: boolean;
@@ -109,6 +112,12 @@ export const LOG_FIELDS: { readonly [K in LogFieldName]: LogFieldSpec } = {
     type: 'array',
     doc: 'prefixes routed to the session beside its address (RADIUS Framed-Route), CIDR strings',
   },
+  ipv6Prefix: {
+    type: 'string',
+    doc: "the session's /64 from `ipv6Pool` (announced by Router Advertisement); absent without a pool",
+  },
+  localLinkLocal: { type: 'string', doc: "the LNS's link-local IPv6 address on the session (IPV6CP interface id)" },
+  peerLinkLocal: { type: 'string', doc: "the client's link-local IPv6 address (its negotiated interface id)" },
   counters: {
     type: 'object',
     doc: "the session's final `{ rxPackets, rxBytes, txPackets, txBytes }` (as `ctl sessions`)",
@@ -232,6 +241,18 @@ export const LOG_EVENTS = {
     stream: 'stdout',
     fields: ['tunnelId', 'sessionId', 'peer', 'user?', 'address', 'localAddress', 'dns', 'routes?'],
     doc: 'IPCP opened: the session carries IP',
+  },
+  'session-ipv6-up': {
+    level: 'info',
+    stream: 'stdout',
+    fields: ['tunnelId', 'sessionId', 'ipv6Prefix?', 'localLinkLocal', 'peerLinkLocal'],
+    doc: 'IPv6CP opened: the session carries IPv6 (its /64, if any, announced)',
+  },
+  'session-ipv6-down': {
+    level: 'info',
+    stream: 'stdout',
+    fields: ['tunnelId', 'sessionId', 'ipv6Prefix?'],
+    doc: 'IPv6CP closed: the /64 is released',
   },
   'session-down': {
     level: 'info',
@@ -420,6 +441,14 @@ export const LNS_EVENT_FIELDS: {
     resultCode: 'resultCode',
     counters: 'counters',
   },
+  'session-ipv6-up': {
+    tunnelId: 'tunnelId',
+    sessionId: 'sessionId',
+    prefix: 'ipv6Prefix',
+    localLinkLocal: 'localLinkLocal',
+    peerLinkLocal: 'peerLinkLocal',
+  },
+  'session-ipv6-down': { tunnelId: 'tunnelId', sessionId: 'sessionId', prefix: 'ipv6Prefix' },
   'auth-failed': { tunnelId: 'tunnelId', sessionId: 'sessionId', user: 'user', reason: 'reason' },
   'auth-blocked': { kind: 'blockedKind', value: 'blocked', failures: 'failures', forMs: 'forMs' },
   'pool-exhausted': {
@@ -487,6 +516,24 @@ const FROM_LNS: Translate = {
         routes: e.routes,
       },
       `session ${e.tunnelId}/${e.sessionId} up: user ${who(e.user, '-')} address ${e.address} (local ${e.localAddress})`,
+    ),
+  'session-ipv6-up': (e) =>
+    logRecord(
+      'session-ipv6-up',
+      {
+        tunnelId: e.tunnelId,
+        sessionId: e.sessionId,
+        ipv6Prefix: e.prefix,
+        localLinkLocal: e.localLinkLocal,
+        peerLinkLocal: e.peerLinkLocal,
+      },
+      `session ${e.tunnelId}/${e.sessionId} ipv6 up: prefix ${e.prefix ?? '-'} link-local ${e.peerLinkLocal} (local ${e.localLinkLocal})`,
+    ),
+  'session-ipv6-down': (e) =>
+    logRecord(
+      'session-ipv6-down',
+      { tunnelId: e.tunnelId, sessionId: e.sessionId, ipv6Prefix: e.prefix },
+      `session ${e.tunnelId}/${e.sessionId} ipv6 down: prefix ${e.prefix ?? '-'}`,
     ),
   'session-down': (e) =>
     logRecord(

@@ -33,6 +33,8 @@ export interface LacClient {
   ): Promise<Extract<LacEvent, { type: T }>>;
   /** Pings the IPCP peer of `session`; resolves with the round-trip time in ms. */
   ping(session: PppSession, timeoutMs?: number, size?: number): Promise<number>;
+  /** IPv6 (issue 12 item 5): pings `destination` over IPv6 from the session's SLAAC address; resolves with the RTT in ms. */
+  ping6(session: PppSession, destination: string, timeoutMs?: number): Promise<number>;
   /** Sends an IPv4 packet through `session`. */
   sendIp(session: PppSession, packet: Uint8Array): boolean;
   /** StopCCN to the LNS, waits up to `graceMs` for the acknowledgement, closes the socket. */
@@ -72,6 +74,19 @@ export async function createLac(opts: CreateLacOptions): Promise<LacClient> {
       if (!engine.ping(session, monotonicNow(), size)) {
         reply.catch(() => undefined);
         throw new Error('session has no IP link');
+      }
+      driver.flush();
+      return (await reply).rttMs;
+    },
+    async ping6(session, destination, timeoutMs = 3000) {
+      const reply = waitFor(
+        'ping-reply',
+        (e) => e.tunnelId === session.handle.tunnelId && e.sessionId === session.handle.sessionId,
+        timeoutMs,
+      );
+      if (!engine.ping6(session, destination, monotonicNow())) {
+        reply.catch(() => undefined);
+        throw new Error('session has no IPv6 link');
       }
       driver.flush();
       return (await reply).rttMs;

@@ -3,8 +3,10 @@
 import { lookup } from 'node:dns/promises';
 import type { PeerAddress } from '../core/engine.js';
 import { parseIpv4 } from '../core/ipv4.js';
+import { formatIpv6 } from '../core/ipv6.js';
 import type { Random } from '../core/random.js';
 import { AddressPool } from '../lns/address-pool.js';
+import { Ipv6Prefixes } from '../lns/ipv6-prefixes.js';
 import { LnsEngine, type LnsEngineOptions, type LnsEvent } from '../lns/lns.js';
 import { type DaeResult, DaeServer, RadiusClient, type RadiusClientEvent, type RadiusServer } from '../radius/index.js';
 import type { IpPacket, PppSession } from '../session/ppp-over-l2tp.js';
@@ -12,6 +14,7 @@ import { sessionIdOfKey, sessionKey, tunnelIdOfKey } from '../session/session-ke
 import { monotonicNow } from './clock.js';
 import { type DaeListener, openDaeListener } from './dae-listener.js';
 import { EventHub } from './event-hub.js';
+import { Ipv6Routes } from './ipv6-routes.js';
 import { PcapWriter } from './pcap-writer.js';
 import { openRadiusTransport, type RadiusTransport } from './radius-transport.js';
 import { type CaptureEnd, type CaptureInfo, SessionCaptures } from './session-captures.js';
@@ -195,6 +198,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
   let driver: UdpDriver | undefined;
   let tun: TunProvider | undefined;
   const leases = new Map<number, TunLease>();
+  const ipv6Routes = new Ipv6Routes((key) => tun?.shared ?? leases.get(key)?.device);
   const writeToTun = (packet: Uint8Array, session: PppSession): void => {
     const device = tun?.shared ?? leases.get(session.key)?.device;
     device?.write(packet);
@@ -204,6 +208,13 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
     else writeToTun(p.packet, p.session);
   };
   const onEvent = (e: LnsEvent): void => {
+    if (tun) {
+      try {
+        ipv6Routes.onEvent(e); // IPv6 (issue 12 item 5): the session's /64 into the TUN device
+      } catch (err) {
+        hub.emitInternalError(err);
+      }
+    }
     if (tun && e.type === 'session-up') {
       try {
         leases.set(sessionKey(e.tunnelId, e.sessionId), tun.acquire(e.localAddress, e.address, e.routes));
@@ -247,6 +258,9 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       },
     );
   }
+  // IPv6 (issue 12 item 5): the LNS's own address <pool>::1 on the shared device.
+  const v6Local = opts.ipv6Pool === undefined ? undefined : new Ipv6Prefixes<never>(opts.ipv6Pool).localAddress;
+  if (tun?.shared !== undefined && v6Local !== undefined) tun.shared.setAddress(`${formatIpv6(v6Local)}/128`);
   const capture = opts.pcap === undefined ? undefined : new PcapWriter(opts.pcap.path, opts.pcap);
   // The capture file is flushed once a second, so a reader (tshark -r, tail) sees it grow.
   const captureTimer = capture === undefined ? undefined : setInterval(() => capture.flush(), 1000);

@@ -8,9 +8,11 @@
 // the equivalent `ip` command. Related: tun-device.ts (its only user), libc.ts.
 import { constants } from 'node:os';
 import { formatIpv4, parseIpv4 } from '../core/ipv4.js';
+import { parseIpv6 } from '../core/ipv6.js';
 import { EAGAIN, EINTR, type Libc, loadLibc, type NativeBlock } from './libc.js';
 
 const AF_INET = 2;
+const AF_INET6 = 10;
 const AF_NETLINK = 16;
 const SOCK_DGRAM = 2;
 const SOCK_RAW = 3;
@@ -35,6 +37,7 @@ const RTM_DELROUTE = 25;
 
 const IFA_ADDRESS = 1;
 const IFA_LOCAL = 2;
+const IFA_F_NODAD = 0x02;
 const IFLA_MTU = 4;
 const RTA_DST = 1;
 const RTA_OIF = 4;
@@ -71,6 +74,17 @@ function parsePrefix(cidr: string): { address: number; length: number } {
   const length = l === undefined ? 32 : Number(l);
   if (address === undefined || !Number.isInteger(length) || length < 0 || length > 32) {
     throw new RangeError(`not an IPv4 prefix: ${cidr}`);
+  }
+  return { address, length };
+}
+
+/** An IPv6 prefix 'x::/n' or a single address (/128) (issue 12 item 5: a session's /64, the LNS's address). */
+function parsePrefix6(cidr: string): { address: Uint8Array; length: number } {
+  const [a, l] = cidr.split('/');
+  const address = parseIpv6(a ?? '');
+  const length = l === undefined ? 128 : Number(l);
+  if (address === undefined || !Number.isInteger(length) || length < 0 || length > 128) {
+    throw new RangeError(`not an IPv6 prefix: ${cidr}`);
   }
   return { address, length };
 }
@@ -113,6 +127,14 @@ class Request {
     this.u16(8).u16(type);
     this.mem.view.setUint32(this.at, address >>> 0, false);
     this.at += 4;
+    return this;
+  }
+
+  /** An attribute holding an IPv6 address (16 octets). */
+  ipv6Attr(type: number, address: Uint8Array): this {
+    this.u16(20).u16(type);
+    for (let i = 0; i < 16; i++) this.mem.view.setUint8(this.at + i, address[i]!);
+    this.at += 16;
     return this;
   }
 
@@ -185,6 +207,15 @@ export class RtNetlink {
 
   /** `ip route replace CIDR dev IFINDEX` (scope link, main table). */
   replaceRoute(cidr: string, ifIndex: number, device = `#${ifIndex}`): void {
+    if (cidr.includes(':')) {
+      // IPv6 (issue 12 item 5): `ip -6 route replace CIDR dev IFINDEX` (scope universe, as ip sets it).
+      const p6 = parsePrefix6(cidr);
+      const r6 = this.request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
+      r6.u8(AF_INET6).u8(p6.length).u8(0).u8(0).u8(RT_TABLE_MAIN).u8(RTPROT_BOOT).u8(RT_SCOPE_UNIVERSE);
+      r6.u8(RTN_UNICAST).u32(0).ipv6Attr(RTA_DST, p6.address).u32Attr(RTA_OIF, ifIndex);
+      this.send(r6, `ip -6 route replace ${cidr} dev ${device}`);
+      return;
+    }
     const p = parsePrefix(cidr);
     const r = this.request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
     r.u8(AF_INET).u8(p.length).u8(0).u8(0).u8(RT_TABLE_MAIN).u8(RTPROT_BOOT).u8(RT_SCOPE_LINK).u8(RTN_UNICAST).u32(0);
@@ -194,6 +225,14 @@ export class RtNetlink {
 
   /** `ip route del CIDR dev IFINDEX`. */
   deleteRoute(cidr: string, ifIndex: number, device = `#${ifIndex}`): void {
+    if (cidr.includes(':')) {
+      const p6 = parsePrefix6(cidr);
+      const r6 = this.request(RTM_DELROUTE, 0);
+      r6.u8(AF_INET6).u8(p6.length).u8(0).u8(0).u8(RT_TABLE_MAIN).u8(0).u8(RT_SCOPE_NOWHERE).u8(0).u32(0);
+      r6.ipv6Attr(RTA_DST, p6.address).u32Attr(RTA_OIF, ifIndex);
+      this.send(r6, `ip -6 route del ${cidr} dev ${device}`);
+      return;
+    }
     const p = parsePrefix(cidr);
     const r = this.request(RTM_DELROUTE, 0);
     r.u8(AF_INET).u8(p.length).u8(0).u8(0).u8(RT_TABLE_MAIN).u8(0).u8(RT_SCOPE_NOWHERE).u8(0).u32(0);
@@ -237,6 +276,15 @@ export class RtNetlink {
     verb: string,
     device: string,
   ): void {
+    if (local.includes(':')) {
+      // IPv6 (issue 12 item 5): `ip -6 addr add LOCAL/LEN dev IFINDEX` (nodad: no neighbour on a TUN link).
+      const p6 = parsePrefix6(local);
+      const r6 = this.request(type, flags);
+      r6.u8(AF_INET6).u8(p6.length).u8(IFA_F_NODAD).u8(RT_SCOPE_UNIVERSE).u32(ifIndex);
+      r6.ipv6Attr(IFA_LOCAL, p6.address).ipv6Attr(IFA_ADDRESS, p6.address);
+      this.send(r6, `${verb.replace('ip ', 'ip -6 ')} ${local} nodad dev ${device}`);
+      return;
+    }
     const p = parsePrefix(local);
     const remote = peer === undefined ? p.address : parsePrefix(peer).address;
     const r = this.request(type, flags);

@@ -12,6 +12,15 @@ import { AUTH_METHOD_NAMES, type AuthMethodName, authClientOffer } from '../chap
 import type { Engine, PeerAddress, Transmit } from '../core/engine.js';
 import { Fifo } from '../core/fifo.js';
 import { buildIcmpEcho, IcmpType, parseIcmpEcho, parseIpv4 } from '../core/ipv4.js';
+import {
+  buildIcmpv6Echo,
+  formatIpv6,
+  Icmpv6Type,
+  interfaceIdFromText,
+  linkLocalOf,
+  parseIcmpv6Echo,
+  parseIpv6,
+} from '../core/ipv6.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
@@ -19,6 +28,7 @@ import { ErrorCode, StopCcnResult } from '../l2tp/wire/result-codes.js';
 import { type PppEvent, PppLink } from '../ppp/link.js';
 import { PppOverL2tp, type PppSession } from '../session/ppp-over-l2tp.js';
 import { sessionKey, tunnelIdOfKey } from '../session/session-key.js';
+import { buildRouterSolicitation, slaacAddress } from './slaac.js';
 
 /** Options of the LAC engine. */
 export interface LacEngineOptions {
@@ -67,6 +77,8 @@ export type LacEvent =
   | { type: 'session-down'; tunnelId: number; sessionId: number; reason: string }
   | { type: 'auth-failed'; tunnelId: number; sessionId: number; reason: string }
   | { type: 'ping-reply'; tunnelId: number; sessionId: number; rttMs: number }
+  /** IPv6 (issue 12 item 5): SLAAC formed `address` from the LNS's Router Advertisement. */
+  | { type: 'ipv6-address'; tunnelId: number; sessionId: number; address: string }
   | { type: 'log'; tunnelId: number; sessionId: number; text: string };
 
 /** The LAC engine. */
@@ -76,6 +88,8 @@ export class LacEngine implements Engine<LacEvent> {
   private readonly authUsed = new Map<number, string>();
   private readonly pings = new Map<number, Instant>();
   private pingSequence = 0;
+  /** IPv6 (issue 12 item 5), per session key: our interface identifier and SLAAC address. */
+  private readonly v6 = new Map<number, { id: Uint8Array; address?: Uint8Array }>();
   private readonly callStartedAt = new Map<number, Instant>();
   /** [server, ...fallbackServers]. */
   private readonly servers: readonly PeerAddress[];
@@ -99,6 +113,7 @@ export class LacEngine implements Engine<LacEvent> {
       onL2tpEvent: (e, now) => this.onL2tpEvent(e, now),
       onSessionClosed: (s) => {
         this.authUsed.delete(s.key);
+        this.v6.delete(s.key);
         this.events.push({
           type: 'session-down',
           tunnelId: s.handle.tunnelId,
@@ -141,6 +156,35 @@ export class LacEngine implements Engine<LacEvent> {
     const id = ++this.pingSequence & 0xffff;
     this.pings.set(id, now);
     return this.bridge.sendIp(session, icmpEcho(session.localAddress, session.peerAddress, id, size));
+  }
+
+  /**
+   * IPv6 (issue 12 item 5): an ICMPv6 echo request to `destination` from our SLAAC address (or our
+   * link-local one, for a link-local destination or before an RA came); false without IPv6CP.
+   */
+  ping6(session: PppSession, destination: string, now: Instant, size = 56): boolean {
+    const v6 = this.v6.get(session.key);
+    const dst = parseIpv6(destination);
+    if (v6 === undefined || dst === undefined) return false;
+    const source = dst[0] === 0xfe || v6.address === undefined ? linkLocalOf(v6.id) : v6.address;
+    const id = ++this.pingSequence & 0xffff;
+    this.pings.set(id, now);
+    const data = new Uint8Array(size).map((_, i) => i & 0xff);
+    const packet = buildIcmpv6Echo({
+      type: Icmpv6Type.echoRequest,
+      source,
+      destination: dst,
+      identifier: id,
+      sequence: id,
+      data,
+    });
+    return this.bridge.sendIp(session, packet);
+  }
+
+  /** IPv6 (issue 12 item 5): our SLAAC address on `session`, once an RA gave it. */
+  ipv6Address(session: PppSession): string | undefined {
+    const a = this.v6.get(session.key)?.address;
+    return a === undefined ? undefined : formatIpv6(a);
   }
 
   /** Slow path, us → peer: sends an arbitrary IPv4 packet through `session` (copied). */
@@ -263,6 +307,16 @@ export class LacEngine implements Engine<LacEvent> {
         });
         break;
       }
+      case 'ipv6-up': {
+        // RFC 4861 §6.3.7: solicit an RA at once rather than wait for the periodic one.
+        const id = interfaceIdFromText(e.localId);
+        this.v6.set(s.key, { id });
+        this.bridge.sendIp(s, buildRouterSolicitation(linkLocalOf(id)));
+        break;
+      }
+      case 'ipv6-down':
+        this.v6.delete(s.key);
+        break;
       case 'log':
         this.events.push({ type: 'log', tunnelId, sessionId, text: e.text });
         break;
@@ -271,9 +325,30 @@ export class LacEngine implements Engine<LacEvent> {
     }
   }
 
+  /** IPv6 (issue 12 item 5): an RA gives our address; an echo reply to our ping6 an event; true when consumed. */
+  private readIpv6(s: PppSession, packet: Uint8Array, now: Instant): boolean {
+    const v6 = this.v6.get(s.key);
+    if (v6 === undefined) return false;
+    const { tunnelId, sessionId } = s.handle;
+    const echo = parseIcmpv6Echo(packet);
+    const sentAt = echo?.type === Icmpv6Type.echoReply ? this.pings.get(echo.sequence) : undefined;
+    if (echo !== undefined && sentAt !== undefined) {
+      this.pings.delete(echo.sequence);
+      this.events.push({ type: 'ping-reply', tunnelId, sessionId, rttMs: now - sentAt });
+      return true;
+    }
+    const address = slaacAddress(packet, v6.id);
+    if (address === undefined) return false;
+    const changed = v6.address === undefined || formatIpv6(v6.address) !== formatIpv6(address);
+    v6.address = address;
+    if (changed) this.events.push({ type: 'ipv6-address', tunnelId, sessionId, address: formatIpv6(address) });
+    return true;
+  }
+
   /** Echo replies to our pings become events; other packets go to `onIpPacket`, if any. */
   private readIp(now: Instant): void {
     for (let p = this.bridge.pollIpPacket(); p !== undefined; p = this.bridge.pollIpPacket()) {
+      if (p.packet[0]! >> 4 === 6 && this.readIpv6(p.session, p.packet, now)) continue;
       const echo = parseIcmpEcho(p.packet);
       const sentAt = echo?.type === IcmpType.echoReply ? this.pings.get(echo.sequence) : undefined;
       if (echo === undefined || sentAt === undefined) {

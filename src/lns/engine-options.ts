@@ -65,6 +65,7 @@ export function engineOptionsFromSettings(
     chapRestartMs: s.chapRestartMs,
     papTimeoutMs: s.papTimeoutMs,
     ipv6: s.ipv6,
+    ...(s.ipv6Pool !== undefined && { ipv6Pool: s.ipv6Pool }),
     pppDebug: s.pppDebug,
     l2tpDebug: s.debug,
     // xl2tpd `exclusive` restricts nothing (xl2tpd parses it and never acts on it): not passed on.

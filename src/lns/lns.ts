@@ -10,6 +10,7 @@ import { u32 } from '../core/bytes.js';
 import type { Engine, PeerAddress, Transmit } from '../core/engine.js';
 import { Fifo } from '../core/fifo.js';
 import { formatIpv4, parseIpv4 } from '../core/ipv4.js';
+import { formatIpv6, Ipv6Field, icmpv6EchoReply, interfaceIdFromText, isLinkScope, linkLocalOf } from '../core/ipv6.js';
 import type { Random } from '../core/random.js';
 import { clampMss, mssForMtu } from '../core/tcp-mss.js';
 import type { Instant } from '../core/time.js';
@@ -36,6 +37,8 @@ import { sessionKey } from '../session/session-key.js';
 import type { AddressPool } from './address-pool.js';
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { coaSessionTimeoutS, selects } from './dynamic-authorization.js';
+import { Ipv6Prefixes } from './ipv6-prefixes.js';
+import { Ipv6Sessions } from './ipv6-sessions.js';
 import { anyL2tpDebug, L2tpDebug, type L2tpDebugEvent, type L2tpDebugFlags } from './l2tp-debug.js';
 import { RadiusAaa, type RadiusUsage, type TerminateCause } from './radius-aaa.js';
 import { RoutedPrefixes } from './routed-prefixes.js';
@@ -91,6 +94,12 @@ export interface LnsEngineOptions {
   /** pppd pap-timeout: how long to wait for an Authenticate-Request; 0 or absent: no limit. */
   readonly papTimeoutMs?: number;
   readonly ipv6?: boolean;
+  /**
+   * IPv6 (issue 12 item 5): the pool each session's /64 comes from (JSON `ipv6Pool`, a /32 to a
+   * /63; its first /64 is the LNS's, address <pool>::1), announced by Router Advertisement when
+   * IPv6CP opens. Absent: link-local only.
+   */
+  readonly ipv6Pool?: string;
   /** pppd `debug` or xl2tpd `ppp debug`: pppd-style packet lines as 'log' events. */
   readonly pppDebug?: boolean;
   /** xl2tpd `debug avp/network/packet/tunnel/state`: L2TP lines as 'l2tp-debug' events (l2tp-debug.ts). */
@@ -185,6 +194,16 @@ export type LnsEvent =
       /** The Framed-Pool names no configured pool. */
       unknown?: boolean;
     }
+  /** IPv6CP opened (issue 12 item 5): the session's /64 (CIDR, when the pool gave one) and link-local addresses. */
+  | {
+      type: 'session-ipv6-up';
+      tunnelId: number;
+      sessionId: number;
+      prefix?: string;
+      localLinkLocal: string;
+      peerLinkLocal: string;
+    }
+  | { type: 'session-ipv6-down'; tunnelId: number; sessionId: number; prefix?: string }
   | { type: 'log'; tunnelId: number; sessionId: number; text: string }
   | L2tpDebugEvent
   | { type: 'datagram-dropped'; reason: string; peer: PeerAddress };
@@ -235,9 +254,12 @@ export class LnsEngine implements Engine<LnsEvent> {
   private readonly aaa: RadiusAaa | undefined;
   /** xl2tpd's debug keys; undefined when all are off (then nothing is formatted). */
   private readonly dbg: L2tpDebug | undefined;
+  /** IPv6 (issue 12 item 5): /64s, Router Advertisements, our link-local addresses. */
+  private readonly ipv6: Ipv6Sessions;
 
   constructor(private readonly opts: LnsEngineOptions) {
     this.throttle = new AuthThrottle(opts.authThrottle);
+    this.ipv6 = new Ipv6Sessions({ pool: opts.ipv6Pool, mtu: opts.mtu });
     const o = opts;
     const r = o.radius;
     this.aaa =
@@ -315,6 +337,7 @@ export class LnsEngine implements Engine<LnsEvent> {
   handleTimeout(now: Instant): void {
     this.now = now;
     this.bridge.handleTimeout(now);
+    this.ipv6.handleTimeout(now, (session, ra) => this.bridge.sendIp(session, ra)); // periodic RAs (issue 12 item 5)
     this.completeRefusals(now);
     this.aaa?.handleTimeout(now, (key) => {
       const s = this.bridge.sessions.get(key);
@@ -332,7 +355,9 @@ export class LnsEngine implements Engine<LnsEvent> {
   pollTimeout(): Instant | undefined {
     const a = this.bridge.pollTimeout();
     const b = this.aaa?.pollTimeout();
-    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+    const c = this.ipv6.pollTimeout(); // periodic RAs (issue 12 item 5)
+    const ab = a === undefined ? b : b === undefined ? a : Math.min(a, b);
+    return ab === undefined ? c : c === undefined ? ab : Math.min(ab, c);
   }
 
   // --- RADIUS hooks (radius-aaa.ts holds the policy; these only connect it to the sessions) ---
@@ -449,7 +474,9 @@ export class LnsEngine implements Engine<LnsEvent> {
    * caller owns). Never one in userspace mode, where the responder has answered them.
    */
   pollIpPacket(): IpPacket | undefined {
-    const p = this.bridge.pollIpPacket();
+    let p = this.bridge.pollIpPacket();
+    // IPv6 (issue 12 item 5): link-scope destinations are answered here and never reach the TUN device.
+    while (p !== undefined && this.answeredLinkScope(p)) p = this.bridge.pollIpPacket();
     if (p === undefined) return undefined;
     const packet = p.packet.slice();
     if (this.opts.mssClamp !== undefined) clampMss(packet, 0, packet.length, this.mssFor(p.session));
@@ -479,6 +506,7 @@ export class LnsEngine implements Engine<LnsEvent> {
 
   /** The session whose peer address is the destination of the IPv4 packet at buf[at, at + length). */
   private route(buf: Uint8Array, at: number, length: number): PppSession | undefined {
+    if (buf[at]! >> 4 === 6) return length < 40 ? undefined : this.ipv6.route(buf, at); // by /64 (issue 12 item 5)
     if (length < 20 || buf[at]! >> 4 !== 4) return undefined;
     const dst = u32(buf, at + 16);
     return this.byAddress.get(dst) ?? (this.routed.size === 0 ? undefined : this.routed.lookup(dst));
@@ -763,6 +791,10 @@ export class LnsEngine implements Engine<LnsEvent> {
         }
         break;
       }
+      case 'ipv6-up':
+      case 'ipv6-down':
+        this.onIpv6Event(session, e);
+        break;
       case 'log':
         this.push({ type: 'log', tunnelId, sessionId, text: e.text });
         break;
@@ -831,6 +863,7 @@ export class LnsEngine implements Engine<LnsEvent> {
     this.throttled.delete(session.key);
     this.opts.localPool?.release(String(session.key));
     this.routed.remove(session);
+    this.ipv6.down(session); // IPv6 (issue 12 item 5): the /64 back to the pool
     const pool = this.namedPoolOf.get(session.key) ?? this.opts.pool;
     this.namedPoolOf.delete(session.key);
     const address = pool.release(String(session.key));
@@ -857,8 +890,47 @@ export class LnsEngine implements Engine<LnsEvent> {
       // The session's own local address (`local ip range`) or the LNS's.
       const own = p.session.localAddress === undefined ? undefined : parseIpv4(p.session.localAddress);
       const local = (addr: number): boolean => addr === this.localAddressNumber || addr === own;
+      if (this.answeredLinkScope(p)) continue; // IPv6 (issue 12 item 5)
+      if (p.packet[0]! >> 4 === 6) {
+        const reply = icmpv6EchoReply(p.packet, (b, at) => this.ipv6.isLocal(p.session, b, at));
+        if (reply !== undefined) this.bridge.sendIp(p.session, reply);
+        continue;
+      }
       for (const reply of respondWithin(p.packet, local, p.session.link.peerMru)) this.bridge.sendIp(p.session, reply);
     }
+  }
+
+  // --- IPv6 (issue 12 item 5; ipv6-sessions.ts holds the policy) ---
+
+  /** IPv6CP opened: the /64 and the unsolicited RA; closed: the /64 back. Events for src/io's routes. */
+  private onIpv6Event(session: PppSession, e: Extract<PppEvent, { type: 'ipv6-up' | 'ipv6-down' }>): void {
+    const { tunnelId, sessionId } = session.handle;
+    const had = session.ipv6Prefix;
+    if (e.type === 'ipv6-down') {
+      this.ipv6.down(session);
+      this.push({ type: 'session-ipv6-down', tunnelId, sessionId, ...(had && { prefix: Ipv6Prefixes.format(had) }) });
+      return;
+    }
+    const ra = this.ipv6.up(session, e.localId, this.now);
+    const prefix = session.ipv6Prefix;
+    this.push({
+      type: 'session-ipv6-up',
+      tunnelId,
+      sessionId,
+      ...(prefix && { prefix: Ipv6Prefixes.format(prefix) }),
+      localLinkLocal: formatIpv6(linkLocalOf(interfaceIdFromText(e.localId))),
+      peerLinkLocal: formatIpv6(linkLocalOf(interfaceIdFromText(e.peerId))),
+    });
+    this.bridge.sendIp(session, ra);
+  }
+
+  /** A packet from a session to a link-scope IPv6 destination: answered (RS, echo) or dropped here; true when it was one. */
+  private answeredLinkScope(p: IpPacket): boolean {
+    const b = p.packet;
+    if (b.length < 40 || b[0]! >> 4 !== 6 || !isLinkScope(b, Ipv6Field.destination)) return false;
+    const reply = this.ipv6.answerLinkScope(p.session, b, this.now);
+    if (reply !== undefined) this.bridge.sendIp(p.session, reply);
+    return true;
   }
 
   private push(e: LnsEvent): void {

@@ -22,6 +22,9 @@ export type PppEvent =
       readonly ipv6?: { localId: string; peerId: string };
     }
   | { readonly type: 'link-down'; readonly reason: string; readonly cause: number; readonly direction: 1 | 2 }
+  /** IPv6CP Opened (RFC 5072): IPv6 (protocol 0x0057) flows from now on; identifiers as pppd prints them. */
+  | { readonly type: 'ipv6-up'; readonly localId: string; readonly peerId: string }
+  | { readonly type: 'ipv6-down' }
   | { readonly type: 'ip'; readonly packet: Uint8Array }
   | { readonly type: 'log'; readonly text: string };
 

@@ -87,6 +87,11 @@ export class PppLink {
     return this.network?.ipv4Up === true && this.currentPhase === 'network';
   }
 
+  /** True while IPv6CP is Opened: IPv6 frames (0x0057) may flow both ways. */
+  get ipv6Up(): boolean {
+    return this.network?.ipv6Up === true && this.currentPhase === 'network';
+  }
+
   /** Lower layer up plus administrative Open: LCP starts negotiating. */
   open(now: Instant): void {
     if (this.currentPhase !== 'dead' || this.downReported) return;
@@ -307,6 +312,8 @@ export class PppLink {
         user: this.user,
         ...(u.ipv6 && { ipv6: u.ipv6 }),
       }),
+    ipv6Up: (ids) => this.events.push({ type: 'ipv6-up', localId: ids.localId, peerId: ids.peerId }),
+    ipv6Down: () => this.events.push({ type: 'ipv6-down' }),
     finished: (protocolName, timedOut, now) => {
       // pppd np_finished: with no network protocol left, the link has no purpose.
       if (this.currentPhase !== 'network') return;

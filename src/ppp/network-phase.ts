@@ -40,6 +40,10 @@ export interface NetworkUp {
 export interface NetworkOutput {
   send(protocol: number, info: Uint8Array): void;
   up(up: NetworkUp): void;
+  /** IPv6CP reached Opened (RFC 5072), before or after IPCP: the two interface identifiers. */
+  ipv6Up(ids: { localId: string; peerId: string }): void;
+  /** IPv6CP left Opened. */
+  ipv6Down(): void;
   /** pppd np_finished: no network protocol is left running; `timedOut` names the one that ran out. */
   finished(protocolName: string, timedOut: boolean, now: Instant): void;
 }
@@ -159,6 +163,11 @@ export class NetworkPhase {
         nbns: p.nbns,
         ...(v6 && { ipv6: { localId: formatInterfaceId(v6.localId), peerId: formatInterfaceId(v6.peerId) } }),
       });
+    } else if (e.type === 'this-layer-up' && cp === this.ipv6cp && this.ipv6cpPolicy !== undefined) {
+      const v6 = this.ipv6cpPolicy;
+      this.out.ipv6Up({ localId: formatInterfaceId(v6.localId), peerId: formatInterfaceId(v6.peerId) });
+    } else if (e.type === 'this-layer-down' && cp === this.ipv6cp) {
+      this.out.ipv6Down();
     } else if (e.type === 'this-layer-finished') {
       // The other NCP may still be negotiating (a ProtRej of IPv6CP often precedes IPCP's Ack).
       const other = cp === this.ipcp ? this.ipv6cp : this.ipcp;

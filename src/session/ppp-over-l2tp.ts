@@ -43,10 +43,8 @@ import { CdnResult } from '../l2tp/wire/result-codes.js';
 import { CauseDirection, GlobalCause } from '../l2tp/wire/session-avps.js';
 import { LinkDownCause, type PppEvent, type PppLink } from '../ppp/link.js';
 import { DataSequencer, type DataSequencerOptions } from './data-sequencer.js';
+import { admitIpv6, ipv6FastOffset, pppHeaderFor } from './ipv6-admission.js'; // IPv6 (issue 12 item 5)
 import { sessionKey } from './session-key.js';
-
-/** Octets of the PPP header we send before an IP packet: FF 03 00 21. */
-const PPP_IP_HEADER = Uint8Array.of(0xff, 0x03, 0x00, 0x21);
 
 /** Packet and octet counters of one session, as `ctl` shows them. */
 export interface SessionCounters {
@@ -110,6 +108,8 @@ export interface PppSession {
   ipv4Source?: number;
   /** The peer's IPv6 interface identifier (IPv6CP), 8 octets. */
   ipv6PeerId?: Uint8Array;
+  /** IPv6 (issue 12 item 5): the session's /64 (first 8 octets), set by the LNS from its IPv6 pool. */
+  ipv6Prefix?: Uint8Array;
   /** Session limits: the last IP packet received and the count of IP packets sent at the last idle check. */
   lastIpAt: Instant;
   ipTxPackets: number;
@@ -181,6 +181,12 @@ export function ipv4Offset(frame: Uint8Array): number {
   return -1;
 }
 
+/** IPv6 (issue 12 item 5): the IPv4 offset of ipv4Offset, else where an IPv6 packet for the fast path starts, else -1. */
+function ipv4OrIpv6Offset(frame: Uint8Array, session: PppSession): number {
+  const at = ipv4Offset(frame);
+  return at >= 0 ? at : ipv6FastOffset(frame, session.link);
+}
+
 /** An IPv4 packet that came out of a session (peer → us). */
 export interface IpPacket {
   readonly session: PppSession;
@@ -205,14 +211,6 @@ function tunnelPeerOf(session: PppSession): PeerAddress {
 function fromTunnelPeer(session: PppSession, from: PeerAddress): boolean {
   const peer = tunnelPeerOf(session);
   return peer.port === from.port && peer.address === from.address;
-}
-
-/** fe80::/64, the only IPv6 prefix a session's interface identifier is known under. */
-function isLinkLocalWithId(packet: Uint8Array, at: number, id: Uint8Array): boolean {
-  if (packet[at] !== 0xfe || packet[at + 1] !== 0x80) return false;
-  for (let i = 2; i < 8; i++) if (packet[at + i] !== 0) return false;
-  for (let i = 0; i < 8; i++) if (packet[at + 8 + i] !== id[i]) return false;
-  return true;
 }
 
 /** The 8 octets of an interface identifier formatted by ipv6cp.ts ("xxxx:xxxx:xxxx:xxxx"). */
@@ -334,7 +332,7 @@ export class PppOverL2tp {
       return true;
     }
     const frame = view.body;
-    const ipAt = ipv4Offset(frame);
+    const ipAt = ipv4OrIpv6Offset(frame, session);
     if (ipAt < 0) return false;
     session.handle.noteReceived(now);
     if (this.followsPeer) followPeer(session, view.hasSequence);
@@ -346,7 +344,7 @@ export class PppOverL2tp {
     session.counters.rxBytes += frame.length;
     this.totals.rxPackets++;
     this.totals.rxBytes += frame.length;
-    const refused = this.admitIpv4(session, frame, ipAt);
+    const refused = this.admitIp(session, frame, ipAt);
     if (refused !== undefined) {
       this.drop(session, refused);
       return true;
@@ -363,17 +361,18 @@ export class PppOverL2tp {
    * or the headroom is too small.
    */
   encapsulateInPlace(session: PppSession, buf: Uint8Array, at: number, length: number): Uint8Array | undefined {
-    if (!session.link.ipUp || session.closing) return undefined;
+    const pppHeader = pppHeaderFor(session.link, buf[at]); // 0x0021 or 0x0057 (IPv6, issue 12 item 5)
+    if (pppHeader === undefined || session.closing) return undefined;
     const h = session.handle;
     const opts = h.sequencing
       ? this.nextSequencedOpts(h)
       : this.hooks.dataLengthBit === true
         ? WITH_LENGTH
         : NO_OPTIONS;
-    const pppAt = at - PPP_IP_HEADER.length;
+    const pppAt = at - pppHeader.length;
     const end = at + length;
     if (pppAt - dataHeaderLength(opts) < 0 || end > buf.length) return undefined;
-    buf.set(PPP_IP_HEADER, pppAt);
+    buf.set(pppHeader, pppAt);
     const start = writeDataHeader(buf, pppAt, end, h.peerTunnelId, h.peerSessionId, opts);
     session.ipTxPackets++;
     session.counters.txPackets++;
@@ -388,10 +387,11 @@ export class PppOverL2tp {
    * packet is copied). Returns false unless IPCP is open.
    */
   sendIp(session: PppSession, packet: Uint8Array): boolean {
-    if (!session.link.ipUp || session.closing) return false;
-    const frame = new Uint8Array(PPP_IP_HEADER.length + packet.length);
-    frame.set(PPP_IP_HEADER);
-    frame.set(packet, PPP_IP_HEADER.length);
+    const pppHeader = pppHeaderFor(session.link, packet[0]); // 0x0021 or 0x0057 (IPv6, issue 12 item 5)
+    if (pppHeader === undefined || session.closing) return false;
+    const frame = new Uint8Array(pppHeader.length + packet.length);
+    frame.set(pppHeader);
+    frame.set(packet, pppHeader.length);
     session.ipTxPackets++;
     this.sendFrame(session, frame);
     return true;
@@ -471,10 +471,13 @@ export class PppOverL2tp {
     const version = packet.length > 0 ? packet[0]! >> 4 : 0;
     if (version === 4) return this.admitIpv4(session, packet, 0);
     if (version !== 6) return 'malformed-ip';
-    const id = session.ipv6PeerId;
-    if (id === undefined) return 'ipv6-unsupported';
-    if (packet.length < 40) return 'malformed-ip';
-    return isLinkLocalWithId(packet, 8, id) ? undefined : 'spoofed-source';
+    return admitIpv6(session, packet, 0);
+  }
+
+  /** IPv6 (issue 12 item 5): admission of the IPv4 or IPv6 packet at frame[at…] (see admitIpv4, admitIpv6). */
+  private admitIp(session: PppSession, frame: Uint8Array, at: number): SessionDropReason | undefined {
+    if (frame[at]! >> 4 !== 6) return this.admitIpv4(session, frame, at);
+    return this.hooks.admitSources === true ? admitIpv6(session, frame, at) : undefined;
   }
 
   /** A data message with Ns `ns` of `session`, on either path (`sink`: the fast path's). */
@@ -518,9 +521,9 @@ export class PppOverL2tp {
     counters.rxBytes += frame.length;
     this.totals.rxPackets++;
     this.totals.rxBytes += frame.length;
-    const ipAt = ipv4Offset(frame);
+    const ipAt = ipv4OrIpv6Offset(frame, session);
     if (ipAt >= 0 && session.link.ipUp) {
-      const refused = this.admitIpv4(session, frame, ipAt);
+      const refused = this.admitIp(session, frame, ipAt);
       if (refused !== undefined) {
         this.drop(session, refused);
         return;
@@ -742,6 +745,10 @@ export class PppOverL2tp {
           session.deadline = this.nextLimit(session);
         }
         if (e.user !== undefined) session.user = e.user;
+      } else if (e.type === 'ipv6-up') {
+        session.ipv6PeerId = parseInterfaceId(e.peerId); // IPv6CP opened after IPCP (issue 12 item 5)
+      } else if (e.type === 'ipv6-down') {
+        session.ipv6PeerId = undefined;
       } else if (e.type === 'auth-succeeded') {
         session.user = e.user;
       } else if (e.type === 'ip') {

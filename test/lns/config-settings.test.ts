@@ -63,6 +63,7 @@ const SEED_SETTINGS: LnsSettings = {
   chapRestartMs: 3000,
   papTimeoutMs: 30000,
   ipv6: false,
+  ipv6Pool: undefined,
   rejectCcp: true,
   idleSeconds: 0,
   maxConnectSeconds: 0,

@@ -149,7 +149,8 @@ describe('admission: IPv6', () => {
       p[6] = 17;
       p[7] = 64;
       p.set(source, 8);
-      p.set([0xff, 0x02], 24);
+      // To a global destination: link-scope ones are the LNS's own (Router Solicitation, echo).
+      p.set([0x20, 0x01, 0x0d, 0xb8], 24);
       p[39] = 1;
       return p;
     };

@@ -20,6 +20,7 @@ export function simSessionUp(o: { lns?: Partial<LnsEngineOptions>; lac?: Partial
   lns: LnsEngine;
   lnsEvents: LnsEvent[];
   lac: LacEngine;
+  lacEvents: LacEvent[];
   lacSession: PppSession;
 } {
   const net = new SimNetwork(3, { minDelayMs: 1, maxDelayMs: 3 });
@@ -40,5 +41,5 @@ export function simSessionUp(o: { lns?: Partial<LnsEngineOptions>; lac?: Partial
   const up = (): boolean =>
     lnsEvents.some((e) => e.type === 'session-up') && lacEvents.some((e) => e.type === 'session-up');
   expect(net.runUntil(up, 60_000)).toBe(true);
-  return { net, lns, lnsEvents, lac, lacSession: [...lac.sessions.values()][0]! };
+  return { net, lns, lnsEvents, lac, lacEvents, lacSession: [...lac.sessions.values()][0]! };
 }

@@ -4,6 +4,7 @@
 
 import { type AuthMethodName, isAuthMethodName } from '../../chap/methods.js';
 import { formatIpv4, parseIpv4 } from '../../core/ipv4.js';
+import { parseIpv6Pool } from '../ipv6-prefixes.js';
 import { ConfigError, type Parsed, WarningSink } from './config-error.js';
 import { type Ipv4Range, parseIpv4Range, type RangeRule } from './ipv4.js';
 import type { TunnelSecret } from './l2tp-secrets.js';
@@ -104,6 +105,13 @@ const mssClamp: Check = (v, p, fail) => {
   if (v === 'auto') return 'auto';
   if (typeof v === 'number') return int(88, 65_535)(v, p, fail);
   return fail(p, `expected "auto" or an MSS 88-65535, got ${show(v)}`);
+};
+/** `ipv6Pool` (issue 12 item 5): "2001:db8:100::/48", a /32 to a /63 (ipv6-prefixes.ts), or null. */
+const ipv6Pool: Check = (v, p, fail) => {
+  if (v === null) return undefined;
+  if (typeof v !== 'string') return fail(p, `expected an IPv6 prefix such as "2001:db8:100::/48", got ${show(v)}`);
+  const parsed = parseIpv6Pool(v);
+  return 'error' in parsed ? fail(p, parsed.error) : v;
 };
 /** `namedPools`: `{ "gold": ["10.30.0.1-10.30.0.99"], … }`, names as RADIUS Framed-Pool sends them. */
 const namedPools: Check = (v, p, fail) => {
@@ -234,6 +242,7 @@ const FIELDS: { readonly [K in keyof LnsSettings]: Check } = {
   chapRestartMs: int(1, U32),
   papTimeoutMs: int(0, U32),
   ipv6: bool,
+  ipv6Pool,
   rejectCcp: bool,
   idleSeconds: int(0, U32),
   maxConnectSeconds: int(0, U32),

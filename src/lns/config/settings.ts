@@ -107,6 +107,8 @@ export interface LnsSettings {
   readonly papTimeoutMs: number;
   /** `+ipv6`: run IPv6CP. */
   readonly ipv6: boolean;
+  /** JSON `ipv6Pool` (issue 12 item 5): a /64 per session out of it, by Router Advertisement; absent: link-local only. */
+  readonly ipv6Pool: string | undefined;
   /** `noccp` / `nomppe`: reject CCP. */
   readonly rejectCcp: boolean;
   /** `idle` in s; 0 = never disconnect an idle link. */
@@ -282,6 +284,7 @@ export function resolveLnsSettings(input: LnsConfigInput): Parsed<LnsSettings> {
     chapRestartMs: ppp?.chapRestart === undefined ? PPPD_DEFAULTS.chapRestartMs : ppp.chapRestart * 1000,
     papTimeoutMs: ppp?.papTimeout === undefined ? PPPD_DEFAULTS.papTimeoutMs : ppp.papTimeout * 1000,
     ipv6: ppp?.ipv6 ?? false,
+    ipv6Pool: undefined,
     rejectCcp: ppp?.rejectCcp ?? false,
     idleSeconds: ppp?.idle ?? 0,
     maxConnectSeconds: ppp?.maxconnect ?? 0,
