@@ -36,25 +36,29 @@ export interface NetworkUp {
   readonly ipv6?: { localId: string; peerId: string };
 }
 
-/** Where the Network phase sends its packets and reports, synchronously while `drain` runs. */
-export interface NetworkOutput {
-  send(protocol: number, info: Uint8Array): void;
-  up(up: NetworkUp): void;
+/**
+ * Where the Network phase sends its packets and reports, synchronously while `drain` runs. One
+ * object serves every link: each call names the phase's `owner` (no closures per link, issue 10).
+ */
+export interface NetworkOutput<O> {
+  send(owner: O, protocol: number, info: Uint8Array): void;
+  up(owner: O, up: NetworkUp): void;
   /** pppd np_finished: no network protocol is left running; `timedOut` names the one that ran out. */
-  finished(protocolName: string, timedOut: boolean, now: Instant): void;
+  finished(owner: O, protocolName: string, timedOut: boolean, now: Instant): void;
 }
 
 /** IPCP and IPv6CP of one link, sans-IO; the link drains them with `drain` after every input. */
-export class NetworkPhase {
+export class NetworkPhase<O> {
   private readonly ipcpPolicy: IpcpPolicy;
   private readonly ipcp: ControlProtocol;
   private readonly ipv6cpPolicy: Ipv6cpPolicy | undefined;
   private readonly ipv6cp: ControlProtocol | undefined;
 
-  /** Creates the NCPs and gives them the administrative Open. */
+  /** Creates the NCPs and gives them the administrative Open; `o` is not kept. */
   constructor(
     o: NetworkPhaseOptions,
-    private readonly out: NetworkOutput,
+    private readonly owner: O,
+    private readonly out: NetworkOutput<O>,
     now: Instant,
   ) {
     this.ipcpPolicy = new IpcpPolicy({
@@ -139,7 +143,7 @@ export class NetworkPhase {
     let any = false;
     for (let p = cp.pollPacket(); p !== undefined; p = cp.pollPacket()) {
       any = true;
-      this.out.send(cp.protocol, p);
+      this.out.send(this.owner, cp.protocol, p);
     }
     for (let e = cp.pollEvent(); e !== undefined; e = cp.pollEvent()) {
       any = true;
@@ -152,7 +156,7 @@ export class NetworkPhase {
     if (e.type === 'this-layer-up' && cp === this.ipcp) {
       const p = this.ipcpPolicy;
       const v6 = this.ipv6cp?.state === 'opened' ? this.ipv6cpPolicy : undefined;
-      this.out.up({
+      this.out.up(this.owner, {
         localAddress: formatIpv4(p.localAddress),
         peerAddress: formatIpv4(p.peerAddress),
         dns: p.dns,
@@ -163,7 +167,7 @@ export class NetworkPhase {
       // The other NCP may still be negotiating (a ProtRej of IPv6CP often precedes IPCP's Ack).
       const other = cp === this.ipcp ? this.ipv6cp : this.ipcp;
       if (other === undefined || FINISHED.has(other.state)) {
-        this.out.finished(cp.policy.protocolName, e.cause === 'to-', now);
+        this.out.finished(this.owner, cp.policy.protocolName, e.cause === 'to-', now);
       }
     }
   }
