@@ -10,6 +10,21 @@ const NO_SERVERS: readonly number[] = Object.freeze([]);
 /** Server lists already converted: every link of an owner gets the same list (issue 10). */
 const converted = new WeakMap<readonly string[], readonly number[]>();
 
+const NO_NAMES: readonly string[] = Object.freeze([]);
+/** The first two servers of each shared list, formatted once (every session reports them). */
+const formatted = new WeakMap<readonly number[], readonly string[]>();
+
+/** The servers of `servers` an LNS hands out (the first two), as text, one shared array per list. */
+function handedOut(servers: readonly number[]): readonly string[] {
+  if (servers.length === 0) return NO_NAMES;
+  let names = formatted.get(servers);
+  if (names === undefined) {
+    names = Object.freeze(servers.slice(0, 2).map(formatIpv4));
+    formatted.set(servers, names);
+  }
+  return names;
+}
+
 /** The addresses of `list` as numbers (unparseable ones left out), one shared array per list. */
 function toNumbers(list: readonly string[] | undefined): readonly number[] {
   if (list === undefined || list.length === 0) return NO_SERVERS;
@@ -70,9 +85,9 @@ export class IpcpPolicy implements OptionPolicy {
     this.onStart();
   }
 
-  /** DNS servers in force: what we hand out (LNS) or were given (LAC). */
-  get dns(): string[] {
-    if (this.role === 'lns') return this.dnsServers.slice(0, 2).map(formatIpv4);
+  /** DNS servers in force: what we hand out (LNS: one shared list) or were given (LAC). */
+  get dns(): readonly string[] {
+    if (this.role === 'lns') return handedOut(this.dnsServers);
     return [IpcpOption.PrimaryDns, IpcpOption.SecondaryDns]
       .map((t) => this.asking?.get(t))
       .filter((n): n is number => n !== undefined && n !== 0)
@@ -80,8 +95,8 @@ export class IpcpPolicy implements OptionPolicy {
   }
 
   /** NBNS servers in force. */
-  get nbns(): string[] {
-    return this.role === 'lns' ? this.nbnsServers.slice(0, 2).map(formatIpv4) : [];
+  get nbns(): readonly string[] {
+    return this.role === 'lns' ? handedOut(this.nbnsServers) : NO_NAMES;
   }
 
   onStart(): void {

@@ -31,8 +31,8 @@ export interface NetworkPhaseOptions {
 export interface NetworkUp {
   readonly localAddress: string;
   readonly peerAddress: string;
-  readonly dns: string[];
-  readonly nbns: string[];
+  readonly dns: readonly string[];
+  readonly nbns: readonly string[];
   readonly ipv6?: { localId: string; peerId: string };
 }
 
