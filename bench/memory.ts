@@ -4,7 +4,7 @@
 // sit idle (with --echo, pinging). Related: bench/setup-rate.ts, docs/BENCHMARKS.md.
 //
 //   node --import tsx bench/memory.ts [--counts 1000,10000] [--targets ours,l2tpns] [--heap 1000]
-//        [--per-tunnel 100] [--echo SECONDS] [--idle-secs 0] [--json]
+//        [--per-tunnel 100] [--concurrency 200] [--echo SECONDS] [--idle-secs 0] [--json]
 //
 // --per-tunnel: calls per tunnel (100 tunnels × 1,000 for 100,000: one peer may hold 256 tunnels).
 // --echo: our LNS sends LCP Echo-Requests this often (pppd lcp-echo-interval; the seed's is 5).
@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { startSetupLoad } from '../src/io/setup-load.js';
 import { labSkipReason, NetLab } from '../test/support/netns.js';
 import { startL2tpns } from '../test/support/peers/l2tpns.js';
-import { heapGrowthPerSession, summarizeHeap } from './lib/heap-summary.js';
+import { heapGrowthPerSession, summarizeByRetainer, summarizeHeap } from './lib/heap-summary.js';
 import { cpuMsOf, findProcess, machineNote, pin, rssOf, sleep, startLnsChild } from './lib/procs.js';
 
 const args = process.argv.slice(2);
@@ -32,6 +32,7 @@ const HEAP_AT = Number(arg('heap', '1000'));
 const SESSIONS_PER_TUNNEL = Number(arg('per-tunnel', '100'));
 const ECHO_S = arg('echo', '');
 const IDLE_SECS = Number(arg('idle-secs', '0'));
+const CONCURRENCY = Number(arg('concurrency', '200'));
 const USER = { user: 'alice', password: 's3cret' };
 const LNS = '10.208.1.1';
 const LAC = '10.208.1.2';
@@ -73,6 +74,7 @@ pin(process.pid, 0);
 const lab = new NetLab('bm');
 const rows: Row[] = [];
 let heapReport: ReturnType<typeof heapGrowthPerSession> | undefined;
+let retainerReport: ReturnType<typeof heapGrowthPerSession> | undefined;
 try {
   const nsLns = lab.addNamespace();
   const nsLac = lab.addNamespace();
@@ -86,7 +88,7 @@ try {
       auth,
       tunnels: Math.ceil(count / SESSIONS_PER_TUNNEL),
       sessionsPerTunnel: Math.min(count, SESSIONS_PER_TUNNEL),
-      concurrency: 200,
+      concurrency: CONCURRENCY,
       durationMs: Math.max(180_000, count * 5),
       localAddress: LAC,
       bindWith: (bind) => lab.withNetns(nsLac, bind),
@@ -118,6 +120,12 @@ try {
           if (snapshot) {
             await lns.command(`heap ${heapAfter}`);
             heapReport = heapGrowthPerSession(summarizeHeap(heapBefore), summarizeHeap(heapAfter), up);
+            retainerReport = heapGrowthPerSession(
+              summarizeByRetainer(heapBefore),
+              summarizeByRetainer(heapAfter),
+              up,
+              40,
+            );
             if (process.env.L2TP_BENCH_KEEP_HEAP !== '1') {
               rmSync(heapBefore, { force: true });
               rmSync(heapAfter, { force: true });
@@ -178,7 +186,7 @@ try {
   await lab.destroy();
 }
 
-const out = { machine: machineNote(), rows, heapGrowthPerSession: heapReport };
+const out = { machine: machineNote(), rows, heapGrowthPerSession: heapReport, byRetainer: retainerReport };
 if (args.includes('--json')) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 else {
   const kib = (b: number | undefined): string => (b === undefined ? '–' : (b / 1024).toFixed(2));
@@ -196,6 +204,13 @@ else {
     process.stdout.write(`\nHeap growth per session at ${HEAP_AT} sessions (heap snapshot diff, ours):\n\n`);
     process.stdout.write('| type:constructor | objects/session | bytes/session |\n|---|---|---|\n');
     for (const h of heapReport) {
+      process.stdout.write(`| ${h.key} | ${h.objectsPerSession.toFixed(2)} | ${h.bytesPerSession.toFixed(0)} |\n`);
+    }
+  }
+  if (retainerReport) {
+    process.stdout.write(`\nThe same by what first retains it (field > … > node), largest first:\n\n`);
+    process.stdout.write('| retained by | objects/session | bytes/session |\n|---|---|---|\n');
+    for (const h of retainerReport) {
       process.stdout.write(`| ${h.key} | ${h.objectsPerSession.toFixed(2)} | ${h.bytesPerSession.toFixed(0)} |\n`);
     }
   }
