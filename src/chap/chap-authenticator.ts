@@ -19,6 +19,7 @@ import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { TimerTable } from '../core/timer-table.js';
+import { AuthReplay } from './auth-replay.js';
 import { CHAP_MD5_RESPONSE_SIZE, chapMd5Response } from './chap-md5.js';
 import {
   ChapCode,
@@ -244,42 +245,29 @@ const LCP_DATA: Readonly<Record<number, Uint8Array>> = {
  * authenticator is dropped once authentication is over): RFC 1994 §4.2, a repeated Response with
  * the Identifier answered gets the same reply again; everything else is ignored.
  */
-class ChapReplay implements AuthEngine {
+class ChapReplay extends AuthReplay {
   readonly protocol = AuthProtocol.Chap;
-  private pending: Uint8Array | undefined;
 
   constructor(
     private readonly algorithm: number,
-    readonly outcome: AuthOutcome,
+    outcome: AuthOutcome,
     private readonly identifier: number | undefined,
     private readonly ok: boolean,
     /** The reply's message; undefined when none was given (the challenges ran out). */
     private readonly message: string | undefined,
-  ) {}
+  ) {
+    super(outcome);
+  }
 
   get lcpData(): Uint8Array {
     return LCP_DATA[this.algorithm] ?? Uint8Array.of(0xc2, 0x23, this.algorithm);
   }
 
-  start(_now: Instant): void {}
-
   handlePacket(packet: Uint8Array, _now: Instant): void {
     const p = decodeChapPacket(packet);
     if (p === undefined || p.code !== ChapCode.Response || this.message === undefined) return;
     if (p.identifier !== this.identifier) return;
-    this.pending = encodeReply({ ok: this.ok, message: this.message }, this.identifier);
-  }
-
-  handleTimeout(_now: Instant): void {}
-
-  pollPacket(): Uint8Array | undefined {
-    const p = this.pending;
-    this.pending = undefined;
-    return p;
-  }
-
-  pollTimeout(): Instant | undefined {
-    return undefined;
+    this.answer(encodeReply({ ok: this.ok, message: this.message }, this.identifier));
   }
 }
 

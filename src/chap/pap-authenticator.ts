@@ -11,6 +11,7 @@ import { equalConstantTime } from '../core/bytes.js';
 import { Fifo } from '../core/fifo.js';
 import type { Instant } from '../core/time.js';
 import { TimerTable } from '../core/timer-table.js';
+import { AuthReplay } from './auth-replay.js';
 import { nameText, utf8 } from './chap-packet.js';
 import { decodePapPacket, encodePapReply, PapCode } from './pap.js';
 import { type AuthEngine, type AuthOutcome, AuthProtocol } from './types.js';
@@ -137,38 +138,25 @@ function encodeReply(code: ReplyCode, message: string | undefined, identifier: n
 const PAP_LCP_DATA = Uint8Array.of(0xc0, 0x23);
 
 /** A decided PAP authenticator as the link keeps it (issue 10): it only repeats its reply (§2.2.1). */
-class PapReplay implements AuthEngine {
+class PapReplay extends AuthReplay {
   readonly protocol = AuthProtocol.Pap;
-  private pending: Uint8Array | undefined;
 
   constructor(
-    readonly outcome: AuthOutcome,
+    outcome: AuthOutcome,
     private readonly code: ReplyCode | undefined,
     private readonly message: string | undefined,
-  ) {}
+  ) {
+    super(outcome);
+  }
 
   get lcpData(): Uint8Array {
     return PAP_LCP_DATA;
   }
 
-  start(_now: Instant): void {}
-
   handlePacket(packet: Uint8Array, _now: Instant): void {
     const p = decodePapPacket(packet);
     if (p === undefined || p.code !== PapCode.AuthenticateRequest || this.code === undefined) return;
-    this.pending = encodeReply(this.code, this.message, p.identifier);
-  }
-
-  handleTimeout(_now: Instant): void {}
-
-  pollPacket(): Uint8Array | undefined {
-    const p = this.pending;
-    this.pending = undefined;
-    return p;
-  }
-
-  pollTimeout(): Instant | undefined {
-    return undefined;
+    this.answer(encodeReply(this.code, this.message, p.identifier));
   }
 }
 
