@@ -1,8 +1,15 @@
 // Memory per established idle session: our LNS (RSS and V8 heap deltas ÷ sessions, after forced GC)
 // and l2tpns (RSS of its process), at 1,000 and 10,000 sessions, same LAC, same run; optionally a
-// heap-snapshot diff of ours ("where the bytes go"). Related: bench/setup-rate.ts, docs/BENCHMARKS.md.
+// heap-snapshot diff of ours ("where the bytes go") and the idle CPU of each LNS while its sessions
+// sit idle (with --echo, pinging). Related: bench/setup-rate.ts, docs/BENCHMARKS.md.
 //
-//   node --import tsx bench/memory.ts [--counts 1000,10000] [--targets ours,l2tpns] [--heap 1000] [--json]
+//   node --import tsx bench/memory.ts [--counts 1000,10000] [--targets ours,l2tpns] [--heap 1000]
+//        [--per-tunnel 100] [--concurrency 200] [--echo SECONDS] [--idle-secs 0] [--json]
+//
+// --per-tunnel: calls per tunnel (100 tunnels × 1,000 for 100,000: one peer may hold 256 tunnels).
+// --echo: our LNS sends LCP Echo-Requests this often (pppd lcp-echo-interval; the seed's is 5).
+// --idle-secs: after the sessions are up and settled, the LNS's CPU time over this many seconds
+// of idle (utime+stime from /proc) as a percentage of one core.
 //
 // Topology: netns LNS (10.208.1.1) —veth— netns LAC (10.208.1.2), made and removed by NetLab.
 import { rmSync } from 'node:fs';
@@ -11,8 +18,8 @@ import { join } from 'node:path';
 import { startSetupLoad } from '../src/io/setup-load.js';
 import { labSkipReason, NetLab } from '../test/support/netns.js';
 import { startL2tpns } from '../test/support/peers/l2tpns.js';
-import { heapGrowthPerSession, summarizeHeap } from './lib/heap-summary.js';
-import { findProcess, machineNote, pin, rssOf, sleep, startLnsChild } from './lib/procs.js';
+import { heapGrowthPerSession, summarizeByRetainer, summarizeHeap } from './lib/heap-summary.js';
+import { cpuMsOf, findProcess, machineNote, pin, rssOf, sleep, startLnsChild } from './lib/procs.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string): string => {
@@ -22,10 +29,13 @@ const arg = (name: string, dflt: string): string => {
 const COUNTS = arg('counts', '1000,10000').split(',').map(Number);
 const TARGETS = arg('targets', 'ours,l2tpns').split(',');
 const HEAP_AT = Number(arg('heap', '1000'));
+const SESSIONS_PER_TUNNEL = Number(arg('per-tunnel', '100'));
+const ECHO_S = arg('echo', '');
+const IDLE_SECS = Number(arg('idle-secs', '0'));
+const CONCURRENCY = Number(arg('concurrency', '200'));
 const USER = { user: 'alice', password: 's3cret' };
 const LNS = '10.208.1.1';
 const LAC = '10.208.1.2';
-const SESSIONS_PER_TUNNEL = 100;
 
 interface Row {
   target: string;
@@ -37,6 +47,16 @@ interface Row {
   arrayBuffersPerSession?: number;
   rssBefore: number;
   rssAfter: number;
+  /** CPU of the LNS over --idle-secs of idle, % of one core. */
+  idleCpuPercent?: number;
+}
+
+/** The CPU % of one core `pid` uses over the next `secs` seconds (undefined when secs is 0). */
+async function idleCpu(pid: number, secs: number): Promise<number | undefined> {
+  if (secs <= 0) return undefined;
+  const c0 = cpuMsOf(pid);
+  await sleep(secs * 1000);
+  return ((cpuMsOf(pid) - c0) / (secs * 1000)) * 100;
 }
 
 const skip = labSkipReason(TARGETS.includes('l2tpns') ? ['l2tpns', 'freeradius'] : []);
@@ -54,6 +74,7 @@ pin(process.pid, 0);
 const lab = new NetLab('bm');
 const rows: Row[] = [];
 let heapReport: ReturnType<typeof heapGrowthPerSession> | undefined;
+let retainerReport: ReturnType<typeof heapGrowthPerSession> | undefined;
 try {
   const nsLns = lab.addNamespace();
   const nsLac = lab.addNamespace();
@@ -67,8 +88,8 @@ try {
       auth,
       tunnels: Math.ceil(count / SESSIONS_PER_TUNNEL),
       sessionsPerTunnel: Math.min(count, SESSIONS_PER_TUNNEL),
-      concurrency: 200,
-      durationMs: 180_000,
+      concurrency: CONCURRENCY,
+      durationMs: Math.max(180_000, count * 5),
       localAddress: LAC,
       bindWith: (bind) => lab.withNetns(nsLac, bind),
     });
@@ -85,6 +106,7 @@ try {
     for (const count of COUNTS) {
       process.stderr.write(`${target} ${count}:\n`);
       if (target === 'ours') {
+        if (ECHO_S !== '') process.env.L2TP_BENCH_ECHO_S = ECHO_S;
         const lns = await startLnsChild({ address: LNS, port: 1701, auth: 'mschapv2', ...USER, cpu: 1, netns: nsLns });
         try {
           const heapBefore = join(tmpdir(), `l2tp-bench-heap-${process.pid}-0.heapsnapshot`);
@@ -93,10 +115,17 @@ try {
           if (snapshot) await lns.command(`heap ${heapBefore}`);
           const m0 = await lns.mem();
           const { load, up } = await establish(count, 'mschapv2');
+          const idleCpuPercent = await idleCpu(lns.pid, IDLE_SECS);
           const m1 = await lns.mem();
           if (snapshot) {
             await lns.command(`heap ${heapAfter}`);
             heapReport = heapGrowthPerSession(summarizeHeap(heapBefore), summarizeHeap(heapAfter), up);
+            retainerReport = heapGrowthPerSession(
+              summarizeByRetainer(heapBefore),
+              summarizeByRetainer(heapAfter),
+              up,
+              40,
+            );
             if (process.env.L2TP_BENCH_KEEP_HEAP !== '1') {
               rmSync(heapBefore, { force: true });
               rmSync(heapAfter, { force: true });
@@ -112,6 +141,7 @@ try {
             arrayBuffersPerSession: (m1.arrayBuffers - m0.arrayBuffers) / up,
             rssBefore: m0.rss,
             rssAfter: m1.rss,
+            ...(idleCpuPercent !== undefined && { idleCpuPercent }),
           });
           await load.close(5000);
         } finally {
@@ -133,6 +163,7 @@ try {
           pin(pid, 1);
           const rss0 = rssOf(pid);
           const { load, up } = await establish(count, 'chap');
+          const idleCpuPercent = await idleCpu(pid, IDLE_SECS);
           const rss1 = rssOf(pid);
           rows.push({
             target,
@@ -141,6 +172,7 @@ try {
             rssPerSession: (rss1 - rss0) / up,
             rssBefore: rss0,
             rssAfter: rss1,
+            ...(idleCpuPercent !== undefined && { idleCpuPercent }),
           });
           await load.close(5000);
         } finally {
@@ -154,23 +186,31 @@ try {
   await lab.destroy();
 }
 
-const out = { machine: machineNote(), rows, heapGrowthPerSession: heapReport };
+const out = { machine: machineNote(), rows, heapGrowthPerSession: heapReport, byRetainer: retainerReport };
 if (args.includes('--json')) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 else {
   const kib = (b: number | undefined): string => (b === undefined ? '–' : (b / 1024).toFixed(2));
   process.stdout.write(`# ${out.machine}\n`);
   process.stdout.write(
-    '| LNS | sessions (up) | RSS KiB/session | V8 heap KiB/session | external KiB/session | RSS before → after MiB |\n|---|---|---|---|---|---|\n',
+    '| LNS | sessions (up) | RSS KiB/session | V8 heap KiB/session | external KiB/session | RSS before → after MiB | idle CPU % |\n|---|---|---|---|---|---|---|\n',
   );
   for (const r of rows) {
+    const cpu = r.idleCpuPercent === undefined ? '–' : r.idleCpuPercent.toFixed(1);
     process.stdout.write(
-      `| ${r.target} | ${r.sessions} (${r.up}) | ${kib(r.rssPerSession)} | ${kib(r.heapPerSession)} | ${kib(r.externalPerSession)} | ${(r.rssBefore / 2 ** 20).toFixed(1)} → ${(r.rssAfter / 2 ** 20).toFixed(1)} |\n`,
+      `| ${r.target} | ${r.sessions} (${r.up}) | ${kib(r.rssPerSession)} | ${kib(r.heapPerSession)} | ${kib(r.externalPerSession)} | ${(r.rssBefore / 2 ** 20).toFixed(1)} → ${(r.rssAfter / 2 ** 20).toFixed(1)} | ${cpu} |\n`,
     );
   }
   if (heapReport) {
     process.stdout.write(`\nHeap growth per session at ${HEAP_AT} sessions (heap snapshot diff, ours):\n\n`);
     process.stdout.write('| type:constructor | objects/session | bytes/session |\n|---|---|---|\n');
     for (const h of heapReport) {
+      process.stdout.write(`| ${h.key} | ${h.objectsPerSession.toFixed(2)} | ${h.bytesPerSession.toFixed(0)} |\n`);
+    }
+  }
+  if (retainerReport) {
+    process.stdout.write(`\nThe same by what first retains it (field > … > node), largest first:\n\n`);
+    process.stdout.write('| retained by | objects/session | bytes/session |\n|---|---|---|\n');
+    for (const h of retainerReport) {
       process.stdout.write(`| ${h.key} | ${h.objectsPerSession.toFixed(2)} | ${h.bytesPerSession.toFixed(0)} |\n`);
     }
   }

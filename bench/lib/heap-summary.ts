@@ -58,3 +58,77 @@ export function heapGrowthPerSession(
   });
   return rows.sort((x, y) => y.bytesPerSession - x.bytesPerSession).slice(0, top);
 }
+
+/**
+ * Every node of `file` grouped by the path that first retains it, up to the nearest object of a
+ * named class ("PppLink.lcp > object:ControlProtocol", "Fifo.items > Array.elements > array"):
+ * which field of which engine holds the bytes. Weak and shortcut edges are not followed.
+ */
+export function summarizeByRetainer(file: string): Map<string, HeapGroup> {
+  const snap = JSON.parse(readFileSync(file, 'utf8')) as {
+    snapshot: {
+      meta: { node_fields: string[]; node_types: [string[]]; edge_fields: string[]; edge_types: [string[]] };
+    };
+    nodes: number[];
+    edges: number[];
+    strings: string[];
+  };
+  const m = snap.snapshot.meta;
+  const nf = m.node_fields;
+  const ef = m.edge_fields;
+  const nodeTypes = m.node_types[0];
+  const edgeTypes = m.edge_types[0];
+  const W = nf.length;
+  const EW = ef.length;
+  const [iT, iN, iS, iE] = ['type', 'name', 'self_size', 'edge_count'].map((f) => nf.indexOf(f)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  const [eT, eN, eTo] = ['type', 'name_or_index', 'to_node'].map((f) => ef.indexOf(f)) as [number, number, number];
+  const { nodes, edges, strings } = snap;
+  const count = nodes.length / W;
+  const retainer = new Int32Array(count).fill(-1);
+  const via = new Int32Array(count).fill(-1);
+  for (let n = 0, e = 0; n < count; n++) {
+    for (let k = nodes[n * W + iE]!; k > 0; k--, e += EW) {
+      const t = edgeTypes[edges[e + eT]!];
+      if (t === 'weak' || t === 'shortcut') continue;
+      const to = edges[e + eTo]! / W;
+      if (retainer[to] === -1) {
+        retainer[to] = n;
+        via[to] = e;
+      }
+    }
+  }
+  const type = (n: number): string => nodeTypes[nodes[n * W + iT]!] ?? '?';
+  const name = (n: number): string => strings[nodes[n * W + iN]!] ?? '?';
+  const named = (n: number): boolean => ['object', 'closure', 'hidden', 'native'].includes(type(n));
+  const generic = new Set(['Object', 'Array', 'Map', 'Set', 'system / Context', 'system / PropertyArray', '']);
+  const edgeName = (e: number): string => {
+    const t = edgeTypes[edges[e + eT]!];
+    return t === 'element' || t === 'hidden' ? '[]' : (strings[edges[e + eN]!] ?? '?');
+  };
+  const groups = new Map<string, HeapGroup>();
+  for (let n = 0; n < count; n++) {
+    let path = named(n) ? `${type(n)}:${name(n)}` : type(n);
+    let cur = n;
+    for (let hop = 0; hop < 5; hop++) {
+      const r = retainer[cur]!;
+      if (r < 0) break;
+      const owner = type(r) === 'object' || type(r) === 'closure' ? name(r) : type(r);
+      path = `${owner}.${edgeName(via[cur]!)} > ${path}`;
+      cur = r;
+      if ((type(r) === 'object' || type(r) === 'closure') && !generic.has(name(r))) break;
+    }
+    let g = groups.get(path);
+    if (g === undefined) {
+      g = { key: path, count: 0, bytes: 0 };
+      groups.set(path, g);
+    }
+    g.count++;
+    g.bytes += nodes[n * W + iS]!;
+  }
+  return groups;
+}

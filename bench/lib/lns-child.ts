@@ -20,10 +20,16 @@ const lns = await createLns({
   port: Number(port),
   users: { [user]: password },
   auth: [auth],
-  // A /16 so 10,000+ sessions fit; the local address sits outside it.
-  pool: ['10.240.0.1-10.240.255.254'],
-  localAddress: '10.241.0.1',
-  dns: ['10.241.0.53'],
+  // A /15 so 100,000+ sessions fit (issue 10: the pool hands out addresses without a table per
+  // address); the local address sits outside it.
+  pool: ['10.240.0.1-10.241.255.254'],
+  localAddress: '10.242.0.1',
+  dns: ['10.242.0.53'],
+  // L2TP_BENCH_ECHO_S (bench/memory.ts --echo): pppd lcp-echo-interval, so idle sessions ping.
+  ...(process.env.L2TP_BENCH_ECHO_S !== undefined && {
+    echoIntervalMs: Number(process.env.L2TP_BENCH_ECHO_S) * 1000,
+    echoFailure: 12,
+  }),
   // One load generator address opens all the tunnels: lift the per-peer SCCRQ rate limit (50/s).
   // RWS: the Receive Window Size we advertise (default 4, as xl2tpd and l2tpns).
   endpoint: { limits: { newTunnelsPerSecondPerPeer: 1_000_000 }, receiveWindow: Number(window) },

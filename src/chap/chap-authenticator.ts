@@ -19,6 +19,7 @@ import { Fifo } from '../core/fifo.js';
 import type { Random } from '../core/random.js';
 import type { Instant } from '../core/time.js';
 import { TimerTable } from '../core/timer-table.js';
+import { AuthReplay } from './auth-replay.js';
 import { CHAP_MD5_RESPONSE_SIZE, chapMd5Response } from './chap-md5.js';
 import {
   ChapCode,
@@ -87,7 +88,18 @@ type State =
       transmissions: number;
     }
   | { readonly kind: 'verifying'; readonly identifier: number; readonly user: string }
-  | { readonly kind: 'done'; readonly identifier: number | undefined; readonly reply: Uint8Array | undefined };
+  | { readonly kind: 'done'; readonly identifier: number | undefined; readonly reply: Reply | undefined };
+
+/** The Success or Failure given, kept as text and encoded again for each repeat (no buffer kept). */
+interface Reply {
+  readonly ok: boolean;
+  readonly message: string;
+}
+
+/** The Success or Failure packet of `reply` for `identifier`. */
+function encodeReply(reply: Reply, identifier: number): Uint8Array {
+  return encodeChapStatus(reply.ok ? ChapCode.Success : ChapCode.Failure, identifier, reply.message);
+}
 
 const CHALLENGE_SIZE = 16;
 
@@ -137,7 +149,7 @@ class ChapAuthenticator implements AuthEngine {
     if (p === undefined || p.code !== ChapCode.Response) return;
     const s = this.state;
     if (s.kind === 'done') {
-      if (p.identifier === s.identifier && s.reply !== undefined) this.out.push(s.reply.slice());
+      if (p.identifier === s.identifier && s.reply !== undefined) this.out.push(encodeReply(s.reply, s.identifier));
       return;
     }
     if (s.kind !== 'challenge-sent' || p.identifier !== s.identifier) return;
@@ -152,10 +164,10 @@ class ChapAuthenticator implements AuthEngine {
     const secret = this.opts.lookup(user);
     const known = secret !== undefined;
     const verdict = this.method.judge(s.identifier, s.challenge, p.value, p.name, secret ?? UNKNOWN_USER_SECRET, known);
-    const reply = encodeChapStatus(verdict.ok ? ChapCode.Success : ChapCode.Failure, s.identifier, verdict.message);
+    const reply: Reply = { ok: verdict.ok, message: verdict.message };
     this.state = { kind: 'done', identifier: s.identifier, reply };
     this.timers.stop('challenge');
-    this.out.push(reply.slice());
+    this.out.push(encodeReply(reply, s.identifier));
     if (verdict.ok) {
       this.result = { ok: true, user };
     } else {
@@ -179,9 +191,9 @@ class ChapAuthenticator implements AuthEngine {
     const noProof = verdict.ok && verdict.message === undefined && this.method.algorithm === ChapAlgorithm.MsChapV2;
     const ok = verdict.ok && !noProof;
     const message = (noProof ? undefined : verdict.message) ?? this.method.defaultMessage(ok);
-    const reply = encodeChapStatus(ok ? ChapCode.Success : ChapCode.Failure, s.identifier, message);
+    const reply: Reply = { ok, message };
     this.state = { kind: 'done', identifier: s.identifier, reply };
-    this.out.push(reply.slice());
+    this.out.push(encodeReply(reply, s.identifier));
     const why = noProof ? 'accepted without an authenticator response' : (verdict.reason ?? 'rejected');
     this.result = ok ? { ok: true, user: s.user } : { ok: false, user: s.user, reason: `${this.method.label}: ${why}` };
   }
@@ -209,6 +221,53 @@ class ChapAuthenticator implements AuthEngine {
 
   pollTimeout(): Instant | undefined {
     return this.timers.next();
+  }
+
+  /**
+   * Once done: what the link keeps instead of this engine (its options, lookup, method and
+   * timers go): the outcome and the reply, which still answers a repeated Response (§4.2).
+   */
+  retire(): AuthEngine {
+    const s = this.state;
+    if (s.kind !== 'done' || this.out.length > 0) return this;
+    return new ChapReplay(this.method.algorithm, this.result, s.identifier, s.reply?.ok ?? false, s.reply?.message);
+  }
+}
+
+/** LCP option data of each CHAP algorithm, shared by the replays (RFC 1994 §3). */
+const LCP_DATA: Readonly<Record<number, Uint8Array>> = {
+  [ChapAlgorithm.MsChapV2]: Uint8Array.of(0xc2, 0x23, ChapAlgorithm.MsChapV2),
+  [ChapAlgorithm.Md5]: Uint8Array.of(0xc2, 0x23, ChapAlgorithm.Md5),
+};
+
+/**
+ * A finished authenticator as the link keeps it for the rest of the session (issue 10: the
+ * authenticator is dropped once authentication is over): RFC 1994 §4.2, a repeated Response with
+ * the Identifier answered gets the same reply again; everything else is ignored.
+ */
+class ChapReplay extends AuthReplay {
+  readonly protocol = AuthProtocol.Chap;
+
+  constructor(
+    private readonly algorithm: number,
+    outcome: AuthOutcome,
+    private readonly identifier: number | undefined,
+    private readonly ok: boolean,
+    /** The reply's message; undefined when none was given (the challenges ran out). */
+    private readonly message: string | undefined,
+  ) {
+    super(outcome);
+  }
+
+  get lcpData(): Uint8Array {
+    return LCP_DATA[this.algorithm] ?? Uint8Array.of(0xc2, 0x23, this.algorithm);
+  }
+
+  handlePacket(packet: Uint8Array, _now: Instant): void {
+    const p = decodeChapPacket(packet);
+    if (p === undefined || p.code !== ChapCode.Response || this.message === undefined) return;
+    if (p.identifier !== this.identifier) return;
+    this.answer(encodeReply({ ok: this.ok, message: this.message }, this.identifier));
   }
 }
 

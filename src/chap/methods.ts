@@ -12,13 +12,13 @@ import { AuthProtocol, ChapAlgorithm } from './types.js';
 /** A method as configuration and the command line name it (pppd require-mschap-v2 / require-chap / require-pap). */
 export type AuthMethodName = 'mschapv2' | 'chap' | 'pap';
 
-/** What an authenticator (LNS) needs to build its engines. */
+/** What an authenticator (LNS) needs to build its engines: one context serves every link. */
 export interface AuthServerContext {
   readonly random: Random;
   /** The CHAP Name we send in Challenges (pppd `name`). */
   readonly name: string;
-  /** The secret of a user, undefined when unknown. */
-  lookup(user: string): string | undefined;
+  /** The secret of a user, undefined when unknown; `tag` is the asking link's (AuthOffer.create). */
+  lookup(user: string, tag: number): string | undefined;
   /** Defer every verdict to an external checker (RADIUS): engines emit pollVerify, `lookup` is unused. */
   readonly external?: boolean;
   /** pppd chap-restart: Challenge retransmission interval. */
@@ -43,7 +43,7 @@ export interface AuthMethodEntry {
   readonly algorithm?: number;
   /** The stable name of the 'auth-succeeded' event. */
   readonly label: string;
-  createServer(ctx: AuthServerContext): AuthEngine;
+  createServer(ctx: AuthServerContext, tag: number): AuthEngine;
   createClient(ctx: AuthClientContext): AuthEngine;
 }
 
@@ -54,11 +54,11 @@ export const AUTH_METHODS: Readonly<Record<AuthMethodName, AuthMethodEntry>> = {
     protocol: AuthProtocol.Chap,
     algorithm: ChapAlgorithm.MsChapV2,
     label: 'mschapv2',
-    createServer: (c) =>
+    createServer: (c, tag) =>
       createMsChapV2Server({
         random: c.random,
         name: c.name,
-        lookup: c.lookup,
+        lookup: (user) => c.lookup(user, tag),
         timeoutMs: c.chapRestartMs,
         external: c.external,
       }),
@@ -69,11 +69,11 @@ export const AUTH_METHODS: Readonly<Record<AuthMethodName, AuthMethodEntry>> = {
     protocol: AuthProtocol.Chap,
     algorithm: ChapAlgorithm.Md5,
     label: 'chap-md5',
-    createServer: (c) =>
+    createServer: (c, tag) =>
       createChapMd5Server({
         random: c.random,
         name: c.name,
-        lookup: c.lookup,
+        lookup: (user) => c.lookup(user, tag),
         timeoutMs: c.chapRestartMs,
         external: c.external,
       }),
@@ -83,9 +83,9 @@ export const AUTH_METHODS: Readonly<Record<AuthMethodName, AuthMethodEntry>> = {
     name: 'pap',
     protocol: AuthProtocol.Pap,
     label: 'pap',
-    createServer: (c) =>
+    createServer: (c, tag) =>
       createPapServer({
-        lookup: c.lookup,
+        lookup: (user) => c.lookup(user, tag),
         external: c.external,
         ...(c.papTimeoutMs ? { timeoutMs: c.papTimeoutMs } : {}),
       }),
@@ -101,10 +101,13 @@ export function isAuthMethodName(v: unknown): v is AuthMethodName {
   return typeof v === 'string' && Object.hasOwn(AUTH_METHODS, v);
 }
 
-/** The offer of `name` as authenticator: the link builds one engine per Authenticate phase. */
+/**
+ * The offer of `name` as authenticator: the link builds one engine per Authenticate phase. Build
+ * it once per owner, not per link: the engine's lookups carry the link's tag.
+ */
 export function authServerOffer(name: AuthMethodName, ctx: AuthServerContext): AuthOffer {
   const m = AUTH_METHODS[name];
-  return { ...identity(m), create: () => m.createServer(ctx) };
+  return { ...identity(m), create: (tag) => m.createServer(ctx, tag) };
 }
 
 /** The offer of `name` as peer. */

@@ -11,6 +11,7 @@ import { equalConstantTime } from '../core/bytes.js';
 import { Fifo } from '../core/fifo.js';
 import type { Instant } from '../core/time.js';
 import { TimerTable } from '../core/timer-table.js';
+import { AuthReplay } from './auth-replay.js';
 import { nameText, utf8 } from './chap-packet.js';
 import { decodePapPacket, encodePapReply, PapCode } from './pap.js';
 import { type AuthEngine, type AuthOutcome, AuthProtocol } from './types.js';
@@ -35,7 +36,7 @@ class PapAuthenticator implements AuthEngine {
   readonly protocol = AuthProtocol.Pap;
   readonly lcpData = Uint8Array.of(0xc0, 0x23);
   private result: AuthOutcome;
-  private replyCode: typeof PapCode.AuthenticateAck | typeof PapCode.AuthenticateNak | undefined;
+  private replyCode: ReplyCode | undefined;
   private readonly out = new Fifo<Uint8Array>();
   private readonly timers = new TimerTable<'request'>();
   private verify: AuthVerifyRequest | undefined;
@@ -114,9 +115,48 @@ class PapAuthenticator implements AuthEngine {
     return this.timers.next();
   }
 
-  private reply(code: typeof PapCode.AuthenticateAck | typeof PapCode.AuthenticateNak, identifier: number): Uint8Array {
-    const text = this.replyMessage ?? (code === PapCode.AuthenticateAck ? ACK_MESSAGE : NAK_MESSAGE);
-    return encodePapReply(code, identifier, text);
+  private reply(code: ReplyCode, identifier: number): Uint8Array {
+    return encodeReply(code, this.replyMessage, identifier);
+  }
+
+  /**
+   * Once decided: what the link keeps instead of this engine (options, lookup and timer go): the
+   * outcome and the reply, which still answers repeated Requests (RFC 1334 §2.2.1).
+   */
+  retire(): AuthEngine {
+    if (this.result === undefined || this.out.length > 0) return this;
+    return new PapReplay(this.result, this.replyCode, this.replyMessage);
+  }
+}
+
+type ReplyCode = typeof PapCode.AuthenticateAck | typeof PapCode.AuthenticateNak;
+
+function encodeReply(code: ReplyCode, message: string | undefined, identifier: number): Uint8Array {
+  return encodePapReply(code, identifier, message ?? (code === PapCode.AuthenticateAck ? ACK_MESSAGE : NAK_MESSAGE));
+}
+
+const PAP_LCP_DATA = Uint8Array.of(0xc0, 0x23);
+
+/** A decided PAP authenticator as the link keeps it (issue 10): it only repeats its reply (§2.2.1). */
+class PapReplay extends AuthReplay {
+  readonly protocol = AuthProtocol.Pap;
+
+  constructor(
+    outcome: AuthOutcome,
+    private readonly code: ReplyCode | undefined,
+    private readonly message: string | undefined,
+  ) {
+    super(outcome);
+  }
+
+  get lcpData(): Uint8Array {
+    return PAP_LCP_DATA;
+  }
+
+  handlePacket(packet: Uint8Array, _now: Instant): void {
+    const p = decodePapPacket(packet);
+    if (p === undefined || p.code !== PapCode.AuthenticateRequest || this.code === undefined) return;
+    this.answer(encodeReply(this.code, this.message, p.identifier));
   }
 }
 

@@ -38,6 +38,13 @@ export interface AuthEngine {
   pollVerify?(): AuthVerifyRequest | undefined;
   /** The external verdict on the last AuthVerifyRequest; ignored when none is pending. */
   completeVerify?(verdict: AuthVerdict, now: Instant): void;
+  /**
+   * Once the outcome is known and every packet polled: the engine to keep in this one's place for
+   * the rest of the link, which only answers repeats (RFC 1994 §4.2, RFC 1334 §2.2.1) and so holds
+   * no lookup, challenge, options or timers (issue 10: a session keeps no authenticator once
+   * authenticated). Returns itself while not done. Absent: the link keeps this engine.
+   */
+  retire?(): AuthEngine;
 }
 
 /**
@@ -86,6 +93,9 @@ export interface AuthOffer {
   readonly algorithm?: number;
   /** The stable name the link reports in 'auth-succeeded' ('mschapv2', 'chap-md5', 'pap'). */
   readonly label: string;
-  /** A fresh engine for one Authenticate phase. */
-  create(): AuthEngine;
+  /**
+   * A fresh engine for one Authenticate phase of the link whose tag (PppLink) is `tag`, so that
+   * one offer serves every link of its owner (the owner's lookup can tell them apart).
+   */
+  create(tag: number): AuthEngine;
 }

@@ -31,38 +31,58 @@ export interface Step<S extends string, E extends string, A extends string, I> {
   readonly now: Instant;
 }
 
-/** How a TableRunner is built. */
-export interface TableRunnerOptions<S extends string, E extends string, A extends string, I> {
+/**
+ * How a TableRunner is built. The callbacks are also handed the runner's `owner`, so that one
+ * options object (with its functions) can serve every runner of a kind: no closures per runner
+ * (issue 10: one per session adds up at 100,000 sessions).
+ */
+export interface TableRunnerOptions<S extends string, E extends string, A extends string, I, O = undefined> {
   readonly table: TransitionTable<S, E, A>;
   readonly initial: S;
   /** Runs one action; it queues messages, timers and events and never fires this runner again. */
-  readonly perform: (action: A, step: Step<S, E, A, I>) => void;
+  readonly perform: (action: A, step: Step<S, E, A, I>, owner: O) => void;
   /** Entries kept in `log` (oldest dropped first); 0 keeps none. */
   readonly logSize: number;
+  /**
+   * States a machine settles in for long (a call once established): entering one cuts the log to
+   * that step alone, so a settled machine does not keep the records of how it got there.
+   */
+  readonly settled?: ReadonlySet<S>;
   /** Told about every ignored (missing-cell) event, besides the log and the counter. */
-  readonly onIgnored?: (event: E, state: S) => void;
+  readonly onIgnored?: (event: E, state: S, owner: O) => void;
   /**
    * Told about every step, taken or ignored, once its actions have run (so the observer sees
    * what they set). For debug logs; absent, a step costs one undefined check more.
    */
-  readonly onStep?: (r: TransitionRecord) => void;
+  readonly onStep?: (r: TransitionRecord, owner: O) => void;
 }
+
+const NO_RECORDS: readonly TransitionRecord[] = Object.freeze([]);
 
 /**
  * Runs a transition table. Order of one step: the record is logged, the state is set to the
  * cell's next state, then the actions run in order (so an action sees the new state and reads the
  * old one from `step.from`; a throwing action leaves the new state behind).
  */
-export class TableRunner<S extends string, E extends string, A extends string, I> {
+export class TableRunner<S extends string, E extends string, A extends string, I, O = undefined> {
   /** The current state. Engines change it only through fire(); tests may set it as a fixture. */
   state: S;
   /** Ignored (state, event) pairs seen (missing cells), for diagnostics. */
   ignored = 0;
-  /** The last `logSize` steps, oldest first. */
-  readonly log: TransitionRecord[] = [];
+  /** The log; undefined until the first step. */
+  private records: TransitionRecord[] | undefined;
 
-  constructor(private readonly opts: TableRunnerOptions<S, E, A, I>) {
+  /** `owner` is handed to the callbacks of `opts` (omit it when they are closures of their own). */
+  constructor(
+    private readonly opts: TableRunnerOptions<S, E, A, I, O>,
+    private readonly owner: O = undefined as O,
+  ) {
     this.state = opts.initial;
+  }
+
+  /** The last `logSize` steps, oldest first. */
+  get log(): readonly TransitionRecord[] {
+    return this.records ?? NO_RECORDS;
   }
 
   /** Applies one event with its input; a missing cell is counted, logged and changes nothing. */
@@ -72,23 +92,31 @@ export class TableRunner<S extends string, E extends string, A extends string, I
     if (cell === undefined) {
       this.ignored++;
       const r: TransitionRecord = { at: now, event, from, to: from, ignored: true };
-      this.record(r);
-      this.opts.onIgnored?.(event, from);
-      this.opts.onStep?.(r);
+      this.record(r, false);
+      this.opts.onIgnored?.(event, from, this.owner);
+      this.opts.onStep?.(r, this.owner);
       return;
     }
     const to = cell[0];
     const r: TransitionRecord = { at: now, event, from, to, ignored: false };
-    this.record(r);
+    const settled = this.opts.settled;
+    this.record(r, settled?.has(to) === true && !settled.has(from));
     this.state = to;
     const step: Step<S, E, A, I> = { event, from, cell, input, now };
-    for (let i = 1; i < cell.length; i++) this.opts.perform(cell[i] as A, step);
-    this.opts.onStep?.(r);
+    for (let i = 1; i < cell.length; i++) this.opts.perform(cell[i] as A, step, this.owner);
+    this.opts.onStep?.(r, this.owner);
   }
 
-  private record(r: TransitionRecord): void {
-    if (this.opts.logSize === 0) return;
-    if (this.log.length >= this.opts.logSize) this.log.shift();
-    this.log.push(r);
+  /** Logs `r`; `settling`: it enters a settled state, so the log restarts with it. */
+  private record(r: TransitionRecord, settling: boolean): void {
+    const o = this.opts;
+    if (o.logSize === 0) return;
+    const records = this.records;
+    if (records === undefined || settling) {
+      this.records = [r];
+      return;
+    }
+    if (records.length >= o.logSize) records.shift();
+    records.push(r);
   }
 }

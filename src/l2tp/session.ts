@@ -16,6 +16,7 @@ import {
   type Cell,
   type Step,
   TableRunner,
+  type TableRunnerOptions,
   type TransitionRecord,
   type TransitionTable,
 } from '../core/transition-table.js';
@@ -193,20 +194,27 @@ export class Session implements SessionHandle {
    */
   sequencing = false;
   private dataNs = 0;
-  private readonly machine: TableRunner<SessionState, SessionEvent, SessionAction, SessionInput>;
+  private readonly machine: TableRunner<SessionState, SessionEvent, SessionAction, SessionInput, Session>;
+
+  /**
+   * How every session's automaton runs: one object for all (the session is the runner's owner),
+   * so a session holds no closures; once established, its log keeps only the step that got there.
+   */
+  private static readonly runner: TableRunnerOptions<SessionState, SessionEvent, SessionAction, SessionInput, Session> =
+    {
+      table: SESSION_TRANSITIONS,
+      initial: 'idle',
+      perform: (action, step, session) => session.perform(action, step),
+      logSize: LOG_SIZE,
+      settled: new Set<SessionState>(['established']),
+      onStep: (r, session) => session.host.onSessionStep?.(session.sessionId, r),
+    };
 
   constructor(
     private readonly host: SessionHost,
     readonly sessionId: number,
   ) {
-    const observe = host.onSessionStep;
-    this.machine = new TableRunner({
-      table: SESSION_TRANSITIONS,
-      initial: 'idle',
-      perform: (action, step) => this.perform(action, step),
-      logSize: LOG_SIZE,
-      ...(observe !== undefined && { onStep: (r: TransitionRecord) => observe(sessionId, r) }),
-    });
+    this.machine = new TableRunner(Session.runner, this as Session);
   }
 
   /** The §7.4/§7.5 state. Set only by the table (tests may set it as a fixture). */

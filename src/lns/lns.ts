@@ -17,7 +17,7 @@ import type { Instant } from '../core/time.js';
 import { Endpoint, type EndpointOptions, type L2tpEvent } from '../l2tp/endpoint.js';
 import { CdnResult, ErrorCode, StopCcnResult } from '../l2tp/wire/result-codes.js';
 import { CauseDirection, GlobalCause } from '../l2tp/wire/session-avps.js';
-import { LinkDownCause, type PppEvent, PppLink } from '../ppp/link.js';
+import { LinkDownCause, type PppEvent, PppLink, type PppLinkOptions } from '../ppp/link.js';
 import {
   type DaeOutcome,
   type DaeRequest,
@@ -256,6 +256,8 @@ export class LnsEngine implements Engine<LnsEvent> {
   private readonly dbg: L2tpDebug | undefined;
   /** IPv6 (issue 12 item 5): /64s, Router Advertisements, our link-local addresses. */
   private readonly ipv6: Ipv6Sessions;
+  /** What every PppLink of this engine is built with (see buildLinkOptions). */
+  private readonly linkOptions: PppLinkOptions;
 
   constructor(private readonly opts: LnsEngineOptions) {
     this.throttle = new AuthThrottle(opts.authThrottle);
@@ -290,6 +292,7 @@ export class LnsEngine implements Engine<LnsEvent> {
       random: opts.random,
     });
     this.localAddressNumber = parseIpv4(opts.localAddress) ?? 0;
+    this.linkOptions = this.buildLinkOptions();
     this.bridge = new PppOverL2tp(endpoint, {
       dataLengthBit: opts.dataLengthBit,
       sendSequenced: opts.sequencing === true,
@@ -307,7 +310,7 @@ export class LnsEngine implements Engine<LnsEvent> {
           ...(e.callingNumber !== undefined && { callingNumber: e.callingNumber }),
           ...(e.calledNumber !== undefined && { calledNumber: e.calledNumber }),
         });
-        return this.createLink(key, handle.peer.address);
+        return new PppLink(this.linkOptions, key);
       },
       onPppEvent: (session, e, now) => {
         this.onRadiusPppEvent(session, e, now);
@@ -661,33 +664,27 @@ export class LnsEngine implements Engine<LnsEvent> {
     };
   }
 
-  private createLink(key: number, peerAddress: string): PppLink {
+  /**
+   * The options every link of this engine shares (issue 10: nothing per session but the link
+   * itself): the link's tag is its session key, which the lookup and assignAddress receive.
+   */
+  private buildLinkOptions(): PppLinkOptions {
     const o = this.opts;
-    // The lookup of this session: it knows the peer address, so the throttle can refuse it. A
-    // refused attempt looks up no secret and so is judged as an unknown user is: the same work and
-    // the same Failure as a wrong password (see auth-throttle.ts).
-    const lookup = (user: string): string | undefined => {
-      if (this.throttle.blocked(user, peerAddress, this.now)) {
-        this.throttled.add(key);
-        return undefined;
-      }
-      return o.users(user)?.secret;
-    };
     const ctx = {
       random: o.random,
       name: o.chapName ?? o.hostName,
-      lookup,
+      lookup: (user: string, key: number) => this.lookupSecret(user, key),
       // With RADIUS the server judges (pppd's radius plugin): the engines hand the Response out.
       external: this.aaa !== undefined,
       chapRestartMs: o.chapRestartMs,
       papTimeoutMs: o.papTimeoutMs,
     };
-    return new PppLink({
+    return {
       role: 'lns',
       random: o.random,
       mru: o.mru,
       authServers: o.auth.map((m) => authServerOffer(m, ctx)),
-      assignAddress: (user) => this.assignAddress(key, user),
+      assignAddress: (user, key) => this.assignAddress(key, user),
       dns: o.dns,
       nbns: o.nbns,
       ipv6: o.ipv6,
@@ -699,7 +696,22 @@ export class LnsEngine implements Engine<LnsEvent> {
       maxFailure: o.maxFailure,
       rejectProtocols: o.rejectCcp ? [0x80fd] : [],
       debug: o.pppDebug,
-    });
+    };
+  }
+
+  /**
+   * The secret of `user` for the session `key`: the session's peer address lets the throttle
+   * refuse it. A refused attempt looks up no secret and so is judged as an unknown user is: the
+   * same work and the same Failure as a wrong password (see auth-throttle.ts).
+   */
+  private lookupSecret(user: string, key: number): string | undefined {
+    const peerAddress = this.bridge.sessions.get(key)?.handle.peer.address;
+    if (peerAddress === undefined) return undefined;
+    if (this.throttle.blocked(user, peerAddress, this.now)) {
+      this.throttled.add(key);
+      return undefined;
+    }
+    return this.opts.users(user)?.secret;
   }
 
   private assignAddress(key: number, user: string | undefined): { local: string; peer: string } | undefined {

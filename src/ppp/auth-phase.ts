@@ -18,22 +18,16 @@ export type AuthResult =
   | { readonly ok: false; readonly user?: string; readonly reason: string };
 
 interface Running {
-  readonly engine: AuthEngine;
+  engine: AuthEngine;
   readonly offer: AuthOffer;
-}
-
-/** Options of one Authenticate phase. */
-export interface AuthPhaseOptions {
-  /** Limit on the phase (RFC 3145 cause 13 when exceeded). */
-  readonly limitMs: number;
-  /** At most one repeated answer per this interval (the link's Restart timer). */
-  readonly repeatMs: number;
 }
 
 /**
  * One Authenticate phase, sans-IO: `handlePacket`/`handleTimeout` in, `pollPacket`/`pollTimeout`/
- * `pollResult` out. The engines stay after the result (a peer may repeat its Challenge in the
- * Network phase); the link drops the phase when LCP goes down.
+ * `pollResult` out. The engines stay after the result (a peer may repeat its Challenge, or its
+ * Response, in the Network phase), each as its `retire()`d self when it has one: a finished
+ * authenticator is replaced by the little that answers repeats (issue 10). The link drops the
+ * phase when LCP goes down.
  */
 export class AuthPhase {
   private readonly server: Running | undefined;
@@ -44,16 +38,22 @@ export class AuthPhase {
   private lastRepeatAt: Instant | undefined;
   private readonly packets = new Fifo<AuthPacket>();
 
-  /** Creates and starts the engines of `server` and/or `client` (at least one). */
+  /**
+   * Creates and starts the engines of `server` and/or `client` (at least one) for the link tagged
+   * `tag`. `limitMs`: limit on the phase (RFC 3145 cause 13 when exceeded); `repeatMs`: at most
+   * one repeated answer per this interval (the link's Restart timer).
+   */
   constructor(
     server: AuthOffer | undefined,
     client: AuthOffer | undefined,
-    private readonly o: AuthPhaseOptions,
+    limitMs: number,
+    private readonly repeatMs: number,
+    tag: number,
     now: Instant,
   ) {
-    this.limitAt = now + o.limitMs;
-    this.server = server && { engine: server.create(), offer: server };
-    this.client = client && { engine: client.create(), offer: client };
+    this.limitAt = now + limitMs;
+    this.server = server && { engine: server.create(tag), offer: server };
+    this.client = client && { engine: client.create(tag), offer: client };
     this.server?.engine.start(now);
     this.client?.engine.start(now);
   }
@@ -96,7 +96,7 @@ export class AuthPhase {
   repeatAnswer(now: Instant): void {
     const c = this.client;
     if (c === undefined || c.engine.outcome !== undefined || this.lastClientPacket === undefined) return;
-    if (this.lastRepeatAt !== undefined && now < this.lastRepeatAt + this.o.repeatMs) return;
+    if (this.lastRepeatAt !== undefined && now < this.lastRepeatAt + this.repeatMs) return;
     this.lastRepeatAt = now;
     this.packets.push({ protocol: c.offer.protocol, info: this.lastClientPacket.slice() });
   }
@@ -149,6 +149,8 @@ export class AuthPhase {
   private report(r: AuthResult): AuthResult {
     this.reported = true;
     this.limitAt = undefined;
+    // Every packet has been polled (the link drains them first): the engines can retire.
+    for (const run of [this.server, this.client]) if (run?.engine.retire) run.engine = run.engine.retire();
     return r;
   }
 }

@@ -5,8 +5,8 @@
 //   events, columns states, a cell is [next state, ...actions] in the order the RFC lists them.
 // - A missing cell is the RFC's "-" (the event cannot occur in that state): `fire()` reports it to
 //   `ignored(event, state)` and changes nothing.
-// - Actions don't re-enter: `perform(action)` only queues packets, timers and events; `fire()` never
-//   calls `fire()`. What the policy decides (RCR+ vs RCR-, Max-Failure) happens before `fire()`.
+// - Actions don't re-enter: `perform(action)` only queues packets, timers and events; `step()` never
+//   calls `step()`. What the policy decides (RCR+ vs RCR-, Max-Failure) happens before `step()`.
 // - RFC footnotes kept as data in NOTES: "r" restart option, "p" passive option, "x" crossed connection.
 // Related: control-protocol.ts (runs the actions), option-policy.ts, link.ts (phases).
 
@@ -268,19 +268,16 @@ export function cellOf(event: Event, state: State): Cell | undefined {
 }
 
 /**
- * Runs the §4.1 table. `perform` executes one action (queue a packet, arm a timer, raise an event);
- * `ignored` reports an event that cannot occur in the current state.
+ * Runs the §4.1 table. A subclass (ControlProtocol) supplies `perform`, which executes one action
+ * (queue a packet, arm a timer, raise an event), and `ignored`, which reports an event that cannot
+ * occur in the current state: methods, not callbacks, so an automaton holds no closures (one per
+ * protocol per session adds up at 100,000 sessions, issue 10).
  */
-export class Automaton {
+export abstract class Automaton {
   state: State = 'initial';
 
-  constructor(
-    private readonly perform: (action: Action, cell: Cell) => void,
-    private readonly ignored: (event: Event, state: State) => void,
-  ) {}
-
-  /** Applies one event. Actions only queue work; they never call fire() back. */
-  fire(event: Event): void {
+  /** Applies one event. Actions only queue work; they never call step() back. */
+  step(event: Event): void {
     const cell = TRANSITIONS[event][this.state];
     if (cell === undefined) {
       this.ignored(event, this.state);
@@ -289,4 +286,10 @@ export class Automaton {
     for (let i = 1; i < cell.length; i++) this.perform(cell[i] as Action, cell);
     this.state = cell[0];
   }
+
+  /** Runs one action of the cell being applied (the state is still the old one). */
+  protected abstract perform(action: Action, cell: Cell): void;
+
+  /** The event cannot occur in `state` (the RFC's "-"): nothing changed. */
+  protected abstract ignored(event: Event, state: State): void;
 }

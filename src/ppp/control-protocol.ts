@@ -48,14 +48,22 @@ interface Current {
 }
 
 const EMPTY = new Uint8Array(0);
+/** `current` outside handlePacket (never written: handlePacket makes its own). */
+const NO_PACKET: Current = Object.freeze({
+  code: 0,
+  id: 0,
+  data: EMPTY,
+  verdict: undefined,
+  raw: EMPTY,
+  echoReply: undefined,
+}) as Current;
 
 /**
  * A sans-IO control protocol. Inputs: `up`/`down`/`open`/`close` (RFC 1661 §4.3 administrative and
  * lower-layer events), `handlePacket` (an Information field), `handleTimeout`. Outputs: `pollPacket`
  * (Information fields to send under `protocol`), `pollTimeout`, `pollEvent`. Remote input never throws.
  */
-export class ControlProtocol {
-  private readonly automaton: Automaton;
+export class ControlProtocol extends Automaton {
   private readonly packets = new Fifo<Uint8Array>();
   private readonly events = new Fifo<CpEvent>();
   private readonly restartMs: number;
@@ -69,7 +77,8 @@ export class ControlProtocol {
   private reqId = -1;
   private reqData: Uint8Array = EMPTY;
   private seenAck = false;
-  private current: Current = { code: 0, id: 0, data: EMPTY, verdict: undefined, raw: EMPTY, echoReply: undefined };
+  /** The packet being answered; NO_PACKET between packets, so no received frame stays referenced. */
+  private current: Current = NO_PACKET;
   private now: Instant = 0;
   /** The event whose cell is running: the cause This-Layer-Down/Finished report. */
   private firing: Event = 'up';
@@ -82,19 +91,11 @@ export class ControlProtocol {
     readonly policy: OptionPolicy,
     private readonly opts: ControlProtocolOptions = {},
   ) {
+    super();
     this.restartMs = opts.restartMs ?? 3000;
     this.maxConfigure = opts.maxConfigure ?? 10;
     this.maxTerminate = opts.maxTerminate ?? 2;
     this.maxFailure = opts.maxFailure ?? 5;
-    this.automaton = new Automaton(
-      (action, cell) => this.perform(action, cell),
-      (event, state) => this.events.push({ type: 'ignored-event', event, state }),
-    );
-  }
-
-  /** The current RFC 1661 §4.2 state. */
-  get state(): State {
-    return this.automaton.state;
   }
 
   /** Lower layer is ready (§4.3 Up). */
@@ -122,13 +123,19 @@ export class ControlProtocol {
   fire(event: Event, now: Instant): void {
     this.now = now;
     this.firing = event;
-    this.automaton.fire(event);
+    this.step(event);
     // §4.6: the Restart timer runs only in Closing, Stopping, Req-Sent, Ack-Rcvd and Ack-Sent.
-    if (!TIMER_STATES.has(this.automaton.state)) this.timerAt = undefined;
+    if (!TIMER_STATES.has(this.state)) this.timerAt = undefined;
   }
 
   /** One received packet (the PPP Information field). Malformed or unmatched packets are dropped. */
   handlePacket(info: Uint8Array, now: Instant): void {
+    this.receive(info, now);
+    // The packet (a view of the received datagram) and its verdict are not kept past the call.
+    this.current = NO_PACKET;
+  }
+
+  private receive(info: Uint8Array, now: Instant): void {
     const decoded = decodeCpPacket(info);
     if (!decoded.ok) {
       this.drop(decoded.fault.code);
@@ -165,7 +172,7 @@ export class ControlProtocol {
             this.drop('ack-mismatch');
             return;
           }
-          if (this.negotiating()) this.seenAck = true;
+          if (this.negotiating()) this.acknowledged();
           this.fire('rca', now);
           return;
         }
@@ -175,7 +182,7 @@ export class ControlProtocol {
           return;
         }
         if (this.negotiating()) {
-          this.seenAck = true;
+          this.acknowledged();
           if (code === CpCode.ConfigureNak) this.policy.onNak(options.value);
           else this.policy.onReject(options.value);
         }
@@ -204,7 +211,7 @@ export class ControlProtocol {
 
   /** Codes beyond 1–7 go to the policy (pppd extcode); what it does not know is Code-Rejected (§5.6, RUC). */
   private handleExtendedCode(code: number, id: number, data: Uint8Array, now: Instant): void {
-    const ext = this.policy.extcode?.(code, id, data, this.automaton.state);
+    const ext = this.policy.extcode?.(code, id, data, this.state);
     if (ext === undefined) {
       this.fire('ruc', now);
       return;
@@ -255,8 +262,17 @@ export class ControlProtocol {
   }
 
   private negotiating(): boolean {
-    const s = this.automaton.state;
+    const s = this.state;
     return s === 'req-sent' || s === 'ack-rcvd' || s === 'ack-sent' || s === 'opened';
+  }
+
+  /**
+   * Our Configure-Request was answered: later Ack/Nak/Rejects with its Identifier are unmatched,
+   * so its options are not needed again (the next Configure-Request encodes its own).
+   */
+  private acknowledged(): void {
+    this.seenAck = true;
+    this.reqData = EMPTY;
   }
 
   private takeId(): number {
@@ -270,7 +286,11 @@ export class ControlProtocol {
     this.events.push({ type: 'dropped', reason });
   }
 
-  private perform(action: Action, cell: Cell): void {
+  protected ignored(event: Event, state: State): void {
+    this.events.push({ type: 'ignored-event', event, state });
+  }
+
+  protected perform(action: Action, cell: Cell): void {
     switch (action) {
       case 'tlu':
         this.policy.onUp();
@@ -290,7 +310,7 @@ export class ControlProtocol {
         // §4.4: Max-Terminate when a Terminate-Request follows, Max-Configure otherwise.
         const terminating = cell.includes('str');
         this.restartCount = terminating ? this.maxTerminate : this.maxConfigure;
-        const s = this.automaton.state;
+        const s = this.state;
         if (!terminating && cell.includes('scr') && s !== 'req-sent' && s !== 'ack-rcvd' && s !== 'ack-sent') {
           this.failures = 0;
           this.policy.onStart?.();

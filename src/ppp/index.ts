@@ -1,7 +1,7 @@
 // Public API of src/ppp: the PPP link (RFC 1661 phases, LCP, IPCP, IPv6CP), the authentication
 // interfaces src/chap implements, and the wire codecs. Related: link.ts, auth-phase.ts, docs/PPP.md.
 export type { AuthEngine, AuthOffer, AuthOutcome } from '../core/auth-engine.js';
-export { type AuthPacket, AuthPhase, type AuthPhaseOptions, type AuthResult } from './auth-phase.js';
+export { type AuthPacket, AuthPhase, type AuthResult } from './auth-phase.js';
 export { type Action, Automaton, type Cell, EVENTS, type Event, STATES, type State, TRANSITIONS } from './automaton.js';
 export { ControlProtocol, type ControlProtocolOptions, type CpEvent } from './control-protocol.js';
 export { EchoKeepalive } from './echo.js';

@@ -6,8 +6,35 @@ import type { Option, OptionPolicy, Verdict } from './option-policy.js';
 import { u32Value } from './wire/cp-packet.js';
 import { IpcpOption } from './wire/protocol-numbers.js';
 
-const toNumbers = (list: readonly string[] | undefined): number[] =>
-  (list ?? []).map(parseIpv4).filter((n): n is number => n !== undefined);
+const NO_SERVERS: readonly number[] = Object.freeze([]);
+/** Server lists already converted: every link of an owner gets the same list (issue 10). */
+const converted = new WeakMap<readonly string[], readonly number[]>();
+
+const NO_NAMES: readonly string[] = Object.freeze([]);
+/** The first two servers of each shared list, formatted once (every session reports them). */
+const formatted = new WeakMap<readonly number[], readonly string[]>();
+
+/** The servers of `servers` an LNS hands out (the first two), as text, one shared array per list. */
+function handedOut(servers: readonly number[]): readonly string[] {
+  if (servers.length === 0) return NO_NAMES;
+  let names = formatted.get(servers);
+  if (names === undefined) {
+    names = Object.freeze(servers.slice(0, 2).map(formatIpv4));
+    formatted.set(servers, names);
+  }
+  return names;
+}
+
+/** The addresses of `list` as numbers (unparseable ones left out), one shared array per list. */
+function toNumbers(list: readonly string[] | undefined): readonly number[] {
+  if (list === undefined || list.length === 0) return NO_SERVERS;
+  let numbers = converted.get(list);
+  if (numbers === undefined) {
+    numbers = Object.freeze(list.map(parseIpv4).filter((n): n is number => n !== undefined));
+    converted.set(list, numbers);
+  }
+  return numbers;
+}
 
 /** Configuration of the IPCP policy. */
 export interface IpcpPolicyOptions {
@@ -22,6 +49,8 @@ export interface IpcpPolicyOptions {
   readonly localAddress?: string;
 }
 
+const NO_ASKING: ReadonlyMap<number, number> = new Map();
+
 /** RFC 1877 options, primary/secondary DNS and NBNS, with their index in the dns/nbns lists. */
 const SERVER_OPTIONS: ReadonlyMap<number, { kind: 'dns' | 'nbns'; index: number }> = new Map([
   [IpcpOption.PrimaryDns, { kind: 'dns', index: 0 }],
@@ -34,19 +63,20 @@ const SERVER_OPTIONS: ReadonlyMap<number, { kind: 'dns' | 'nbns'; index: number 
 export class IpcpPolicy implements OptionPolicy {
   readonly protocolName = 'IPCP';
   private readonly role: 'lns' | 'lac';
-  private readonly dnsServers: number[];
-  private readonly nbnsServers: number[];
+  private readonly dnsServers: readonly number[];
+  private readonly nbnsServers: readonly number[];
   private readonly wantLocal: number;
   /** Our address (LNS: configured; LAC: what we asked for, updated by Naks). */
   localAddress: number;
   /** The peer's address (LNS: assigned; LAC: what the LNS announced). */
   peerAddress: number;
-  /** LAC: which of the four RFC 1877 options we still ask for, and the values we hold. */
-  private readonly asking = new Map<number, number>();
+  /** LAC: which of the four RFC 1877 options we still ask for, and the values we hold (LNS: none). */
+  private readonly asking: Map<number, number> | undefined;
   private sendAddress = true;
 
   constructor(o: IpcpPolicyOptions) {
     this.role = o.role;
+    if (o.role === 'lac') this.asking = new Map();
     this.dnsServers = toNumbers(o.dns);
     this.nbnsServers = toNumbers(o.nbns);
     this.wantLocal = parseIpv4(o.role === 'lns' ? (o.local ?? '0.0.0.0') : (o.localAddress ?? '0.0.0.0')) ?? 0;
@@ -55,35 +85,36 @@ export class IpcpPolicy implements OptionPolicy {
     this.onStart();
   }
 
-  /** DNS servers in force: what we hand out (LNS) or were given (LAC). */
-  get dns(): string[] {
-    if (this.role === 'lns') return this.dnsServers.slice(0, 2).map(formatIpv4);
+  /** DNS servers in force: what we hand out (LNS: one shared list) or were given (LAC). */
+  get dns(): readonly string[] {
+    if (this.role === 'lns') return handedOut(this.dnsServers);
     return [IpcpOption.PrimaryDns, IpcpOption.SecondaryDns]
-      .map((t) => this.asking.get(t))
+      .map((t) => this.asking?.get(t))
       .filter((n): n is number => n !== undefined && n !== 0)
       .map(formatIpv4);
   }
 
   /** NBNS servers in force. */
-  get nbns(): string[] {
-    return this.role === 'lns' ? this.nbnsServers.slice(0, 2).map(formatIpv4) : [];
+  get nbns(): readonly string[] {
+    return this.role === 'lns' ? handedOut(this.nbnsServers) : NO_NAMES;
   }
 
   onStart(): void {
     this.sendAddress = true;
-    if (this.role === 'lac') {
+    const asking = this.asking;
+    if (asking !== undefined) {
       this.localAddress = this.wantLocal;
-      this.asking.clear();
+      asking.clear();
       // RFC 1877: ask for DNS with 0.0.0.0; the LNS Naks with its servers or Rejects.
-      this.asking.set(IpcpOption.PrimaryDns, 0);
-      this.asking.set(IpcpOption.SecondaryDns, 0);
+      asking.set(IpcpOption.PrimaryDns, 0);
+      asking.set(IpcpOption.SecondaryDns, 0);
     }
   }
 
   ourRequest(): readonly Option[] {
     const out: Option[] = [];
     if (this.sendAddress) out.push({ type: IpcpOption.IpAddress, value: u32Value(this.localAddress) });
-    for (const [type, value] of this.asking) out.push({ type, value: u32Value(value) });
+    for (const [type, value] of this.asking ?? NO_ASKING) out.push({ type, value: u32Value(value) });
     return out;
   }
 
@@ -142,7 +173,7 @@ export class IpcpPolicy implements OptionPolicy {
       if (o.type === IpcpOption.IpAddress) {
         // LAC: the LNS assigns our address. LNS: our configured address stands.
         if (this.role === 'lac' && v !== 0) this.localAddress = v;
-      } else if (this.asking.has(o.type)) {
+      } else if (this.asking?.has(o.type) === true) {
         this.asking.set(o.type, v);
       }
     }
@@ -151,7 +182,7 @@ export class IpcpPolicy implements OptionPolicy {
   onReject(rejected: readonly Option[]): void {
     for (const o of rejected) {
       if (o.type === IpcpOption.IpAddress) this.sendAddress = false;
-      else this.asking.delete(o.type);
+      else this.asking?.delete(o.type);
     }
   }
 

@@ -16,8 +16,8 @@ export type PppEvent =
       readonly type: 'link-up';
       readonly localAddress: string;
       readonly peerAddress: string;
-      readonly dns: string[];
-      readonly nbns: string[];
+      readonly dns: readonly string[];
+      readonly nbns: readonly string[];
       readonly user?: string;
       readonly ipv6?: { localId: string; peerId: string };
     }

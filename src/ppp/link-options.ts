@@ -3,7 +3,10 @@
 import type { AuthOffer } from '../core/auth-engine.js';
 import type { Random } from '../core/random.js';
 
-/** Configuration of one link (defaults follow pppd; docs/PPP.md describes the options). */
+/**
+ * Configuration of one link (defaults follow pppd; docs/PPP.md describes the options). A link
+ * keeps a reference to it and never changes it: an owner of many links shares one.
+ */
 export interface PppLinkOptions {
   readonly role: 'lns' | 'lac';
   readonly random: Random;
@@ -16,9 +19,11 @@ export interface PppLinkOptions {
   /**
    * LNS: called once on entering the Network phase; undefined → link down, RFC 3145 cause 20.
    * `dns`/`nbns`, when given, replace the link's for this session (RADIUS MS-*-DNS/NBNS-Server).
+   * `tag` is the link's (PppLink constructor), so one function serves every link.
    */
   readonly assignAddress?: (
     user: string | undefined,
+    tag: number,
   ) => { local: string; peer: string; dns?: readonly string[]; nbns?: readonly string[] } | undefined;
   /** LNS: ms-dns / ms-wins handed out (RFC 1877). */
   readonly dns?: readonly string[];

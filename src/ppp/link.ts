@@ -5,9 +5,8 @@
 import type { AuthVerdict } from '../core/auth-engine.js';
 import { Fifo } from '../core/fifo.js';
 import type { Instant } from '../core/time.js';
-import { TimerTable } from '../core/timer-table.js';
 import { AuthPhase } from './auth-phase.js';
-import { ControlProtocol, type ControlProtocolOptions, type CpEvent } from './control-protocol.js';
+import { ControlProtocol, type CpEvent } from './control-protocol.js';
 import { EchoKeepalive } from './echo.js';
 import { type LcpNotice, LcpPolicy } from './lcp.js';
 import { LinkDownCause, type Phase, type PppEvent } from './link-events.js';
@@ -27,37 +26,56 @@ const NONE: readonly never[] = [];
 /** Why the link goes down, kept until Dead reports it. */
 type Down = Omit<Extract<PppEvent, { type: 'link-down' }>, 'type'>;
 
-/** The deadlines of a link: each part's next deadline, copied in before every poll. */
-type LinkTimer = 'lcp' | 'network' | 'auth' | 'echo';
+/**
+ * One view for every link: it is wrapped and read at the top of handleFrame and not used after
+ * (a view per link would keep each link's last frame alive, issue 10).
+ */
+const VIEW = new PppFrameView();
+
+/** The earlier of two optional instants. */
+function earlier(a: Instant | undefined, b: Instant | undefined): Instant | undefined {
+  return a === undefined ? b : b === undefined || a <= b ? a : b;
+}
+
+/** True when the optional deadline `at` is due at `now`. */
+function due(at: Instant | undefined, now: Instant): boolean {
+  return at !== undefined && at <= now;
+}
 
 /**
  * One PPP link (RFC 1661). Inputs: `open`, `close`, `lowerDown`, `handleFrame`, `handleTimeout`;
  * outputs drained with `pollFrame`, `pollTimeout`, `pollEvent` after every input. No NCP packet is
  * sent and no IP is accepted before authentication succeeds. Remote input never throws.
+ *
+ * Memory (issue 10): `opts` is kept by reference, not copied, so an owner with many links passes
+ * one options object to all of them (the LNS does); the owner's callbacks receive `tag` (the
+ * owner's key for this link) instead of being a closure per link; the link holds no closure and
+ * no timer table of its own (its deadline is the earliest of its parts', computed on demand).
  */
 export class PppLink {
   private readonly o: PppLinkOptions;
-  /** RFC 1661 §4.6 timer and counters, the same for LCP and the NCPs. */
-  private readonly counters: ControlProtocolOptions;
   private readonly lcpPolicy: LcpPolicy;
   private readonly lcp: ControlProtocol;
-  private network: NetworkPhase | undefined;
+  private network: NetworkPhase<PppLink> | undefined;
   private readonly echo: EchoKeepalive;
   private auth: AuthPhase | undefined;
-  private readonly timers = new TimerTable<LinkTimer>();
   private readonly frames = new Fifo<Uint8Array>();
   private readonly events = new Fifo<PppEvent>();
-  private readonly view = new PppFrameView();
-  private readonly rejectProtocols: readonly number[];
   private down: Down | undefined;
   private downReported = false;
-  private assigned: ReturnType<NonNullable<PppLinkOptions['assignAddress']>>;
   private user: string | undefined;
   private currentPhase: Phase = 'dead';
   /** Frames dropped (malformed, or not allowed in the current phase). */
   droppedFrames = 0;
 
-  constructor(opts: PppLinkOptions) {
+  /**
+   * `opts` is read, never copied or changed (share one object among links); `tag` is handed back
+   * to its callbacks (assignAddress, AuthOffer.create) so that they can tell the links apart.
+   */
+  constructor(
+    opts: PppLinkOptions,
+    readonly tag = 0,
+  ) {
     this.o = opts;
     this.lcpPolicy = new LcpPolicy({
       random: opts.random,
@@ -65,11 +83,9 @@ export class PppLink {
       authServers: opts.authServers ?? NONE,
       authClients: opts.authClients ?? NONE,
     });
-    const { restartMs, maxConfigure, maxTerminate, maxFailure } = opts;
-    this.counters = { restartMs, maxConfigure, maxTerminate, maxFailure };
-    this.lcp = new ControlProtocol(PppProtocol.Lcp, this.lcpPolicy, this.counters);
+    // The options carry the RFC 1661 §4.6 timer and counters, the same for LCP and the NCPs.
+    this.lcp = new ControlProtocol(PppProtocol.Lcp, this.lcpPolicy, opts);
     this.echo = new EchoKeepalive(opts.echoIntervalMs ?? 0, opts.echoFailure ?? 0);
-    this.rejectProtocols = opts.rejectProtocols ?? NONE;
   }
 
   /** The current RFC 1661 §3.2 phase. */
@@ -126,7 +142,7 @@ export class PppLink {
 
   /** One received PPP frame (`[FF 03] protocol information`; ACFC and PFC tolerated). */
   handleFrame(frame: Uint8Array, now: Instant): void {
-    const view = this.view;
+    const view = VIEW;
     const error = view.wrap(frame);
     const protocol = view.protocol;
     const info = view.information;
@@ -175,7 +191,7 @@ export class PppLink {
       return;
     }
     if (protocol === PppProtocol.Lqr || protocol === PppProtocol.Padding) return;
-    if (!this.rejectProtocols.includes(protocol)) {
+    if (!(this.o.rejectProtocols ?? NONE).includes(protocol)) {
       if (this.network?.handlePacket(protocol, info, now) === true) {
         this.pump(now);
         return;
@@ -200,16 +216,18 @@ export class PppLink {
     return true;
   }
 
-  /** Call when `pollTimeout()` is due. Each part rechecks its own deadline, so a stale entry is harmless. */
+  /** Call when `pollTimeout()` is due. Each part whose own deadline is due runs (in this order). */
   handleTimeout(now: Instant): void {
-    this.syncTimers();
-    const t = this.timers;
-    if (t.fire('lcp', now)) this.lcp.handleTimeout(now);
-    if (t.fire('network', now)) this.network?.handleTimeout(now);
-    if (t.fire('auth', now) && this.auth?.handleTimeout(now) === true) {
+    const lcpDue = due(this.lcp.pollTimeout(), now);
+    const networkDue = due(this.network?.pollTimeout(), now);
+    const authDue = due(this.auth?.pollTimeout(), now);
+    const echoDue = due(this.echo.pollTimeout(), now);
+    if (lcpDue) this.lcp.handleTimeout(now);
+    if (networkDue) this.network?.handleTimeout(now);
+    if (authDue && this.auth?.handleTimeout(now) === true) {
       this.fail('authentication timed out', LinkDownCause.AuthTimeout, now);
     }
-    if (t.fire('echo', now)) this.handleEchoTimeout(now);
+    if (echoDue) this.handleEchoTimeout(now);
     this.pump(now);
   }
 
@@ -218,24 +236,15 @@ export class PppLink {
     return this.frames.shift();
   }
 
-  /** Earliest deadline at which handleTimeout must be called. */
+  /** Earliest deadline at which handleTimeout must be called: the earliest of the parts'. */
   pollTimeout(): Instant | undefined {
-    this.syncTimers();
-    return this.timers.next();
+    const a = earlier(this.lcp.pollTimeout(), this.network?.pollTimeout());
+    return earlier(earlier(a, this.auth?.pollTimeout()), this.echo.pollTimeout());
   }
 
   /** Next event. */
   pollEvent(): PppEvent | undefined {
     return this.events.shift();
-  }
-
-  /** Copies each part's next deadline into the table. */
-  private syncTimers(): void {
-    const t = this.timers;
-    t.set('lcp', this.lcp.pollTimeout());
-    t.set('network', this.network?.pollTimeout());
-    t.set('auth', this.auth?.pollTimeout());
-    t.set('echo', this.echo.pollTimeout());
   }
 
   /** pppd lcp-echo-interval / lcp-echo-failure. */
@@ -299,25 +308,25 @@ export class PppLink {
     }
   }
 
-  /** What the Network phase reports back. */
-  private readonly networkOutput: NetworkOutput = {
-    send: (protocol, info) => this.sendPacket(protocol, info),
-    up: (u) =>
-      this.events.push({
+  /** What the Network phase reports back: one object for every link (the link is its `owner`). */
+  private static readonly networkOutput: NetworkOutput<PppLink> = {
+    send: (link, protocol, info) => link.sendPacket(protocol, info),
+    up: (link, u) =>
+      link.events.push({
         type: 'link-up',
         localAddress: u.localAddress,
         peerAddress: u.peerAddress,
         dns: u.dns,
         nbns: u.nbns,
-        user: this.user,
+        user: link.user,
         ...(u.ipv6 && { ipv6: u.ipv6 }),
       }),
-    ipv6Up: (ids) => this.events.push({ type: 'ipv6-up', localId: ids.localId, peerId: ids.peerId }),
-    ipv6Down: () => this.events.push({ type: 'ipv6-down' }),
-    finished: (protocolName, timedOut, now) => {
+    ipv6Up: (link, ids) => link.events.push({ type: 'ipv6-up', localId: ids.localId, peerId: ids.peerId }),
+    ipv6Down: (link) => link.events.push({ type: 'ipv6-down' }),
+    finished: (link, protocolName, timedOut, now) => {
       // pppd np_finished: with no network protocol left, the link has no purpose.
-      if (this.currentPhase !== 'network') return;
-      this.fail(
+      if (link.currentPhase !== 'network') return;
+      link.fail(
         timedOut ? `${protocolName} negotiation timed out` : 'no network protocols running',
         timedOut ? LinkDownCause.NcpTimeout : LinkDownCause.NoNcp,
         now,
@@ -388,7 +397,9 @@ export class PppLink {
     this.auth = new AuthPhase(
       serverMethod,
       clientMethod,
-      { limitMs: o.authTimeoutMs ?? 30_000, repeatMs: o.restartMs ?? 3000 },
+      o.authTimeoutMs ?? 30_000,
+      o.restartMs ?? 3000,
+      this.tag,
       now,
     );
   }
@@ -418,28 +429,38 @@ export class PppLink {
     return true;
   }
 
+  /**
+   * The Network phase: on the first entry the LNS asks for the link's addresses and the NCPs are
+   * made (the addresses then live in IPCP only); later entries (LCP renegotiated) reuse them.
+   */
   private enterNetwork(now: Instant): void {
-    const o = this.o;
-    if (o.role === 'lns' && this.assigned === undefined) {
-      this.assigned = o.assignAddress?.(this.user);
-      if (this.assigned === undefined) {
-        this.fail('no address available for the peer', LinkDownCause.NoAddress, now);
-        return;
+    if (this.network === undefined) {
+      const o = this.o;
+      let a: ReturnType<NonNullable<PppLinkOptions['assignAddress']>>;
+      if (o.role === 'lns') {
+        a = o.assignAddress?.(this.user, this.tag);
+        if (a === undefined) {
+          this.fail('no address available for the peer', LinkDownCause.NoAddress, now);
+          return;
+        }
       }
+      this.network = new NetworkPhase(
+        {
+          role: o.role,
+          random: o.random,
+          assigned: a,
+          dns: a?.dns ?? o.dns,
+          nbns: a?.nbns ?? o.nbns,
+          localAddress: o.localAddress,
+          ipv6: o.ipv6,
+          counters: o,
+        },
+        this,
+        PppLink.networkOutput,
+        now,
+      );
     }
     this.setPhase('network');
-    const a = this.assigned;
-    this.network ??= new NetworkPhase(
-      {
-        ...o,
-        assigned: a,
-        counters: this.counters,
-        ...(a?.dns !== undefined && { dns: a.dns }),
-        ...(a?.nbns !== undefined && { nbns: a.nbns }),
-      },
-      this.networkOutput,
-      now,
-    );
     this.network.up(now);
   }
 

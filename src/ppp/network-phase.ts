@@ -31,34 +31,38 @@ export interface NetworkPhaseOptions {
 export interface NetworkUp {
   readonly localAddress: string;
   readonly peerAddress: string;
-  readonly dns: string[];
-  readonly nbns: string[];
+  readonly dns: readonly string[];
+  readonly nbns: readonly string[];
   readonly ipv6?: { localId: string; peerId: string };
 }
 
-/** Where the Network phase sends its packets and reports, synchronously while `drain` runs. */
-export interface NetworkOutput {
-  send(protocol: number, info: Uint8Array): void;
-  up(up: NetworkUp): void;
+/**
+ * Where the Network phase sends its packets and reports, synchronously while `drain` runs. One
+ * object serves every link: each call names the phase's `owner` (no closures per link, issue 10).
+ */
+export interface NetworkOutput<O> {
+  send(owner: O, protocol: number, info: Uint8Array): void;
+  up(owner: O, up: NetworkUp): void;
   /** IPv6CP reached Opened (RFC 5072), before or after IPCP: the two interface identifiers. */
-  ipv6Up(ids: { localId: string; peerId: string }): void;
+  ipv6Up(owner: O, ids: { localId: string; peerId: string }): void;
   /** IPv6CP left Opened. */
-  ipv6Down(): void;
+  ipv6Down(owner: O): void;
   /** pppd np_finished: no network protocol is left running; `timedOut` names the one that ran out. */
-  finished(protocolName: string, timedOut: boolean, now: Instant): void;
+  finished(owner: O, protocolName: string, timedOut: boolean, now: Instant): void;
 }
 
 /** IPCP and IPv6CP of one link, sans-IO; the link drains them with `drain` after every input. */
-export class NetworkPhase {
+export class NetworkPhase<O> {
   private readonly ipcpPolicy: IpcpPolicy;
   private readonly ipcp: ControlProtocol;
   private readonly ipv6cpPolicy: Ipv6cpPolicy | undefined;
   private readonly ipv6cp: ControlProtocol | undefined;
 
-  /** Creates the NCPs and gives them the administrative Open. */
+  /** Creates the NCPs and gives them the administrative Open; `o` is not kept. */
   constructor(
     o: NetworkPhaseOptions,
-    private readonly out: NetworkOutput,
+    private readonly owner: O,
+    private readonly out: NetworkOutput<O>,
     now: Instant,
   ) {
     this.ipcpPolicy = new IpcpPolicy({
@@ -143,7 +147,7 @@ export class NetworkPhase {
     let any = false;
     for (let p = cp.pollPacket(); p !== undefined; p = cp.pollPacket()) {
       any = true;
-      this.out.send(cp.protocol, p);
+      this.out.send(this.owner, cp.protocol, p);
     }
     for (let e = cp.pollEvent(); e !== undefined; e = cp.pollEvent()) {
       any = true;
@@ -156,7 +160,7 @@ export class NetworkPhase {
     if (e.type === 'this-layer-up' && cp === this.ipcp) {
       const p = this.ipcpPolicy;
       const v6 = this.ipv6cp?.state === 'opened' ? this.ipv6cpPolicy : undefined;
-      this.out.up({
+      this.out.up(this.owner, {
         localAddress: formatIpv4(p.localAddress),
         peerAddress: formatIpv4(p.peerAddress),
         dns: p.dns,
@@ -165,14 +169,14 @@ export class NetworkPhase {
       });
     } else if (e.type === 'this-layer-up' && cp === this.ipv6cp && this.ipv6cpPolicy !== undefined) {
       const v6 = this.ipv6cpPolicy;
-      this.out.ipv6Up({ localId: formatInterfaceId(v6.localId), peerId: formatInterfaceId(v6.peerId) });
+      this.out.ipv6Up(this.owner, { localId: formatInterfaceId(v6.localId), peerId: formatInterfaceId(v6.peerId) });
     } else if (e.type === 'this-layer-down' && cp === this.ipv6cp) {
-      this.out.ipv6Down();
+      this.out.ipv6Down(this.owner);
     } else if (e.type === 'this-layer-finished') {
       // The other NCP may still be negotiating (a ProtRej of IPv6CP often precedes IPCP's Ack).
       const other = cp === this.ipcp ? this.ipv6cp : this.ipcp;
       if (other === undefined || FINISHED.has(other.state)) {
-        this.out.finished(cp.policy.protocolName, e.cause === 'to-', now);
+        this.out.finished(this.owner, cp.policy.protocolName, e.cause === 'to-', now);
       }
     }
   }

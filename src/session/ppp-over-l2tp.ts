@@ -167,6 +167,8 @@ export interface PppOverL2tpHooks {
 }
 
 const WITH_LENGTH = Object.freeze({ length: true });
+/** The allowedSources of every session until it is given its own (one shared empty list). */
+const NO_PREFIXES: readonly Ipv4Prefix[] = Object.freeze([]);
 const NO_OPTIONS = Object.freeze({});
 
 /**
@@ -666,7 +668,7 @@ export class PppOverL2tp {
             startedAt: now,
             counters: { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0 },
             dropped: noSessionDrops(),
-            allowedSources: [],
+            allowedSources: NO_PREFIXES,
             lastIpAt: now,
             ipTxPackets: 0,
             idleTxMark: 0,

@@ -253,6 +253,30 @@ describe('MS-CHAPv2 server + client', () => {
     }
   });
 
+  it('RFC1994-4.2: the retired authenticator (what a link keeps once done) answers a repeated Response the same', () => {
+    for (const password of ['alicePass', 'wrong']) {
+      const s = msServer(16);
+      const c = createMsChapV2Client({ user: 'alice', password, random: seededRandom(17) });
+      s.start(0);
+      const log = exchange(s, c, 0);
+      const retired = s.retire!();
+      expect(retired).not.toBe(s);
+      expect(retired.outcome).toEqual(s.outcome);
+      expect(retired.pollTimeout()).toBeUndefined();
+      retired.handlePacket(log[1]!.packet, 50);
+      expect(drain(retired)).toEqual([log[2]!.packet]);
+      const otherId = log[1]!.packet.slice();
+      otherId[1] = (otherId[1]! + 1) & 0xff;
+      retired.handlePacket(otherId, 60);
+      retired.handlePacket(log[0]!.packet, 61); // a Challenge is not answered either
+      expect(drain(retired)).toEqual([]);
+    }
+    // Not done yet: nothing to retire into.
+    const busy = msServer(18);
+    busy.start(0);
+    expect(busy.retire!()).toBe(busy);
+  });
+
   it('RFC1994-4.1: a Response with another Identifier or a wrong Value-Size is ignored', () => {
     const s = msServer(18);
     s.start(0);

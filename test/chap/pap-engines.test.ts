@@ -70,6 +70,28 @@ describe('PAP server + client', () => {
     }
   });
 
+  it('RFC1334-2.2.1: the retired authenticator (what a link keeps once decided) repeats the same reply code', () => {
+    for (const [password, code] of [
+      ['bobPass', PapCode.AuthenticateAck],
+      ['guess', PapCode.AuthenticateNak],
+    ] as const) {
+      const s = createPapServer({ lookup });
+      s.start(0);
+      expect(s.retire!()).toBe(s); // undecided: nothing to retire into
+      s.handlePacket(encodePapRequest(10, 'bob', password), 1);
+      const first = drain(s);
+      const retired = s.retire!();
+      expect(retired).not.toBe(s);
+      retired.handlePacket(encodePapRequest(11, 'bob', password === 'guess' ? 'bobPass' : 'guess'), 2);
+      const replies = [...first, ...drain(retired)].map((p) => decodePapPacket(p));
+      expect(replies.map((r) => [r?.code, r?.identifier])).toEqual([
+        [code, 10],
+        [code, 11],
+      ]);
+      expect(retired.outcome).toEqual(s.outcome);
+    }
+  });
+
   it('RFC1334-2.2.1: the client repeats with a new Identifier every restartMs until maxRequests, then fails', () => {
     const c = createPapClient({ user: 'bob', password: 'bobPass', restartMs: 1000, maxRequests: 3 });
     c.start(0);

@@ -99,12 +99,16 @@ describe('RFC1661-4.1: the automaton table', () => {
       it(`RFC1661-4.1: ${event} in ${state} → ${expected === undefined ? '- (ignored)' : `${expected.actions.join(',') || 'no action'}/${expected.next}`}`, () => {
         const performed: Action[] = [];
         const ignored: string[] = [];
-        const a = new Automaton(
-          (action) => performed.push(action),
-          (e, s) => ignored.push(`${e}/${s}`),
-        );
+        const a = new (class extends Automaton {
+          protected perform(action: Action): void {
+            performed.push(action);
+          }
+          protected ignored(e: string, s: string): void {
+            ignored.push(`${e}/${s}`);
+          }
+        })();
         a.state = state;
-        a.fire(event);
+        a.step(event);
         if (expected === undefined) {
           expect(ignored).toEqual([`${event}/${state}`]);
           expect(performed).toEqual([]);
