@@ -93,7 +93,8 @@ WRAP
         --ipsecdir /etc/ipsec.d --nssdir /var/lib/ipsec/nss --rundir /run/pluto >/srv/pluto.stdout 2>&1 &
     PLUTO_PID=$!
     if ! wait_for 30 test -S "$LSW_CTL"; then mark "pluto: no control socket after 30 s"; res IPSEC_LOAD fail; return 1; fi
-    # what `ipsec auto --add NAME` does, for every conn with auto=add (addconn --autoall added none)
+    # pluto's own addconn helper adds the auto=add conns at startup, silently; adding them again
+    # (what `ipsec auto --add NAME` does) puts the verdict in ipsec-load.txt and in the exit code
     whack --listen >/srv/ipsec-load.txt 2>&1
     LSW_CONNS=$(lsw "$LSW_EXEC/addconn" --config /srv/ipsec/ipsec.conf --listadd 2>>/srv/ipsec-load.txt)
     # shellcheck disable=SC2086 # one word per conn name
