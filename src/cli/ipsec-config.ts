@@ -31,6 +31,21 @@ export interface IpsecFile {
 
 const PLACEHOLDER = 'CHANGE-THIS-PRE-SHARED-KEY';
 
+/**
+ * What changed in Libreswan since the classic L2TP/IPsec how-tos (Openswan/Libreswan 3.x) were
+ * written, printed with the conn so a reader who copies the old `config setup` knows what to drop.
+ * Checked against Libreswan 4.10 (Debian 12), whose pluto loads this conn in test/interop/uml/gateway.test.ts.
+ */
+export const LIBRESWAN_CHANGES: readonly string[] = [
+  '# Since the old how-tos (Openswan / Libreswan 3.x) were written:',
+  '#   IKEv1 is refused unless config setup in /etc/ipsec.conf says ikev1-policy=accept',
+  '#   (Libreswan 4 defaults to drop: "global ikev1-policy does not allow IKEv1 connections").',
+  '#   protostack=netkey is now protostack=xfrm, the default: leave it out of config setup.',
+  '#   nat_traversal=yes is obsolete (NAT-T is always on): drop it.',
+  '#   virtual_private= is only needed with rightsubnet=vhost:%priv, which this conn does not use.',
+  '#   no ike=/esp= line: the defaults (AES, SHA2, MODP2048) are what current clients offer.',
+];
+
 /** The configuration files for `kind`, each with its usual path. */
 export function ipsecConfig(o: IpsecConfigOptions): IpsecFile[] {
   const name = o.name ?? 'l2tp-ts';
@@ -41,6 +56,7 @@ export function ipsecConfig(o: IpsecConfigOptions): IpsecFile[] {
     const conn = [
       `# l2tp-ts: L2TP/IPsec (RFC 3193), ESP transport mode for udp/${port} only, PSK.`,
       `# IKEv${ike}${ike === 1 ? ' main mode: what built-in L2TP/IPsec clients speak (Libreswan 5: keyexchange=ikev1, and IKEv1 must be built in)' : ''}.`,
+      ...LIBRESWAN_CHANGES,
       `conn ${name}`,
       '    authby=secret',
       `    ikev2=${ike === 2 ? 'yes' : 'no'}`,
@@ -117,6 +133,7 @@ function quote(s: string): string {
 
 const FLAGS = {
   kind: { kind: 'string', help: 'libreswan or strongswan (default strongswan)', choices: ['libreswan', 'strongswan'] },
+  libreswan: { kind: 'boolean', help: 'the same as --kind libreswan' },
   psk: { kind: 'string', help: 'pre-shared key (default: a placeholder to replace)', valueName: 'KEY' },
   left: { kind: 'string', help: 'our public address (default %defaultroute / %any)', valueName: 'ADDR' },
   right: { kind: 'string', help: 'peer address (default %any)', valueName: 'ADDR' },
@@ -125,7 +142,7 @@ const FLAGS = {
   ikev2: { kind: 'boolean', help: 'IKEv2 instead of IKEv1' },
 } as const;
 
-/** `l2tp-ts ipsec-config [--kind libreswan|strongswan] [--psk KEY] …`: prints the files; resolves to the exit code. */
+/** `l2tp-ts ipsec-config [--libreswan] [--kind libreswan|strongswan] [--psk KEY] …`: prints the files; resolves to the exit code. */
 export async function runIpsecConfigCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   let parsed: ReturnType<typeof parseArgs<typeof FLAGS>>;
   try {
@@ -141,7 +158,7 @@ export async function runIpsecConfigCommand(argv: readonly string[], io: Command
     return 0;
   }
   const files = ipsecConfig({
-    kind: (parsed.kind ?? 'strongswan') as IpsecConfigOptions['kind'],
+    kind: (parsed.libreswan ? 'libreswan' : (parsed.kind ?? 'strongswan')) as IpsecConfigOptions['kind'],
     ...(parsed.psk !== undefined && { psk: parsed.psk }),
     ...(parsed.left !== undefined && { left: parsed.left }),
     ...(parsed.right !== undefined && { right: parsed.right }),

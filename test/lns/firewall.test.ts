@@ -188,6 +188,17 @@ describe('ipsecConfig', () => {
     expect([io2.out.includes('version = 2'), io2.err]).toEqual([true, '']);
     expect(await runIpsecConfigCommand(['--kind', 'racoon'], capture())).toBe(2);
   });
+
+  it('--libreswan is --kind libreswan, and the conn says what changed since the old how-tos', async () => {
+    const io = capture();
+    expect(await runIpsecConfigCommand(['--libreswan', '--psk', 'k'], io)).toBe(0);
+    expect(io.out).toContain('# ----- /etc/ipsec.d/l2tp-ts.conf\n');
+    // Libreswan 4 drops IKEv1 by default; the how-tos' protostack=netkey is xfrm today
+    expect(io.out).toContain('ikev1-policy=accept');
+    expect(io.out).toContain('protostack=netkey is now protostack=xfrm');
+    // the notes are comments: no config setup keyword leaks into the conn file
+    expect(io.out).not.toMatch(/^\s*(protostack|nat_traversal|ikev1-policy)=/m);
+  });
 });
 
 const CHARON = '/usr/lib/ipsec/charon';

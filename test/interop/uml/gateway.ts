@@ -30,6 +30,16 @@ const REPO = REPO_ROOT;
 const CLI = join(REPO, 'bin', 'l2tp-ts.js');
 const GUEST_SCRIPTS = join(HERE, 'guest');
 
+/** The IKE daemon on both guests: strongSwan (charon, swanctl) or Libreswan (pluto). */
+export type IkeKind = 'strongswan' | 'libreswan';
+
+/**
+ * The private Libreswan tree (`apt-get download libreswan` + `dpkg -x`, done by .ci/run):
+ * Debian's libreswan conflicts with strongswan as a package, so it is never installed; the guests
+ * run pluto from here (they see the host's / read-only). L2TP_TS_LIBRESWAN_ROOT overrides it.
+ */
+export const LIBRESWAN_ROOT = process.env.L2TP_TS_LIBRESWAN_ROOT ?? join(REPO, '.cache', 'libreswan', 'root');
+
 /** Guest A (the gateway) and guest B (the client) on the lab bridge (the host side is BRIDGE_IP). */
 export const GATEWAY_IP = '10.204.0.2';
 export const CLIENT_IP = '10.204.0.11';
@@ -51,11 +61,22 @@ function which(cmd: string): boolean {
 }
 
 /** Why the gateway scenario cannot run here (undefined when it can): UML, the LNS, strongSwan, iptables-legacy, tshark. */
-export function gatewaySkipReason(): string | undefined {
+export function gatewaySkipReason(kind: IkeKind = 'strongswan'): string | undefined {
   const uml = umlSkipReason();
   if (uml !== undefined) return uml;
-  if (!existsSync('/usr/lib/ipsec/charon')) return 'strongSwan charon missing (apt-get install strongswan-charon)';
-  for (const cmd of ['swanctl', 'iptables-legacy', 'tshark', 'node']) {
+  if (kind === 'libreswan') {
+    for (const f of [
+      'usr/libexec/ipsec/pluto',
+      'usr/libexec/ipsec/addconn',
+      'usr/libexec/ipsec/whack',
+      'usr/bin/certutil',
+    ]) {
+      if (!existsSync(join(LIBRESWAN_ROOT, f)))
+        return `private Libreswan tree missing (${join(LIBRESWAN_ROOT, f)}; .ci/run makes it)`;
+    }
+  } else if (!existsSync('/usr/lib/ipsec/charon'))
+    return 'strongSwan charon missing (apt-get install strongswan-charon)';
+  for (const cmd of [...(kind === 'strongswan' ? ['swanctl'] : []), 'iptables-legacy', 'tshark', 'node']) {
     if (!which(cmd)) return `${cmd} not installed (the guests run the host's binaries)`;
   }
   if (!existsSync('/usr/lib/uml/modules')) return 'UML kernel modules missing (/usr/lib/uml/modules)';
@@ -192,19 +213,52 @@ charon {
 
 /** What `l2tp-ts ipsec-config` printed for the gateway and where it says the text goes. */
 export interface PrintedIpsecConfig {
+  readonly kind: IkeKind;
   readonly argv: readonly string[];
   readonly text: string;
-  /** The path from the printed `# ----- PATH (mode …)` header. */
+  /** The path from the first printed `# ----- PATH (mode …)` header. */
   readonly path: string;
+  /** Every printed file: its path and its text (the header line included), as printed. */
+  readonly files: readonly { readonly path: string; readonly text: string }[];
 }
 
-/** Runs `l2tp-ts ipsec-config --kind strongswan --psk PSK --left GATEWAY_IP --right %any` and returns its stdout unchanged. */
-export function printIpsecConfig(): PrintedIpsecConfig {
-  const argv = ['ipsec-config', '--kind', 'strongswan', '--psk', PSK, '--left', GATEWAY_IP, '--right', '%any'];
+/** Runs `l2tp-ts ipsec-config --kind KIND --psk PSK --left GATEWAY_IP --right %any` and returns its stdout unchanged. */
+export function printIpsecConfig(kind: IkeKind = 'strongswan'): PrintedIpsecConfig {
+  const argv = ['ipsec-config', '--kind', kind, '--psk', PSK, '--left', GATEWAY_IP, '--right', '%any'];
   const r = spawnSync(process.execPath, [CLI, ...argv], { encoding: 'utf8', timeout: 30_000 });
   if (r.status !== 0) throw new Error(`l2tp-ts ${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-  const m = /^# -+ (\/\S+) /m.exec(r.stdout);
-  return { argv, text: r.stdout, path: m?.[1] ?? '' };
+  const files = r.stdout
+    .split(/^(?=# -+ \/)/m)
+    .map((text) => ({ path: /^# -+ (\/\S+)/.exec(text)?.[1] ?? '', text }))
+    .filter((f) => f.path !== '');
+  return { kind, argv, text: r.stdout, path: files[0]?.path ?? '', files };
+}
+
+// pluto's private ipsec.conf / ipsec.secrets (the host's /etc/ipsec.conf is strongSwan's): they
+// include the printed files from the guest's private /etc/ipsec.d, where the CLI says they go.
+const LIBRESWAN_CONF = `# private ipsec.conf of a UML guest (read by pluto --config and addconn --config)
+config setup
+    logfile=/srv/pluto.log
+    logtime=yes
+    plutodebug=none
+    dnssec-enable=no
+    uniqueids=no
+    # what the printed conn's notes ask for: Libreswan 4 drops IKEv1 by default
+    ikev1-policy=accept
+include /etc/ipsec.d/*.conf
+`;
+const LIBRESWAN_SECRETS = 'include /etc/ipsec.d/*.secrets\n';
+
+/** Writes the private Libreswan files of a guest: /srv/ipsec/{ipsec.conf,ipsec.secrets} and /etc/ipsec.d/NAME.* */
+function writeLibreswan(gdir: string, files: readonly { readonly path: string; readonly text: string }[]): void {
+  const d = bindDir(gdir, '/etc/ipsec.d');
+  for (const f of files) {
+    if (!f.path.startsWith('/etc/ipsec.d/')) throw new Error(`unexpected ipsec-config target '${f.path}'`);
+    writeFileSync(join(d, f.path.slice('/etc/ipsec.d/'.length)), f.text, { mode: 0o600 });
+  }
+  mkdirSync(join(gdir, 'ipsec'), { recursive: true });
+  writeFileSync(join(gdir, 'ipsec', 'ipsec.conf'), LIBRESWAN_CONF);
+  writeFileSync(join(gdir, 'ipsec', 'ipsec.secrets'), LIBRESWAN_SECRETS, { mode: 0o600 });
 }
 
 /**
@@ -224,11 +278,15 @@ export function bootGateway(
   writeFileSync(join(x, 'l2tp-secrets'), '# them me secret (unused: no tunnel challenge)\n', { mode: 0o600 });
   writeFileSync(join(p, 'options'), '# private /etc/ppp/options of the UML gateway guest\n');
   configurePppdLns({}, join(lab.dir, 'gateway-seed'))(x, p);
-  if (!ipsec.path.startsWith('/etc/swanctl/conf.d/')) throw new Error(`unexpected ipsec-config target '${ipsec.path}'`);
-  const confD = bindDir(gdir, '/etc/swanctl/conf.d');
-  writeFileSync(join(confD, ipsec.path.slice('/etc/swanctl/conf.d/'.length)), ipsec.text, { mode: 0o600 });
-  mkdirSync(join(gdir, 'ipsec'), { recursive: true });
-  writeFileSync(join(gdir, 'ipsec', 'strongswan.conf'), STRONGSWAN_CONF);
+  if (ipsec.kind === 'libreswan') writeLibreswan(gdir, ipsec.files);
+  else {
+    if (!ipsec.path.startsWith('/etc/swanctl/conf.d/'))
+      throw new Error(`unexpected ipsec-config target '${ipsec.path}'`);
+    const confD = bindDir(gdir, '/etc/swanctl/conf.d');
+    writeFileSync(join(confD, ipsec.path.slice('/etc/swanctl/conf.d/'.length)), ipsec.text, { mode: 0o600 });
+    mkdirSync(join(gdir, 'ipsec'), { recursive: true });
+    writeFileSync(join(gdir, 'ipsec', 'strongswan.conf'), STRONGSWAN_CONF);
+  }
   const maxS = o.maxS ?? 150;
   return bootScriptGuest(lab, {
     name: 'gateway',
@@ -237,7 +295,7 @@ export function bootGateway(
     mem: o.mem ?? '256M',
     maxS,
     script: 'gateway-lns.sh',
-    env: { REPO, MAX_S: maxS - 15 },
+    env: { REPO, MAX_S: maxS - 15, IKE: ipsec.kind, LSW_ROOT: LIBRESWAN_ROOT },
   });
 }
 
@@ -246,7 +304,11 @@ export function bootGateway(
  * strongSwan with the same PSK proposing what Windows' L2TP/IPsec client proposes: IKEv1 main
  * mode, ESP transport for udp/1701 ↔ udp/1701. It waits for go().
  */
-export function bootClient(lab: UmlLab, o: { mem?: string; holdS?: number; pppWaitS?: number } = {}): ScriptGuest {
+export function bootClient(
+  lab: UmlLab,
+  o: { mem?: string; holdS?: number; pppWaitS?: number; kind?: IkeKind } = {},
+): ScriptGuest {
+  const kind = o.kind ?? 'strongswan';
   const gdir = join(lab.dir, 'client');
   mkdirSync(gdir, { recursive: true });
   const x = bindDir(gdir, '/etc/xl2tpd');
@@ -306,6 +368,48 @@ export function bootClient(lab: UmlLab, o: { mem?: string; holdS?: number; pppWa
     copyFileSync(join(GUEST_SCRIPTS, script), join(p, script));
     chmodSync(join(p, script), 0o755);
   }
+  if (kind === 'libreswan') writeLibreswan(gdir, libreswanClientFiles());
+  else writeStrongswanClient(gdir);
+  const holdS = o.holdS ?? 20;
+  const pppWaitS = o.pppWaitS ?? 30;
+  return bootScriptGuest(lab, {
+    name: 'client',
+    address: CLIENT_IP,
+    tap: 'gwtap2',
+    mem: o.mem ?? '128M',
+    maxS: 120 + 30 + pppWaitS + holdS,
+    script: 'gateway-client.sh',
+    env: { PPP_WAIT: pppWaitS, HOLD: holdS, IKE: kind, LSW_ROOT: LIBRESWAN_ROOT },
+  });
+}
+
+/** The client's Libreswan conn `gw`, as the seed's how-to client has it: IKEv1 PSK, ESP transport for udp/1701. */
+function libreswanClientFiles(): { path: string; text: string }[] {
+  return [
+    {
+      path: '/etc/ipsec.d/l2tp-client.conf',
+      text: [
+        '# UML client: IKEv1 PSK, ESP transport mode for udp/1701 only (RFC 3193)',
+        'conn gw',
+        '    authby=secret',
+        '    ikev2=no',
+        '    type=transport',
+        `    left=${CLIENT_IP}`,
+        '    leftprotoport=17/1701',
+        `    right=${GATEWAY_IP}`,
+        '    rightprotoport=17/1701',
+        '    ike=aes256-sha2_256-modp2048',
+        '    esp=aes256-sha2_256',
+        '    pfs=no',
+        '    auto=add',
+        '',
+      ].join('\n'),
+    },
+    { path: '/etc/ipsec.d/l2tp-client.secrets', text: `${CLIENT_IP} ${GATEWAY_IP} : PSK "${PSK}"\n` },
+  ];
+}
+
+function writeStrongswanClient(gdir: string): void {
   const confD = bindDir(gdir, '/etc/swanctl/conf.d');
   writeFileSync(
     join(confD, 'l2tp-client.conf'),
@@ -343,17 +447,6 @@ secrets {
   );
   mkdirSync(join(gdir, 'ipsec'), { recursive: true });
   writeFileSync(join(gdir, 'ipsec', 'strongswan.conf'), STRONGSWAN_CONF);
-  const holdS = o.holdS ?? 20;
-  const pppWaitS = o.pppWaitS ?? 30;
-  return bootScriptGuest(lab, {
-    name: 'client',
-    address: CLIENT_IP,
-    tap: 'gwtap2',
-    mem: o.mem ?? '128M',
-    maxS: 120 + 30 + pppWaitS + holdS,
-    script: 'gateway-client.sh',
-    env: { PPP_WAIT: pppWaitS, HOLD: holdS },
-  });
 }
 
 /** Starts tcpdump on br0 for IKE, ESP and L2TP (`udp or esp`) into DIR/wire.pcap; resolves once it listens. */

@@ -1,9 +1,9 @@
 # Sourced by /srv/guest.sh inside UML guest B (after /srv/env): an L2TP/IPsec road-warrior
-# client as built-in VPN clients are: strongSwan (IKEv1 PSK, ESP transport mode for udp/1701),
+# client as built-in VPN clients are: strongSwan or Libreswan ($IKE; IKEv1 PSK, ESP transport mode for udp/1701),
 # then the real xl2tpd (LAC) + pppd (MS-CHAPv2 only) dialling through the SA (RFC 3193).
 # Related: gateway.ts (writes the config), gateway-common.sh, gateway.test.ts.
 #
-# /srv/env: NET_DEV NET_ADDR GUEST_SCRIPTS PPP_WAIT HOLD
+# /srv/env: NET_DEV NET_ADDR GUEST_SCRIPTS PPP_WAIT HOLD IKE LSW_ROOT
 # Waits for /srv/go from the host (the gateway is ready and the plain-L2TP probe is done).
 # Writes /srv/result (KEY=value, harness.ts parseLacResult keys plus IPSEC_SA, SA_UP_S), and the
 # markers up-done (ping finished; the host may look at the gateway), done. The host creates
@@ -25,13 +25,13 @@ mkdir -p /run/xl2tpd
 mark net-up
 wait_for 120 test -e /srv/go && mark "go from host" || mark "no go from host after 120 s"
 
-if charon_start; then
+if ike_start; then
     read -r T0 _ </proc/uptime
-    if swanctl --initiate --child l2tp --timeout 30 >/srv/swanctl-initiate.txt 2>&1; then
+    if ike_initiate gw l2tp; then
         read -r T1 _ </proc/uptime
         res IPSEC_SA up; res SA_UP_S "$(secs_since "$T0" "$T1")"; mark "IPsec SA up"
     else
-        res IPSEC_SA fail; mark "IPsec SA failed (see charon.log)"
+        res IPSEC_SA fail; mark "IPsec SA failed (see charon.log / pluto.log)"
     fi
 else
     res IPSEC_SA fail
@@ -72,6 +72,6 @@ grep -i -E 'authentic|fail|E=[0-9]|terminat|hangup|No response|refus|reject' /sr
 ip -s xfrm state >/srv/xfrm-state-stats.txt 2>&1
 kill "$XPID" 2>/dev/null
 wait_for 5 gone "$XPID" || { mark "xl2tpd still alive, SIGKILL"; kill -9 "$XPID"; }
-charon_stop
+ike_stop
 mark end
 touch /srv/done

@@ -1,11 +1,11 @@
 # Sourced by /srv/guest.sh inside UML guest A (after /srv/env): the seed's L2TP/IPsec gateway,
-# whole: `l2tp-ts firewall --form iptables-legacy --apply`, strongSwan (charon) loaded with what
-# `l2tp-ts ipsec-config --kind strongswan` printed, and `l2tp-ts lns` on the seed config.
+# whole: `l2tp-ts firewall --form iptables-legacy --apply`, strongSwan (charon) or Libreswan (pluto,
+# $IKE) loaded with what `l2tp-ts ipsec-config --kind $IKE` printed, and `l2tp-ts lns` on the seed config.
 # Related: gateway.ts (writes the config), gateway-common.sh, gateway.test.ts.
 #
-# /srv/env: NET_DEV NET_ADDR REPO GUEST_SCRIPTS MAX_S
+# /srv/env: NET_DEV NET_ADDR REPO GUEST_SCRIPTS MAX_S IKE LSW_ROOT
 # Markers: /srv/ready (LNS listens, rules and IPsec loaded); the host creates /srv/query to get
-# `l2tp-ts ctl --json sessions` into /srv/sessions.json, the SAs into swanctl-sas.txt and
+# `l2tp-ts ctl --json sessions` into /srv/sessions.json, the SAs into ipsec-sas.txt and
 # xfrm-state.txt (answer: /srv/query-done), and /srv/stop to end: the firewall counters are
 # dumped, the LNS gets SIGTERM (StopCCN), /srv/done.
 . "$GUEST_SCRIPTS/gateway-common.sh"
@@ -27,7 +27,7 @@ res NODE_FIREWALL_S "$(secs_since "$T0" "$T1")"
 iptables-legacy -S >/srv/iptables-rules.txt 2>&1
 mark firewall-applied
 
-charon_start || mark "ipsec start failed"
+ike_start || mark "ipsec start failed"
 
 read -r T0 _ </proc/uptime
 node "$CLI" lns --config /etc/xl2tpd/xl2tpd.conf --debug >/srv/lns.log 2>&1 &
@@ -46,7 +46,7 @@ stop_or_query() { [ -e /srv/stop ] || { [ -e /srv/query ] && [ ! -e /srv/query-d
 while wait_for "${MAX_S:-90}" stop_or_query; do
     [ -e /srv/stop ] && break
     # the SAs while the session is up (the client's charon deletes them when it stops)
-    swanctl --list-sas >/srv/swanctl-sas.txt 2>/dev/null
+    ike_list_sas
     ip xfrm state >/srv/xfrm-state.txt 2>&1
     ip xfrm policy >/srv/xfrm-policy.txt 2>&1
     node "$CLI" ctl --json sessions >/srv/sessions.json 2>/srv/ctl.err
@@ -60,6 +60,6 @@ iptables-legacy -L -n -v -x >/srv/iptables.txt 2>&1
 ip -s xfrm state >/srv/xfrm-state-stats.txt 2>&1
 kill "$LNS_PID" 2>/dev/null
 if wait_for 10 gone "$LNS_PID"; then wait "$LNS_PID"; res LNS_EXIT $?; else kill -9 "$LNS_PID"; res LNS_EXIT killed; fi
-charon_stop
+ike_stop
 mark end
 touch /srv/done
