@@ -4,12 +4,11 @@
 // LNS's address <pool>::1 through the TUN device (the namespace's kernel answers); the kernel has
 // the /64 routed into the TUN device while the session is up, and no more after.
 // Related: test/e2e/tun.test.ts, src/io/ipv6-routes.ts, src/lns/ipv6-sessions.ts.
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLac, type LacClient } from '../../src/index.js';
-import { type LabProcess, labSkipReason, NetLab, tail, waitFor } from '../support/netns.js';
-import { startLabLns } from './lab-lns.js';
+import { type LabProcess, labSkipReason, type NetLab, tail, waitFor } from '../support/netns.js';
+import { startTunLab } from './lab-lns.js';
 
 const skip = labSkipReason(['ping']) ?? (existsSync('/dev/net/tun') ? undefined : 'no /dev/net/tun');
 const LNS_IP = '10.203.78.2';
@@ -24,21 +23,12 @@ describe.skipIf(skip !== undefined)(`IPv6 through l2tp-ts lns --tun${skip ? ` (s
   let lac: LacClient | undefined;
 
   beforeAll(async () => {
-    lab = new NetLab('vs');
-    lnsNs = lab.addNamespace();
-    lacNs = lab.addNamespace();
-    lab.addVeth({ ns: lacNs, address: `${LAC_IP}/24` }, { ns: lnsNs, address: `${LNS_IP}/24` });
-    const config = join(lab.dir, 'lns.json');
-    writeFileSync(config, JSON.stringify({ users: { alice: 's3cret' }, ipv6: true, ipv6Pool: '2001:db8:100::/48' }));
-    ({ proc: lns, port } = await startLabLns(lab, lnsNs, [
-      '--tun',
-      '--json-config',
-      config,
-      '--listen',
-      LNS_IP,
-      '--port',
-      '0',
-    ]));
+    ({ lab, lnsNs, lacNs, lns, port } = await startTunLab({
+      prefix: 'vs',
+      lnsIp: LNS_IP,
+      lacIp: LAC_IP,
+      config: { users: { alice: 's3cret' }, ipv6: true, ipv6Pool: '2001:db8:100::/48' },
+    }));
   }, 40_000);
 
   afterAll(async () => {
