@@ -7,6 +7,7 @@
 // Related: bench/setup-rate.ts, docs/BENCHMARKS.md "Session setup rate".
 //
 //   node --import tsx bench/setup-cpu.ts [--auth mschapv2,chap] [--tunnels 10] [--sessions 100] [--runs 5] [--profile FILE]
+//        [--heap-profile FILE]   (V8's sampling heap profiler over the runs: where the bytes are allocated)
 
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -29,6 +30,7 @@ const TUNNELS = Number(arg('tunnels', '10'));
 const SESSIONS = Number(arg('sessions', '100'));
 const RUNS = Number(arg('runs', '5'));
 const PROFILE = arg('profile', '');
+const HEAP_PROFILE = arg('heap-profile', '');
 
 /** Wraps every method the pair calls on the LNS so that only the LNS's own time is summed. */
 function timed(lns: LnsEngine): { readonly ns: () => number } {
@@ -107,10 +109,23 @@ function cryptoAlone(): Record<string, number> {
   };
 }
 
-const inspector = PROFILE === '' ? undefined : new Inspector();
+const inspector = PROFILE === '' && HEAP_PROFILE === '' ? undefined : new Inspector();
 if (inspector) {
   inspector.connect();
-  await new Promise<void>((r) => inspector.post('Profiler.enable', () => inspector.post('Profiler.start', () => r())));
+  if (PROFILE !== '')
+    await new Promise<void>((r) =>
+      inspector.post('Profiler.enable', () => inspector.post('Profiler.start', () => r())),
+    );
+  if (HEAP_PROFILE !== '')
+    await new Promise<void>((r) =>
+      inspector.post('HeapProfiler.enable', () =>
+        inspector.post(
+          'HeapProfiler.startSampling',
+          { samplingInterval: 1024, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true },
+          () => r(),
+        ),
+      ),
+    );
 }
 for (const auth of AUTHS) {
   const rs = Array.from({ length: RUNS }, () => oneRun(auth));
@@ -121,10 +136,18 @@ for (const auth of AUTHS) {
       `(runs ${rs.map((r) => r.lnsUs.toFixed(0)).join(' ')}); whole process (LNS + LAC + GC) median ${tot[rs.length >> 1]!.toFixed(1)}\n`,
   );
 }
-if (inspector) {
+if (inspector && PROFILE !== '') {
   await new Promise<void>((r) =>
     inspector.post('Profiler.stop', (err, res) => {
       if (!err) writeFileSync(PROFILE, JSON.stringify(res.profile));
+      r();
+    }),
+  );
+}
+if (inspector && HEAP_PROFILE !== '') {
+  await new Promise<void>((r) =>
+    inspector.post('HeapProfiler.stopSampling', (err, res) => {
+      if (!err) writeFileSync(HEAP_PROFILE, JSON.stringify(res.profile));
       r();
     }),
   );

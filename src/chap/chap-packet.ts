@@ -3,6 +3,7 @@
 // Related: mschapv2-wire.ts, chap-md5.ts, authenticator.ts.
 import { put16, u8, u16 } from '../core/bytes.js';
 import { L2tpUsageError } from '../core/engine.js';
+import { utf8Octets, utf8Text } from '../core/text.js';
 
 /** RFC 1994 §4 CHAP codes. */
 export const ChapCode = { Challenge: 1, Response: 2, Success: 3, Failure: 4 } as const;
@@ -110,12 +111,12 @@ export function latin1Text(octets: Uint8Array): string {
 
 /** A CHAP/PAP name as a string (UTF-8, invalid sequences replaced); the octets stay authoritative. */
 export function nameText(octets: Uint8Array): string {
-  return new TextDecoder('utf-8', { fatal: false }).decode(octets);
+  return utf8Text(octets);
 }
 
 /** UTF-8 octets of `s`. */
 export function utf8(s: string): Uint8Array {
-  return new TextEncoder().encode(s);
+  return utf8Octets(s);
 }
 
 function latin1Octets(s: string): Uint8Array {

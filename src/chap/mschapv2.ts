@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { toHex } from '../core/bytes.js';
 import { L2tpUsageError } from '../core/engine.js';
+import { utf8Octets } from '../core/text.js';
 import { desEncryptBlock } from './des.js';
 import { md4 } from './md4.js';
 
@@ -35,7 +36,7 @@ export function challengeHash(
 
 /** The user name octets hashed by ChallengeHash: everything after the last backslash (RFC 2759 §8.2). */
 export function strippedUserName(userName: UserName): Uint8Array {
-  const octets = typeof userName === 'string' ? new TextEncoder().encode(userName) : userName;
+  const octets = typeof userName === 'string' ? utf8Octets(userName) : userName;
   const slash = octets.lastIndexOf(BACKSLASH);
   return slash < 0 ? octets : octets.subarray(slash + 1);
 }

@@ -1,6 +1,8 @@
 // Reading one clear AVP out of a body that may not decode: the Host Name that picks the secret
 // before hidden AVPs can be decoded (§4.3), the Assigned Tunnel/Session ID to address a StopCCN or
 // CDN answering a message that failed to decode (§4.1). Related: endpoint.ts, tunnel.ts.
+
+import { utf8Text } from '../core/text.js';
 import { AvpType } from './wire/avp-catalogue.js';
 import { unhideAvpValue } from './wire/hidden-avp.js';
 import { AvpCursor } from './wire/message.js';
@@ -39,7 +41,7 @@ export function scanString(body: Uint8Array, type: number): string | undefined {
   try {
     while (scanCursor.next()) {
       if (scanCursor.vendorId !== 0 || scanCursor.type !== type || scanCursor.hidden) continue;
-      return new TextDecoder().decode(scanCursor.value);
+      return utf8Text(scanCursor.value);
     }
     return undefined;
   } finally {

@@ -21,6 +21,7 @@ import { toHex } from '../core/bytes.js';
 import { DeadlineHeap } from '../core/deadline-heap.js';
 import { parseIpv4 } from '../core/ipv4.js';
 import type { Random } from '../core/random.js';
+import { utf8Text } from '../core/text.js';
 import type { Instant } from '../core/time.js';
 import {
   type AccessRequest,
@@ -339,7 +340,7 @@ export class RadiusAaa {
       ...opt('framedMtu', getInteger(a, Attr.FramedMtu)),
       ...opt('framedPool', getText(a, Attr.FramedPool)),
       routes: findAll(a, Attr.FramedRoute).flatMap((r) => {
-        const p = parseFramedRoute(new TextDecoder().decode(r.value));
+        const p = parseFramedRoute(utf8Text(r.value));
         return p === undefined ? [] : [p];
       }),
     };

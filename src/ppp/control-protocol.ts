@@ -2,6 +2,7 @@
 // with the Restart timer, Max-Configure, Max-Terminate and Max-Failure counters of §4.6.
 // Related: automaton.ts (the table), option-policy.ts, lcp.ts / ipcp.ts / ipv6cp.ts (policies), link.ts.
 import { Fifo } from '../core/fifo.js';
+import { utf8Octets } from '../core/text.js';
 import type { Instant } from '../core/time.js';
 import { type Action, Automaton, type Cell, type Event, type State, TIMER_STATES } from './automaton.js';
 import type { OptionPolicy, Verdict } from './option-policy.js';
@@ -115,7 +116,7 @@ export class ControlProtocol extends Automaton {
 
   /** Administrative Close (§4.3); `reason` goes into the Terminate-Request data. */
   close(reason: string, now: Instant): void {
-    this.terminateReason = new TextEncoder().encode(reason);
+    this.terminateReason = utf8Octets(reason);
     this.fire('close', now);
   }
 

@@ -2,6 +2,7 @@
 // 46), Call Errors (RFC 2661 §4.4.6, AVP 34, in a WEN) and ACCM (§4.4.6, AVP 35, in an SLI).
 // Related: session.ts (sends and reports them), format.ts (prints them).
 import { u8, u16, u32 } from '../../core/bytes.js';
+import { utf8Octets, utf8Text } from '../../core/text.js';
 
 /** The value of the RFC 3145 PPP Disconnect Cause Code AVP (46); the PPP side's codes are ../../ppp/link-events.ts LinkDownCause. */
 export interface DisconnectCauseAvp {
@@ -41,7 +42,7 @@ export interface Accm {
 
 /** RFC 3145 §3: Code(2) Protocol(2) Direction(1) [Message]. */
 export function encodeDisconnectCause(c: DisconnectCauseAvp): Uint8Array {
-  const text = c.message === undefined ? new Uint8Array(0) : new TextEncoder().encode(c.message);
+  const text = c.message === undefined ? new Uint8Array(0) : utf8Octets(c.message);
   const b = new Uint8Array(5 + text.length);
   b[0] = (c.code >>> 8) & 0xff;
   b[1] = c.code & 0xff;
@@ -55,7 +56,7 @@ export function encodeDisconnectCause(c: DisconnectCauseAvp): Uint8Array {
 /** RFC 3145 §3 value; undefined when shorter than the 5 fixed octets. */
 export function decodeDisconnectCause(v: Uint8Array): DisconnectCauseAvp | undefined {
   if (v.length < 5) return undefined;
-  const message = v.length > 5 ? new TextDecoder().decode(v.subarray(5)) : undefined;
+  const message = v.length > 5 ? utf8Text(v.subarray(5)) : undefined;
   return {
     code: u16(v, 0),
     protocol: u16(v, 2),
