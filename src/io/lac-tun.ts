@@ -6,6 +6,8 @@
 // Addresses and routes are reference-counted: two sessions that share a route (or an address)
 // cannot remove each other's; the last session to go takes them away.
 // Related: tun-device.ts (the device, rtnetlink), create-lac.ts (the data path).
+
+import { writeFileSync } from 'node:fs';
 import type { PppSession } from '../session/ppp-over-l2tp.js';
 import { TunDevice } from './tun-device.js';
 
@@ -60,6 +62,9 @@ export class LacTun {
     const mtu = opts.mtu ?? 1400;
     const device = TunDevice.open({ name: opts.name ?? 'l2tpc%d', mtu: Math.max(mtu, 1500) });
     try {
+      // Sessions share the LNS-side peer address, so every address after the first is a
+      // "secondary" of the first: without promote_secondaries the kernel deletes them all with it.
+      writeFileSync(`/proc/sys/net/ipv4/conf/${device.name}/promote_secondaries`, '1');
       device.up(mtu);
     } catch (err) {
       device.close();

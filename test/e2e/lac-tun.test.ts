@@ -117,3 +117,115 @@ describe.skipIf(skip !== undefined)(`l2tp-ts lac --tun${skip ? ` (skipped: ${ski
     expect(lab.run(lacNs, 'ip', ['-4', 'route']).stdout).not.toContain(peer);
   }, 20_000);
 });
+
+describe.skipIf(skip !== undefined)(
+  `lac --tun, two sessions sharing a route${skip ? ` (skipped: ${skip})` : ''}`,
+  () => {
+    let lab: NetLab;
+    let lacNs: string;
+    let lnsNs: string;
+    let lac: LabProcess;
+    let ctlSocket = '';
+    const device = 'l2tplt1';
+    const ROUTE = '10.77.0.0/16';
+
+    const routeShown = (): boolean =>
+      lab.run(lacNs, 'ip', ['-4', '-o', 'route', 'show', 'dev', device]).stdout.includes(ROUTE);
+    const addressCount = (): number =>
+      [...lab.run(lacNs, 'ip', ['-4', '-o', 'addr', 'show', 'dev', device]).stdout.matchAll(/inet /g)].length;
+    const lnsSessions = (): { tunnelId: number; sessionId: number }[] => {
+      const r = lab.run(lnsNs, process.execPath, [BIN, 'ctl', '--control', ctlSocket, '--json', 'sessions']);
+      const parsed = JSON.parse(r.stdout) as unknown;
+      return (Array.isArray(parsed) ? parsed : (parsed as { sessions: [] }).sessions) as {
+        tunnelId: number;
+        sessionId: number;
+      }[];
+    };
+
+    beforeAll(async () => {
+      let lns: LabProcess;
+      let port: number;
+      ({ lab, lnsNs, lacNs, lns, port } = await startTunLab({
+        prefix: 'lr',
+        lnsIp: '10.203.80.2',
+        lacIp: '10.203.80.1',
+        config: { users: { alice: 's3cret' } },
+        args: (l) => {
+          ctlSocket = `${l.dir}/ctl.sock`;
+          return ['--control', ctlSocket];
+        },
+      }));
+      lac = lab.spawn('lac', lacNs, process.execPath, [
+        BIN,
+        'lac',
+        '--server',
+        `10.203.80.2:${port}`,
+        '--user',
+        'alice',
+        '--password',
+        's3cret',
+        '--sessions',
+        '2',
+        '--tun-name',
+        device,
+        '--route',
+        ROUTE,
+      ]);
+      await waitFor(
+        'two lac --tun sessions up',
+        () => (tail(lac.log).match(/session \S+ up:/g) ?? []).length === 2 || lac.exitCode !== undefined,
+        20_000,
+        () => `${tail(lac.log)}\n${tail(lns.log)}`,
+      );
+      await waitFor(
+        'both addresses on the device',
+        () => addressCount() === 2,
+        5000,
+        () => tail(lac.log),
+      );
+    }, 60_000);
+
+    afterAll(async () => {
+      await lab?.destroy();
+    }, 30_000);
+
+    it('keeps the shared route until the last session using it goes down', async () => {
+      expect(routeShown()).toBe(true);
+      const [first, second] = lnsSessions();
+      expect(second).toBeDefined();
+      lab.run(lnsNs, process.execPath, [
+        BIN,
+        'ctl',
+        '--control',
+        ctlSocket,
+        'disconnect',
+        String(first!.tunnelId),
+        String(first!.sessionId),
+      ]);
+      await waitFor(
+        'one address left',
+        () => addressCount() === 1,
+        10_000,
+        () => tail(lac.log),
+      );
+      expect(routeShown()).toBe(true);
+      lab.run(lnsNs, process.execPath, [
+        BIN,
+        'ctl',
+        '--control',
+        ctlSocket,
+        'disconnect',
+        String(second!.tunnelId),
+        String(second!.sessionId),
+      ]);
+      await waitFor(
+        'no address left',
+        () => addressCount() === 0,
+        10_000,
+        () => tail(lac.log),
+      );
+      expect(routeShown()).toBe(false);
+      expect(lac.exitCode).toBeUndefined(); // still running: the removal came from the session, not the exit
+    }, 40_000);
+  },
+);
