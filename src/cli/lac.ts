@@ -4,6 +4,7 @@
 import type { AuthMethodName } from '../chap/methods.js';
 import { monotonicNow } from '../io/clock.js';
 import { createLac } from '../io/create-lac.js';
+import { checkRoutes } from '../io/lac-tun.js';
 import type { LacEvent } from '../lac/lac.js';
 import { DIAL_FLAGS, dialCredentials, formatFlags, parseArgs, parseHostPort, UsageError } from './args.js';
 
@@ -21,6 +22,20 @@ const FLAGS = {
   hold: { kind: 'int', help: 'keep the sessions up this many seconds before hanging up', min: 0, valueName: 'SECONDS' },
   timeout: { kind: 'int', help: 'give up after this many seconds (default 30)', min: 1, valueName: 'SECONDS' },
   'host-name': { kind: 'string', help: 'Host Name AVP (default l2tp-ts-lac)' },
+  tun: {
+    kind: 'boolean',
+    help: "root: put each session's address on a TUN device and route through the tunnel, so the host's own traffic runs over L2TP (like pppd for an xl2tpd client); implies holding the sessions until SIGINT/SIGTERM unless --hold is given",
+  },
+  'tun-name': {
+    kind: 'string',
+    help: 'TUN interface name or template (default l2tpc%d); implies --tun',
+    valueName: 'NAME',
+  },
+  route: {
+    kind: 'list',
+    help: 'with --tun: route CIDR through the tunnel (repeatable; default: the LNS-side address as a /32, like pppd without defaultroute)',
+    valueName: 'CIDR',
+  },
   json: { kind: 'boolean', help: 'print one JSON object instead of lines' },
   debug: { kind: 'boolean', help: 'print pppd-style packet lines' },
 } as const;
@@ -62,6 +77,13 @@ export async function runLac(argv: readonly string[], out = process.stdout, err 
   const perTunnel = a.sessions ?? 1;
   const total = tunnels * perTunnel;
   const secret = a.secret === undefined ? undefined : new TextEncoder().encode(a.secret);
+  const useTun = a.tun === true || a['tun-name'] !== undefined;
+  if (a.route !== undefined && !useTun) throw new UsageError('--route needs --tun');
+  try {
+    checkRoutes(a.route ?? []);
+  } catch (e) {
+    throw new UsageError(`--route: ${(e as Error).message}`);
+  }
 
   const lac = await createLac({
     server,
@@ -79,7 +101,9 @@ export async function runLac(argv: readonly string[], out = process.stdout, err 
       challengePeer: secret !== undefined,
       hideAvps: a.hidden === true,
     },
+    tun: useTun ? { name: a['tun-name'], routes: a.route } : undefined,
   });
+  if (lac.tun !== undefined && !a.json) out.write(`tun ${lac.tun.device.name} open\n`);
   const results = new Map<string, SessionResult>();
   const key = (e: { tunnelId: number; sessionId: number }): string => `${e.tunnelId}/${e.sessionId}`;
   let failures = 0;
@@ -174,10 +198,17 @@ export async function runLac(argv: readonly string[], out = process.stdout, err 
     );
   }
   // Hold the sessions, but not past the moment the LNS has cleared every tunnel (StopCCN).
-  const holdUntil = monotonicNow() + (a.hold ?? 0) * 1000;
-  while (monotonicNow() < holdUntil && tunnelsDown < tunnels) {
+  // --tun without --hold: hold until SIGINT/SIGTERM, as pppd would.
+  const holdUntil = monotonicNow() + (a.hold ?? (useTun ? Number.POSITIVE_INFINITY : 0)) * 1000;
+  let signalled = false;
+  const onSignal = (): void => {
+    signalled = true;
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  while (monotonicNow() < holdUntil && tunnelsDown < tunnels && !signalled) {
     await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, holdUntil - monotonicNow()))));
   }
+  process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   await lac.close();
 
   const sessions = [...results.values()].sort((x, y) => x.tunnelId - y.tunnelId || x.sessionId - y.sessionId);

@@ -6,6 +6,7 @@ import { LacEngine, type LacEngineOptions, type LacEvent } from '../lac/lac.js';
 import type { PppSession } from '../session/ppp-over-l2tp.js';
 import { monotonicNow } from './clock.js';
 import { EventHub } from './event-hub.js';
+import { LacTun, type LacTunOptions } from './lac-tun.js';
 import { systemRandom } from './system-random.js';
 import { driveOverUdp } from './udp-driver.js';
 
@@ -18,12 +19,16 @@ export interface CreateLacOptions extends Omit<LacEngineOptions, 'random' | 'ser
   readonly localPort?: number;
   readonly random?: Random;
   readonly transport?: 'auto' | 'mmsg' | 'dgram';
+  /** `lac --tun` (needs CAP_NET_ADMIN): sessions' addresses and routes on a TUN device; IP packets flow through it. */
+  readonly tun?: LacTunOptions;
 }
 
 /** A running LAC. */
 export interface LacClient {
   readonly port: number;
   readonly engine: LacEngine;
+  /** The TUN device with `tun`. */
+  readonly tun?: LacTun;
   on<T extends LacEvent['type']>(type: T | '*', listener: (e: Extract<LacEvent, { type: T }>) => void): this;
   /** Resolves with the first matching event; rejects after `timeoutMs`. */
   waitFor<T extends LacEvent['type']>(
@@ -44,22 +49,64 @@ export interface LacClient {
 /** Starts a LAC: binds, opens the tunnels; sessions follow as tunnels come up. */
 export async function createLac(opts: CreateLacOptions): Promise<LacClient> {
   const server: PeerAddress = typeof opts.server === 'string' ? { address: opts.server, port: 1701 } : opts.server;
-  const engine = new LacEngine({ ...opts, random: opts.random ?? systemRandom(), server });
-  const hub = new EventHub<LacEvent>();
-  const driver = await driveOverUdp(engine, {
-    address: opts.localAddress ?? '0.0.0.0',
-    port: opts.localPort ?? 0,
-    transport: opts.transport,
-    onEvent: (e) => hub.emit(e),
+  const tun = opts.tun === undefined ? undefined : LacTun.open(opts.tun);
+  const engine = new LacEngine({
+    ...opts,
+    random: opts.random ?? systemRandom(),
+    server,
+    onIpPacket:
+      tun === undefined
+        ? opts.onIpPacket
+        : (packet, session) => {
+            tun.write(packet);
+            opts.onIpPacket?.(packet, session);
+          },
   });
+  const hub = new EventHub<LacEvent>();
+  const onTunEvent = (e: LacEvent): void => {
+    if (tun === undefined) return;
+    if (e.type === 'session-up') {
+      const session = [...engine.sessions.values()].find(
+        (s) => s.handle.tunnelId === e.tunnelId && s.handle.sessionId === e.sessionId,
+      );
+      if (session === undefined) return;
+      try {
+        tun.sessionUp(`${e.tunnelId}/${e.sessionId}`, session, e.address, e.peerAddress);
+      } catch (err) {
+        hub.emit({ type: 'log', tunnelId: e.tunnelId, sessionId: e.sessionId, text: `tun: ${String(err)}` });
+      }
+    } else if (e.type === 'session-down') {
+      tun.sessionDown(`${e.tunnelId}/${e.sessionId}`);
+    }
+  };
+  let driver: Awaited<ReturnType<typeof driveOverUdp>>;
+  try {
+    driver = await driveOverUdp(engine, {
+      address: opts.localAddress ?? '0.0.0.0',
+      port: opts.localPort ?? 0,
+      transport: opts.transport,
+      onEvent: (e) => {
+        onTunEvent(e);
+        hub.emit(e);
+      },
+    });
+  } catch (err) {
+    tun?.close();
+    throw err;
+  }
   engine.start(monotonicNow());
   driver.flush();
+  tun?.start(
+    (packet, session) => engine.sendIp(session, packet),
+    () => driver.flush(),
+  );
 
   const waitFor: LacClient['waitFor'] = (type, predicate, timeoutMs) => hub.waitFor(type, predicate, timeoutMs);
 
   const client: LacClient = {
     port: driver.port,
     engine,
+    tun,
     on(type, listener) {
       hub.on(type, listener);
       return client;
@@ -104,6 +151,7 @@ export async function createLac(opts: CreateLacOptions): Promise<LacClient> {
         await new Promise((r) => setTimeout(r, 20));
       }
       await driver.close();
+      tun?.close();
       hub.clear();
     },
   };
