@@ -76,6 +76,9 @@ export interface UdpDriver {
   close(): Promise<void>;
 }
 
+/** Timeouts already due that one flush runs itself before it arms a timer (see flush). */
+const MAX_DUE_ROUNDS = 4;
+
 /** Setting a Node timer further out than this overflows to 1 ms; longer waits re-arm. */
 const MAX_TIMER_MS = 0x7fff_ffff;
 
@@ -101,9 +104,7 @@ export async function driveOverUdp<E, P = never>(
     }
   };
 
-  const flush = (): void => {
-    if (closed || transport === undefined) return;
-    const t = transport;
+  const drain = (t: UdpTransport): void => {
     guard(() => {
       for (let x = engine.pollTransmit(); x !== undefined; x = engine.pollTransmit()) {
         tap?.(x.bytes, x.to, 'out');
@@ -115,6 +116,23 @@ export async function driveOverUdp<E, P = never>(
         for (let p = engine.pollIpPacket(); p !== undefined; p = engine.pollIpPacket()) onIp(p);
       }
     });
+  };
+
+  const flush = (): void => {
+    if (closed || transport === undefined) return;
+    const t = transport;
+    drain(t);
+    // A deadline that is already due (an acknowledgement the peer's full window is waiting for,
+    // RFC 2661 §5.8) runs in this turn: a Node timer waits at least 1 ms, which capped one
+    // tunnel's control channel at one window per millisecond. Bounded, so an engine that keeps
+    // returning a past deadline still yields to I/O and falls through to the timer below.
+    for (let round = 0; round < MAX_DUE_ROUNDS && !closed; round++) {
+      const due = engine.pollTimeout();
+      const at = now();
+      if (due === undefined || due > at) break;
+      guard(() => engine.handleTimeout(at));
+      drain(t);
+    }
     t.flush();
     if (closed) return; // onEvent may have closed us
     const deadline = engine.pollTimeout();

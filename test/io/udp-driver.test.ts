@@ -1,7 +1,7 @@
 // driveOverUdp over real loopback sockets, with a tiny echo engine, on both transports.
 // Related: src/io/udp-driver.ts, src/io/udp-open.ts (picks udp-dgram.ts or udp-batch.ts).
 import { createSocket } from 'node:dgram';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Engine, PeerAddress, Transmit } from '../../src/core/engine.js';
 import type { Instant } from '../../src/core/time.js';
 import { driveOverUdp, type UdpDriver } from '../../src/io/udp-driver.js';
@@ -190,6 +190,55 @@ for (const transport of ['dgram', 'mmsg'] as const) {
       client.close();
       expect(replies).toEqual(['ko']);
       expect(errors.length).toBe(1);
+    });
+
+    it('a deadline already due when a batch ends runs in the same turn, without waiting for a timer', async () => {
+      // The control channel's "ack now" (RFC 2661 §5.8: the peer's window is full) is a deadline
+      // equal to the arrival time. Behind a Node timer it waited ≥ 1 ms, which capped one
+      // tunnel at one window per millisecond (bench/control-rate.ts). Timers are frozen here,
+      // so the reply can only come from the flush itself.
+      const due: Instant[] = [];
+      const out: Transmit[] = [];
+      const engine: Engine<never> = {
+        handleDatagram: (_b, _from, now) => {
+          due.push(now);
+        },
+        handleTimeout: (now) => {
+          while (due.length > 0 && due[0]! <= now) {
+            due.shift();
+            out.push({ to: { address: '127.0.0.1', port: clientPort }, bytes: Buffer.from('ack') });
+          }
+        },
+        pollTransmit: () => out.shift(),
+        pollTimeout: () => due[0],
+        pollEvent: () => undefined,
+      };
+      const client = createSocket('udp4');
+      await new Promise<void>((r) => client.bind(0, '127.0.0.1', () => r()));
+      const clientPort = client.address().port;
+      const clock = 1000;
+      const d = await driveOverUdp(engine, {
+        address: '127.0.0.1',
+        port: 0,
+        transport,
+        now: () => clock,
+        onEvent: () => {},
+      });
+      drivers.push(d);
+      const realSetTimeout = globalThis.setTimeout;
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        const reply = new Promise<string>((resolve) => {
+          client.once('message', (m) => resolve(m.toString()));
+          realSetTimeout(() => resolve('no reply within 2 s'), 2000);
+        });
+        client.send('hello', d.port, '127.0.0.1');
+        expect(await reply).toBe('ack');
+        expect(vi.getTimerCount()).toBe(0); // nothing left armed: the due deadline was consumed
+      } finally {
+        vi.useRealTimers();
+        client.close();
+      }
     });
 
     it('close() stops the socket: a second driver can bind the same port', async () => {
