@@ -225,7 +225,7 @@ try {
         netns: nsLns,
         receiveWindow: RWS,
       });
-      targets.push({ name, address, cpuMs: async () => (await lns.mem()).cpuMs, stop: () => lns.stop() });
+      targets.push({ name, address, cpuMs: () => cpuMsOf(lns.pid), stop: () => lns.stop() });
     } else if (name === 'l2tpns') {
       const l2tpns = await startL2tpns(lab, {
         ns: nsLns,

@@ -5,8 +5,8 @@
 //   node --import tsx bench/setup-rate.ts [--tunnels 100] [--sessions 10] [--concurrency 200] [--per-tunnel N]
 //        [--runs 3] [--duration 30] [--targets ours-mschapv2,ours-chap,l2tpns] [--rws 4] [--tun] [--json]
 //        [--profile DIR]   (a V8 CPU profile of our LNS per run: DIR/<target>-<run>.cpuprofile)
-//        [--warmup]        (one unrecorded run per target first: a running LNS has long passed V8's
-//                           JIT warm-up, which dominates the first ~1,000 sessions of a fresh process)
+//        [--warmup [N]]    (N unrecorded runs per target first, default 1: a running LNS has long passed
+//                           V8's JIT warm-up, which dominates the first ~3,000 sessions of a fresh process)
 //
 // Topology: netns LNS (10.206.1.1, .2, .3: one address per target) —veth— netns LAC (10.206.1.100),
 // made and removed by NetLab. Runs are interleaved over the targets.
@@ -31,7 +31,9 @@ const DURATION_MS = Number(arg('duration', '30')) * 1000;
 const TARGETS = arg('targets', 'ours-mschapv2,ours-chap,l2tpns').split(',');
 const RWS = Number(arg('rws', '4'));
 const PROFILE_DIR = arg('profile', '');
-const WARMUP = args.includes('--warmup');
+const warmupAt = args.indexOf('--warmup');
+/** Unrecorded runs per target before the recorded ones. */
+const WARMUP_RUNS = warmupAt < 0 ? 0 : /^\d+$/.test(args[warmupAt + 1] ?? '') ? Number(args[warmupAt + 1]) : 1;
 // --tun: our LNS in shared TUN mode (a /32 route per session, issue 9 item 5) instead of userspace.
 if (args.includes('--tun')) process.env.L2TP_BENCH_TUN = '1';
 const USER = { user: 'alice', password: 's3cret' };
@@ -61,7 +63,7 @@ const hardStop = setTimeout(
     process.stderr.write('setup-rate: hard time limit reached\n');
     process.exit(3);
   },
-  ((RUNS + (WARMUP ? 1 : 0)) * TARGETS.length * (DURATION_MS + 20_000) + 60_000) | 0,
+  ((RUNS + WARMUP_RUNS) * TARGETS.length * (DURATION_MS + 20_000) + 60_000) | 0,
 );
 hardStop.unref();
 
@@ -95,7 +97,8 @@ try {
         name,
         address,
         auth,
-        cpuMs: async () => (await lns.mem()).cpuMs,
+        // /proc, as for l2tpns: `mem` forces three full GCs, and each ages V8 bytecode towards flushing.
+        cpuMs: () => cpuMsOf(lns.pid),
         command: (line) => lns.command(line),
         stop: () => lns.stop(),
       });
@@ -129,7 +132,7 @@ try {
   }
 
   try {
-    for (let run = WARMUP ? 0 : 1; run <= RUNS; run++) {
+    for (let run = 1 - WARMUP_RUNS; run <= RUNS; run++) {
       for (const target of targets) {
         const c0 = await target.cpuMs();
         if (PROFILE_DIR !== '' && target.command) await target.command('prof-start');
@@ -159,7 +162,7 @@ try {
         const foreignPct = ((busy - lnsCpuMs - (self.user + self.system) / 1000) / wall) * 100;
         if (run > 0) rows.push({ target: target.name, run, result, lnsCpuMs, foreignPct });
         process.stderr.write(
-          `${target.name} run ${run === 0 ? '0 (warm-up, not counted)' : run}: ${result.up}/${result.requested} up, ${result.sessionsPerSecond.toFixed(0)} sessions/s, ` +
+          `${target.name} run ${run <= 0 ? `${run} (warm-up, not counted)` : run}: ${result.up}/${result.requested} up, ${result.sessionsPerSecond.toFixed(0)} sessions/s, ` +
             `p50 ${result.latencyMs.p50.toFixed(0)} ms p99 ${result.latencyMs.p99.toFixed(0)} ms, ` +
             `LNS CPU ${((lnsCpuMs * 1000) / Math.max(1, result.up)).toFixed(0)} µs/session, foreign ${foreignPct.toFixed(0)} %` +
             `${Object.entries(result.failures)
@@ -203,7 +206,7 @@ const out = {
     perTunnel: PER_TUNNEL,
     runs: RUNS,
     rws: RWS,
-    warmup: WARMUP,
+    warmup: WARMUP_RUNS,
   },
   summary: summary.map((s) => ({
     ...s,
