@@ -265,7 +265,15 @@ export function segmentTcp(
   }
   if (!isTcp || payload <= mss) {
     // One packet: finish its checksum where the kernel left it partial, and pass it in place.
-    if ((vnet.flags & VnetFlag.needsCsum) !== 0) {
+    if (isTcp && (gso !== VnetGso.none || (vnet.flags & VnetFlag.needsCsum) !== 0)) {
+      // TCP: computed in full, whatever the field held (partial sum or stale), as for a cut.
+      const t = at + L.ipLength;
+      p[t + 16] = 0;
+      p[t + 17] = 0;
+      const addressSum = L.v6 ? onesComplementSum(p, at + 8, at + 40) : onesComplementSum(p, at + 12, at + 20);
+      const pseudo = addressSum + PROTOCOL_TCP + (L.total - L.ipLength);
+      putBe16(p, t + 16, ~onesComplementSum(p, t, at + L.total, pseudo) & 0xffff);
+    } else if ((vnet.flags & VnetFlag.needsCsum) !== 0) {
       const field = vnet.csumStart + vnet.csumOffset;
       if (vnet.csumStart >= L.total || field + 2 > L.total) return fault('bad-csum-offsets');
       const sum = ~onesComplementSum(p, at + vnet.csumStart, at + L.total) & 0xffff;
