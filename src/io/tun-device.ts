@@ -5,6 +5,13 @@
 // through rtnetlink (rtnetlink.ts): a few µs per change and no child process, so a session's /32
 // route costs the event loop nothing noticeable (an `ip` child per change cost ≈ 9 ms).
 import { closeSync, constants, openSync } from 'node:fs';
+import {
+  parseVnetHeaderLe,
+  segmentTcp,
+  VNET_HEADER_LENGTH,
+  VNET_NONE,
+  writeVnetHeaderLe,
+} from '../core/tcp-segment.js';
 import { EAGAIN, EINTR, type Libc, loadLibc, type NativeBlock, type PollHandle } from './libc.js';
 import { NetlinkError, RtNetlink } from './rtnetlink.js';
 
@@ -12,6 +19,16 @@ const TUNSETIFF = 0x400454ca;
 const IFF_TUN = 0x0001;
 const IFF_NO_PI = 0x1000;
 const IFF_MULTI_QUEUE = 0x0100;
+const IFF_VNET_HDR = 0x4000;
+/** _IOW('T', 208, unsigned int): the argument is the flag word itself. */
+const TUNSETOFFLOAD = 0x400454d0;
+/** _IOW('T', 216, int): the argument points at the header size. */
+const TUNSETVNETHDRSZ = 0x400454d8;
+const TUN_F_CSUM = 0x01;
+const TUN_F_TSO4 = 0x02;
+const TUN_F_TSO6 = 0x04;
+/** What one read may return with offloads: a 64 KiB IP super-segment behind its vnet header. */
+const OFFLOAD_READ = 65_535 + VNET_HEADER_LENGTH;
 const IFNAMSIZ = 16;
 
 /** Options of TunDevice.open. */
@@ -26,6 +43,16 @@ export interface TunDeviceOptions {
   readonly batch?: number;
   /** IFF_MULTI_QUEUE: several fds (processes/threads) may attach to one device. */
   readonly multiQueue?: boolean;
+  /**
+   * IFF_VNET_HDR + TUNSETOFFLOAD(TUN_F_CSUM|TUN_F_TSO4|TUN_F_TSO6) (issue 13 item 1): the kernel
+   * may hand over TCP super-segments of up to 64 KiB and packets with a partial checksum; each is
+   * cut here (src/core/tcp-segment.ts) into packets of at most `segmentMtu` with complete
+   * checksums before `onPacket` sees it, and writes go out behind a zero vnet header. Off by
+   * default; a super-segment that cannot be cut is dropped and counted (stats.offloadFaults).
+   */
+  readonly offload?: boolean;
+  /** With `offload`: the largest IP packet handed to onPacket (the link MTU); default `mtu`. */
+  readonly segmentMtu?: number;
 }
 
 /**
@@ -42,6 +69,12 @@ export interface TunStats {
   writeDropped: number;
   /** Packets longer than `mtu`, dropped. */
   oversized: number;
+  /** With offload: reads that were cut into several packets (GSO super-segments, mostly). */
+  superSegments: number;
+  /** With offload: packets those cuts produced. */
+  segments: number;
+  /** With offload: reads dropped because their vnet or IP/TCP headers were malformed. */
+  offloadFaults: number;
 }
 
 /** ESRCH/EADDRNOTAVAIL/ENODEV: what a removal answers when there is nothing left to remove. */
@@ -60,7 +93,17 @@ export class TunDevice {
   readonly name: string;
   readonly fd: number;
   readonly headroom: number;
-  readonly stats: TunStats = { read: 0, written: 0, writeDropped: 0, oversized: 0 };
+  readonly stats: TunStats = {
+    read: 0,
+    written: 0,
+    writeDropped: 0,
+    oversized: 0,
+    superSegments: 0,
+    segments: 0,
+    offloadFaults: 0,
+  };
+  /** Whether IFF_VNET_HDR and the offloads are on (see TunDeviceOptions.offload). */
+  readonly offload: boolean;
   private readonly libc: Libc;
   private readonly mem: NativeBlock;
   private readonly slotBytes: number;
@@ -68,6 +111,9 @@ export class TunDevice {
   private readonly txAt: number;
   private readonly slots: Uint8Array[];
   private readonly mtu: number;
+  private readonly segmentMtu: number;
+  /** With offload: where a cut segment is built, `headroom` free before it. */
+  private readonly scratch: Uint8Array | undefined;
   private poll: PollHandle | undefined;
   private closed = false;
   private ifIndexCache: number | undefined;
@@ -77,12 +123,16 @@ export class TunDevice {
     this.fd = fd;
     this.name = name;
     this.headroom = opts.headroom ?? 16;
-    const mtu = opts.mtu ?? 1500;
-    this.batch = Math.max(1, opts.batch ?? 64);
+    this.offload = opts.offload === true;
+    const mtu = this.offload ? OFFLOAD_READ : (opts.mtu ?? 1500);
+    this.segmentMtu = opts.segmentMtu ?? opts.mtu ?? 1500;
+    // With offload each slot holds a 64 KiB read, so fewer of them (16 × 64 KiB = 1 MiB).
+    this.batch = Math.max(1, opts.batch ?? (this.offload ? 16 : 64));
     // One extra byte per slot detects a packet longer than the mtu (read() returns more than mtu).
     this.slotBytes = (this.headroom + mtu + 1 + 63) & ~63;
     this.txAt = this.batch * this.slotBytes;
-    this.mem = libc.alloc(this.txAt + 65536);
+    this.mem = libc.alloc(this.txAt + 65536 + VNET_HEADER_LENGTH);
+    this.scratch = this.offload ? new Uint8Array(this.headroom + this.segmentMtu) : undefined;
     this.slots = [];
     for (let i = 0; i < this.batch; i++) {
       this.slots.push(this.mem.bytes.subarray(i * this.slotBytes, (i + 1) * this.slotBytes));
@@ -102,7 +152,8 @@ export class TunDevice {
     const ifr = libc.alloc(40); // struct ifreq: char name[16]; short flags; padding
     try {
       ifr.bytes.set(Buffer.from(name, 'latin1'), 0);
-      ifr.view.setUint16(IFNAMSIZ, IFF_TUN | IFF_NO_PI | (opts.multiQueue ? IFF_MULTI_QUEUE : 0), true);
+      const flags = IFF_TUN | IFF_NO_PI | (opts.multiQueue ? IFF_MULTI_QUEUE : 0) | (opts.offload ? IFF_VNET_HDR : 0);
+      ifr.view.setUint16(IFNAMSIZ, flags, true);
       if (libc.ioctl(fd, TUNSETIFF, ifr.base) < 0) {
         const e = libc.errno();
         closeSync(fd);
@@ -115,6 +166,7 @@ export class TunDevice {
       }
       const end = ifr.bytes.indexOf(0);
       const actual = Buffer.from(ifr.bytes.subarray(0, end < 0 || end > IFNAMSIZ ? IFNAMSIZ : end)).toString('latin1');
+      if (opts.offload) enableOffloads(libc, fd, actual, ifr);
       return new TunDevice(libc, fd, actual, opts);
     } finally {
       ifr.free();
@@ -128,7 +180,7 @@ export class TunDevice {
   start(onPacket: TunPacketHandler, onBatchEnd?: () => void, onFatal?: (err: Error) => void): void {
     if (this.closed) throw new Error(`${this.name} is closed`);
     if (this.poll !== undefined) throw new Error(`${this.name} is already started`);
-    const { libc, fd, headroom, slots, slotBytes, mtu, stats, batch } = this;
+    const { libc, fd, headroom, slots, slotBytes, mtu, stats, batch, offload } = this;
     const base = this.mem.base;
     const readCap = slotBytes - headroom;
     this.poll = libc.pollReadable(fd, () => {
@@ -157,10 +209,39 @@ export class TunDevice {
           continue;
         }
         stats.read++;
-        onPacket(slots[k]!, headroom, n);
+        if (offload) this.cut(slots[k]!, headroom, n, onPacket);
+        else onPacket(slots[k]!, headroom, n);
       }
       if (k > 0 && !this.closed) onBatchEnd?.();
     });
+  }
+
+  /**
+   * With offload: the read slot[at, at + n) is a vnet header and an IP packet; hands onPacket the
+   * packet itself (in the slot, `headroom` + 10 free before it) or, cut, each segment (in scratch).
+   */
+  private cut(slot: Uint8Array, at: number, n: number, onPacket: TunPacketHandler): void {
+    const { stats } = this;
+    const vnet = parseVnetHeaderLe(slot, at, n);
+    if (!vnet.ok) {
+      stats.offloadFaults++;
+      return;
+    }
+    const r = segmentTcp(
+      slot,
+      at + VNET_HEADER_LENGTH,
+      n - VNET_HEADER_LENGTH,
+      vnet.header,
+      this.segmentMtu,
+      this.scratch!,
+      this.headroom,
+      onPacket,
+    );
+    if (!r.ok) stats.offloadFaults++;
+    else if (r.cut) {
+      stats.superSegments++;
+      stats.segments += r.segments;
+    }
   }
 
   /** Stops reading (the device stays up; start() may be called again). */
@@ -175,9 +256,12 @@ export class TunDevice {
       this.stats.writeDropped++;
       return false;
     }
-    this.mem.bytes.set(packet, this.txAt);
+    // With offload every write starts with a vnet header: zero (no GSO, checksums complete).
+    const head = this.offload ? VNET_HEADER_LENGTH : 0;
+    if (head > 0) writeVnetHeaderLe(this.mem.bytes, this.txAt, VNET_NONE);
+    this.mem.bytes.set(packet, this.txAt + head);
     for (;;) {
-      const n = this.libc.write(this.fd, this.mem.base + this.txAt, packet.length);
+      const n = this.libc.write(this.fd, this.mem.base + this.txAt, packet.length + head);
       if (n >= 0) {
         this.stats.written++;
         return true;
@@ -237,6 +321,26 @@ export class TunDevice {
   }
 }
 
+/**
+ * TUNSETVNETHDRSZ 10 (struct virtio_net_hdr, no num_buffers) and TUNSETOFFLOAD CSUM|TSO4|TSO6;
+ * closes the fd and throws when the kernel refuses. The header's u16s are then in host order
+ * (little-endian here): TUNSETVNETLE/BE would only matter on a big-endian host.
+ */
+function enableOffloads(libc: Libc, fd: number, name: string, scratch: NativeBlock): void {
+  scratch.view.setInt32(0, VNET_HEADER_LENGTH, true);
+  const steps: [string, () => number][] = [
+    ['TUNSETVNETHDRSZ', () => libc.ioctl(fd, TUNSETVNETHDRSZ, scratch.base)],
+    ['TUNSETOFFLOAD', () => libc.ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)],
+  ];
+  for (const [what, call] of steps) {
+    if (call() < 0) {
+      const e = libc.errno();
+      closeSync(fd);
+      throw Object.assign(new Error(`${what} on ${name} failed: errno ${e}`), { errno: e });
+    }
+  }
+}
+
 /** Runs a removal; "nothing to remove" answers are fine, anything else is thrown. */
 function ignoreGone(remove: () => void): void {
   try {
@@ -269,6 +373,8 @@ export interface TunProviderOptions extends TunDeviceOptions {
 export interface TunProvider {
   /** The shared device (shared mode) or undefined. */
   readonly shared: TunDevice | undefined;
+  /** Every device open now (the shared one, or each session's). */
+  devices(): Iterable<TunDevice>;
   /**
    * Routes `peer` through a device with `local` as our side. Shared: a /32 route to `peer`, and
    * `local`/32 added to the device unless it is the device's own address (xl2tpd `local ip
@@ -297,7 +403,8 @@ export function createTunProvider(
   const open = new Set<TunDevice>();
   /** Opens a device, addresses it (`address`) and brings it up, or closes it again; then starts reading. */
   const openDevice = (deviceOpts: TunDeviceOptions, address: (dev: TunDevice) => void): TunDevice => {
-    const dev = TunDevice.open(deviceOpts);
+    // Offload cuts to the link's MTU: what the kernel would have sent without TSO.
+    const dev = TunDevice.open({ ...deviceOpts, segmentMtu: deviceOpts.segmentMtu ?? mtu });
     try {
       address(dev);
       dev.up(mtu);
@@ -375,6 +482,7 @@ export function createTunProvider(
         },
       };
     },
+    devices: () => open.values(),
     close(): void {
       for (const d of open) d.close();
       open.clear();
