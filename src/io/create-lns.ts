@@ -245,7 +245,16 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
   if (opts.tun) {
     const localAddress = opts.localAddress ?? SEED_LOCAL_IP;
     tun = createTunProvider(
-      { sharedAddress: `${localAddress}/32`, linkMtu: opts.mtu ?? 1400, ...opts.tun },
+      {
+        sharedAddress: `${localAddress}/32`,
+        linkMtu: opts.mtu ?? 1400,
+        ...opts.tun,
+        // Offload: a super-segment is cut to its session's MRU, not only to the link MTU.
+        ...(opts.tun.offload && {
+          mtuFor: (buf: Uint8Array, at: number, length: number, fallback: number) =>
+            engine.mtuFor(buf, at, length, fallback),
+        }),
+      },
       (slot, at, length) => {
         // TUN → peer: headers written into the slot's headroom, handed to the socket, no copy here.
         if (driver !== undefined) engine.encapsulateInPlace(slot, at, length, driver.send);

@@ -53,6 +53,11 @@ export interface TunDeviceOptions {
   readonly offload?: boolean;
   /** With `offload`: the largest IP packet handed to onPacket (the link MTU); default `mtu`. */
   readonly segmentMtu?: number;
+  /**
+   * With `offload`: the MTU to cut the packet at[at, at + length) to, asked once per read (e.g.
+   * its session's MRU); at most `segmentMtu` is used. Default: `segmentMtu` for every packet.
+   */
+  readonly mtuFor?: (buf: Uint8Array, at: number, length: number, fallback: number) => number;
 }
 
 /**
@@ -112,6 +117,7 @@ export class TunDevice {
   private readonly slots: Uint8Array[];
   private readonly mtu: number;
   private readonly segmentMtu: number;
+  private readonly mtuFor: TunDeviceOptions['mtuFor'];
   /** With offload: where a cut segment is built, `headroom` free before it. */
   private readonly scratch: Uint8Array | undefined;
   private poll: PollHandle | undefined;
@@ -126,6 +132,7 @@ export class TunDevice {
     this.offload = opts.offload === true;
     const mtu = this.offload ? OFFLOAD_READ : (opts.mtu ?? 1500);
     this.segmentMtu = opts.segmentMtu ?? opts.mtu ?? 1500;
+    this.mtuFor = opts.mtuFor;
     // With offload each slot holds a 64 KiB read, so fewer of them (16 × 64 KiB = 1 MiB).
     this.batch = Math.max(1, opts.batch ?? (this.offload ? 16 : 64));
     // One extra byte per slot detects a packet longer than the mtu (read() returns more than mtu).
@@ -227,16 +234,12 @@ export class TunDevice {
       stats.offloadFaults++;
       return;
     }
-    const r = segmentTcp(
-      slot,
-      at + VNET_HEADER_LENGTH,
-      n - VNET_HEADER_LENGTH,
-      vnet.header,
-      this.segmentMtu,
-      this.scratch!,
-      this.headroom,
-      onPacket,
-    );
+    const ip = at + VNET_HEADER_LENGTH;
+    const mtu =
+      this.mtuFor === undefined
+        ? this.segmentMtu
+        : Math.min(this.segmentMtu, this.mtuFor(slot, ip, n - VNET_HEADER_LENGTH, this.segmentMtu));
+    const r = segmentTcp(slot, ip, n - VNET_HEADER_LENGTH, vnet.header, mtu, this.scratch!, this.headroom, onPacket);
     if (!r.ok) stats.offloadFaults++;
     else if (r.cut) {
       stats.superSegments++;
