@@ -415,6 +415,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
       listenAddress: server.address,
       port: server.port,
       mode: userspace ? 'userspace' : 'tun',
+      ...(a['tun-offload'] && { tunOffload: true }),
       poolRanges: settings.poolRanges.map((r) => ({ start: r.start, end: r.end })),
       localAddress: settings.localAddress,
       ...(settings.localRanges.length > 0 && {
@@ -422,7 +423,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
       }),
       authMethods: settings.authMethods,
     },
-    `l2tp-ts lns listening on ${server.address}:${server.port} (${mode}); pool ${ranges || 'none'}, local ip ${local}, auth ${settings.authMethods.join(',') || 'none'}`,
+    `l2tp-ts lns listening on ${server.address}:${server.port} (${mode})${a['tun-offload'] ? '; TUN offloads on (TSO4/TSO6/CSUM)' : ''}; pool ${ranges || 'none'}, local ip ${local}, auth ${settings.authMethods.join(',') || 'none'}`,
   );
   // pppd `dump`: the option values in effect, in the log (secrets redacted; users counted).
   if (settings.dump && fromFiles) {

@@ -118,6 +118,8 @@ describe.skipIf(skip !== undefined)(`lns --tun-offload${skip ? ` (skipped: ${ski
   it('cuts the super-segments it reads: 8 MiB from the LNS side arrive intact', async () => {
     const before = tunStatus();
     expect(before.offload).toBe(true);
+    // Logged once at start (the listening line, text or JSON).
+    expect(tail(lns.log)).toMatch(/TUN offloads on|"tunOffload":true/);
     const { sent, received } = await transfer(lnsNs, lacNs, address, 5301, 8 << 20);
     expect(sent?.[1]).toBe(String(8 << 20));
     expect(received?.[1]).toBe(sent?.[1]);
