@@ -413,7 +413,7 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
     },
     tunStats() {
       if (tun === undefined) return undefined;
-      const sum = {
+      const sum: TunStats = {
         read: 0,
         written: 0,
         writeDropped: 0,
@@ -421,6 +421,8 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
         superSegments: 0,
         segments: 0,
         offloadFaults: 0,
+        coalescedWrites: 0,
+        coalescedPackets: 0,
       };
       let offload = false;
       for (const d of tun.devices()) {

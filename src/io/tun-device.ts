@@ -6,6 +6,9 @@
 // route costs the event loop nothing noticeable (an `ip` child per change cost ≈ 9 ms).
 import { closeSync, constants, openSync } from 'node:fs';
 import {
+  coalesceTcp,
+  MAX_COALESCE,
+  type PacketRef,
   parseVnetHeaderLe,
   segmentTcp,
   VNET_HEADER_LENGTH,
@@ -47,8 +50,10 @@ export interface TunDeviceOptions {
    * IFF_VNET_HDR + TUNSETOFFLOAD(TUN_F_CSUM|TUN_F_TSO4|TUN_F_TSO6) (issue 13 item 1): the kernel
    * may hand over TCP super-segments of up to 64 KiB and packets with a partial checksum; each is
    * cut here (src/core/tcp-segment.ts) into packets of at most `segmentMtu` with complete
-   * checksums before `onPacket` sees it, and writes go out behind a zero vnet header. Off by
-   * default; a super-segment that cannot be cut is dropped and counted (stats.offloadFaults).
+   * checksums before `onPacket` sees it. Writes are staged until the end of the turn and each
+   * train of consecutive segments of one TCP flow goes out as one GSO write (coalesceTcp), the
+   * rest behind a zero vnet header. Off by default; a super-segment that cannot be cut is
+   * dropped and counted (stats.offloadFaults).
    */
   readonly offload?: boolean;
   /** With `offload`: the largest IP packet handed to onPacket (the link MTU); default `mtu`. */
@@ -80,7 +85,20 @@ export interface TunStats {
   segments: number;
   /** With offload: reads dropped because their vnet or IP/TCP headers were malformed. */
   offloadFaults: number;
+  /** With offload: GSO writes, each a train of several same-flow TCP segments coalesced. */
+  coalescedWrites: number;
+  /** With offload: packets those GSO writes carried. */
+  coalescedPackets: number;
 }
+
+/** With offload: a packet waiting in the staging area to be coalesced (mutable, reused). */
+interface Staged {
+  buf: Uint8Array;
+  at: number;
+  length: number;
+}
+/** With offload: staging slot size; a larger packet is written at once, after what waits. */
+const STAGE_SLOT = 2048;
 
 /** ESRCH/EADDRNOTAVAIL/ENODEV: what a removal answers when there is nothing left to remove. */
 const GONE = new Set([3, 99, 19]);
@@ -106,6 +124,8 @@ export class TunDevice {
     superSegments: 0,
     segments: 0,
     offloadFaults: 0,
+    coalescedWrites: 0,
+    coalescedPackets: 0,
   };
   /** Whether IFF_VNET_HDR and the offloads are on (see TunDeviceOptions.offload). */
   readonly offload: boolean;
@@ -120,6 +140,11 @@ export class TunDevice {
   private readonly mtuFor: TunDeviceOptions['mtuFor'];
   /** With offload: where a cut segment is built, `headroom` free before it. */
   private readonly scratch: Uint8Array | undefined;
+  /** With offload: packets written since the last flush, coalesced at the end of the turn. */
+  private readonly staged: Staged[] = [];
+  private stagedCount = 0;
+  private readonly stage: Uint8Array | undefined;
+  private flushQueued = false;
   private poll: PollHandle | undefined;
   private closed = false;
   private ifIndexCache: number | undefined;
@@ -140,6 +165,12 @@ export class TunDevice {
     this.txAt = this.batch * this.slotBytes;
     this.mem = libc.alloc(this.txAt + 65536 + VNET_HEADER_LENGTH);
     this.scratch = this.offload ? new Uint8Array(this.headroom + this.segmentMtu) : undefined;
+    this.stage = this.offload ? new Uint8Array(MAX_COALESCE * STAGE_SLOT) : undefined;
+    if (this.stage !== undefined) {
+      for (let i = 0; i < MAX_COALESCE; i++) {
+        this.staged.push({ buf: this.stage, at: i * STAGE_SLOT, length: 0 });
+      }
+    }
     this.slots = [];
     for (let i = 0; i < this.batch; i++) {
       this.slots.push(this.mem.bytes.subarray(i * this.slotBytes, (i + 1) * this.slotBytes));
@@ -253,18 +284,70 @@ export class TunDevice {
     this.poll = undefined;
   }
 
-  /** Writes one IP packet; false when the kernel refused it (counted in stats.writeDropped). */
+  /**
+   * Writes one IP packet; false when the kernel refused it (counted in stats.writeDropped). With
+   * offload the packet is staged instead (true) and written at the end of the turn, or when 64
+   * wait, consecutive segments of one TCP flow coalesced into one GSO write (coalesceTcp); a
+   * refusal is then only counted.
+   */
   write(packet: Uint8Array): boolean {
     if (this.closed || packet.length > 65536) {
       this.stats.writeDropped++;
       return false;
     }
-    // With offload every write starts with a vnet header: zero (no GSO, checksums complete).
-    const head = this.offload ? VNET_HEADER_LENGTH : 0;
-    if (head > 0) writeVnetHeaderLe(this.mem.bytes, this.txAt, VNET_NONE);
-    this.mem.bytes.set(packet, this.txAt + head);
+    if (!this.offload) return this.writeRaw(packet, 0);
+    if (packet.length > STAGE_SLOT) {
+      this.flushWrites();
+      writeVnetHeaderLe(this.mem.bytes, this.txAt, VNET_NONE);
+      return this.writeRaw(packet, VNET_HEADER_LENGTH);
+    }
+    const slot = this.staged[this.stagedCount++]!;
+    slot.length = packet.length;
+    this.stage!.set(packet, slot.at);
+    if (this.stagedCount === MAX_COALESCE) this.flushWrites();
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flushWrites());
+    }
+    return true;
+  }
+
+  /** With offload: writes what is staged, trains of one TCP flow as one GSO write each. */
+  flushWrites(): void {
+    this.flushQueued = false;
+    const n = this.stagedCount;
+    this.stagedCount = 0;
+    if (n === 0 || this.closed) return;
+    const { stats } = this;
+    const refs: readonly PacketRef[] = n === MAX_COALESCE ? this.staged : this.staged.slice(0, n);
+    for (let i = 0; i < n; ) {
+      const r = coalesceTcp(refs, i, this.mem.bytes, this.txAt);
+      if (!r.ok) {
+        // Cannot happen (the area holds 64 KiB + a header); count and move on rather than loop.
+        stats.writeDropped++;
+        i++;
+        continue;
+      }
+      if (r.merged) {
+        stats.coalescedWrites++;
+        stats.coalescedPackets += r.count;
+      }
+      const ok = this.writeRaw(undefined, r.length);
+      if (ok) stats.written += r.count - 1;
+      else stats.writeDropped += r.count - 1;
+      i += r.count;
+    }
+  }
+
+  /** write() of mem[txAt, txAt + head + packet) — `packet` copied there first unless undefined (then `head` is the whole length). */
+  private writeRaw(packet: Uint8Array | undefined, head: number): boolean {
+    let length = head;
+    if (packet !== undefined) {
+      this.mem.bytes.set(packet, this.txAt + head);
+      length += packet.length;
+    }
     for (;;) {
-      const n = this.libc.write(this.fd, this.mem.base + this.txAt, packet.length + head);
+      const n = this.libc.write(this.fd, this.mem.base + this.txAt, length);
       if (n >= 0) {
         this.stats.written++;
         return true;
@@ -315,6 +398,7 @@ export class TunDevice {
   /** Stops reading and closes the fd; the kernel then removes the (non-persistent) interface. */
   close(): void {
     if (this.closed) return;
+    if (this.offload) this.flushWrites();
     this.closed = true;
     this.stop();
     closeSync(this.fd);
