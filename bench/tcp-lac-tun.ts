@@ -2,7 +2,9 @@
 // behind the LNS, l2tp-ts vs l2tpns with the same LAC in the same run; 1 and 4 streams, both
 // directions; Mbit/s (iperf3's receiver figure) and the LNS's CPU (utime+stime over the run).
 //
-//   node --import tsx bench/tcp-lac-tun.ts [--targets ours,l2tpns] [--secs 3]
+//   node --import tsx bench/tcp-lac-tun.ts [--targets ours,offload,l2tpns] [--secs 3]
+//
+// `offload` is l2tp-ts with `lns --tun-offload` (TUN TSO: super-segments cut in the LNS).
 //
 // Everything runs under nice -n 10 (a shared machine); the load average is printed with the table.
 import { spawnSync } from 'node:child_process';
@@ -63,13 +65,14 @@ async function startLac(lab: NetLab, lacNs: string, lnsIp: string, extra: string
   return m[1]!;
 }
 
-async function ours(lab: NetLab): Promise<Target> {
+async function ours(lab: NetLab, offload = false): Promise<Target> {
   const lnsNs = lab.addNamespace();
   const lacNs = lab.addNamespace();
-  lab.addVeth({ ns: lacNs, address: '10.211.1.2/24' }, { ns: lnsNs, address: '10.211.1.1/24' });
+  const net = offload ? '10.211.2' : '10.211.1';
+  lab.addVeth({ ns: lacNs, address: `${net}.2/24` }, { ns: lnsNs, address: `${net}.1/24` });
   const config = join(lab.dir, 'lns.json');
   writeFileSync(config, JSON.stringify({ users: { alice: 's3cret' }, pppDebug: false }));
-  const lns: LabProcess = lab.spawn('lns', lnsNs, NICE[0]!, [
+  const lns: LabProcess = lab.spawn(offload ? 'lns-offload' : 'lns', lnsNs, NICE[0]!, [
     ...NICE.slice(1),
     process.execPath,
     BIN,
@@ -78,10 +81,11 @@ async function ours(lab: NetLab): Promise<Target> {
     '--json-config',
     config,
     '--listen',
-    '10.211.1.1',
+    `${net}.1`,
     '--port',
     '1701',
     '--no-control',
+    ...(offload ? ['--tun-offload'] : []),
   ]);
   await waitFor(
     'lns',
@@ -89,8 +93,8 @@ async function ours(lab: NetLab): Promise<Target> {
     20_000,
     () => tail(lns.log),
   );
-  const server = await startLac(lab, lacNs, '10.211.1.1', [], 'ours');
-  return { name: 'l2tp-ts', lnsNs, lacNs, lnsPid: lns.pid, server };
+  const server = await startLac(lab, lacNs, `${net}.1`, [], offload ? 'offl' : 'ours');
+  return { name: offload ? 'l2tp-ts --tun-offload' : 'l2tp-ts', lnsNs, lacNs, lnsPid: lns.pid, server };
 }
 
 async function theirs(lab: NetLab): Promise<Target> {
@@ -147,6 +151,7 @@ async function main(): Promise<void> {
     const wanted = arg('targets', 'ours,l2tpns').split(',');
     const targets: Target[] = [];
     if (wanted.includes('ours')) targets.push(await ours(lab));
+    if (wanted.includes('offload')) targets.push(await ours(lab, true));
     if (wanted.includes('l2tpns')) targets.push(await theirs(lab));
     console.log(
       `load average before: ${loadavg()

@@ -63,6 +63,7 @@ export interface LogFieldTypes {
   listenAddress: string;
   port: number;
   mode: 'userspace' | 'tun';
+  tunOffload: boolean;
   poolRanges: readonly { readonly start: string; readonly end: string }[];
   authMethods: readonly string[];
   uid: number;
@@ -157,6 +158,10 @@ export const LOG_FIELDS: { readonly [K in LogFieldName]: LogFieldSpec } = {
   listenAddress: { type: 'string', doc: 'address a listening socket is bound to' },
   port: { type: 'number', doc: 'its port (UDP for L2TP, TCP for metrics)' },
   mode: { type: 'string', doc: '`userspace` or `tun`' },
+  tunOffload: {
+    type: 'boolean',
+    doc: '`--tun-offload`: the TUN device reads TCP super-segments (IFF_VNET_HDR, TSO4/TSO6) and the LNS cuts them',
+  },
   poolRanges: { type: 'array', doc: 'the address pool, `{ start, end }` each' },
   authMethods: { type: 'array', doc: 'authentication methods offered, in order (`mschapv2`, `chap`, `pap`)' },
   uid: { type: 'number', doc: 'the user id of a refused control-socket client' },
@@ -206,7 +211,16 @@ export const LOG_EVENTS = {
   listening: {
     level: 'info',
     stream: 'stdout',
-    fields: ['listenAddress', 'port', 'mode', 'poolRanges', 'localAddress', 'localRanges?', 'authMethods'],
+    fields: [
+      'listenAddress',
+      'port',
+      'mode',
+      'tunOffload?',
+      'poolRanges',
+      'localAddress',
+      'localRanges?',
+      'authMethods',
+    ],
     doc: 'the LNS serves',
   },
   dump: { level: 'info', stream: 'stdout', fields: ['key', 'value'], doc: 'pppd `dump`: one setting in effect' },

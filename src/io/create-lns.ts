@@ -19,7 +19,13 @@ import { PcapWriter } from './pcap-writer.js';
 import { openRadiusTransport, type RadiusTransport } from './radius-transport.js';
 import { type CaptureEnd, type CaptureInfo, SessionCaptures } from './session-captures.js';
 import { systemRandom } from './system-random.js';
-import { createTunProvider, type TunLease, type TunProvider, type TunProviderOptions } from './tun-device.js';
+import {
+  createTunProvider,
+  type TunLease,
+  type TunProvider,
+  type TunProviderOptions,
+  type TunStats,
+} from './tun-device.js';
 import { type DatagramTap, driveOverUdp, type UdpDriver } from './udp-driver.js';
 
 /** Options of createLns: the engine's, with defaults for everything a test does not care about. */
@@ -110,6 +116,8 @@ export interface LnsServer {
   sendIp(packet: Uint8Array): boolean;
   /** Runs `fn` on the engine with the current time, then flushes what it produced. */
   command<T>(fn: (engine: LnsEngine, now: number) => T): T;
+  /** TUN mode: the devices' counters summed (reads, writes, offload cuts); undefined without TUN. */
+  tunStats(): (TunStats & { offload: boolean }) | undefined;
   /** TUN mode: the interface a session's packets use (the shared device, or its own ppp%d). */
   interfaceOf(tunnelId: number, sessionId: number): string | undefined;
   /** StopCCN to every peer, waits up to `graceMs` for acknowledgements, closes the socket. */
@@ -237,7 +245,16 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
   if (opts.tun) {
     const localAddress = opts.localAddress ?? SEED_LOCAL_IP;
     tun = createTunProvider(
-      { sharedAddress: `${localAddress}/32`, linkMtu: opts.mtu ?? 1400, ...opts.tun },
+      {
+        sharedAddress: `${localAddress}/32`,
+        linkMtu: opts.mtu ?? 1400,
+        ...opts.tun,
+        // Offload: a super-segment is cut to its session's MRU, not only to the link MTU.
+        ...(opts.tun.offload && {
+          mtuFor: (buf: Uint8Array, at: number, length: number, fallback: number) =>
+            engine.mtuFor(buf, at, length, fallback),
+        }),
+      },
       (slot, at, length) => {
         // TUN → peer: headers written into the slot's headroom, handed to the socket, no copy here.
         if (driver !== undefined) engine.encapsulateInPlace(slot, at, length, driver.send);
@@ -393,6 +410,26 @@ export async function createLns(opts: CreateLnsOptions = {}): Promise<LnsServer>
       const result = fn(engine, monotonicNow());
       d.flush();
       return result;
+    },
+    tunStats() {
+      if (tun === undefined) return undefined;
+      const sum: TunStats = {
+        read: 0,
+        written: 0,
+        writeDropped: 0,
+        oversized: 0,
+        superSegments: 0,
+        segments: 0,
+        offloadFaults: 0,
+        coalescedWrites: 0,
+        coalescedPackets: 0,
+      };
+      let offload = false;
+      for (const d of tun.devices()) {
+        offload ||= d.offload;
+        for (const k of Object.keys(sum) as (keyof TunStats)[]) sum[k] += d.stats[k];
+      }
+      return { ...sum, offload };
     },
     interfaceOf: (tunnelId, sessionId) => leases.get(sessionKey(tunnelId, sessionId))?.device.name,
     async close(graceMs = 2000) {

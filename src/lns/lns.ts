@@ -508,6 +508,17 @@ export class LnsEngine implements Engine<LnsEvent> {
   }
 
   /** The session whose peer address is the destination of the IPv4 packet at buf[at, at + length). */
+  /**
+   * TUN offload (issue 13 items 1, 4): the largest IP packet the session routed for
+   * buf[at, at + length) may be sent: the smallest of the peer's MRU and our MTU. `fallback` when
+   * no session holds the destination (the packet is dropped later anyway).
+   */
+  mtuFor(buf: Uint8Array, at: number, length: number, fallback: number): number {
+    const session = this.route(buf, at, length);
+    if (session === undefined) return fallback;
+    return Math.min(session.link.peerMru, this.opts.mtu ?? 1500);
+  }
+
   private route(buf: Uint8Array, at: number, length: number): PppSession | undefined {
     if (buf[at]! >> 4 === 6) return length < 40 ? undefined : this.ipv6.route(buf, at); // by /64 (issue 12 item 5)
     if (length < 20 || buf[at]! >> 4 !== 4) return undefined;
