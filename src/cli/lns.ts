@@ -704,14 +704,22 @@ function loadSettings(a: Args): Loaded {
 }
 
 /**
- * pppd's ip-up / ip-down for TUN-mode sessions (src/io/ppp-hooks.ts), each run's end logged with
- * its output (escaped). Undefined when neither script is set.
+ * pppd's ip-up / ip-down (and ipv6-up / ipv6-down with `+ipv6`) for TUN-mode sessions
+ * (src/io/ppp-hooks.ts), each run's end logged with its output (escaped). Undefined when no script is set.
  */
 function startHooks(server: LnsServer, settings: LnsSettings, logger: Logger): PppHooks | undefined {
-  if (settings.ipUpScript === undefined && settings.ipDownScript === undefined) return undefined;
+  const v6 = settings.ipv6;
+  if (
+    settings.ipUpScript === undefined &&
+    settings.ipDownScript === undefined &&
+    (!v6 || (settings.ipv6UpScript === undefined && settings.ipv6DownScript === undefined))
+  )
+    return undefined;
   const hooks = new PppHooks({
     ...(settings.ipUpScript !== undefined && { ipUp: settings.ipUpScript }),
     ...(settings.ipDownScript !== undefined && { ipDown: settings.ipDownScript }),
+    ...(v6 && settings.ipv6UpScript !== undefined && { ipv6Up: settings.ipv6UpScript }),
+    ...(v6 && settings.ipv6DownScript !== undefined && { ipv6Down: settings.ipv6DownScript }),
     ...(settings.ipparam !== undefined && { ipparam: settings.ipparam }),
     timeoutMs: settings.hookTimeoutMs,
     onResult: (r) => {
@@ -751,8 +759,41 @@ function startHooks(server: LnsServer, settings: LnsSettings, logger: Logger): P
     live.set(`${e.tunnelId}/${e.sessionId}`, s);
     hooks.up(s);
   });
+  // ipv6-up: the interface is the session's TUN device (it has one once IPCP is up; an IPv6CP that
+  // opens first waits for it, as the data path does). The peer name comes from the IPCP entry.
+  const pending6 = new Map<string, Extract<LnsEvent, { type: 'session-ipv6-up' }>>();
+  const up6 = (e: Extract<LnsEvent, { type: 'session-ipv6-up' }>): void => {
+    const key = `${e.tunnelId}/${e.sessionId}`;
+    const ip = live.get(key);
+    if (ip === undefined) {
+      pending6.set(key, e);
+      return;
+    }
+    pending6.delete(key);
+    hooks.up6({
+      tunnelId: e.tunnelId,
+      sessionId: e.sessionId,
+      ifname: ip.ifname,
+      localLinkLocal: e.localLinkLocal,
+      peerLinkLocal: e.peerLinkLocal,
+      ...(e.prefix !== undefined && { prefix: e.prefix }),
+      ...(ip.user !== undefined && { user: ip.user }),
+      peer: ip.peer,
+    });
+  };
+  server.on('session-ipv6-up', up6);
+  server.on('session-up', (e) => {
+    const waiting = pending6.get(`${e.tunnelId}/${e.sessionId}`);
+    if (waiting !== undefined) up6(waiting);
+  });
+  server.on('session-ipv6-down', (e) => {
+    const key = `${e.tunnelId}/${e.sessionId}`;
+    pending6.delete(key);
+    hooks.down6(e);
+  });
   server.on('session-down', (e) => {
     const key = `${e.tunnelId}/${e.sessionId}`;
+    pending6.delete(key);
     const s = live.get(key);
     if (s === undefined) return;
     live.delete(key);

@@ -174,7 +174,7 @@ export const LOG_FIELDS: { readonly [K in LogFieldName]: LogFieldSpec } = {
     type: 'array',
     doc: 'the `local ip range`, `{ start, end }` each: each session its own local address',
   },
-  script: { type: 'string', doc: 'the ip-up / ip-down script run' },
+  script: { type: 'string', doc: 'the ip-up / ip-down / ipv6-up / ipv6-down script run' },
   status: {
     type: 'number or string',
     doc: 'its exit code, or the signal that ended it, or `skipped` (too many queued)',
@@ -315,13 +315,13 @@ export const LOG_EVENTS = {
     level: 'info',
     stream: 'stdout',
     fields: ['tunnelId', 'sessionId', 'script', 'status', 'timedOut', 'output', 'durationMs'],
-    doc: 'pppd ip-up / ip-down ran and exited 0',
+    doc: 'pppd ip-up / ip-down / ipv6-up / ipv6-down ran and exited 0',
   },
   'hook-failed': {
     level: 'warn',
     stream: 'stdout',
     fields: ['tunnelId', 'sessionId', 'script', 'status', 'timedOut', 'output', 'durationMs'],
-    doc: 'ip-up / ip-down exited non-zero, was killed at its bound, or was skipped',
+    doc: 'a hook script exited non-zero, was killed at its bound, or was skipped',
   },
   'capture-started': {
     level: 'info',

@@ -1,14 +1,17 @@
-// pppd's ip-up / ip-down scripts for the sessions of `l2tp-ts lns` in TUN mode (pppd(8) "SCRIPTS"):
-// the same arguments (interface, tty, speed, local address, remote address, ipparam) and the same
-// environment (IFNAME, IPLOCAL, IPREMOTE, PEERNAME, SPEED, DNS1, DNS2, …; ip-down adds CONNECT_TIME,
+// pppd's ip-up / ip-down and ipv6-up / ipv6-down scripts for the sessions of `l2tp-ts lns` in TUN
+// mode (pppd(8) "SCRIPTS"): the same arguments (interface, tty, speed, local address, remote address,
+// ipparam; for IPv6 the link-local addresses) and the same environment (IFNAME, IPLOCAL, IPREMOTE,
+// PEERNAME, SPEED, DNS1, DNS2, …; IPv6: LLLOCAL, LLREMOTE; the down scripts add CONNECT_TIME,
 // BYTES_SENT, BYTES_RCVD), in a clean environment as pppd gives them (PATH only: nothing of ours,
 // such as L2TP_TS_USERS, leaks into a script). Related: ../cli/lns.ts (wiring), docs/CONFIG.md.
 //
 // Rules:
 //  - Asynchronous: a script never blocks the event loop or a session. Each run is bounded by
 //    `timeoutMs` (default 10 s): then its process group gets SIGTERM, and SIGKILL 2 s later.
-//  - Per session, ip-down starts only after that session's ip-up has finished (pppd waits too),
-//    so a script pair sees up before down even when the session is short.
+//  - Per session, every script starts only after the session's previous one has finished (pppd
+//    waits too), so a script pair sees up before down even when the session is short; ip-down
+//    runs only for a session whose ip-up ran, ipv6-down only for one whose ipv6-up ran (pppd's
+//    script state), and a session that ends with IPv6CP still open gets ipv6-down before ip-down.
 //  - Bounded: at most `maxRunning` scripts at once (default 16); more wait in a FIFO of at most
 //    `maxQueued` (default 10,000; beyond it a run is skipped and reported), so a burst of 10,000
 //    logins cannot fork 10,000 processes at once.
@@ -39,6 +42,20 @@ export interface HookSession {
   readonly peer: string;
 }
 
+/** What ipv6-up / ipv6-down are told: pppd passes the link-local addresses as 4th and 5th arguments. */
+export interface HookSession6 {
+  readonly tunnelId: number;
+  readonly sessionId: number;
+  readonly ifname: string;
+  /** fe80::… of our end and of the peer (IPv6CP interface identifiers). */
+  readonly localLinkLocal: string;
+  readonly peerLinkLocal: string;
+  /** The session's /64 from the IPv6 pool (CIDR), when it has one: $L2TP_IPV6_PREFIX (ours, not pppd's). */
+  readonly prefix?: string;
+  readonly user?: string;
+  readonly peer: string;
+}
+
 /** ip-down's counters (the session's, as `ctl sessions` shows them). */
 export interface HookDown {
   readonly bytesSent: number;
@@ -61,6 +78,8 @@ export interface HookResult {
 export interface PppHooksOptions {
   readonly ipUp?: string;
   readonly ipDown?: string;
+  readonly ipv6Up?: string;
+  readonly ipv6Down?: string;
   /** pppd `ipparam`: the 6th argument and $IPPARAM. */
   readonly ipparam?: string;
   readonly timeoutMs?: number;
@@ -73,7 +92,7 @@ interface Job {
   readonly script: string;
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
-  readonly session: HookSession;
+  readonly session: { readonly tunnelId: number; readonly sessionId: number };
   readonly done: () => void;
 }
 
@@ -93,6 +112,8 @@ export class PppHooks {
   /** Per session key: the promise of its last script (ip-down chains on ip-up). */
   private readonly last = new Map<string, Promise<void>>();
   private readonly upAt = new Map<string, number>();
+  /** Sessions whose ipv6-up ran and whose ipv6-down has not: when it started, and what it was told. */
+  private readonly up6At = new Map<string, { readonly at: number; readonly s: HookSession6 }>();
   private readonly timeoutMs: number;
   private readonly maxRunning: number;
   private readonly maxQueued: number;
@@ -112,54 +133,96 @@ export class PppHooks {
   /** IPCP is up: ip-up. */
   up(s: HookSession): void {
     this.upAt.set(keyOf(s), Date.now());
-    if (this.o.ipUp !== undefined) this.chain(s, this.o.ipUp, {});
+    if (this.o.ipUp !== undefined) this.chain(s, this.o.ipUp, ipArgs(s, this.o.ipparam), this.ipEnv(s, {}));
   }
 
-  /** The session is gone: ip-down (after its ip-up). */
+  /** The session is gone: ipv6-down if IPv6CP was still up, then ip-down (after its ip-up). */
   down(s: HookSession, d: HookDown): void {
     const key = keyOf(s);
+    const v6 = this.up6At.get(key);
+    if (v6 !== undefined) this.down6(v6.s, d);
     const since = this.upAt.get(key);
     this.upAt.delete(key);
     // pppd runs ip-down only for a link whose ip-up ran.
     if (this.o.ipDown === undefined || since === undefined) return;
-    this.chain(s, this.o.ipDown, {
-      CONNECT_TIME: String(Math.round((Date.now() - since) / 1000)),
-      BYTES_SENT: String(d.bytesSent),
-      BYTES_RCVD: String(d.bytesReceived),
-    });
+    this.chain(s, this.o.ipDown, ipArgs(s, this.o.ipparam), this.ipEnv(s, downEnv(since, d)));
+  }
+
+  /** IPv6CP is up: ipv6-up. */
+  up6(s: HookSession6): void {
+    this.up6At.set(keyOf(s), { at: Date.now(), s });
+    if (this.o.ipv6Up !== undefined) this.chain(s, this.o.ipv6Up, ipv6Args(s, this.o.ipparam), this.ipv6Env(s, {}));
+  }
+
+  /** IPv6CP went down (or the session did): ipv6-down, after its ipv6-up. */
+  down6(
+    s: { readonly tunnelId: number; readonly sessionId: number },
+    d: HookDown = { bytesSent: 0, bytesReceived: 0 },
+  ): void {
+    const key = keyOf(s);
+    const up = this.up6At.get(key);
+    this.up6At.delete(key);
+    if (this.o.ipv6Down === undefined || up === undefined) return;
+    this.chain(up.s, this.o.ipv6Down, ipv6Args(up.s, this.o.ipparam), this.ipv6Env(up.s, downEnv(up.at, d)));
   }
 
   /** Stops taking work and kills what runs (process groups, SIGKILL). */
   close(): void {
     this.closed = true;
     this.upAt.clear();
+    this.up6At.clear();
     while (this.queue.shift() !== undefined) {}
     for (const c of this.running) killGroup(c, 'SIGKILL');
   }
 
-  private chain(s: HookSession, script: string, extra: Readonly<Record<string, string>>): void {
-    if (this.closed || !executable(script)) return;
-    const key = keyOf(s);
-    const before = this.last.get(key) ?? Promise.resolve();
-    const args = [s.ifname, 'l2tp', '0', s.localAddress, s.remoteAddress, this.o.ipparam ?? ''];
-    const env: Record<string, string> = {
+  /** ip-up / ip-down: pppd's arguments with ipparam. */
+  private ipEnv(s: HookSession, extra: Readonly<Record<string, string>>): Record<string, string> {
+    return {
+      ...this.baseEnv(s),
+      IPLOCAL: s.localAddress,
+      IPREMOTE: s.remoteAddress,
+      ...(s.dns[0] !== undefined && { DNS1: s.dns[0] }),
+      ...(s.dns[1] !== undefined && { DNS2: s.dns[1] }),
+      ...extra,
+    };
+  }
+
+  /** ipv6-up / ipv6-down: pppd's ipv6cp.c sets LLLOCAL and LLREMOTE. */
+  private ipv6Env(s: HookSession6, extra: Readonly<Record<string, string>>): Record<string, string> {
+    return {
+      ...this.baseEnv(s),
+      LLLOCAL: s.localLinkLocal,
+      LLREMOTE: s.peerLinkLocal,
+      ...(s.prefix !== undefined && { L2TP_IPV6_PREFIX: s.prefix }),
+      ...extra,
+    };
+  }
+
+  private baseEnv(s: HookSession | HookSession6): Record<string, string> {
+    return {
       PATH: SCRIPT_PATH,
       IFNAME: s.ifname,
       DEVICE: 'l2tp',
       SPEED: '0',
-      IPLOCAL: s.localAddress,
-      IPREMOTE: s.remoteAddress,
       PPPD_PID: String(process.pid),
       PPPLOGNAME: process.env.USER ?? process.env.LOGNAME ?? '',
       L2TP_TUNNEL_ID: String(s.tunnelId),
       L2TP_SESSION_ID: String(s.sessionId),
       L2TP_PEER: s.peer,
       ...(s.user !== undefined && { PEERNAME: s.user }),
-      ...(s.dns[0] !== undefined && { DNS1: s.dns[0] }),
-      ...(s.dns[1] !== undefined && { DNS2: s.dns[1] }),
       ...(this.o.ipparam !== undefined && { IPPARAM: this.o.ipparam }),
-      ...extra,
     };
+  }
+
+  private chain(
+    s: { readonly tunnelId: number; readonly sessionId: number },
+    script: string,
+    args: readonly string[],
+    env: Readonly<Record<string, string>>,
+  ): void {
+    if (this.closed || !executable(script)) return;
+    const key = keyOf(s);
+    const before = this.last.get(key) ?? Promise.resolve();
     const mine = before.then(
       () =>
         new Promise<void>((done) => {
@@ -229,7 +292,7 @@ export class PppHooks {
 
   private report(
     script: string,
-    s: HookSession,
+    s: { readonly tunnelId: number; readonly sessionId: number },
     status: number | string,
     timedOut: boolean,
     output: string,
@@ -237,6 +300,25 @@ export class PppHooks {
   ): void {
     this.o.onResult?.({ script, tunnelId: s.tunnelId, sessionId: s.sessionId, status, timedOut, output, ms });
   }
+}
+
+/** pppd's ip-up arguments: interface, tty, speed, local address, remote address, ipparam. */
+function ipArgs(s: HookSession, ipparam?: string): string[] {
+  return [s.ifname, 'l2tp', '0', s.localAddress, s.remoteAddress, ipparam ?? ''];
+}
+
+/** pppd's ipv6-up arguments: interface, tty, speed, local link-local, remote link-local, ipparam. */
+function ipv6Args(s: HookSession6, ipparam: string | undefined): string[] {
+  return [s.ifname, 'l2tp', '0', s.localLinkLocal, s.peerLinkLocal, ipparam ?? ''];
+}
+
+/** What the down scripts add: seconds since the up script, and the session's byte counters. */
+function downEnv(since: number, d: HookDown): Record<string, string> {
+  return {
+    CONNECT_TIME: String(Math.round((Date.now() - since) / 1000)),
+    BYTES_SENT: String(d.bytesSent),
+    BYTES_RCVD: String(d.bytesReceived),
+  };
 }
 
 function keyOf(s: { tunnelId: number; sessionId: number }): string {

@@ -1,7 +1,8 @@
 // pppd's ip-up / ip-down through `l2tp-ts lns --tun` in a network namespace (issue 12 item 4): the
 // scripts of the test run with pppd's arguments and environment (the interface is the shared TUN
 // device), ip-down gets the counters, and a script that hangs is killed at its bound while its
-// session carries traffic as if nothing happened. Related: src/io/ppp-hooks.ts, test/io/ppp-hooks.test.ts.
+// session carries traffic as if nothing happened; with `+ipv6`, ipv6-up / ipv6-down get the
+// link-local addresses and the session's /64. Related: src/io/ppp-hooks.ts, test/io/ppp-hooks.test.ts.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,10 +43,16 @@ describe.skipIf(skip !== undefined)(
             `[ "$PEERNAME" = bob ] && exec sleep 60\n{ echo "ARGS $*"; env | sort; } > "${l.dir}/up-$PEERNAME.txt"`,
           );
           const down = write('ip-down', `{ echo "ARGS $*"; env | sort; } > "${l.dir}/down-$PEERNAME.txt"`);
+          const up6 = write('ipv6-up', `{ echo "ARGS $*"; env | sort; } > "${l.dir}/up6-$PEERNAME.txt"`);
+          const down6 = write('ipv6-down', `echo "ARGS $*" > "${l.dir}/down6-$PEERNAME.txt"`);
           return {
-            users: { alice: 'a-pw', bob: 'b-pw' },
+            users: { alice: 'a-pw', bob: 'b-pw', carol: 'c-pw' },
+            ipv6: true,
+            ipv6Pool: '2001:db8:300::/48',
             ipUpScript: up,
             ipDownScript: down,
+            ipv6UpScript: up6,
+            ipv6DownScript: down6,
             ipparam: 'lab',
             hookTimeoutMs: 1000,
           };
@@ -116,6 +123,44 @@ describe.skipIf(skip !== undefined)(
       } finally {
         await lac.close();
       }
+    }, 40_000);
+
+    it('with +ipv6: ipv6-up gets the link-local addresses (pppd) and the /64; ipv6-down runs when the session ends', async () => {
+      const lac = await lab.withNetns(lacNs, () =>
+        createLac({ server: { address: LNS_IP, port }, user: 'carol', password: 'c-pw', ipv6: true }),
+      );
+      const upFile = join(lab.dir, 'up6-carol.txt');
+      let ifname: string;
+      try {
+        await lac.waitFor('ipv6-address', undefined, 15_000);
+        await waitFor(
+          'ipv6-up',
+          () => existsSync(upFile) && readFileSync(upFile, 'utf8').includes('PATH='),
+          10_000,
+          () => tail(lns.log),
+        );
+        const text = readFileSync(upFile, 'utf8');
+        const args = /^ARGS (\S+) l2tp 0 (fe80::\S+) (fe80::\S+) lab$/m.exec(text);
+        expect(args, text).not.toBeNull();
+        ifname = args![1]!;
+        expect(text).toMatch(new RegExp(`^LLLOCAL=${args![2]}$`, 'm'));
+        expect(text).toMatch(new RegExp(`^LLREMOTE=${args![3]}$`, 'm'));
+        expect(text).toMatch(/^L2TP_IPV6_PREFIX=2001:db8:300:[0-9a-f:]*\/64$/m);
+        expect(text).toMatch(/^PEERNAME=carol$/m);
+        expect(text).not.toMatch(/c-pw/);
+      } finally {
+        await lac.close();
+      }
+      const downFile = join(lab.dir, 'down6-carol.txt');
+      await waitFor(
+        'ipv6-down',
+        () => existsSync(downFile),
+        10_000,
+        () => tail(lns.log),
+      );
+      expect(readFileSync(downFile, 'utf8')).toMatch(
+        new RegExp(`^ARGS ${ifname} l2tp 0 fe80::\\S+ fe80::\\S+ lab$`, 'm'),
+      );
     }, 40_000);
   },
 );

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type HookResult, type HookSession, PppHooks } from '../../src/io/ppp-hooks.js';
+import { type HookResult, type HookSession, type HookSession6, PppHooks } from '../../src/io/ppp-hooks.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -34,6 +34,17 @@ const SESSION: HookSession = {
   remoteAddress: '10.1.20.31',
   user: 'alice',
   dns: ['192.168.1.1', '192.168.1.2'],
+  peer: '10.0.0.2:1701',
+};
+
+const SESSION6: HookSession6 = {
+  tunnelId: 7,
+  sessionId: 9,
+  ifname: 'l2tpts0',
+  localLinkLocal: 'fe80::1',
+  peerLinkLocal: 'fe80::a8bb:ccff:fedd:eeff',
+  prefix: '2001:db8:100:5::/64',
+  user: 'alice',
   peer: '10.0.0.2:1701',
 };
 
@@ -93,6 +104,54 @@ describe('PppHooks', () => {
     hooks.down(SESSION, { bytesSent: 1234, bytesReceived: 5678 });
     await until(() => results.length === 2);
     expect(readFileSync(log, 'utf8')).toMatch(/^up\ndown 0 1234 5678\n$/);
+  });
+
+  it("ipv6-up / ipv6-down get pppd's arguments (link-local addresses) and LLLOCAL / LLREMOTE", async () => {
+    const d = dir();
+    const out = join(d, 'v6.txt');
+    const up = script(d, 'ipv6-up', `{ echo "UP $*"; env | sort; } >> '${out}'`);
+    const down = script(d, 'ipv6-down', `echo "DOWN $* $CONNECT_TIME $BYTES_SENT" >> '${out}'`);
+    const results: HookResult[] = [];
+    const hooks = new PppHooks({ ipv6Up: up, ipv6Down: down, ipparam: 'office', onResult: (r) => results.push(r) });
+    hooks.up6(SESSION6);
+    hooks.down6(SESSION6);
+    hooks.down6(SESSION6); // a second down (IPv6CP closed, then the session) runs nothing more
+    await until(() => results.length === 2);
+    await new Promise((r) => setTimeout(r, 200));
+    const text = readFileSync(out, 'utf8');
+    expect(text).toContain('UP l2tpts0 l2tp 0 fe80::1 fe80::a8bb:ccff:fedd:eeff office\n');
+    for (const line of [
+      'IFNAME=l2tpts0',
+      'LLLOCAL=fe80::1',
+      'LLREMOTE=fe80::a8bb:ccff:fedd:eeff',
+      'L2TP_IPV6_PREFIX=2001:db8:100:5::/64',
+      'PEERNAME=alice',
+      'IPPARAM=office',
+    ]) {
+      expect(text).toContain(`${line}\n`);
+    }
+    expect(text).not.toContain('IPLOCAL=');
+    expect(text).toMatch(/DOWN l2tpts0 l2tp 0 fe80::1 fe80::a8bb:ccff:fedd:eeff office 0 0\n$/);
+    expect(results).toHaveLength(2);
+  });
+
+  it('a session that ends with IPv6CP up runs ipv6-down, then ip-down, each after its up script', async () => {
+    const d = dir();
+    const log = join(d, 'order.txt');
+    const results: HookResult[] = [];
+    const hooks = new PppHooks({
+      ipUp: script(d, 'ip-up', `sleep 0.3; echo ip-up >> '${log}'`),
+      ipDown: script(d, 'ip-down', `echo "ip-down $BYTES_RCVD" >> '${log}'`),
+      ipv6Up: script(d, 'ipv6-up', `echo ipv6-up >> '${log}'`),
+      ipv6Down: script(d, 'ipv6-down', `echo "ipv6-down $BYTES_RCVD" >> '${log}'`),
+      onResult: (r) => results.push(r),
+    });
+    hooks.down6(SESSION6); // down without up: nothing (pppd's script state)
+    hooks.up(SESSION);
+    hooks.up6(SESSION6);
+    hooks.down(SESSION, { bytesSent: 10, bytesReceived: 20 });
+    await until(() => results.length === 4);
+    expect(readFileSync(log, 'utf8')).toBe('ip-up\nipv6-up\nipv6-down 20\nip-down 20\n');
   });
 
   it('a script that hangs is killed at its bound, with what it started (the process group); output is kept', async () => {

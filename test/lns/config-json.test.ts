@@ -17,7 +17,14 @@ function errorOf(text: string): ConfigError {
 describe('parseJsonConfig', () => {
   it("an empty object gives DEFAULT_LNS_SETTINGS, without pppd's ip-up/ip-down paths and dump", () => {
     expect(parseJsonConfig('{}', 'lns.json')).toEqual({
-      value: { ...DEFAULT_LNS_SETTINGS, ipUpScript: undefined, ipDownScript: undefined, dump: false },
+      value: {
+        ...DEFAULT_LNS_SETTINGS,
+        ipUpScript: undefined,
+        ipDownScript: undefined,
+        ipv6UpScript: undefined,
+        ipv6DownScript: undefined,
+        dump: false,
+      },
       warnings: [],
     });
     expect(DEFAULT_LNS_SETTINGS.ipUpScript).toBe('/etc/ppp/ip-up');

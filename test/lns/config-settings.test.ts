@@ -74,6 +74,8 @@ const SEED_SETTINGS: LnsSettings = {
   dump: true,
   ipUpScript: '/etc/ppp/ip-up',
   ipDownScript: '/etc/ppp/ip-down',
+  ipv6UpScript: '/etc/ppp/ipv6-up',
+  ipv6DownScript: '/etc/ppp/ipv6-down',
   ipparam: undefined,
   hookTimeoutMs: 10_000,
   metrics: undefined,
@@ -334,10 +336,23 @@ describe('settings helpers', () => {
     expect(load(conf, 'dump\n').value.dump).toBe(true);
   });
 
-  it("pppd's ip-up-script / ip-down-script / ipparam; ipv6 scripts warn (no IPv6 data path)", () => {
+  it("pppd's ip-up-script / ip-down-script / ipv6-up-script / ipv6-down-script / ipparam", () => {
     const conf = '[lns default]\nip range = 10.0.0.2-10.0.0.9\nlocal ip = 10.0.0.1\n';
-    const r = load(conf, 'ip-up-script /srv/up\nip-down-script /srv/down\nipparam office\nipv6-up-script /srv/up6\n');
-    expect(r.value).toMatchObject({ ipUpScript: '/srv/up', ipDownScript: '/srv/down', ipparam: 'office' });
-    expect(r.warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/ipv6-up-script.*not run/));
+    const r = load(
+      conf,
+      'ip-up-script /srv/up\nip-down-script /srv/down\nipparam office\nipv6-up-script /srv/up6\nipv6-down-script /srv/down6\n',
+    );
+    expect(r.value).toMatchObject({
+      ipUpScript: '/srv/up',
+      ipDownScript: '/srv/down',
+      ipv6UpScript: '/srv/up6',
+      ipv6DownScript: '/srv/down6',
+      ipparam: 'office',
+    });
+    expect(r.warnings).toEqual([]);
+    expect(load(conf, 'mtu 1400\n').value).toMatchObject({
+      ipv6UpScript: '/etc/ppp/ipv6-up',
+      ipv6DownScript: '/etc/ppp/ipv6-down',
+    });
   });
 });

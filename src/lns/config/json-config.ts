@@ -253,6 +253,8 @@ const FIELDS: { readonly [K in keyof LnsSettings]: Check } = {
   dump: bool,
   ipUpScript: optionalStr,
   ipDownScript: optionalStr,
+  ipv6UpScript: optionalStr,
+  ipv6DownScript: optionalStr,
   ipparam: optionalStr,
   hookTimeoutMs: int(100, 3_600_000),
   metrics: hostPort,
@@ -287,6 +289,8 @@ export function parseJsonConfig(text: string, file: string): Parsed<LnsSettings>
     ...DEFAULT_LNS_SETTINGS,
     ipUpScript: undefined,
     ipDownScript: undefined,
+    ipv6UpScript: undefined,
+    ipv6DownScript: undefined,
     dump: false,
   };
   for (const [key, value] of Object.entries(data)) {

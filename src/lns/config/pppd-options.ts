@@ -39,6 +39,9 @@ export interface PppOptions {
   /** `ip-up-script` / `ip-down-script` (pppd 2.4.8+): the scripts run when IPCP goes up / down. */
   readonly ipUpScript?: string;
   readonly ipDownScript?: string;
+  /** `ipv6-up-script` / `ipv6-down-script` (pppd 2.4.8+): the scripts run when IPv6CP goes up / down. */
+  readonly ipv6UpScript?: string;
+  readonly ipv6DownScript?: string;
   /** `ipparam`: the scripts' 6th argument. */
   readonly ipparam?: string;
   /** `+ipv6` true, `-ipv6`/`noipv6` false. */
@@ -282,8 +285,8 @@ const OPTIONS = new Map<string, OptionSpec>([
   ['ipparam', str('ipparam')],
   ['ip-up-script', str('ipUpScript')],
   ['ip-down-script', str('ipDownScript')],
-  ['ipv6-up-script', { args: 1, warn: 'no IPv6 data path yet: ipv6-up/ipv6-down scripts are not run' }],
-  ['ipv6-down-script', { args: 1, warn: 'no IPv6 data path yet: ipv6-up/ipv6-down scripts are not run' }],
+  ['ipv6-up-script', str('ipv6UpScript')],
+  ['ipv6-down-script', str('ipv6DownScript')],
   ['allow-ip', ignored1],
   ['allow-number', ignored1],
   ['noip', { args: 0, warn: 'IPCP is always run by the LNS' }],

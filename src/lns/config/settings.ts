@@ -141,6 +141,9 @@ export interface LnsSettings {
    */
   readonly ipUpScript: string | undefined;
   readonly ipDownScript: string | undefined;
+  /** The same for IPv6CP (`+ipv6`): `ipv6-up-script` / `ipv6-down-script`, default /etc/ppp/ipv6-up and ipv6-down. */
+  readonly ipv6UpScript: string | undefined;
+  readonly ipv6DownScript: string | undefined;
   /** pppd `ipparam`: the scripts' 6th argument and $IPPARAM. */
   readonly ipparam: string | undefined;
   /** A script still running this long after it started is killed (SIGTERM, then SIGKILL); JSON only. */
@@ -300,6 +303,8 @@ export function resolveLnsSettings(input: LnsConfigInput): Parsed<LnsSettings> {
     dump: ppp?.dump ?? false,
     ipUpScript: ppp?.ipUpScript ?? '/etc/ppp/ip-up',
     ipDownScript: ppp?.ipDownScript ?? '/etc/ppp/ip-down',
+    ipv6UpScript: ppp?.ipv6UpScript ?? '/etc/ppp/ipv6-up',
+    ipv6DownScript: ppp?.ipv6DownScript ?? '/etc/ppp/ipv6-down',
     ipparam: ppp?.ipparam,
     hookTimeoutMs: 10_000,
     metrics: undefined,
