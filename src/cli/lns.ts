@@ -136,7 +136,7 @@ const FLAGS = {
   check: { kind: 'boolean', help: 'read the configuration, print the resolved settings as JSON, and exit' },
   'mss-clamp': {
     kind: 'string',
-    help: 'lower the MSS of TCP SYNs in both directions: auto (fits the session MTU) or N',
+    help: 'lower the MSS of IPv4 and IPv6 TCP SYNs in both directions: auto (fits the session MTU: −40, IPv6 −60) or N',
     valueName: 'auto|N',
   },
   'radius-dae': {

@@ -239,7 +239,7 @@ export class LnsEngine implements Engine<LnsEvent> {
   /** `mssClamp` on the fast path peer → TUN: the caller's sink, behind one clamping sink made once. */
   private clampTo: IpSink | undefined;
   private readonly clampingSink: IpSink = (packet, session) => {
-    clampMss(packet, 0, packet.length, this.mssFor(session));
+    clampMss(packet, 0, packet.length, this.mssFor(session), this.mssIpv6Less);
     this.clampTo?.(packet, session);
   };
   /** RADIUS Framed-Route prefixes of the sessions that are up. */
@@ -464,7 +464,7 @@ export class LnsEngine implements Engine<LnsEvent> {
   ): boolean {
     const session = this.route(buf, at, length);
     if (session === undefined) return false;
-    if (this.opts.mssClamp !== undefined) clampMss(buf, at, length, this.mssFor(session));
+    if (this.opts.mssClamp !== undefined) clampMss(buf, at, length, this.mssFor(session), this.mssIpv6Less);
     const datagram = this.bridge.encapsulateInPlace(session, buf, at, length);
     if (datagram === undefined) return false;
     this.dbg?.sent(datagram, session.handle.peer);
@@ -482,25 +482,30 @@ export class LnsEngine implements Engine<LnsEvent> {
     while (p !== undefined && this.answeredLinkScope(p)) p = this.bridge.pollIpPacket();
     if (p === undefined) return undefined;
     const packet = p.packet.slice();
-    if (this.opts.mssClamp !== undefined) clampMss(packet, 0, packet.length, this.mssFor(p.session));
+    if (this.opts.mssClamp !== undefined) clampMss(packet, 0, packet.length, this.mssFor(p.session), this.mssIpv6Less);
     return { session: p.session, packet };
   }
 
   /**
-   * Slow path, TUN → peer: an IPv4 packet to the session that holds its destination address
+   * Slow path, TUN → peer: an IP packet to the session that holds its destination address
    * (with `mssClamp`, a TCP SYN's MSS is lowered in `packet` itself).
    */
   sendIp(packet: Uint8Array): boolean {
     const session = this.route(packet, 0, packet.length);
     if (session === undefined) return false;
-    if (this.opts.mssClamp !== undefined) clampMss(packet, 0, packet.length, this.mssFor(session));
+    if (this.opts.mssClamp !== undefined) clampMss(packet, 0, packet.length, this.mssFor(session), this.mssIpv6Less);
     return this.bridge.sendIp(session, packet);
   }
 
   /**
    * `mssClamp`: the largest MSS a SYN through this session may carry. 'auto': what fits the
-   * smallest of the peer's MRU and our MTU and MRU (IPv4 + TCP headers off).
+   * smallest of the peer's MRU and our MTU and MRU (IPv4 + TCP headers off; an IPv6 SYN gets
+   * 20 less, mssIpv6Less). A number N is N for both, as iptables' `--set-mss`.
    */
+  private get mssIpv6Less(): number {
+    return this.opts.mssClamp === 'auto' ? 20 : 0;
+  }
+
   private mssFor(session: PppSession): number {
     const c = this.opts.mssClamp;
     if (c !== 'auto') return c ?? 65_535;
