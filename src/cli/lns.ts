@@ -28,6 +28,7 @@ import {
 } from '../lns/config/settings.js';
 import { parseXl2tpdConf } from '../lns/config/xl2tpd-conf.js';
 import { engineOptionsFromSettings, type ReloadableSecrets } from '../lns/engine-options.js';
+import { parseIpv6Pool } from '../lns/ipv6-prefixes.js';
 import type { LnsEvent } from '../lns/lns.js';
 import type { DaeResult } from '../radius/index.js';
 import { formatFlags, parseArgs, UsageError } from './args.js';
@@ -134,6 +135,11 @@ const FLAGS = {
   },
   debug: { kind: 'boolean', help: 'pppd-style packet lines (as ppp debug = yes)' },
   check: { kind: 'boolean', help: 'read the configuration, print the resolved settings as JSON, and exit' },
+  'ipv6-pool': {
+    kind: 'string',
+    help: 'give each session a /64 out of PREFIX (a /32 to a /63) by Router Advertisement; turns IPv6CP on as +ipv6 does',
+    valueName: 'PREFIX',
+  },
   'mss-clamp': {
     kind: 'string',
     help: 'lower the MSS of IPv4 and IPv6 TCP SYNs in both directions: auto (fits the session MTU: −40, IPv6 −60) or N',
@@ -229,6 +235,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
     ...(a.port !== undefined && { port: a.port }),
     ...(a.debug && { pppDebug: true }),
     ...(a['mss-clamp'] !== undefined && { mssClamp: parseMssClamp(a['mss-clamp']) }),
+    ...(a['ipv6-pool'] !== undefined && { ipv6: true, ipv6Pool: parseIpv6PoolFlag(a['ipv6-pool']) }),
     ...(loaded.settings.radius !== undefined && {
       radius: {
         ...loaded.settings.radius,
@@ -819,6 +826,13 @@ function daeRecord(r: Extract<DaeResult, { type: 'answered' }>, from: PeerAddres
     },
     `RADIUS ${what} from ${from.address}:${from.port}${select}: ${result}`,
   );
+}
+
+/** --ipv6-pool PREFIX: checked as the JSON `ipv6Pool` is. */
+function parseIpv6PoolFlag(v: string): string {
+  const parsed = parseIpv6Pool(v);
+  if ('error' in parsed) throw new UsageError(`--ipv6-pool: ${parsed.error}`);
+  return v;
 }
 
 /** --mss-clamp auto|N. */

@@ -80,11 +80,18 @@ describe('l2tp-ts configuration and exit codes', () => {
       runCli(['lac', '--server', '127.0.0.1:1', '--user', 'a', '--password', 'b', '--tunnels', '0']),
       runCli(['ctl', 'frobnicate']),
       runCli(['no-such-command']),
+      runCli(['lns', '--ipv6-pool', '2001:db8::/70', '--check']),
+      runCli(['lns', '--ipv6-pool', 'not-a-prefix', '--check']),
     ]);
     for (const r of results) {
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr.length).toBeGreaterThan(0);
     }
+    expect(results.at(-2)?.stderr).toContain('--ipv6-pool: IPv6 pool must be a /32 to a /63');
+    // a good one turns IPv6CP on, as +ipv6 in the options file does
+    const ok = await runCli(['lns', '--ipv6-pool', '2001:db8:5::/48', '--check']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ipv6: true, ipv6Pool: '2001:db8:5::/48' });
   }, 40_000);
 
   it('runtime failures exit 1: no LNS answering, no control socket', async () => {

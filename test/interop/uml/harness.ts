@@ -184,6 +184,11 @@ export interface LacOptions {
   readonly extraPppOptions?: readonly string[];
   /** Extra lines of the guest's [lac uml] section (e.g. 'flow bit = yes'). */
   readonly extraLacConf?: readonly string[];
+  /**
+   * `+ipv6` on the client: after IPCP, wait for the guest kernel's SLAAC address on ppp0 (from the
+   * LNS's Router Advertisement) and ping this IPv6 address through the link.
+   */
+  readonly ping6?: string;
 }
 
 /** What the guest saw, parsed from its /srv/result. */
@@ -206,6 +211,9 @@ export interface LacResult {
   readonly pppdLines: readonly string[];
   /** The guest xl2tpd's words on a CDN/StopCCN from the LNS (result and error codes). */
   readonly xl2tpdLines: readonly string[];
+  /** With `ping6`: the global address the guest's kernel formed on the PPP interface, and the ping's outcome. */
+  readonly ipv6Address: string | undefined;
+  readonly ping6: string | undefined;
   readonly raw: ReadonlyMap<string, readonly string[]>;
 }
 
@@ -243,6 +251,8 @@ export function parseLacResult(text: string, rc: string | undefined, watchdog: b
     pppdExit: (raw.get('PPPD_EXIT') ?? []).map(Number),
     pppdLines: raw.get('PPPD_LINE') ?? [],
     xl2tpdLines: raw.get('XL2TPD_LINE') ?? [],
+    ipv6Address: one('IPV6_ADDR'),
+    ping6: one('PING6'),
     raw,
   };
 }
@@ -783,6 +793,7 @@ function writeLacConfig(gdir: string, o: LacOptions, index: number): void {
       'lcp-echo-interval 10',
       'lcp-echo-failure 4',
       `name ${user}`,
+      ...(o.ping6 !== undefined ? ['+ipv6'] : []),
       ...(o.extraPppOptions ?? []),
       'debug',
       'logfile /srv/pppd.log',
@@ -804,6 +815,7 @@ function writeLacConfig(gdir: string, o: LacOptions, index: number): void {
       `HOLD=${o.holdS ?? 0}`,
       `PING_COUNT=${o.pingCount ?? 2}`,
       `PING_SIZE=${o.pingSize ?? ''}`,
+      `PING6=${o.ping6 ?? ''}`,
       `KERNEL=${o.kernel === true ? 1 : 0}`,
       '',
     ].join('\n'),

@@ -98,6 +98,8 @@ export interface LnsVariant {
   readonly radius?: { readonly authPort: number; readonly acctPort: number; readonly secret: string };
   /** `flow bit = yes` in [lns default]: data messages with Ns (RFC 2661 §5.4). */
   readonly flowBit?: boolean;
+  /** `+ipv6` in the options file and `--ipv6-pool PREFIX` on l2tp-ts's command line (a /64 per session by RA). */
+  readonly ipv6Pool?: string;
 }
 
 function setOption(text: string, key: string, line: string | undefined): string {
@@ -154,6 +156,7 @@ export function writeLnsConfig(
     o = setOption(o, 'lcp-echo-failure', `lcp-echo-failure ${v.lcpEcho[1]}`);
   }
   if (v.extraOptions !== undefined) o = `${o.trimEnd()}\n${v.extraOptions.join('\n')}\n`;
+  if (v.ipv6Pool !== undefined) o = `${o.trimEnd()}\n+ipv6\n`;
   if (v.radius !== undefined) {
     // As an operator sets it up for pppd: the plugin in the options file, radcli's two files beside it.
     const conf = join(dir, 'radiusclient.conf');
@@ -224,6 +227,7 @@ export async function startLns(lab: UmlLab, v: LnsVariant = {}): Promise<LnsUnde
   if (help.includes('--chap-secrets')) args.push('--chap-secrets', cfg.secrets);
   const control = help.includes('--control') ? join(lab.dir, 'lns-control.sock') : undefined;
   if (control !== undefined) args.push('--control', control);
+  if (v.ipv6Pool !== undefined) args.push('--ipv6-pool', v.ipv6Pool);
   // the resolved settings, for whoever reads the results of a failed run
   const check = spawnSync(args[0] ?? process.execPath, [...args.slice(1), '--check'], {
     encoding: 'utf8',

@@ -202,6 +202,25 @@ for (const impl of IMPLS) {
         }
       }, 90_000);
 
+      ours(
+        'RFC5072 + RFC4861: a pppd +ipv6 client gets its /64 by Router Advertisement and pings the LNS over IPv6',
+        async () => {
+          const { lab, lns } = await open('ipv6', { ipv6Pool: '2001:db8:204::/48' });
+          const g = lab.bootLac({ lnsIp: lns.ip, name: 'lac1', auth: 'mschapv2', ping6: '2001:db8:204::1' });
+          const r = await g.finish(60_000);
+          timing('mschapv2-ipv6', r);
+          expectUp(r);
+          const why = `pppd: ${r.pppdLines.join(' | ')}`;
+          // pppd's IPv6CP opened with the link-local addresses it negotiated (RFC 5072 §4.1)
+          expect(g.file('pppd.log'), why).toMatch(/local {2}LL address fe80::/);
+          expect(g.file('pppd.log'), why).toMatch(/remote LL address fe80::/);
+          // the kernel's SLAAC address from the RA's prefix: the session's /64 (the pool's first is the LNS's)
+          expect(r.ipv6Address, why).toMatch(/^2001:0db8:0204:0001:/);
+          expect(r.ping6, why).toBe('ok');
+        },
+        90_000,
+      );
+
       extra(
         'RFC2661: MS-CHAPv2 with the guest xl2tpd in kernel mode (l2tp_ppp + pppol2tp)',
         async () => {

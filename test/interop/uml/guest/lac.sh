@@ -2,7 +2,7 @@
 # the PPP client, dialled through xl2tpd's control pipe ("c <section>"). Written by harness.ts
 # (bootLac); config in /etc/xl2tpd and /etc/ppp is private (bind mounts from /srv/bind).
 #
-# /srv/env: NET_DEV NET_ADDR LNS_IP SECTION PPP_WAIT HOLD PING_COUNT PING_SIZE KERNEL
+# /srv/env: NET_DEV NET_ADDR LNS_IP SECTION PPP_WAIT HOLD PING_COUNT PING_SIZE PING6 KERNEL
 # Writes /srv/result (KEY=value lines, read by the host), /srv/timeline, and these markers:
 #   ppp-up (by /etc/ppp/ip-up), ppp-down (by ip-down), up-done (ping finished: the host may now
 #   act: kill the guest, stop the LNS…), done (result complete). The host creates /srv/release
@@ -29,6 +29,15 @@ ppp_dead() {
 }
 up_or_dead() { [ -e /srv/ppp-up ] || ppp_dead; }
 down_or_released() { [ -e /srv/ppp-down ] || [ -e /srv/release ] || ppp_dead; }
+# global6 IFN: sets G6 to IFN's global IPv6 address (fe80:: is scope 20), not tentative
+global6() {
+    [ -r /proc/net/if_inet6 ] || return 1
+    while read -r a _ _ scope flags dev; do
+        [ "$dev" = "$1" ] && [ "$scope" = 00 ] && [ $((0x$flags & 0x40)) = 0 ] || continue
+        G6=$(echo "$a" | sed 's/\(....\)/\1:/g; s/:$//'); return 0
+    done </proc/net/if_inet6
+    return 1
+}
 secs_since() { echo "$2 - $1" | bc 2>/dev/null; }
 
 : >/srv/result
@@ -62,6 +71,12 @@ if wait_for "$PPP_WAIT" up_or_dead && [ -e /srv/ppp-up ]; then
         if ping -n -c 2 -W 2 -M do -s "$PING_SIZE" -I "$IFN" "$REMOTE"; then res PING_DF ok; else res PING_DF fail; fi
         # one byte more must not fit the link MTU
         if ping -n -c 1 -W 1 -M do -s $((PING_SIZE + 1)) -I "$IFN" "$REMOTE"; then res PING_DF_OVER ok; else res PING_DF_OVER fail; fi
+    fi
+    if [ -n "${PING6:-}" ]; then
+        # +ipv6: the kernel forms a global address from the LNS's RA (SLAAC); /proc/net/if_inet6
+        # lists it with scope 00 once DAD is done (flags without 0x40 tentative).
+        wait_for 15 global6 "$IFN" && res IPV6_ADDR "$G6"
+        if [ -n "${G6:-}" ] && ping -6 -n -c 2 -W 2 -I "$IFN" "$PING6"; then res PING6 ok; else res PING6 fail; fi
     fi
     mark ping-done
     touch /srv/up-done
