@@ -26,8 +26,9 @@ const FLAGS = {
   },
   duration: {
     kind: 'int',
-    help: 'give up on sessions not up after this many seconds (default 60)',
+    help: 'give up on sessions not up after this many seconds (default 60; at most 86400, a day: --json keeps one sample per second)',
     min: 1,
+    max: 86_400,
     valueName: 'SECONDS',
   },
   sequencing: {
@@ -64,7 +65,11 @@ export function formatSetupResult(r: SetupLoadResult, pingResult?: Awaited<Retur
         .join(', ') || '-'
     }`,
   ];
+  lines.push(
+    `cps (${(r.samples.at(-1)?.t ?? 0) < 1 ? 'run under 1 s: its rate' : 'sessions up per full second'}): min ${f(r.cps.min)}  avg ${f(r.cps.avg)}  max ${f(r.cps.max)}; control retransmissions: ${r.controlRetransmissions}`,
+  );
   for (const [reason, n] of Object.entries(r.failures)) lines.push(`failure: ${n} × ${reason}`);
+  lines.push(...formatSamples(r.samples));
   if (pingResult) {
     const p = pingResult.rttMs;
     lines.push(
@@ -72,6 +77,23 @@ export function formatSetupResult(r: SetupLoadResult, pingResult?: Awaited<Retur
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Rows of the per-second table at most; a longer run shows every k-th second (--json has them all). */
+export const SAMPLE_ROWS = 30;
+
+/** The per-second table: seconds since the start, sessions up in that second, counters at its end. */
+export function formatSamples(samples: SetupLoadResult['samples']): string[] {
+  const step = Math.ceil(samples.length / SAMPLE_ROWS);
+  const shown = samples.filter((_, i) => i % step === step - 1 || i === samples.length - 1);
+  const rows = shown.map((s) =>
+    [s.t % 1 === 0 ? `${s.t}` : s.t.toFixed(3), s.cps, s.up, s.pending, s.failed].map(String),
+  );
+  const head = ['t s', 'cps', 'up', 'pending', 'failed'];
+  const width = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: readonly string[]): string => cells.map((x, c) => x.padStart(width[c]!)).join('  ');
+  const note = step > 1 ? ` (one row every ${step} s, and the last; --json has every second)` : '';
+  return [`per second${note}:`, line(head), ...rows.map(line)];
 }
 
 /** Runs `l2tp-ts bench`; returns the exit code (1 when any session failed or was still pending). */

@@ -98,7 +98,9 @@ export async function startSetupLoad(o: SetupLoadOptions): Promise<SetupLoad> {
     settled = true;
     clearTimeout(deadline);
     const cpu = process.cpuUsage(cpu0);
-    settle(scheduler.report(monotonicNow(), (cpu.user + cpu.system) / 1000));
+    settle(
+      scheduler.report(monotonicNow(), (cpu.user + cpu.system) / 1000, engine.endpoint.controlStats.retransmissions),
+    );
   };
 
   let driver: UdpDriver | undefined;
