@@ -5,11 +5,22 @@
 
 import type { AuthMethodName } from '../chap/methods.js';
 import { type SetupLoad, startSetupLoad } from '../io/setup-load.js';
+import type { LacAccount } from '../lac/lac.js';
 import type { SetupLoadResult } from '../lac/load-scheduler.js';
 import { DIAL_FLAGS, dialCredentials, formatFlags, parseArgs, parseHostPort, UsageError } from './args.js';
+import { accountTemplate, readUsersFile, roundRobin, TEMPLATE_N } from './bench-accounts.js';
 
 const FLAGS = {
   ...DIAL_FLAGS,
+  user: {
+    ...DIAL_FLAGS.user,
+    help: `PPP user name; ${TEMPLATE_N} in it and in --password is the session's number, 1, 2, … over all sessions (--user 'u${TEMPLATE_N}' --password 'p${TEMPLATE_N}')`,
+  },
+  'users-file': {
+    kind: 'string',
+    help: 'accounts, one per line: "user password" or chap-secrets ("client server secret …"); sessions take them round-robin (instead of --user/--password)',
+    valueName: 'FILE',
+  },
   secret: { kind: 'string', help: 'L2TP tunnel secret (tunnel authentication)' },
   tunnels: { kind: 'int', help: 'tunnels to open (default 10)', min: 1, max: 10000 },
   sessions: { kind: 'int', help: 'sessions per tunnel (default 100)', min: 1, max: 65535 },
@@ -40,7 +51,7 @@ const FLAGS = {
   json: { kind: 'boolean', help: 'print one JSON object instead of a table' },
 } as const;
 
-export const BENCH_HELP = `Usage: l2tp-ts bench --server HOST[:PORT] --user U --password P [options]
+export const BENCH_HELP = `Usage: l2tp-ts bench --server HOST[:PORT] (--user U --password P | --users-file FILE) [options]
 
 Session setup benchmark against any LNS: opens T tunnels and N sessions in each (full LCP,
 authentication, IPCP), with at most C calls in setup at once, then reports the setup rate
@@ -104,12 +115,26 @@ export async function runBench(argv: readonly string[], out = process.stdout): P
     return 0;
   }
   if (a._.length > 0) throw new UsageError(`unexpected argument '${a._[0]}'`);
-  const { server: serverText, fallbackServers, user, password } = dialCredentials(a);
+  let accounts: readonly LacAccount[] | undefined;
+  if (a['users-file'] !== undefined) {
+    if (a.user !== undefined || a.password !== undefined) {
+      throw new UsageError('--users-file gives the accounts: leave out --user and --password');
+    }
+    accounts = readUsersFile(a['users-file']);
+  }
+  const {
+    server: serverText,
+    fallbackServers,
+    user,
+    password,
+  } = dialCredentials(accounts === undefined ? a : { ...a, ...accounts[0]! });
+  const account = accounts === undefined ? accountTemplate(user, password) : roundRobin(accounts);
   const load = await startSetupLoad({
     server: parseHostPort(serverText, 1701),
     fallbackServers: fallbackServers.map((s) => parseHostPort(s, 1701)),
     user,
     password,
+    ...(account !== undefined && { account }),
     auth: a.auth as AuthMethodName | undefined,
     secret: a.secret,
     tunnels: a.tunnels ?? 10,

@@ -5,7 +5,7 @@
 
 import type { AuthMethodName } from '../chap/methods.js';
 import type { PeerAddress } from '../core/engine.js';
-import { LacEngine, type LacEvent } from '../lac/lac.js';
+import { LacEngine, type LacEngineOptions, type LacEvent } from '../lac/lac.js';
 import {
   type LoadPlan,
   type Percentiles,
@@ -26,6 +26,8 @@ export interface SetupLoadOptions extends LoadPlan {
   readonly fallbackServers?: readonly PeerAddress[];
   readonly user: string;
   readonly password: string;
+  /** Per-session accounts (LacEngineOptions.account); without it every session uses `user`/`password`. */
+  readonly account?: LacEngineOptions['account'];
   readonly auth?: AuthMethodName;
   readonly secret?: string;
   /** Sequencing Required in every ICCN (RFC 2661 §5.4). */
@@ -60,6 +62,7 @@ export async function startSetupLoad(o: SetupLoadOptions): Promise<SetupLoad> {
     ...(o.fallbackServers !== undefined && { fallbackServers: o.fallbackServers }),
     user: o.user,
     password: o.password,
+    ...(o.account !== undefined && { account: o.account }),
     auth: o.auth === undefined ? undefined : [o.auth],
     hostName: 'l2tp-ts-bench',
     sequencing: o.sequencing === true,
