@@ -1,7 +1,9 @@
 // `l2tp-ts bench`: session setup load against any LNS — T tunnels × N sessions, each with full LCP,
-// authentication and IPCP, at most C calls in setup at once; reports sessions/s, setup latency
-// percentiles, failures and optional ping RTT. Related: ../io/setup-load.ts (the run),
-// ../lac/load-scheduler.ts (which call goes next), bench/setup-rate.ts.
+// authentication and IPCP, at most C calls in setup at once; reports sessions/s, per-second
+// samples with cps min/avg/max, setup latency percentiles, failures and optional ping RTT.
+// Related: ../io/setup-load.ts (the run), ../lac/load-scheduler.ts (which call goes next),
+// ../lac/setup-samples.ts (the per-second view), ./bench-accounts.ts (--user 'u{n}',
+// --users-file), bench/setup-rate.ts.
 
 import type { AuthMethodName } from '../chap/methods.js';
 import { type SetupLoad, startSetupLoad } from '../io/setup-load.js';
@@ -55,8 +57,18 @@ export const BENCH_HELP = `Usage: l2tp-ts bench --server HOST[:PORT] (--user U -
 
 Session setup benchmark against any LNS: opens T tunnels and N sessions in each (full LCP,
 authentication, IPCP), with at most C calls in setup at once, then reports the setup rate
-(sessions/s), setup latency (p50/p99, ICRQ sent → IPCP up), failures and, with --ping, the RTT.
-Bounded by --duration. Exit code 0 only when every session came up (and pinged, with --ping).
+(sessions/s), setup latency (p50/p90/p99/max, ICRQ sent → IPCP up), sessions up per second
+(cps min/avg/max over the full seconds of the run, and a per-second table of cps, up, pending,
+failed; a partial last second is shown but left out of min/avg/max), control retransmissions,
+failures by reason and, with --ping, the RTT. --json prints all of it as one object
+(docs/BENCHMARKS.md, "bench --json"). Bounded by --duration. Exit code 0 only when every
+session came up (and pinged, with --ping).
+
+Accounts: --user 'u{n}' --password 'p{n}' gives session n (1, 2, … over all sessions) the
+account u<n>/p<n>; --users-file FILE gives one account per line ("user password", or the
+LNS's chap-secrets "client server secret …"), taken round-robin.
+
+Example: l2tp-ts bench --server 10.0.0.1 --user 'u{n}' --password 'p{n}' --tunnels 10 --sessions 100 --json
 
 Options:
 ${formatFlags(FLAGS)}
