@@ -45,7 +45,7 @@ export interface SetupLoad {
   readonly result: Promise<SetupLoadResult>;
   /** Pings every established session (at most `concurrency` at once); RTT percentiles in ms. */
   ping(timeoutMs?: number): Promise<{ ok: number; failed: number; rttMs: Percentiles }>;
-  /** StopCCN to every tunnel, waits up to `graceMs`, closes the socket. */
+  /** StopCCN to every tunnel, waits up to `graceMs` for their acknowledgements, closes the socket. */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -181,7 +181,9 @@ export async function startSetupLoad(o: SetupLoadOptions): Promise<SetupLoad> {
       engine.stop(monotonicNow());
       d.flush();
       const end = Date.now() + graceMs;
-      while (Date.now() < end && [...engine.endpoint.tunnels()].some((t) => t.state !== 'closed')) {
+      // Until every StopCCN is acknowledged (as createLac), not through the §5.7 linger: a bench
+      // run would otherwise always end `graceMs` late.
+      while (Date.now() < end && engine.endpoint.awaitingStopAck()) {
         await new Promise((r) => setTimeout(r, 20));
       }
       await d.close();
