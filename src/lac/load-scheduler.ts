@@ -105,6 +105,7 @@ export class SetupLoadScheduler {
   /** When each call came up or failed (the per-second samples). */
   private readonly upAt: Instant[] = [];
   private readonly failedAt: Instant[] = [];
+  private readonly failedCount: number[] = [];
   private readonly failures: Record<string, number> = {};
   private readonly authCount: Record<string, number> = {};
   /** Tunnels up with calls still to place, in round-robin order. */
@@ -251,6 +252,7 @@ export class SetupLoadScheduler {
       endedAt: now,
       upAt: this.upAt,
       failedAt: this.failedAt,
+      failedCount: this.failedCount,
     });
     return {
       requested: this.requested,
@@ -280,8 +282,10 @@ export class SetupLoadScheduler {
   }
 
   private failMany(n: number, now: Instant): void {
+    if (n === 0) return;
     this.failed += n;
-    for (let i = 0; i < n; i++) this.failedAt.push(now);
+    this.failedAt.push(now);
+    this.failedCount.push(n);
   }
 
   private count(reason: string, n: number): void {

@@ -42,8 +42,13 @@ export interface SetupEvents {
   readonly endedAt: Instant;
   /** When each session came up (any order). */
   readonly upAt: readonly Instant[];
-  /** When each session failed (a tunnel refused fails all its calls at one time). */
+  /** When sessions failed: each entry one session, or `failedCount[i]` of them. */
   readonly failedAt: readonly Instant[];
+  /**
+   * How many failed at `failedAt[i]` (default 1 each): a refused tunnel fails all its calls at one
+   * time, up to 65,535 of them, which a list of one time per session would hold for nothing.
+   */
+  readonly failedCount?: readonly number[];
 }
 
 /** The samples and the CPS summary of one run (rules 1–4). */
@@ -59,7 +64,9 @@ export function setupSamples(e: SetupEvents): { samples: SetupSample[]; cps: Cps
   const fails = new Array<number>(seconds).fill(0);
   const second = (at: Instant): number => Math.min(seconds - 1, Math.max(0, Math.ceil((at - e.startedAt) / 1000) - 1));
   for (const at of e.upAt) ups[second(at)]!++;
-  for (const at of e.failedAt) fails[second(at)]!++;
+  e.failedAt.forEach((at, i) => {
+    fails[second(at)]! += e.failedCount?.[i] ?? 1;
+  });
 
   const samples: SetupSample[] = [];
   let up = 0;

@@ -163,6 +163,20 @@ describe('bench --users-file errors', () => {
     );
   });
 
+  it('as a process: a missing users file exits with code 2 and says why, with no stack trace', async () => {
+    const absent = join(dir, 'absent');
+    const r = await promisify(execFile)(
+      process.execPath,
+      ['bin/l2tp-ts.js', 'bench', ...server, '--users-file', absent],
+      {
+        timeout: 30_000,
+      },
+    ).catch((e: { code: number; stderr: string }) => e);
+    expect(r).toMatchObject({ code: 2 });
+    expect(r.stderr).toContain(`--users-file ${absent}: cannot read it (ENOENT)`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
   it('parseUsersFile: wildcards and @file secrets are refused, quoted ones are plain words', () => {
     expect(() => parseUsersFile('* * pw *\n', 'f')).toThrow(
       new UsageError('f:1: client "*" is a wildcard, not an account to dial with'),

@@ -47,6 +47,21 @@ describe('setupSamples', () => {
     });
   });
 
+  it('failedCount: several sessions failing at one time (a refused tunnel) count as that many', () => {
+    const r = setupSamples({
+      requested: 300,
+      startedAt: 0,
+      endedAt: 1500,
+      upAt: [10],
+      failedAt: [20, 1200],
+      failedCount: [100, 199],
+    });
+    expect(r.samples).toEqual([
+      { t: 1, up: 1, pending: 199, failed: 100, cps: 1 },
+      { t: 1.5, up: 1, pending: 0, failed: 299, cps: 0 },
+    ]);
+  });
+
   it('an event after endedAt extends the run rather than being lost', () => {
     const r = setupSamples({ requested: 1, startedAt: 0, endedAt: 900, upAt: [1400], failedAt: [] });
     expect(r.samples.at(-1)).toEqual({ t: 1.4, up: 1, pending: 0, failed: 0, cps: 1 });
