@@ -163,6 +163,7 @@ try {
         if (run > 0) rows.push({ target: target.name, run, result, lnsCpuMs, foreignPct });
         process.stderr.write(
           `${target.name} run ${run <= 0 ? `${run} (warm-up, not counted)` : run}: ${result.up}/${result.requested} up, ${result.sessionsPerSecond.toFixed(0)} sessions/s, ` +
+            `cps min/avg/max ${result.cps.min.toFixed(0)}/${result.cps.avg.toFixed(0)}/${result.cps.max.toFixed(0)}, ` +
             `p50 ${result.latencyMs.p50.toFixed(0)} ms p99 ${result.latencyMs.p99.toFixed(0)} ms, ` +
             `LNS CPU ${((lnsCpuMs * 1000) / Math.max(1, result.up)).toFixed(0)} µs/session, foreign ${foreignPct.toFixed(0)} %` +
             `${Object.entries(result.failures)
@@ -188,6 +189,12 @@ const summary = TARGETS.map((target) => {
     runs: rs.length,
     sessionsPerSecond: median(rs.map((r) => r.result.sessionsPerSecond)),
     runsPerSecond: rs.map((r) => Math.round(r.result.sessionsPerSecond)),
+    /** Sessions up per full second of each run (bench --json `cps`), median over the runs. */
+    cps: {
+      min: median(rs.map((r) => r.result.cps.min)),
+      avg: median(rs.map((r) => r.result.cps.avg)),
+      max: median(rs.map((r) => r.result.cps.max)),
+    },
     p50Ms: median(rs.map((r) => r.result.latencyMs.p50)),
     p99Ms: median(rs.map((r) => r.result.latencyMs.p99)),
     failed: rs.reduce((s, r) => s + r.result.failed + r.result.pending, 0),
@@ -218,11 +225,11 @@ if (args.includes('--json')) process.stdout.write(`${JSON.stringify(out, null, 2
 else {
   process.stdout.write(`# ${out.machine}\n# load ${JSON.stringify(out.load)}\n`);
   process.stdout.write(
-    '| target | sessions/s (median; runs) | p50 ms | p99 ms | failed | LNS CPU µs/session | LAC CPU µs/session | foreign CPU % | rate ratio to l2tpns | CPU ratio to l2tpns |\n|---|---|---|---|---|---|---|---|---|---|\n',
+    '| target | sessions/s (median; runs) | cps min/avg/max (medians) | p50 ms | p99 ms | failed | LNS CPU µs/session | LAC CPU µs/session | foreign CPU % | rate ratio to l2tpns | CPU ratio to l2tpns |\n|---|---|---|---|---|---|---|---|---|---|---|\n',
   );
   for (const s of out.summary) {
     process.stdout.write(
-      `| ${s.target} | ${s.sessionsPerSecond.toFixed(0)} (${s.runsPerSecond.join(' ')}) | ${s.p50Ms.toFixed(0)} | ${s.p99Ms.toFixed(0)} | ${s.failed} | ${s.lnsCpuUsPerSession.toFixed(0)} | ${s.lacCpuUsPerSession.toFixed(0)} | ${s.foreignPct.toFixed(0)} | ${s.ratioToL2tpns === undefined ? '–' : s.ratioToL2tpns.toFixed(2)} | ${s.cpuRatioToL2tpns === undefined ? '–' : s.cpuRatioToL2tpns.toFixed(2)} |\n`,
+      `| ${s.target} | ${s.sessionsPerSecond.toFixed(0)} (${s.runsPerSecond.join(' ')}) | ${s.cps.min.toFixed(0)}/${s.cps.avg.toFixed(0)}/${s.cps.max.toFixed(0)} | ${s.p50Ms.toFixed(0)} | ${s.p99Ms.toFixed(0)} | ${s.failed} | ${s.lnsCpuUsPerSession.toFixed(0)} | ${s.lacCpuUsPerSession.toFixed(0)} | ${s.foreignPct.toFixed(0)} | ${s.ratioToL2tpns === undefined ? '–' : s.ratioToL2tpns.toFixed(2)} | ${s.cpuRatioToL2tpns === undefined ? '–' : s.cpuRatioToL2tpns.toFixed(2)} |\n`,
     );
   }
 }

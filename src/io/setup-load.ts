@@ -5,7 +5,7 @@
 
 import type { AuthMethodName } from '../chap/methods.js';
 import type { PeerAddress } from '../core/engine.js';
-import { LacEngine, type LacEvent } from '../lac/lac.js';
+import { LacEngine, type LacEngineOptions, type LacEvent } from '../lac/lac.js';
 import {
   type LoadPlan,
   type Percentiles,
@@ -26,6 +26,8 @@ export interface SetupLoadOptions extends LoadPlan {
   readonly fallbackServers?: readonly PeerAddress[];
   readonly user: string;
   readonly password: string;
+  /** Per-session accounts (LacEngineOptions.account); without it every session uses `user`/`password`. */
+  readonly account?: LacEngineOptions['account'];
   readonly auth?: AuthMethodName;
   readonly secret?: string;
   /** Sequencing Required in every ICCN (RFC 2661 §5.4). */
@@ -43,7 +45,7 @@ export interface SetupLoad {
   readonly result: Promise<SetupLoadResult>;
   /** Pings every established session (at most `concurrency` at once); RTT percentiles in ms. */
   ping(timeoutMs?: number): Promise<{ ok: number; failed: number; rttMs: Percentiles }>;
-  /** StopCCN to every tunnel, waits up to `graceMs`, closes the socket. */
+  /** StopCCN to every tunnel, waits up to `graceMs` for their acknowledgements, closes the socket. */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function startSetupLoad(o: SetupLoadOptions): Promise<SetupLoad> {
     ...(o.fallbackServers !== undefined && { fallbackServers: o.fallbackServers }),
     user: o.user,
     password: o.password,
+    ...(o.account !== undefined && { account: o.account }),
     auth: o.auth === undefined ? undefined : [o.auth],
     hostName: 'l2tp-ts-bench',
     sequencing: o.sequencing === true,
@@ -98,7 +101,9 @@ export async function startSetupLoad(o: SetupLoadOptions): Promise<SetupLoad> {
     settled = true;
     clearTimeout(deadline);
     const cpu = process.cpuUsage(cpu0);
-    settle(scheduler.report(monotonicNow(), (cpu.user + cpu.system) / 1000));
+    settle(
+      scheduler.report(monotonicNow(), (cpu.user + cpu.system) / 1000, engine.endpoint.controlStats.retransmissions),
+    );
   };
 
   let driver: UdpDriver | undefined;
@@ -176,7 +181,9 @@ export async function startSetupLoad(o: SetupLoadOptions): Promise<SetupLoad> {
       engine.stop(monotonicNow());
       d.flush();
       const end = Date.now() + graceMs;
-      while (Date.now() < end && [...engine.endpoint.tunnels()].some((t) => t.state !== 'closed')) {
+      // Until every StopCCN is acknowledged (as createLac), not through the §5.7 linger: a bench
+      // run would otherwise always end `graceMs` late.
+      while (Date.now() < end && engine.endpoint.awaitingStopAck()) {
         await new Promise((r) => setTimeout(r, 20));
       }
       await d.close();

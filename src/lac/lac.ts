@@ -38,6 +38,11 @@ export interface LacEngineOptions {
   readonly fallbackServers?: readonly PeerAddress[];
   readonly user: string;
   readonly password: string;
+  /**
+   * The account of the n-th PPP session (n = 1, 2, … in the order their L2TP calls came up), e.g.
+   * `bench --user 'u{n}'` or `--users-file`; without it every session uses `user` and `password`.
+   */
+  readonly account?: (n: number) => LacAccount;
   /** Methods we answer, in preference order (default all three, MS-CHAPv2 first). */
   readonly auth?: readonly AuthMethodName[];
   readonly hostName?: string;
@@ -56,6 +61,12 @@ export interface LacEngineOptions {
    * §5.4). Without it we send Ns while the LNS's data messages carry them.
    */
   readonly sequencing?: boolean;
+}
+
+/** A PPP user name and its password. */
+export interface LacAccount {
+  readonly user: string;
+  readonly password: string;
 }
 
 /** What happened, per session. */
@@ -95,6 +106,8 @@ export class LacEngine implements Engine<LacEvent> {
   private readonly servers: readonly PeerAddress[];
   /** Tunnels not up yet → the index in `servers` they were opened to. */
   private readonly attempts = new Map<number, number>();
+  /** PPP links made so far (the `n` of `account`). */
+  private links = 0;
 
   constructor(private readonly opts: LacEngineOptions) {
     this.servers = [opts.server, ...(opts.fallbackServers ?? [])];
@@ -233,7 +246,8 @@ export class LacEngine implements Engine<LacEvent> {
   private createLink(): PppLink {
     const o = this.opts;
     const methods = o.auth ?? AUTH_METHOD_NAMES;
-    const ctx = { user: o.user, password: o.password, random: o.random };
+    const account = o.account?.(++this.links) ?? o;
+    const ctx = { user: account.user, password: account.password, random: o.random };
     return new PppLink({
       role: 'lac',
       random: o.random,

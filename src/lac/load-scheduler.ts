@@ -18,6 +18,7 @@
 //    down with nothing left to place or in setup, or at `startedAt + durationMs` (the rest pending).
 import type { Instant } from '../core/time.js';
 import type { LacEvent } from './lac.js';
+import { type CpsSummary, type SetupSample, setupSamples } from './setup-samples.js';
 
 /** Percentiles of a sample, in ms. */
 export interface Percentiles {
@@ -73,6 +74,12 @@ export interface SetupLoadResult {
   /** CPU of this (load generator) process during the setup phase. */
   readonly lacCpuMs: number;
   readonly auth: Readonly<Record<string, number>>;
+  /** Per second since the start (./setup-samples.ts): sessions up / pending / failed, and up in that second. */
+  readonly samples: readonly SetupSample[];
+  /** Sessions up per second over the full seconds of `samples` (./setup-samples.ts rule 3). */
+  readonly cps: CpsSummary;
+  /** Control messages the LAC retransmitted (every tunnel, during the setup phase; the driver counts them). */
+  readonly controlRetransmissions: number;
 }
 
 /** What the scheduler asks of the LAC: open a tunnel, place a call (both return the new local ID). */
@@ -95,6 +102,10 @@ export class SetupLoadScheduler {
   finished = false;
   private readonly requested: number;
   private readonly latencies: number[] = [];
+  /** When each call came up or failed (the per-second samples). */
+  private readonly upAt: Instant[] = [];
+  private readonly failedAt: Instant[] = [];
+  private readonly failedCount: number[] = [];
   private readonly failures: Record<string, number> = {};
   private readonly authCount: Record<string, number> = {};
   /** Tunnels up with calls still to place, in round-robin order. */
@@ -191,15 +202,15 @@ export class SetupLoadScheduler {
         const slot = this.slots.get(e.tunnelId);
         if (slot !== undefined) {
           for (const sessionId of [...slot.pending.keys()]) {
-            this.fail(`tunnel down (result ${e.resultCode})`, e.tunnelId, sessionId);
+            this.fail(`tunnel down (result ${e.resultCode})`, e.tunnelId, sessionId, now);
           }
           const i = this.ready.indexOf(slot);
           if (i >= 0) this.ready.splice(i, 1);
-          if (!this.finished) this.failed += slot.remaining;
+          if (!this.finished) this.failMany(slot.remaining, now);
           if (slot.remaining > 0) this.count('tunnel down before call', slot.remaining);
           slot.remaining = 0;
         } else if (!this.finished) {
-          this.failed += this.plan.sessionsPerTunnel;
+          this.failMany(this.plan.sessionsPerTunnel, now);
           this.count(`tunnel refused (result ${e.resultCode})`, this.plan.sessionsPerTunnel);
         }
         return true;
@@ -210,6 +221,7 @@ export class SetupLoadScheduler {
         if (slot === undefined || at === undefined) return false;
         slot.pending.delete(e.sessionId);
         this.latencies.push(now - at);
+        this.upAt.push(now);
         this.lastUpAt = now;
         this.up++;
         this.inFlight--;
@@ -217,20 +229,31 @@ export class SetupLoadScheduler {
         return true;
       }
       case 'auth-failed':
-        this.fail(`auth failed: ${e.reason}`, e.tunnelId, e.sessionId);
+        this.fail(`auth failed: ${e.reason}`, e.tunnelId, e.sessionId, now);
         return true;
       case 'session-down':
-        this.fail(`session down: ${e.reason}`, e.tunnelId, e.sessionId);
+        this.fail(`session down: ${e.reason}`, e.tunnelId, e.sessionId, now);
         return true;
       default:
         return false;
     }
   }
 
-  /** The counters so far; `lacCpuMs` is the driver's measurement of this process. */
-  report(now: Instant, lacCpuMs: number): SetupLoadResult {
+  /**
+   * The counters so far, the setup phase taken to end at `now`; `lacCpuMs` and
+   * `controlRetransmissions` are the driver's measurements of this process and its LacEngine.
+   */
+  report(now: Instant, lacCpuMs: number, controlRetransmissions = 0): SetupLoadResult {
     const end = this.lastUpAt ?? now;
     const window = this.firstCallAt === undefined ? 0 : end - this.firstCallAt;
+    const timeline = setupSamples({
+      requested: this.requested,
+      startedAt: this.startedAt,
+      endedAt: now,
+      upAt: this.upAt,
+      failedAt: this.failedAt,
+      failedCount: this.failedCount,
+    });
     return {
       requested: this.requested,
       up: this.up,
@@ -245,14 +268,24 @@ export class SetupLoadScheduler {
       latencyMs: percentiles(this.latencies),
       lacCpuMs,
       auth: this.authCount,
+      samples: timeline.samples,
+      cps: timeline.cps,
+      controlRetransmissions,
     };
   }
 
-  private fail(reason: string, tunnelId: number, sessionId: number): void {
+  private fail(reason: string, tunnelId: number, sessionId: number, now: Instant): void {
     if (this.slots.get(tunnelId)?.pending.delete(sessionId) !== true) return;
-    this.failed++;
+    this.failMany(1, now);
     this.inFlight--;
     this.count(reason, 1);
+  }
+
+  private failMany(n: number, now: Instant): void {
+    if (n === 0) return;
+    this.failed += n;
+    this.failedAt.push(now);
+    this.failedCount.push(n);
   }
 
   private count(reason: string, n: number): void {

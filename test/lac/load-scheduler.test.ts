@@ -104,6 +104,31 @@ describe('SetupLoadScheduler', () => {
     expect(s.report(1000, 7)).toMatchObject({ failed: 3, pending: 3, lacCpuMs: 7, elapsedMs: 1000 });
   });
 
+  it('records when calls came up or failed: per-second samples, cps and the driver-counted retransmissions', () => {
+    const { s } = harness({ tunnels: 1, sessionsPerTunnel: 4, perTunnel: undefined });
+    s.pump(0);
+    s.handleEvent({ type: 'tunnel-up', tunnelId: 1, peer: { address: '', port: 0 } }, 10);
+    s.pump(10);
+    const up = (sessionId: number, now: number) =>
+      s.handleEvent(
+        { type: 'session-up', tunnelId: 1, sessionId, address: '', peerAddress: '', dns: [], setupMs: 0 },
+        now,
+      );
+    up(101, 400);
+    up(102, 900);
+    s.handleEvent({ type: 'auth-failed', tunnelId: 1, sessionId: 103, reason: 'bad secret' }, 1200);
+    up(104, 2300);
+    const r = s.report(2500, 0, 5);
+    expect(r.samples).toEqual([
+      { t: 1, up: 2, pending: 2, failed: 0, cps: 2 },
+      { t: 2, up: 2, pending: 1, failed: 1, cps: 0 },
+      { t: 2.5, up: 3, pending: 0, failed: 1, cps: 1 },
+    ]);
+    expect(r.cps).toEqual({ min: 0, avg: 1, max: 2 });
+    expect(r.controlRetransmissions).toBe(5);
+    expect(r.failures).toEqual({ 'auth failed: bad secret': 1 });
+  });
+
   it('percentiles are nearest-rank', () => {
     expect(percentiles([5, 1, 4, 2, 3])).toEqual({ n: 5, p50: 3, p90: 5, p99: 5, max: 5, mean: 3 });
     expect(percentiles([])).toEqual({ n: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0 });
