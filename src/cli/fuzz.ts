@@ -10,6 +10,7 @@ import { endpointTargetFactory, lnsEngineTargetFactory } from '../fuzz/in-proces
 import type { FuzzTargetFactory } from '../fuzz/target.js';
 import { udpTargetFactory } from '../io/udp-fuzz-target.js';
 import { formatFlags, parseArgs, parseHostPort, UsageError } from './args.js';
+import { runFuzzLnsRole } from './fuzz-lns-role.js';
 
 const FLAGS = {
   target: {
@@ -41,6 +42,7 @@ const FLAGS = {
 
 export const FUZZ_HELP = `Usage: l2tp-ts fuzz --target HOST[:PORT] | --in-process [options]
        l2tp-ts fuzz --replay FILE (--target HOST[:PORT] | --in-process)
+       l2tp-ts fuzz --role lns (--in-process | --listen HOST[:PORT]) [options]   (fuzz a client; --role lns --help)
 
 Conformance fuzzer for L2TPv2 endpoints (RFC 2661). Plays the LAC side of generated and mutated
 control sequences (valid SCCRQ→SCCCN→ICRQ→ICCN exchanges, AVP drops/duplicates/reorders, bad
@@ -58,7 +60,15 @@ ${formatFlags(FLAGS)}
 
 /** Runs `l2tp-ts fuzz`; returns the exit code (0 clean, 1 findings, 2 usage). */
 export async function runFuzz(argv: readonly string[]): Promise<number> {
-  const a = parseArgs(argv, FLAGS);
+  // --role lns: the fuzzer plays the LNS (its own flags, src/cli/fuzz-lns-role.ts); --role lac is this page.
+  const r = argv.indexOf('--role');
+  const role = r >= 0 ? argv[r + 1] : argv.find((x) => x.startsWith('--role='))?.slice('--role='.length);
+  if (role === 'lns') return runFuzzLnsRole(argv);
+  if (role !== undefined && role !== 'lac') throw new UsageError(`--role '${role}': expected lac or lns`);
+  const a = parseArgs(
+    argv.filter((x, i) => !(x === '--role' || x.startsWith('--role=') || (i > 0 && argv[i - 1] === '--role'))),
+    FLAGS,
+  );
   if (a.help) {
     process.stdout.write(FUZZ_HELP);
     return 0;

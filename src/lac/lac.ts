@@ -266,7 +266,10 @@ export class LacEngine implements Engine<LacEvent> {
         this.attempts.delete(e.tunnelId);
         this.events.push({ type: 'tunnel-up', tunnelId: e.tunnelId, peer: e.peer });
         const n = this.opts.sessionsPerTunnel ?? 1;
-        for (let i = 0; i < n; i++) {
+        // The event is drained after the datagram that raised it: by then the same input may have
+        // closed the tunnel again (a peer's StopCCN or a protocol error right behind its SCCRP,
+        // found by `fuzz --role lns`). Then there is nothing to start; it is no local misuse.
+        for (let i = 0; i < n && this.bridge.endpoint.tunnel(e.tunnelId)?.state === 'established'; i++) {
           const sessionId = this.bridge.endpoint.startSession(e.tunnelId, now);
           this.callStartedAt.set(sessionKey(e.tunnelId, sessionId), now);
         }
