@@ -37,7 +37,7 @@ export interface RoleUdpOptions {
   readonly password: string;
   /** Real time one case may run (default 8 s). */
   readonly caseMs?: number;
-  /** A case ends this long after the last datagram (default 1.5 s). */
+  /** A case ends this long after the last datagram (default 1.5 s; above the peer's 3 s PPP restart timer for a slow client). */
   readonly quietMs?: number;
   /**
    * How far the liveness call must get: 'call' (ICCN: the L2TP call is up; xl2tpd on a host without
@@ -63,12 +63,17 @@ export async function fuzzClientOverUdp(o: RoleUdpOptions): Promise<RoleReport> 
   });
   const engine = new MutatingLns(lns, [], seededRandom(o.seed ^ 0x5a5a5a5a));
   const events: LnsEvent[] = [];
+  let sessionUpAt: number | undefined;
+  const upAt = (): number | undefined => sessionUpAt;
   let lastDatagram = 0;
   let malformed: string | undefined;
   const driver = await driveOverUdp(engine, {
     address: o.listen.address,
     port: o.listen.port,
-    onEvent: (e) => events.push(e),
+    onEvent: (e) => {
+      events.push(e);
+      if (e.type === 'session-up') sessionUpAt ??= monotonicNow();
+    },
     onDatagram: (bytes) => {
       lastDatagram = monotonicNow();
       malformed ??= judgeClientDatagram(bytes);
@@ -97,7 +102,8 @@ export async function fuzzClientOverUdp(o: RoleUdpOptions): Promise<RoleReport> 
     const ids = [...lns.endpoint.tunnels()].filter((t) => t.state !== 'closed').map((t) => t.tunnelId);
     for (const id of ids) lns.disconnectTunnel(id, monotonicNow());
     driver.flush();
-    await until(10_000, () => [...lns.endpoint.tunnels()].every((t) => t.state === 'closed'));
+    // Until the StopCCNs are acknowledged (the client has let go); the §5.7 linger after that is ours alone.
+    await until(10_000, () => !lns.endpoint.awaitingStopAck());
   };
 
   try {
@@ -107,11 +113,18 @@ export async function fuzzClientOverUdp(o: RoleUdpOptions): Promise<RoleReport> 
       engine.enabled = true;
       malformed = undefined;
       events.length = 0;
+      sessionUpAt = undefined;
       const started = monotonicNow();
       lastDatagram = 0;
       await o.dial?.();
-      // The case: until the wire has been quiet for quietMs after traffic, or caseMs.
-      await until(caseMs, () => lastDatagram > 0 && monotonicNow() - lastDatagram > quietMs);
+      // The case: until the wire has been quiet for quietMs after traffic, or IPCP has been up for
+      // a second (what follows is LCP echo; rules on the teardown fire in closeTunnels below), or caseMs.
+      await until(caseMs, () => {
+        const t = monotonicNow();
+        if (lastDatagram > 0 && t - lastDatagram > quietMs) return true;
+        const up = upAt();
+        return up !== undefined && t - up > 1000;
+      });
       const progress = {
         sent: [...engine.progress.sent],
         events: [...engine.progress.events],

@@ -24,6 +24,7 @@ export const GUEST_INIT = join(HERE, 'guest', 'init.sh');
 /** The repository root: guests mount it back if their tmpfs mounts hide it (a clone under /tmp). */
 export const REPO_ROOT = join(HERE, '..', '..', '..');
 const GUEST_LAC = join(HERE, 'guest', 'lac.sh');
+const GUEST_FUZZ_LAC = join(HERE, 'guest', 'fuzz-lac.sh');
 
 export const UML_KERNEL = '/usr/bin/linux.uml';
 /** The host side of the bridge: where the LNS under test listens. Other kits use 10.200-10.203. */
@@ -189,6 +190,11 @@ export interface LacOptions {
    * LNS's Router Advertisement) and ping this IPv6 address through the link.
    */
   readonly ping6?: string;
+  /**
+   * `fuzz --role lns` campaigns (guest/fuzz-lac.sh): instead of one dial, dial once per /srv/dial.N
+   * the host creates, until release(); the guest lives up to `holdS` seconds.
+   */
+  readonly fuzzDials?: boolean;
 }
 
 /** What the guest saw, parsed from its /srv/result. */
@@ -820,7 +826,7 @@ function writeLacConfig(gdir: string, o: LacOptions, index: number): void {
       '',
     ].join('\n'),
   );
-  writeFileSync(join(gdir, 'guest.sh'), `. /srv/env\n. ${GUEST_LAC}\n`);
+  writeFileSync(join(gdir, 'guest.sh'), `. /srv/env\n. ${o.fuzzDials === true ? GUEST_FUZZ_LAC : GUEST_LAC}\n`);
 }
 
 /** One dial → ppp0 up measurement, for docs/INTEROP.md. */
