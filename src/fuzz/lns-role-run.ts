@@ -207,6 +207,21 @@ export function runRoleCaseInProcess(
     drainLac();
     return false;
   });
+  // The LNS ends the call (odd cases: CDN, then StopCCN) or the tunnel (even: StopCCN) with the
+  // rules still armed, so rules waiting for the teardown fire too.
+  const inner = lns.inner;
+  if (index % 2 === 1) {
+    for (const s of inner.sessions(pair.now)) inner.disconnectSession(s.tunnelId, s.sessionId, pair.now);
+    pair.run(pair.now + 5_000, () => {
+      drainLac();
+      return false;
+    });
+  }
+  for (const t of [...inner.endpoint.tunnels()]) if (t.state !== 'closed') inner.disconnectTunnel(t.tunnelId, pair.now);
+  pair.run(pair.now + CASE_MS, () => {
+    drainLac();
+    return false;
+  });
   const sent = [...lns.progress.sent];
   const events = [...lns.progress.events];
   const fired = [...lns.progress.fired];

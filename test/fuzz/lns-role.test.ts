@@ -154,7 +154,7 @@ describe('the LNS role against our own LAC, in process', () => {
     expect(a.findings.map((f) => f.finding)).toEqual([]);
     expect(a.cases).toBe(300);
     // Deep states were not only reached but mutated there: authentication and the Network phase.
-    for (const k of ['SCCRP', 'ICRP', 'LCP', 'CHAP', 'IPCP', 'IPV6CP'])
+    for (const k of ['SCCRP', 'ICRP', 'LCP', 'CHAP', 'IPCP', 'IPV6CP', 'StopCCN'])
       expect(a.reached[k]?.mutated, k).toBeGreaterThan(5);
     expect(a.events['session-up']).toBe(300); // every liveness call came up
     const b = fuzzOurLac({ seed: 7, cases: 300 });
