@@ -32,7 +32,12 @@ const lns = await createLns({
   }),
   // One load generator address opens all the tunnels: lift the per-peer SCCRQ rate limit (50/s).
   // RWS: the Receive Window Size we advertise (default 4, as xl2tpd and l2tpns).
-  endpoint: { limits: { newTunnelsPerSecondPerPeer: 1_000_000 }, receiveWindow: Number(window) },
+  // One load-generator address stands for many LACs: no per-peer tunnel rate or count bound (the
+  // default 256 tunnels per peer counts the 31 s linger, which back-to-back 100-tunnel runs exceed).
+  endpoint: {
+    limits: { newTunnelsPerSecondPerPeer: 1_000_000, maxTunnelsPerPeer: 65_535 },
+    receiveWindow: Number(window),
+  },
   // L2TP_BENCH_TUN=1 (setup-rate --tun): one shared TUN device, a /32 route per session, instead
   // of the userspace responder (needs root; the child runs in the bench's namespace).
   ...(process.env.L2TP_BENCH_TUN === '1' && { tun: { name: 'l2tpbench%d' } }),
