@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seededRandom } from '../core/seeded-random.js';
 import { parseSavedCase, type SavedCase } from '../fuzz/fuzz-case.js';
-import { describeWire, type FuzzReport, fuzz, replay } from '../fuzz/fuzzer.js';
+import { compareReplies, describeWire, type FuzzReport, fuzz, replay } from '../fuzz/fuzzer.js';
 import { endpointTargetFactory, lnsEngineTargetFactory } from '../fuzz/in-process.js';
 import type { FuzzTargetFactory } from '../fuzz/target.js';
 import { udpTargetFactory } from '../io/udp-fuzz-target.js';
@@ -28,13 +28,17 @@ const FLAGS = {
   cases: { kind: 'int', help: 'stop after N cases (default 1000 unless --duration is given)', min: 1 },
   duration: { kind: 'int', help: 'stop after S seconds', min: 1, valueName: 'S' },
   secret: { kind: 'string', help: 'L2TP tunnel secret the target expects (Challenge Response, hidden AVPs)' },
-  replay: { kind: 'string', help: 'replay a saved case (exit 1 when its failure reproduces)', valueName: 'FILE' },
+  replay: {
+    kind: 'string',
+    help: 'replay a saved case: prints the datagrams recorded vs now, exit 1 when the recorded failure still reproduces, 0 when it does not',
+    valueName: 'FILE',
+  },
   out: { kind: 'string', help: 'directory for shrunk failing cases (default ./fuzz-failures)', valueName: 'DIR' },
   'quiet-ms': { kind: 'int', help: "UDP: silence that ends one step's replies (default 150)", min: 10 },
   'max-findings': { kind: 'int', help: 'stop after N distinct failures (default 5)', min: 1 },
   liveness: {
     kind: 'string',
-    help: 'how far the after-case setup must get: iccn (default, the call survives its ICCN) or icrp (an LNS whose PPP cannot start hangs up there)',
+    help: "how far the after-case setup must get: iccn (default, the call survives its ICCN) or icrp (an LNS whose PPP cannot start hangs up there); --replay defaults to the case's own",
     choices: ['iccn', 'icrp'],
   },
   json: { kind: 'boolean', help: 'print one JSON report on stdout instead of text' },
@@ -53,6 +57,10 @@ sent, StopCCN/CDN for an unknown M=1 AVP carry Result 2 / Error 8, unknown M=0 A
 retransmitted SCCRQ gets no second tunnel, datagrams §3.1 says to discard get no answer, and a
 fresh tunnel + session still comes up after every case. Every failure is shrunk to a minimal case
 and saved as JSON (hex datagrams + the expected finding). Exit code 1 if anything failed.
+
+--replay FILE runs one saved case again (the cases found in real peers are under test/fuzz/cases/,
+see docs/FINDINGS.md) and prints the datagrams as recorded and as seen now, which steps' replies
+differ, and whether the recorded failure reproduces: exit 1 if it does, 0 if it no longer does.
 
 Options:
 ${formatFlags(FLAGS)}
@@ -91,7 +99,9 @@ export async function runFuzz(argv: readonly string[]): Promise<number> {
     factory = a.engine === 'endpoint' ? endpointTargetFactory(o) : lnsEngineTargetFactory(o);
   }
   const livenessThrough = a.liveness === 'icrp' ? ('icrp' as const) : ('iccn' as const);
-  if (a.replay !== undefined) return replayFile(a.replay, factory, a.json === true, livenessThrough);
+  if (a.replay !== undefined) {
+    return replayFile(a.replay, factory, a.json === true, a.liveness === undefined ? undefined : livenessThrough);
+  }
 
   const seed = a.seed ?? Date.now() % 0x7fff_ffff;
   const outDir = a.out ?? 'fuzz-failures';
@@ -157,7 +167,7 @@ async function replayFile(
   file: string,
   factory: FuzzTargetFactory,
   json: boolean,
-  livenessThrough: 'icrp' | 'iccn',
+  livenessGiven: 'icrp' | 'iccn' | undefined,
 ): Promise<number> {
   let saved: SavedCase;
   try {
@@ -165,13 +175,23 @@ async function replayFile(
   } catch (e) {
     throw new UsageError(`--replay ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
+  // --liveness wins; else what the case was recorded with; else iccn.
+  const livenessThrough = livenessGiven ?? saved.liveness ?? 'iccn';
   const r = await replay(factory, saved, { livenessThrough });
+  const diff = compareReplies(saved.wire, r.wire);
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ file, expect: saved.expect, reproduced: r.reproduced, finding: r.finding ?? null })}\n`,
+      `${JSON.stringify({ file, target: saved.target, expect: saved.expect, reproduced: r.reproduced, finding: r.finding ?? null, repliesAsRecorded: diff.length === 0, replyDifferences: diff })}\n`,
     );
   } else {
-    process.stderr.write(`${describeWire(r)}\n`);
+    process.stderr.write(`recorded against ${saved.target}:\n${describeWire(saved).replace(/^/gm, '  ')}\n`);
+    process.stderr.write(`now:\n${describeWire(r).replace(/^/gm, '  ')}\n`);
+    process.stderr.write(
+      diff.length === 0
+        ? 'replies: the same message types per step as recorded\n'
+        : `replies differ from the recording:\n${diff.map((d) => `  ${d}`).join('\n')}\n`,
+    );
+    process.stderr.write(`recorded: ${saved.expect.kind} at step ${saved.expect.step}: ${saved.expect.message}\n`);
     process.stderr.write(
       r.reproduced
         ? `reproduced: ${r.finding?.kind} at step ${r.finding?.step}: ${r.finding?.message}\n`

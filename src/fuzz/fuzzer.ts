@@ -3,7 +3,7 @@
 // Related: generate.ts, conversation.ts (oracles), shrink.ts, src/cli/fuzz.ts (the command).
 import { seededRandom } from '../core/seeded-random.js';
 import { runCase } from './conversation.js';
-import type { Finding, FuzzCase, SavedCase } from './fuzz-case.js';
+import type { Finding, FuzzCase, SavedCase, WireRecord } from './fuzz-case.js';
 import { generateCase } from './generate.js';
 import { shrinkCase } from './shrink.js';
 import type { FuzzTarget, FuzzTargetFactory } from './target.js';
@@ -164,4 +164,31 @@ export function describeWire(saved: Pick<SavedCase, 'wire'>): string {
         `${w.dir === 'sent' ? '→' : '←'} [${w.step}] ${w.summary}  ${w.hex.length > 96 ? `${w.hex.slice(0, 96)}…` : w.hex}`,
     )
     .join('\n');
+}
+
+/**
+ * Per step, the replies' message kinds (the summary's first word: SCCRP, ZLB, StopCCN…) recorded vs
+ * now; one line per step that differs. Header values (tunnel ids, Ns/Nr) differ run to run, kinds must not.
+ */
+export function compareReplies(recorded: readonly WireRecord[], now: readonly WireRecord[]): string[] {
+  const kinds = (w: readonly WireRecord[]): Map<number, string[]> => {
+    const m = new Map<number, string[]>();
+    for (const r of w) {
+      if (r.dir !== 'received') continue;
+      const list = m.get(r.step) ?? [];
+      list.push(r.summary.replace(/^liveness: /, '').split(' ')[0] ?? '?');
+      m.set(r.step, list);
+    }
+    return m;
+  };
+  const a = kinds(recorded);
+  const b = kinds(now);
+  const steps = [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => x - y);
+  const out: string[] = [];
+  for (const step of steps) {
+    const was = (a.get(step) ?? []).join(' ') || '(nothing)';
+    const is = (b.get(step) ?? []).join(' ') || '(nothing)';
+    if (was !== is) out.push(`step ${step}: recorded ${was}, now ${is}`);
+  }
+  return out;
 }

@@ -57,6 +57,29 @@ describe('l2tp-ts fuzz', () => {
     expect(JSON.parse(c.out())).toMatchObject({ reproduced: false, finding: null });
   });
 
+  it('--replay of a malformed case file: a usage error naming the file and the bad field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l2tp-fuzz-'));
+    dirs.push(dir);
+    const file = join(dir, 'bad.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        format: 'l2tp-ts-fuzz-case/1',
+        target: 't',
+        seed: 1,
+        caseIndex: 0,
+        expect: { kind: 'crash', step: 0, message: '' },
+        case: { family: 'f', steps: [] },
+        wire: [],
+        peer: { name: 'xl2tpd', version: '', clause: '§3.1' },
+      }),
+    );
+    capture();
+    await expect(runFuzz(['--in-process', '--replay', file])).rejects.toThrow(
+      new UsageError(`--replay ${file}: peer.version must be a non-empty string`),
+    );
+  });
+
   it('usage: exactly one of --target / --in-process; a bad replay file is a usage error', async () => {
     capture();
     await expect(runFuzz([])).rejects.toBeInstanceOf(UsageError);
