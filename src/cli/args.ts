@@ -1,5 +1,6 @@
 // A small, strict command-line parser: declared flags only, typed values, errors that say which
 // flag and why (exit code 2, DESIGN.md).
+import { parseIpv6 } from '../core/ipv6.js';
 
 /** Bad usage: printed with the command's help, exit code 2. */
 export class UsageError extends Error {
@@ -91,8 +92,9 @@ export function formatFlags(spec: Record<string, FlagSpec>): string {
   return rows.map(([l, h]) => l.padEnd(width) + h).join('\n');
 }
 
-/** Splits HOST[:PORT] (IPv4 or name; [v6]:port). */
+/** Splits HOST[:PORT] (IPv4 or name; [v6]:port; a bare IPv6 address takes the default port). */
 export function parseHostPort(value: string, defaultPort: number): { address: string; port: number } {
+  if (parseIpv6(value) !== undefined) return { address: value, port: defaultPort };
   const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(value) ?? /^([^:]+)(?::(\d+))?$/.exec(value);
   if (m === null) throw new UsageError(`'${value}' is not HOST[:PORT]`);
   const port = m[2] === undefined ? defaultPort : Number(m[2]);
@@ -104,7 +106,7 @@ export function parseHostPort(value: string, defaultPort: number): { address: st
 export const DIAL_FLAGS = {
   server: {
     kind: 'list',
-    help: 'the LNS, HOST[:PORT] (port 1701 by default); repeat it to name LNSes tried in order when one refuses a tunnel with StopCCN 2/7 "try another"',
+    help: 'the LNS, HOST[:PORT] or [IPV6]:PORT (port 1701 by default); repeat it to name LNSes tried in order when one refuses a tunnel with StopCCN 2/7 "try another"',
     valueName: 'HOST[:PORT]',
   },
   user: { kind: 'string', help: 'PPP user name', alias: 'u' },

@@ -49,7 +49,11 @@ const FLAGS = {
     help: 'ask for sequenced data in every session (Sequencing Required in ICCN, RFC 2661 §5.4)',
   },
   ping: { kind: 'boolean', help: 'after setup, ping the IPCP peer through every session and report the RTT' },
-  bind: { kind: 'string', help: 'local address to bind (default 0.0.0.0)', valueName: 'ADDRESS' },
+  bind: {
+    kind: 'string',
+    help: 'local address to bind (default 0.0.0.0, or :: when a server is IPv6)',
+    valueName: 'ADDRESS',
+  },
   json: { kind: 'boolean', help: 'print one JSON object instead of a table' },
 } as const;
 

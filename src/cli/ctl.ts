@@ -1,6 +1,7 @@
 // `l2tp-ts ctl`: asks a running LNS over its control socket: status, sessions, tunnels, disconnect,
 // capture (of one session or user into a pcap file).
 import { resolve } from 'node:path';
+import { formatHostPort } from '../core/peer-address.js';
 import { controlRequest, defaultControlPath, requireControlPath } from '../io/control-socket.js';
 import { formatFlags, parseArgs, UsageError } from './args.js';
 
@@ -101,7 +102,7 @@ export async function runCtl(argv: readonly string[]): Promise<number> {
     );
     for (const r of rows) {
       process.stdout.write(
-        `${String(r.tunnelId).padEnd(7)}${String(r.sessionId).padEnd(8)}${`${r.peer.address}:${r.peer.port}`.padEnd(23)}${(r.user ?? '-').padEnd(17)}${(r.address ?? '-').padEnd(17)}${r.state.padEnd(13)}${`${Math.round(r.uptimeMs / 1000)}s`.padEnd(8)}${`${r.counters.rxPackets}/${r.counters.rxBytes}`.padEnd(16)}${`${r.counters.txPackets}/${r.counters.txBytes}`.padEnd(16)}${droppedText(r.dropped)}\n`,
+        `${String(r.tunnelId).padEnd(7)}${String(r.sessionId).padEnd(8)}${formatHostPort(r.peer.address, r.peer.port).padEnd(23)}${(r.user ?? '-').padEnd(17)}${(r.address ?? '-').padEnd(17)}${r.state.padEnd(13)}${`${Math.round(r.uptimeMs / 1000)}s`.padEnd(8)}${`${r.counters.rxPackets}/${r.counters.rxBytes}`.padEnd(16)}${`${r.counters.txPackets}/${r.counters.txBytes}`.padEnd(16)}${droppedText(r.dropped)}\n`,
       );
     }
     return 0;
@@ -114,7 +115,7 @@ export async function runCtl(argv: readonly string[]): Promise<number> {
     sessions: number;
   }[]) {
     process.stdout.write(
-      `tunnel ${t.tunnelId} peer ${t.peer.address}:${t.peer.port} host ${t.peerHostName ?? '-'} state ${t.state} sessions ${t.sessions}\n`,
+      `tunnel ${t.tunnelId} peer ${formatHostPort(t.peer.address, t.peer.port)} host ${t.peerHostName ?? '-'} state ${t.state} sessions ${t.sessions}\n`,
     );
   }
   return 0;

@@ -2,6 +2,7 @@
 // through each, print what came up, and exit 0 only when everything did.
 
 import type { AuthMethodName } from '../chap/methods.js';
+import { formatHostPort } from '../core/peer-address.js';
 import { monotonicNow } from '../io/clock.js';
 import { createLac } from '../io/create-lac.js';
 import { checkRoutes } from '../io/lac-tun.js';
@@ -115,11 +116,11 @@ export async function runLac(argv: readonly string[], out = process.stdout, err 
   lac.on('*', (e: LacEvent) => {
     switch (e.type) {
       case 'tunnel-up':
-        say(`tunnel ${e.tunnelId} up to ${e.peer.address}:${e.peer.port}`);
+        say(`tunnel ${e.tunnelId} up to ${formatHostPort(e.peer.address, e.peer.port)}`);
         break;
       case 'tunnel-redirected':
         say(
-          `tunnel ${e.tunnelId} refused by ${e.from.address}:${e.from.port} (2/7 try another): tunnel ${e.newTunnelId} to ${e.to.address}:${e.to.port}`,
+          `tunnel ${e.tunnelId} refused by ${formatHostPort(e.from.address, e.from.port)} (2/7 try another): tunnel ${e.newTunnelId} to ${formatHostPort(e.to.address, e.to.port)}`,
         );
         break;
       case 'tunnel-down':

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { PeerAddress } from '../core/engine.js';
+import { canonicalAddress, formatHostPort } from '../core/peer-address.js';
 import {
   ControlError,
   type ControlServer,
@@ -63,7 +64,7 @@ const FLAGS = {
   'json-config': { kind: 'string', help: 'a native JSON config instead of the xl2tpd files', valueName: 'FILE' },
   listen: {
     kind: 'string',
-    help: 'address to bind (default: listen-addr, else 0.0.0.0; 127.0.0.1 without --config)',
+    help: 'address to bind, IPv4 or IPv6 (:: serves both; default: listen-addr, else 0.0.0.0; 127.0.0.1 without --config)',
     valueName: 'ADDR',
   },
   port: { kind: 'int', help: 'UDP port (default: [global] port, else 1701; 0 = any)', min: 0, max: 65535 },
@@ -231,7 +232,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
   let settings: LnsSettings = {
     ...loaded.settings,
     users: withExtra(loaded.settings.users),
-    ...(a.listen !== undefined && { listenAddress: a.listen }),
+    ...(a.listen !== undefined && { listenAddress: listenFlag(a.listen) }),
     ...(a.port !== undefined && { port: a.port }),
     ...(a.debug && { pppDebug: true }),
     ...(a['mss-clamp'] !== undefined && { mssClamp: parseMssClamp(a['mss-clamp']) }),
@@ -398,7 +399,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
   dropTimer.unref();
   server.on('*', (e: LnsEvent) => {
     if (e.type === 'datagram-dropped') {
-      drops.add(e.reason, `${e.peer.address}:${e.peer.port}`);
+      drops.add(e.reason, formatHostPort(e.peer.address, e.peer.port));
       return;
     }
     const r = lnsEventRecord(e, settings.pppDebug);
@@ -430,7 +431,7 @@ export async function runLns(argv: readonly string[]): Promise<number> {
       }),
       authMethods: settings.authMethods,
     },
-    `l2tp-ts lns listening on ${server.address}:${server.port} (${mode})${a['tun-offload'] ? '; TUN offloads on (TSO4/TSO6/CSUM)' : ''}; pool ${ranges || 'none'}, local ip ${local}, auth ${settings.authMethods.join(',') || 'none'}`,
+    `l2tp-ts lns listening on ${formatHostPort(server.address, server.port)} (${mode})${a['tun-offload'] ? '; TUN offloads on (TSO4/TSO6/CSUM)' : ''}; pool ${ranges || 'none'}, local ip ${local}, auth ${settings.authMethods.join(',') || 'none'}`,
   );
   // pppd `dump`: the option values in effect, in the log (secrets redacted; users counted).
   if (settings.dump && fromFiles) {
@@ -760,7 +761,7 @@ function startHooks(server: LnsServer, settings: LnsSettings, logger: Logger): P
       localAddress: e.localAddress,
       remoteAddress: e.address,
       dns: e.dns,
-      peer: `${e.peer.address}:${e.peer.port}`,
+      peer: formatHostPort(e.peer.address, e.peer.port),
       ...(e.user !== undefined && { user: e.user }),
     };
     live.set(`${e.tunnelId}/${e.sessionId}`, s);
@@ -859,4 +860,12 @@ function parseUsers(values: readonly string[]): Map<string, LnsUser> {
     out.set(m[1]!, { secret: m[2]!, ...(m[3] !== undefined && { staticAddress: m[3] }) });
   }
   return out;
+}
+
+/** --listen: an IPv4 or IPv6 address (`::` is dual-stack), in the spelling the engine compares. */
+function listenFlag(value: string): string {
+  const c = canonicalAddress(value);
+  if (c === undefined)
+    throw new UsageError(`--listen '${value}': expected an IPv4 or IPv6 address (:: for IPv6 and IPv4)`);
+  return c;
 }

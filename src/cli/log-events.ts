@@ -11,6 +11,7 @@
 // - `msg` is the text format's line, byte for byte (peer text escaped by printable()).
 // Related: logger.ts (writes records as text or JSON), lns.ts, docs/LOGS.md.
 import type { PeerAddress } from '../core/engine.js';
+import { formatHostPort } from '../core/peer-address.js';
 import type { LnsEvent } from '../lns/lns.js';
 import type { SessionCounters } from '../session/ppp-over-l2tp.js';
 import { printable, printableFormatted } from './log-text.js';
@@ -495,7 +496,7 @@ const FROM_LNS: Translate = {
     logRecord(
       'tunnel-up',
       { tunnelId: e.tunnelId, peer: e.peer, peerHostName: e.peerHostName },
-      `tunnel ${e.tunnelId} up from ${e.peer.address}:${e.peer.port} (host ${p(e.peerHostName)})`,
+      `tunnel ${e.tunnelId} up from ${formatHostPort(e.peer.address, e.peer.port)} (host ${p(e.peerHostName)})`,
     ),
   'tunnel-down': (e) =>
     logRecord(
@@ -514,7 +515,7 @@ const FROM_LNS: Translate = {
     logRecord(
       'session-started',
       { tunnelId: e.tunnelId, sessionId: e.sessionId, peer: e.peer },
-      `session ${e.tunnelId}/${e.sessionId} call established from ${e.peer.address}:${e.peer.port}`,
+      `session ${e.tunnelId}/${e.sessionId} call established from ${formatHostPort(e.peer.address, e.peer.port)}`,
     ),
   'session-up': (e) =>
     logRecord(

@@ -1,6 +1,7 @@
 // createLac(): the LAC engine on a real UDP socket. Used by `l2tp-ts lac`, benchmarks and tests.
 // Related: ../lac/lac.ts, udp-driver.ts.
 import type { PeerAddress } from '../core/engine.js';
+import { canonicalPeer, wildcardFor } from '../core/peer-address.js';
 import type { Random } from '../core/random.js';
 import { LacEngine, type LacEngineOptions, type LacEvent } from '../lac/lac.js';
 import type { PppSession } from '../session/ppp-over-l2tp.js';
@@ -14,7 +15,7 @@ import { driveOverUdp } from './udp-driver.js';
 export interface CreateLacOptions extends Omit<LacEngineOptions, 'random' | 'server'> {
   /** The LNS: address and port (default port 1701). */
   readonly server: string | PeerAddress;
-  /** Local address and port to bind (default 0.0.0.0, ephemeral). */
+  /** Local address and port to bind (default 0.0.0.0, or :: when an LNS named is IPv6; ephemeral). */
   readonly localAddress?: string;
   readonly localPort?: number;
   readonly random?: Random;
@@ -48,12 +49,17 @@ export interface LacClient {
 
 /** Starts a LAC: binds, opens the tunnels; sessions follow as tunnels come up. */
 export async function createLac(opts: CreateLacOptions): Promise<LacClient> {
-  const server: PeerAddress = typeof opts.server === 'string' ? { address: opts.server, port: 1701 } : opts.server;
+  // Canonical addresses: the engine matches replies to its LNS by the address text transports report.
+  const server = canonicalPeer(typeof opts.server === 'string' ? { address: opts.server, port: 1701 } : opts.server);
+  const fallbackServers = opts.fallbackServers?.map(canonicalPeer);
+  const bindAddress =
+    opts.localAddress ?? wildcardFor([server.address, ...(fallbackServers ?? []).map((s) => s.address)]);
   const tun = opts.tun === undefined ? undefined : LacTun.open(opts.tun);
   const engine = new LacEngine({
     ...opts,
     random: opts.random ?? systemRandom(),
     server,
+    ...(fallbackServers !== undefined && { fallbackServers }),
     onIpPacket:
       tun === undefined
         ? opts.onIpPacket
@@ -82,7 +88,7 @@ export async function createLac(opts: CreateLacOptions): Promise<LacClient> {
   let driver: Awaited<ReturnType<typeof driveOverUdp>>;
   try {
     driver = await driveOverUdp(engine, {
-      address: opts.localAddress ?? '0.0.0.0',
+      address: bindAddress,
       port: opts.localPort ?? 0,
       transport: opts.transport,
       onEvent: (e) => {

@@ -5,6 +5,7 @@
 
 import type { AuthMethodName } from '../chap/methods.js';
 import type { PeerAddress } from '../core/engine.js';
+import { canonicalPeer, wildcardFor } from '../core/peer-address.js';
 import { LacEngine, type LacEngineOptions, type LacEvent } from '../lac/lac.js';
 import {
   type LoadPlan,
@@ -56,10 +57,12 @@ export interface SetupLoad {
  */
 export async function startSetupLoad(o: SetupLoadOptions): Promise<SetupLoad> {
   const secret = o.secret === undefined ? undefined : new TextEncoder().encode(o.secret);
+  const server = canonicalPeer(o.server);
+  const fallbackServers = o.fallbackServers?.map(canonicalPeer);
   const engine = new LacEngine({
     random: systemRandom(),
-    server: o.server,
-    ...(o.fallbackServers !== undefined && { fallbackServers: o.fallbackServers }),
+    server,
+    ...(fallbackServers !== undefined && { fallbackServers }),
     user: o.user,
     password: o.password,
     ...(o.account !== undefined && { account: o.account }),
@@ -127,7 +130,7 @@ export async function startSetupLoad(o: SetupLoadOptions): Promise<SetupLoad> {
 
   const bind = (): Promise<UdpDriver> =>
     driveOverUdp(engine, {
-      address: o.localAddress ?? '0.0.0.0',
+      address: o.localAddress ?? wildcardFor([server.address, ...(fallbackServers ?? []).map((s) => s.address)]),
       port: 0,
       transport: o.transport,
       onEvent,

@@ -15,6 +15,7 @@
 // escaped (`\xNN`), so a line needs no further escaping; the CLI still bounds it.
 // Related: lns.ts (the hooks), ../l2tp/describe.ts, ../cli/lns.ts (printing), docs/CONFIG.md.
 import type { PeerAddress } from '../core/engine.js';
+import { formatHostPort } from '../core/peer-address.js';
 import { datagramSummary, describeControlDatagram, hexDump } from '../l2tp/describe.js';
 import type { Endpoint, L2tpEvent } from '../l2tp/endpoint.js';
 import type { TransitionRecord } from '../l2tp/types.js';
@@ -151,5 +152,5 @@ export class L2tpDebug {
 }
 
 function addr(p: PeerAddress): string {
-  return `${p.address}:${p.port}`;
+  return formatHostPort(p.address, p.port);
 }

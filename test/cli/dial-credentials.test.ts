@@ -1,6 +1,6 @@
-// The --server/--user/--password checks `l2tp-ts lac` and `l2tp-ts bench` share. Related: src/cli/args.ts.
+// The --server/--user/--password checks (and HOST[:PORT] parsing) `l2tp-ts lac` and `l2tp-ts bench` share. Related: src/cli/args.ts.
 import { describe, expect, it } from 'vitest';
-import { dialCredentials, UsageError } from '../../src/cli/args.js';
+import { dialCredentials, parseHostPort, UsageError } from '../../src/cli/args.js';
 
 describe('cli/args dialCredentials', () => {
   it('needs --server, then --user, then a password from the flag or L2TP_TS_PASSWORD', () => {
@@ -24,5 +24,17 @@ describe('cli/args dialCredentials', () => {
     });
     expect(() => dialCredentials({ server: [], user: 'u' }, env)).toThrow(new UsageError('--server is required'));
     expect(dialCredentials({ server: 's', user: 'u', password: 'flag' }, env).password).toBe('flag');
+  });
+
+  it('parseHostPort: names, IPv4, [IPv6]:port and a bare IPv6 address; bad forms are usage errors', () => {
+    expect(parseHostPort('vpn.example.net', 1701)).toEqual({ address: 'vpn.example.net', port: 1701 });
+    expect(parseHostPort('10.0.0.1:1702', 1701)).toEqual({ address: '10.0.0.1', port: 1702 });
+    expect(parseHostPort('[2001:db8::1]:1702', 1701)).toEqual({ address: '2001:db8::1', port: 1702 });
+    expect(parseHostPort('[::1]', 1701)).toEqual({ address: '::1', port: 1701 });
+    expect(parseHostPort('2001:db8::1', 1701)).toEqual({ address: '2001:db8::1', port: 1701 });
+    for (const bad of ['[::1', '::1]:5', 'a:b:c', 'host:', 'host:x', '[::1]:'])
+      expect(() => parseHostPort(bad, 1701), bad).toThrow(UsageError);
+    for (const range of ['h:0', 'h:65536', '[::1]:70000'])
+      expect(() => parseHostPort(range, 1701), range).toThrow(/port out of range/);
   });
 });

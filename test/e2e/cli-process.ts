@@ -137,7 +137,8 @@ export interface RunningLns {
 export async function startLns(args: readonly string[], dir = tempDir()): Promise<RunningLns> {
   const control = join(dir, 'ctl.sock');
   const proc = spawnCli(['lns', '--listen', '127.0.0.1', '--port', '0', '--control', control, ...args]);
-  const m = await proc.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
+  // 127.0.0.1 unless `args` names another --listen (the last one wins), e.g. ::1: [::1]:PORT.
+  const m = await proc.waitFor(/listening on (?:[\d.]+|\[[0-9a-f:.]+\]):(\d+)/);
   // The control socket is opened after the listening line.
   const lns: RunningLns = {
     proc,
@@ -176,13 +177,14 @@ export interface LacSummary {
   }[];
 }
 
-/** Runs `l2tp-ts lac --server 127.0.0.1:PORT … --json` to completion. */
+/** Runs `l2tp-ts lac --server 127.0.0.1:PORT … --json` (or `--server HOST:PORT` when given one) to completion. */
 export async function runLac(
-  port: number,
+  port: number | string,
   args: readonly string[],
   timeoutMs = 30_000,
 ): Promise<{ code: number | string; summary: LacSummary | undefined; stderr: string }> {
-  const r = await runCli(['lac', '--server', `127.0.0.1:${port}`, '--json', ...args], timeoutMs);
+  const server = typeof port === 'number' ? `127.0.0.1:${port}` : port;
+  const r = await runCli(['lac', '--server', server, '--json', ...args], timeoutMs);
   const line = r.stdout.trim().split('\n').pop() ?? '';
   let summary: LacSummary | undefined;
   try {

@@ -23,7 +23,7 @@ export async function startLabLns(
   const [cmd, ...rest] = [...(opts.wrap ?? []), ...argv];
   // `name`: its log file (<lab dir>/<name>.log), one per LNS when a lab runs several.
   const proc = lab.spawn(opts.name ?? 'lns', ns, cmd!, rest);
-  const re = new RegExp(`listening on [\\d.]+:(\\d+) \\(${opts.mode ?? 'TUN'} mode\\)`);
+  const re = new RegExp(`listening on (?:[\\d.]+|\\[[0-9a-f:.]+\\]):(\\d+) \\(${opts.mode ?? 'TUN'} mode\\)`);
   const listening = (): RegExpMatchArray | null => tail(proc.log, 50).match(re);
   await waitFor(
     'the LNS to listen',

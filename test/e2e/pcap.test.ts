@@ -2,10 +2,12 @@
 // classic pcap; tshark decodes a whole session from it (L2TP control, LCP, CHAP, IPCP, the ICMP
 // of a ping) with nothing malformed, and --pcap-max-mb bounds the file.
 // Related: src/io/pcap-writer.ts, src/io/udp-driver.ts (tap), test/support/tshark.ts.
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { upperLayerSum } from '../../src/core/ipv6.js';
 import { PcapWriter } from '../../src/io/pcap-writer.js';
+import { readPackets } from '../support/pcap.js';
 import { dissect, formatFlags, tsharkAvailable } from '../support/tshark.js';
 import { cleanupProcesses, runLac, startLns, tempDir } from './cli-process.js';
 
@@ -54,5 +56,29 @@ describe('lns --pcap', () => {
     expect(full).toBe(1);
     expect(statSync(file).size).toBeLessThanOrEqual(10_000);
     expect(w.packets).toBe(Math.floor((10_000 - 24) / (16 + 28 + 100)));
+  });
+
+  it('IPv6 peers get IPv6 records (link type 101) with a valid UDP checksum; IPv4 peers IPv4 records', () => {
+    const file = join(tempDir(), 'v6.pcap');
+    const w = new PcapWriter(file, { clock: () => 1_000 });
+    const payload = Uint8Array.from({ length: 37 }, (_, i) => i * 7);
+    w.write({ address: '2001:db8::1', port: 1701 }, { address: '2001:db8::2', port: 40_000 }, payload);
+    w.write({ address: '10.0.0.1', port: 1701 }, { address: '10.0.0.2', port: 1701 }, payload);
+    w.close();
+    const [six, four] = readPackets(readFileSync(file));
+    expect(six!.linkType).toBe(101);
+    const d = six!.data;
+    expect(d.length).toBe(40 + 8 + 37);
+    expect(d[0]! >> 4).toBe(6);
+    expect((d[4]! << 8) | d[5]!).toBe(8 + 37); // payload length
+    expect(d[6]).toBe(17);
+    expect(Buffer.from(d.subarray(8, 24)).toString('hex')).toBe('20010db8000000000000000000000001');
+    expect((d[40]! << 8) | d[41]!).toBe(1701);
+    expect((d[42]! << 8) | d[43]!).toBe(40_000);
+    expect((d[46]! << 8) | d[47]!).not.toBe(0); // mandatory over IPv6
+    expect(upperLayerSum(d, d.length, 17)).toBe(0xffff); // sums to all ones with the checksum in
+    expect(Buffer.from(d.subarray(48)).equals(Buffer.from(payload))).toBe(true);
+    expect(four!.data[0]! >> 4).toBe(4);
+    expect(four!.data.length).toBe(20 + 8 + 37);
   });
 });

@@ -4,7 +4,7 @@ import { createSocket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import type { PeerAddress } from '../../src/core/engine.js';
 import { requireIpv4 } from '../../src/core/ipv4.js';
-import { openBatchUdp } from '../../src/io/udp-batch.js';
+import { openBatchUdp, sendAddress } from '../../src/io/udp-batch.js';
 import { openUdpTransport } from '../../src/io/udp-open.js';
 
 const until = async (cond: () => boolean, ms = 5000): Promise<void> => {
@@ -109,5 +109,114 @@ describe('openBatchUdp', () => {
     const t = await openUdpTransport('auto', { address: '127.0.0.1', port: 0, onDatagram: () => {} });
     expect(t.kind).toBe('mmsg');
     await t.close();
+  });
+});
+
+/** True when this host has IPv6 loopback (a container may not). */
+function hasIpv6Loopback(): boolean {
+  try {
+    const t = openBatchUdp({ address: '::1', port: 0, onDatagram: () => {} });
+    void t.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(!hasIpv6Loopback())('IPv6 (issue 12 item 5: L2TP over IPv6)', () => {
+  it.each([
+    ['mmsg', 'mmsg'],
+    ['mmsg', 'dgram'],
+    ['dgram', 'mmsg'],
+    ['dgram', 'dgram'],
+  ] as const)('%s on [::1] ↔ %s on [::]: datagrams both ways, peers as RFC 5952 text', async (a, b) => {
+    const atA: { text: string; from: PeerAddress }[] = [];
+    const atB: { text: string; from: PeerAddress }[] = [];
+    const ta = await openUdpTransport(a, {
+      address: '::1',
+      port: 0,
+      onDatagram: (x, from) => atA.push({ text: Buffer.from(x).toString(), from }),
+    });
+    const tb = await openUdpTransport(b, {
+      address: '::',
+      port: 0,
+      onDatagram: (x, from) => {
+        atB.push({ text: Buffer.from(x).toString(), from });
+        tb.send(Buffer.from(`re ${Buffer.from(x).toString()}`), from);
+      },
+    });
+    try {
+      for (let i = 0; i < 20; i++) ta.send(Buffer.from(`d${i}`), { address: '0:0:0:0:0:0:0:1', port: tb.port });
+      ta.flush();
+      await until(() => atA.length >= 20);
+      expect(atB.map((x) => x.text)).toEqual(Array.from({ length: 20 }, (_, i) => `d${i}`));
+      expect(atA.map((x) => x.text)).toEqual(Array.from({ length: 20 }, (_, i) => `re d${i}`));
+      expect(atB[0]!.from).toEqual({ address: '::1', port: ta.port });
+      expect(atA[0]!.from).toEqual({ address: '::1', port: tb.port });
+    } finally {
+      await ta.close();
+      await tb.close();
+    }
+  });
+
+  it.each(['mmsg', 'dgram'] as const)(
+    '%s on [::] is dual-stack: an IPv4 peer is reported and answered as a dotted quad',
+    async (kind) => {
+      const got: PeerAddress[] = [];
+      const v6 = await openUdpTransport(kind, {
+        address: '::',
+        port: 0,
+        onDatagram: (x, from) => {
+          got.push(from);
+          v6.send(x, from);
+        },
+      });
+      const replies: string[] = [];
+      const v4 = openBatchUdp({
+        address: '127.0.0.1',
+        port: 0,
+        onDatagram: (x) => replies.push(Buffer.from(x).toString()),
+      });
+      try {
+        v4.send(Buffer.from('hello'), { address: '127.0.0.1', port: v6.port });
+        v4.flush();
+        await until(() => replies.length >= 1);
+        expect(got[0]).toEqual({ address: '127.0.0.1', port: v4.port });
+        expect(replies).toEqual(['hello']);
+      } finally {
+        await v6.close();
+        await v4.close();
+      }
+    },
+  );
+
+  it('an IPv6 destination on an IPv4 socket is dropped and counted, not thrown', async () => {
+    const t = openBatchUdp({ address: '127.0.0.1', port: 0, onDatagram: () => {} });
+    try {
+      t.send(Buffer.from('x'), { address: '::1', port: 9 });
+      t.flush();
+      expect(t.stats.sendDropped).toBe(1);
+      expect(t.stats.sent).toBe(0);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('sendAddress: IPv4 on a v6 socket is IPv4-mapped; host names and v6 on v4 are unreachable', () => {
+    expect(sendAddress('192.0.2.1', false)).toBe(0xc0000201);
+    expect(Buffer.from(sendAddress('192.0.2.1', true) as Uint8Array).toString('hex')).toBe(
+      '00000000000000000000ffffc0000201',
+    );
+    expect(Buffer.from(sendAddress('2001:db8::1', true) as Uint8Array).toString('hex')).toBe(
+      '20010db8000000000000000000000001',
+    );
+    expect(sendAddress('2001:db8::1', false)).toBeNull();
+    expect(sendAddress('vpn.example.com', true)).toBeNull();
+  });
+
+  it('a bind address that is not an IP address fails with its text', () => {
+    expect(() => openBatchUdp({ address: 'vpn.example.com', port: 0, onDatagram: () => {} })).toThrow(
+      /not an IP address: vpn.example.com/,
+    );
   });
 });

@@ -40,6 +40,14 @@ describe('parseJsonConfig', () => {
     expect(() => parseJsonConfig('{"namedPools": []}', 'lns.json')).toThrow(/pool name → ranges/);
   });
 
+  it('listenAddress: IPv4 or IPv6, in one spelling (:: serves both families)', () => {
+    expect(parseJsonConfig('{"listenAddress": "::"}', 'lns.json').value.listenAddress).toBe('::');
+    expect(parseJsonConfig('{"listenAddress": "2001:DB8:0::1"}', 'lns.json').value.listenAddress).toBe('2001:db8::1');
+    expect(() => parseJsonConfig('{"listenAddress": "2001:db8::g"}', 'lns.json')).toThrow(
+      /listenAddress: expected an IPv4 or IPv6 address/,
+    );
+  });
+
   it('overrides keys, accepts both range forms, users as string or object, deny rules', () => {
     const text = JSON.stringify({
       listenAddress: '0.0.0.0',

@@ -68,6 +68,11 @@ describe('parseXl2tpdConf', () => {
     expect(secure.hostname).toBe('pk-xl2tpd-secure');
   });
 
+  it('listen-addr takes IPv6 too (xl2tpd: IPv4 only), canonicalised', () => {
+    expect(parseXl2tpdConf('[global]\nlisten-addr = ::\n', 'x.conf').value.global.listenAddr).toBe('::');
+    expect(parseXl2tpdConf('[global]\nlisten-addr = FD00:0:0::1\n', 'x.conf').value.global.listenAddr).toBe('fd00::1');
+  });
+
   it('accepts every key of the [global] section', () => {
     const text = [
       '[global]',
@@ -289,7 +294,12 @@ describe('parseXl2tpdConf', () => {
     ['bad integer', '[global]\nport = abc\n', 2, 'port: expected an integer 0..65535, got "abc"'],
     ['port out of range', '[global]\n\nport = 70000\n', 3, 'port: expected an integer 0..65535, got "70000"'],
     ['bad boolean', '[lns default]\nexclusive = maybe\n', 2, 'exclusive: expected yes or no, got "maybe"'],
-    ['bad address', '[global]\nlisten-addr = 10.0.0.300\n', 2, 'listen-addr: expected an IPv4 address'],
+    [
+      'bad address',
+      '[global]\nlisten-addr = 10.0.0.300\n',
+      2,
+      'listen-addr: expected an IPv4 or IPv6 address, got "10.0.0.300"',
+    ],
     ['host name', '[lns default]\nlocal ip = gateway\n', 2, 'host names are not resolved'],
     [
       'reversed range',

@@ -4,6 +4,7 @@
 
 import { type AuthMethodName, isAuthMethodName } from '../../chap/methods.js';
 import { formatIpv4, parseIpv4 } from '../../core/ipv4.js';
+import { canonicalAddress } from '../../core/peer-address.js';
 import { parseIpv6Pool } from '../ipv6-prefixes.js';
 import { ConfigError, type Parsed, WarningSink } from './config-error.js';
 import { type Ipv4Range, parseIpv4Range, type RangeRule } from './ipv4.js';
@@ -24,6 +25,11 @@ const str: Check = (v, p, fail) => (typeof v === 'string' ? v : fail(p, `expecte
 const ipv4: Check = (v, p, fail) => {
   const n = typeof v === 'string' ? parseIpv4(v) : undefined;
   return n === undefined ? fail(p, `expected an IPv4 address, got ${show(v)}`) : formatIpv4(n);
+};
+/** IPv4 or IPv6 (`listenAddress`), in its one spelling. */
+const ipAddress: Check = (v, p, fail) => {
+  const c = typeof v === 'string' ? canonicalAddress(v) : undefined;
+  return c === undefined ? fail(p, `expected an IPv4 or IPv6 address, got ${show(v)}`) : c;
 };
 const list =
   (item: Check, max = Number.POSITIVE_INFINITY): Check =>
@@ -201,7 +207,7 @@ const hostPort: Check = (v, p, fail) => {
 const U32 = 0xffffffff;
 /** One validator per LnsSettings key. */
 const FIELDS: { readonly [K in keyof LnsSettings]: Check } = {
-  listenAddress: ipv4,
+  listenAddress: ipAddress,
   port: int(0, 65535),
   hostName: str,
   authName: str,

@@ -3,6 +3,7 @@
 // Related: config-error.ts, ipv4.ts, settings.ts (turns this into LnsSettings).
 
 import { formatIpv4, parseIpv4 } from '../../core/ipv4.js';
+import { canonicalAddress } from '../../core/peer-address.js';
 import { type ConfigWarning, type Parsed, WarningSink } from './config-error.js';
 import { parseIpv4Range, type RangeRule } from './ipv4.js';
 
@@ -95,6 +96,8 @@ type Kind =
   | { readonly type: 'int'; readonly min: number; readonly max: number }
   | { readonly type: 'string'; readonly nonEmpty?: boolean }
   | { readonly type: 'ipv4' }
+  /** IPv4 or IPv6 (listen-addr: xl2tpd takes IPv4 only; `::` serves L2TP over IPv6 and IPv4). */
+  | { readonly type: 'ip' }
   | { readonly type: 'ranges'; readonly allow: boolean }
   | { readonly type: 'lns-host' }
   | { readonly type: 'rand' };
@@ -118,7 +121,7 @@ const u16 = (min: number): Kind => ({ type: 'int', min, max: 65535 });
 
 /** xl2tpd's keyword table (file.c `words[]`), as data: context, field, value kind. */
 const KEYWORDS: ReadonlyMap<string, Keyword> = new Map<string, Keyword>([
-  ['listen-addr', { contexts: G, field: 'listenAddr', kind: { type: 'ipv4' } }],
+  ['listen-addr', { contexts: G, field: 'listenAddr', kind: { type: 'ip' } }],
   ['port', { contexts: G, field: 'port', kind: u16(0) }],
   [
     'saref refinfo',
@@ -371,6 +374,16 @@ function parseValue(key: string, kind: Kind, value: string, line: number, sink: 
         throw sink.error(line, `${key}: expected an IPv4 address, got "${value}" (host names are not resolved)`);
       }
       return formatIpv4(n);
+    }
+    case 'ip': {
+      const canonical = canonicalAddress(value);
+      if (canonical === undefined) {
+        throw sink.error(
+          line,
+          `${key}: expected an IPv4 or IPv6 address, got "${value}" (host names are not resolved)`,
+        );
+      }
+      return canonical;
     }
     case 'ranges': {
       if (value === '') throw sink.error(line, `${key}: expected an IPv4 address or range, got nothing`);
