@@ -4,12 +4,13 @@
 // sit idle (with --echo, pinging). Related: bench/setup-rate.ts, docs/BENCHMARKS.md.
 //
 //   node --import tsx bench/memory.ts [--counts 1000,10000] [--targets ours,l2tpns] [--heap 1000]
-//        [--per-tunnel 100] [--concurrency 200] [--echo SECONDS] [--idle-secs 0] [--json]
+//        [--per-tunnel 100] [--concurrency 200] [--echo SECONDS] [--idle-secs 0] [--ping] [--json]
 //
 // --per-tunnel: calls per tunnel (100 tunnels × 1,000 for 100,000: one peer may hold 256 tunnels).
 // --echo: our LNS sends LCP Echo-Requests this often (pppd lcp-echo-interval; the seed's is 5).
 // --idle-secs: after the sessions are up and settled, the LNS's CPU time over this many seconds
 // of idle (utime+stime from /proc) as a percentage of one core.
+// --ping: after the idle measurement, one ICMP echo through every session (C at once), counted.
 //
 // Topology: netns LNS (10.208.1.1) —veth— netns LAC (10.208.1.2), made and removed by NetLab.
 import { rmSync } from 'node:fs';
@@ -33,6 +34,7 @@ const SESSIONS_PER_TUNNEL = Number(arg('per-tunnel', '100'));
 const ECHO_S = arg('echo', '');
 const IDLE_SECS = Number(arg('idle-secs', '0'));
 const CONCURRENCY = Number(arg('concurrency', '200'));
+const PING = args.includes('--ping');
 const USER = { user: 'alice', password: 's3cret' };
 const LNS = '10.208.1.1';
 const LAC = '10.208.1.2';
@@ -49,6 +51,17 @@ interface Row {
   rssAfter: number;
   /** CPU of the LNS over --idle-secs of idle, % of one core. */
   idleCpuPercent?: number;
+  /** --ping: sessions that answered one echo, and those that did not. */
+  pingOk?: number;
+  pingFailed?: number;
+}
+
+/** --ping: one echo through every session that is up; undefined without --ping. */
+async function pingAll(load: Awaited<ReturnType<typeof startSetupLoad>>): Promise<Pick<Row, 'pingOk' | 'pingFailed'>> {
+  if (!PING) return {};
+  const p = await load.ping(5000);
+  process.stderr.write(`  ping: ${p.ok} ok, ${p.failed} failed, rtt ms p50 ${p.rttMs.p50} p99 ${p.rttMs.p99}\n`);
+  return { pingOk: p.ok, pingFailed: p.failed };
 }
 
 /** The CPU % of one core `pid` uses over the next `secs` seconds (undefined when secs is 0). */
@@ -117,6 +130,7 @@ try {
           const { load, up } = await establish(count, 'mschapv2');
           const idleCpuPercent = await idleCpu(lns.pid, IDLE_SECS);
           const m1 = await lns.mem();
+          const pinged = await pingAll(load);
           if (snapshot) {
             await lns.command(`heap ${heapAfter}`);
             heapReport = heapGrowthPerSession(summarizeHeap(heapBefore), summarizeHeap(heapAfter), up);
@@ -142,6 +156,7 @@ try {
             rssBefore: m0.rss,
             rssAfter: m1.rss,
             ...(idleCpuPercent !== undefined && { idleCpuPercent }),
+            ...pinged,
           });
           await load.close(5000);
         } finally {
@@ -165,6 +180,7 @@ try {
           const { load, up } = await establish(count, 'chap');
           const idleCpuPercent = await idleCpu(pid, IDLE_SECS);
           const rss1 = rssOf(pid);
+          const pinged = await pingAll(load);
           rows.push({
             target,
             sessions: count,
@@ -173,6 +189,7 @@ try {
             rssBefore: rss0,
             rssAfter: rss1,
             ...(idleCpuPercent !== undefined && { idleCpuPercent }),
+            ...pinged,
           });
           await load.close(5000);
         } finally {
@@ -192,12 +209,13 @@ else {
   const kib = (b: number | undefined): string => (b === undefined ? '–' : (b / 1024).toFixed(2));
   process.stdout.write(`# ${out.machine}\n`);
   process.stdout.write(
-    '| LNS | sessions (up) | RSS KiB/session | V8 heap KiB/session | external KiB/session | RSS before → after MiB | idle CPU % |\n|---|---|---|---|---|---|---|\n',
+    '| LNS | sessions (up) | RSS KiB/session | V8 heap KiB/session | external KiB/session | RSS before → after MiB | idle CPU % | ping ok / failed |\n|---|---|---|---|---|---|---|---|\n',
   );
   for (const r of rows) {
     const cpu = r.idleCpuPercent === undefined ? '–' : r.idleCpuPercent.toFixed(1);
+    const ping = r.pingOk === undefined ? '–' : `${r.pingOk} / ${r.pingFailed}`;
     process.stdout.write(
-      `| ${r.target} | ${r.sessions} (${r.up}) | ${kib(r.rssPerSession)} | ${kib(r.heapPerSession)} | ${kib(r.externalPerSession)} | ${(r.rssBefore / 2 ** 20).toFixed(1)} → ${(r.rssAfter / 2 ** 20).toFixed(1)} | ${cpu} |\n`,
+      `| ${r.target} | ${r.sessions} (${r.up}) | ${kib(r.rssPerSession)} | ${kib(r.heapPerSession)} | ${kib(r.externalPerSession)} | ${(r.rssBefore / 2 ** 20).toFixed(1)} → ${(r.rssAfter / 2 ** 20).toFixed(1)} | ${cpu} | ${ping} |\n`,
     );
   }
   if (heapReport) {
